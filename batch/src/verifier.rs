@@ -1,0 +1,305 @@
+//! The trait and its two implementations.
+
+use crate::{BatchError, Generators};
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use rand_core::{CryptoRng, RngCore};
+
+/// A sink for statements `0 = a·B + b·B̃ + Σ gᵢ·Gᵢ + Σ hᵢ·Hᵢ + Σ sⱼ·Pⱼ`.
+///
+/// Callers are generic over it and never branch on which implementation they hold.
+pub trait BatchVerification {
+    /// The generators the statements refer to.
+    fn generators(&self) -> &Generators;
+
+    /// Adds one statement. `what` names it in the error of a [`SingleVerifier`].
+    /// `g` and `h` give the scalars of `G₀, G₁, …` and `H₀, H₁, …` in order; they may
+    /// be shorter than the capacity.
+    ///
+    /// A [`SingleVerifier`] checks the statement here and fails with
+    /// [`BatchError::StatementFailed`]; a [`BatchVerifier`] only records it. Both fail
+    /// with [`BatchError::TooManyGenerators`] when `g` or `h` is longer than the
+    /// capacity.
+    fn append<G, H, D>(
+        &mut self,
+        what: &'static str,
+        basepoint: Scalar,
+        blinding: Scalar,
+        g: G,
+        h: H,
+        dynamic: D,
+    ) -> Result<(), BatchError>
+    where
+        G: IntoIterator<Item = Scalar>,
+        H: IntoIterator<Item = Scalar>,
+        D: IntoIterator<Item = (Scalar, RistrettoPoint)>;
+}
+
+/// Checks each statement as it arrives.
+#[derive(Debug)]
+pub struct SingleVerifier<'g> {
+    gens: &'g Generators,
+    /// Scratch space reused across statements.
+    scalars: Vec<Scalar>,
+    points: Vec<RistrettoPoint>,
+}
+
+impl<'g> SingleVerifier<'g> {
+    /// A verifier over `gens`.
+    pub fn new(gens: &'g Generators) -> Self {
+        SingleVerifier {
+            gens,
+            scalars: Vec::new(),
+            points: Vec::new(),
+        }
+    }
+
+    /// Runs `f` with a fresh single verifier, for callers that check one thing.
+    pub fn verify<T, E>(
+        gens: &'g Generators,
+        f: impl FnOnce(&mut Self) -> Result<T, E>,
+    ) -> Result<T, E> {
+        f(&mut Self::new(gens))
+    }
+}
+
+impl BatchVerification for SingleVerifier<'_> {
+    fn generators(&self) -> &Generators {
+        self.gens
+    }
+
+    fn append<G, H, D>(
+        &mut self,
+        what: &'static str,
+        basepoint: Scalar,
+        blinding: Scalar,
+        g: G,
+        h: H,
+        dynamic: D,
+    ) -> Result<(), BatchError>
+    where
+        G: IntoIterator<Item = Scalar>,
+        H: IntoIterator<Item = Scalar>,
+        D: IntoIterator<Item = (Scalar, RistrettoPoint)>,
+    {
+        let gens = self.gens;
+        self.scalars.clear();
+        self.points.clear();
+        self.scalars.extend([basepoint, blinding]);
+        self.points.extend([gens.b(), gens.b_blinding()]);
+        push_fixed(&mut self.scalars, &mut self.points, g, gens.g())?;
+        push_fixed(&mut self.scalars, &mut self.points, h, gens.h())?;
+        for (s, p) in dynamic {
+            self.scalars.push(s);
+            self.points.push(p);
+        }
+        let sum = RistrettoPoint::vartime_multiscalar_mul(&self.scalars, &self.points);
+        if sum.is_identity() {
+            Ok(())
+        } else {
+            Err(BatchError::StatementFailed { what })
+        }
+    }
+}
+
+/// Pairs each scalar of `scalars` with the next fixed base, failing if they run out.
+fn push_fixed(
+    out_scalars: &mut Vec<Scalar>,
+    out_points: &mut Vec<RistrettoPoint>,
+    scalars: impl IntoIterator<Item = Scalar>,
+    bases: &[RistrettoPoint],
+) -> Result<(), BatchError> {
+    let mut n = 0;
+    for s in scalars {
+        let base = bases.get(n).ok_or(BatchError::TooManyGenerators {
+            needed: n + 1,
+            capacity: bases.len(),
+        })?;
+        out_scalars.push(s);
+        out_points.push(*base);
+        n += 1;
+    }
+    Ok(())
+}
+
+/// Weights every statement by a fresh random scalar and checks their sum with one
+/// variable-time multiscalar multiplication.
+///
+/// If any statement is false, the weighted sum is the identity only when the weights
+/// fall on a hyperplane fixed before they were drawn: probability about 2⁻²⁵², so two
+/// false statements cannot be made to cancel. The scalars of the fixed bases are summed
+/// per base, so each of `B`, `B̃`, `Gᵢ`, `Hᵢ` enters the multiplication once.
+pub struct BatchVerifier<'g, R: RngCore + CryptoRng> {
+    gens: &'g Generators,
+    rng: R,
+    basepoint: Scalar,
+    blinding: Scalar,
+    g: Vec<Scalar>,
+    h: Vec<Scalar>,
+    dynamic_scalars: Vec<Scalar>,
+    dynamic_points: Vec<RistrettoPoint>,
+    statements: usize,
+    /// Set when a statement was refused half-way; `verify` then fails with it.
+    poisoned: Option<BatchError>,
+}
+
+impl<'g, R: RngCore + CryptoRng> BatchVerifier<'g, R> {
+    /// An empty batch over `gens`, weighting with `rng`.
+    pub fn new(gens: &'g Generators, rng: R) -> Self {
+        Self::with_capacity(gens, rng, 0)
+    }
+
+    /// An empty batch with room for `dynamic` points before it reallocates.
+    pub fn with_capacity(gens: &'g Generators, rng: R, dynamic: usize) -> Self {
+        BatchVerifier {
+            gens,
+            rng,
+            basepoint: Scalar::ZERO,
+            blinding: Scalar::ZERO,
+            g: Vec::new(),
+            h: Vec::new(),
+            dynamic_scalars: Vec::with_capacity(dynamic),
+            dynamic_points: Vec::with_capacity(dynamic),
+            statements: 0,
+            poisoned: None,
+        }
+    }
+
+    /// How many statements were appended.
+    pub fn len(&self) -> usize {
+        self.statements
+    }
+
+    /// Whether no statement was appended.
+    pub fn is_empty(&self) -> bool {
+        self.statements == 0
+    }
+
+    /// Moves every statement of `other` into this batch. Its statements were already
+    /// weighted by its own random scalars, so the union stays sound.
+    pub fn merge<R2: RngCore + CryptoRng>(&mut self, other: BatchVerifier<'_, R2>) {
+        self.basepoint += other.basepoint;
+        self.blinding += other.blinding;
+        add_into(&mut self.g, &other.g);
+        add_into(&mut self.h, &other.h);
+        self.dynamic_scalars.extend(other.dynamic_scalars);
+        self.dynamic_points.extend(other.dynamic_points);
+        self.statements += other.statements;
+        self.poisoned = self.poisoned.or(other.poisoned);
+    }
+
+    /// Checks all statements at once. An empty batch holds.
+    /// A batch that refused a statement with [`BatchError::TooManyGenerators`] fails
+    /// with that error.
+    pub fn verify(self) -> Result<(), BatchError> {
+        if let Some(e) = self.poisoned {
+            return Err(e);
+        }
+        if self.statements == 0 {
+            return Ok(());
+        }
+        let gens = self.gens;
+        let n = self.g.len().max(self.h.len());
+        let scalars = [self.basepoint, self.blinding]
+            .into_iter()
+            .chain(self.g.iter().copied())
+            .chain(self.h.iter().copied())
+            .chain(self.dynamic_scalars.iter().copied());
+        let points = [gens.b(), gens.b_blinding()]
+            .into_iter()
+            .chain(gens.g()[..self.g.len()].iter().copied())
+            .chain(gens.h()[..self.h.len()].iter().copied())
+            .chain(self.dynamic_points.iter().copied());
+        debug_assert!(n <= gens.capacity());
+        let sum = RistrettoPoint::vartime_multiscalar_mul(scalars, points);
+        if sum.is_identity() {
+            Ok(())
+        } else {
+            Err(BatchError::BatchFailed)
+        }
+    }
+}
+
+impl<R: RngCore + CryptoRng> std::fmt::Debug for BatchVerifier<'_, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchVerifier")
+            .field("statements", &self.statements)
+            .field("dynamic_points", &self.dynamic_points.len())
+            .finish()
+    }
+}
+
+/// `acc[i] += add[i]`, growing `acc` as needed.
+fn add_into(acc: &mut Vec<Scalar>, add: &[Scalar]) {
+    if acc.len() < add.len() {
+        acc.resize(add.len(), Scalar::ZERO);
+    }
+    for (a, b) in acc.iter_mut().zip(add) {
+        *a += b;
+    }
+}
+
+/// `acc[i] += weight · s[i]` for the scalars of one statement, within `capacity`.
+fn add_weighted(
+    acc: &mut Vec<Scalar>,
+    weight: &Scalar,
+    scalars: impl IntoIterator<Item = Scalar>,
+    capacity: usize,
+) -> Result<(), BatchError> {
+    for (i, s) in scalars.into_iter().enumerate() {
+        if i >= capacity {
+            return Err(BatchError::TooManyGenerators {
+                needed: i + 1,
+                capacity,
+            });
+        }
+        if i == acc.len() {
+            acc.push(Scalar::ZERO);
+        }
+        acc[i] += weight * s;
+    }
+    Ok(())
+}
+
+impl<R: RngCore + CryptoRng> BatchVerification for BatchVerifier<'_, R> {
+    fn generators(&self) -> &Generators {
+        self.gens
+    }
+
+    fn append<G, H, D>(
+        &mut self,
+        _what: &'static str,
+        basepoint: Scalar,
+        blinding: Scalar,
+        g: G,
+        h: H,
+        dynamic: D,
+    ) -> Result<(), BatchError>
+    where
+        G: IntoIterator<Item = Scalar>,
+        H: IntoIterator<Item = Scalar>,
+        D: IntoIterator<Item = (Scalar, RistrettoPoint)>,
+    {
+        if let Some(e) = self.poisoned {
+            return Err(e);
+        }
+        let weight = Scalar::random(&mut self.rng);
+        let capacity = self.gens.capacity();
+        let fits = add_weighted(&mut self.g, &weight, g, capacity)
+            .and_then(|()| add_weighted(&mut self.h, &weight, h, capacity));
+        if let Err(e) = fits {
+            // The sums now hold part of a statement; the batch can no longer be checked.
+            self.poisoned = Some(e);
+            return Err(e);
+        }
+        self.basepoint += weight * basepoint;
+        self.blinding += weight * blinding;
+        for (s, p) in dynamic {
+            self.dynamic_scalars.push(weight * s);
+            self.dynamic_points.push(p);
+        }
+        self.statements += 1;
+        Ok(())
+    }
+}

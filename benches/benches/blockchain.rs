@@ -1,0 +1,3 @@
+//! Benchmarks: blockchain (to be written).
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Benchmarks: cloak (to be written).
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Benchmarks: r1cs (to be written).
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Benchmarks: signatures (to be written).
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Benchmarks: utreexo (to be written).
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! Benchmarks: zkvm (to be written).
+
+fn main() {}

@@ -1,0 +1,2 @@
+//! Blocks, chain state and mempool of the ZkVM chain.
+#![deny(missing_docs)]

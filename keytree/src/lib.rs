@@ -1,0 +1,2 @@
+//! Hierarchical keys: Xprv/Xpub, intermediate and leaf derivation.
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! The Cloak confidential-asset gadget over r1cs.
+#![deny(missing_docs)]

@@ -1,0 +1,2 @@
+//! The ZkVM transaction VM, its prover, verifier and builders.
+#![deny(missing_docs)]
