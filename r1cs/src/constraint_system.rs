@@ -1,0 +1,74 @@
+//! The interface gadgets are written against.
+
+use crate::{LinearCombination, R1csError, Variable};
+use curve25519_dalek::scalar::Scalar;
+use merlin::Transcript;
+
+/// A rank-1 constraint system under construction: multipliers `aᵢ·bᵢ = cᵢ` and linear
+/// constraints `Σ … = 0` over committed values, multiplier wires and the constant 1.
+///
+/// The prover's implementation knows every assignment; the verifier's knows none, so
+/// gadgets pass assignments as `Option`s and must not branch on them.
+pub trait ConstraintSystem {
+    /// The transcript of the proof being built or checked.
+    fn transcript(&mut self) -> &mut Transcript;
+
+    /// Adds a multiplier whose inputs are constrained to equal `left` and `right`, and
+    /// returns its left, right and output variables.
+    fn multiply(
+        &mut self,
+        left: LinearCombination,
+        right: LinearCombination,
+    ) -> (Variable, Variable, Variable);
+
+    /// Allocates a free variable: the left input of a new multiplier, or the right input
+    /// of the one left half-used by the previous call. The prover fails with
+    /// [`R1csError::MissingAssignment`] when `assignment` is `None`.
+    fn allocate(&mut self, assignment: Option<Scalar>) -> Result<Variable, R1csError>;
+
+    /// Adds a multiplier with free inputs `(left, right)` and returns its left, right
+    /// and output variables. The prover fails with [`R1csError::MissingAssignment`]
+    /// when `assignments` is `None`.
+    fn allocate_multiplier(
+        &mut self,
+        assignments: Option<(Scalar, Scalar)>,
+    ) -> Result<(Variable, Variable, Variable), R1csError>;
+
+    /// Counts of what the system holds so far.
+    fn metrics(&self) -> Metrics;
+
+    /// Requires `lc` to equal zero.
+    fn constrain(&mut self, lc: LinearCombination);
+}
+
+/// A constraint system that can defer constraints until after the first phase's
+/// variables are committed, so that those constraints may use challenges bound to them.
+pub trait RandomizableConstraintSystem: ConstraintSystem {
+    /// The system handed to deferred callbacks.
+    type RandomizedCS: RandomizedConstraintSystem;
+
+    /// Defers `callback` to the second phase: it runs after every first-phase variable
+    /// is committed to the transcript, and may draw challenges.
+    fn specify_randomized_constraints<F>(&mut self, callback: F) -> Result<(), R1csError>
+    where
+        F: 'static + FnOnce(&mut Self::RandomizedCS) -> Result<(), R1csError>;
+}
+
+/// The system seen by second-phase callbacks: it can draw challenges.
+pub trait RandomizedConstraintSystem: ConstraintSystem {
+    /// A challenge bound to everything committed in the first phase and before.
+    fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar;
+}
+
+/// The size of a constraint system.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Metrics {
+    /// Multipliers, in both phases.
+    pub multipliers: usize,
+    /// Linear constraints, in both phases (including the two per `multiply`).
+    pub constraints: usize,
+    /// Linear constraints added in the first phase.
+    pub phase_one_constraints: usize,
+    /// Linear constraints added in the second phase.
+    pub phase_two_constraints: usize,
+}

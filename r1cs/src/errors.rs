@@ -1,0 +1,32 @@
+use encoding::EncodingError;
+
+/// Why building, proving or verifying a constraint system failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum R1csError {
+    /// The circuit needs more generators than were supplied.
+    #[error("circuit needs {needed} generators, {capacity} are available")]
+    TooFewGenerators {
+        /// Generators the padded circuit needs.
+        needed: usize,
+        /// Generators available.
+        capacity: usize,
+    },
+    /// The prover was asked to allocate a variable without its assignment.
+    #[error("a variable was allocated without an assignment in the prover")]
+    MissingAssignment,
+    /// The proof bytes are malformed.
+    #[error("malformed proof: {0}")]
+    Format(#[from] EncodingError),
+    /// The proof's version byte is neither one phase nor two.
+    #[error("unknown proof version byte {0}")]
+    UnknownVersion(u8),
+    /// A point in the proof does not decode, or is the identity where that is refused.
+    #[error("invalid point in the proof: {0}")]
+    InvalidPoint(&'static str),
+    /// The proof does not verify.
+    #[error("proof does not verify")]
+    VerificationFailed,
+    /// A gadget reported that its statement cannot hold.
+    #[error("gadget error: {0}")]
+    Gadget(String),
+}
