@@ -1,0 +1,227 @@
+//! A constraint system for tests that evaluates constraints instead of proving them.
+//!
+//! It follows the same allocation rules as the real prover, so its metrics match, and
+//! it reports the first constraint or multiplier that a witness fails. A verifier-mode
+//! instance holds no assignments and only counts.
+
+use curve25519_dalek::scalar::Scalar;
+use merlin::Transcript;
+use r1cs::{
+    ConstraintSystem, LinearCombination, Metrics, R1csError, RandomizableConstraintSystem,
+    RandomizedConstraintSystem, Variable,
+};
+use std::collections::VecDeque;
+
+type Callback = Box<dyn FnOnce(&mut TestCs) -> Result<(), R1csError>>;
+
+/// An evaluating constraint system.
+pub(crate) struct TestCs {
+    transcript: Transcript,
+    prover: bool,
+    committed: Vec<Option<Scalar>>,
+    left: Vec<Option<Scalar>>,
+    right: Vec<Option<Scalar>>,
+    out: Vec<Option<Scalar>>,
+    pending: Option<usize>,
+    constraints: Vec<LinearCombination>,
+    phase_one_constraints: Option<usize>,
+    deferred: Vec<Callback>,
+    /// Assignments handed out when a gadget allocates without one: a forger's witness.
+    forged: VecDeque<(Scalar, Scalar)>,
+}
+
+impl TestCs {
+    fn new(prover: bool) -> TestCs {
+        TestCs {
+            transcript: Transcript::new(b"spacesuit.TestCs"),
+            prover,
+            committed: Vec::new(),
+            left: Vec::new(),
+            right: Vec::new(),
+            out: Vec::new(),
+            pending: None,
+            constraints: Vec::new(),
+            phase_one_constraints: None,
+            deferred: Vec::new(),
+            forged: VecDeque::new(),
+        }
+    }
+
+    /// A system that requires every assignment.
+    pub(crate) fn prover() -> TestCs {
+        TestCs::new(true)
+    }
+
+    /// A system that knows no assignment (metrics only).
+    pub(crate) fn verifier() -> TestCs {
+        TestCs::new(false)
+    }
+
+    /// A prover that fills allocations made without assignment from `forged`, in order.
+    pub(crate) fn forger(forged: Vec<(Scalar, Scalar)>) -> TestCs {
+        let mut cs = TestCs::new(true);
+        cs.forged = forged.into();
+        cs
+    }
+
+    /// Commits a known value.
+    pub(crate) fn commit(&mut self, v: Scalar) -> Variable {
+        self.committed.push(Some(v));
+        Variable::Committed(self.committed.len() - 1)
+    }
+
+    /// Commits an unknown value (verifier side).
+    pub(crate) fn commit_unknown(&mut self) -> Variable {
+        self.committed.push(None);
+        Variable::Committed(self.committed.len() - 1)
+    }
+
+    fn value(&self, v: Variable) -> Option<Scalar> {
+        match v {
+            Variable::Committed(i) => self.committed.get(i).copied().flatten(),
+            Variable::MultiplierLeft(i) => self.left.get(i).copied().flatten(),
+            Variable::MultiplierRight(i) => self.right.get(i).copied().flatten(),
+            Variable::MultiplierOutput(i) => self.out.get(i).copied().flatten(),
+            Variable::One => Some(Scalar::ONE),
+        }
+    }
+
+    fn eval(&self, lc: &LinearCombination) -> Option<Scalar> {
+        lc.terms()
+            .iter()
+            .map(|(v, c)| self.value(*v).map(|x| x * c))
+            .sum()
+    }
+
+    fn push_multiplier(&mut self, l: Option<Scalar>, r: Option<Scalar>) -> usize {
+        self.left.push(l);
+        self.right.push(r);
+        self.out.push(l.zip(r).map(|(l, r)| l * r));
+        self.left.len() - 1
+    }
+
+    fn need(&mut self, a: Option<(Scalar, Scalar)>) -> Result<Option<(Scalar, Scalar)>, R1csError> {
+        match (a, self.prover) {
+            (Some(a), _) => Ok(Some(a)),
+            (None, false) => Ok(None),
+            (None, true) => self.forged.pop_front().map(Some).ok_or(R1csError::MissingAssignment),
+        }
+    }
+
+    /// Runs the deferred callbacks (the second phase), once.
+    pub(crate) fn run_second_phase(&mut self) -> Result<(), R1csError> {
+        if self.phase_one_constraints.is_none() {
+            self.phase_one_constraints = Some(self.constraints.len());
+            self.transcript
+                .append_u64(b"multipliers", self.left.len() as u64);
+        }
+        while !self.deferred.is_empty() {
+            for callback in std::mem::take(&mut self.deferred) {
+                callback(self)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the second phase and evaluates everything; names the first failure.
+    pub(crate) fn check(mut self) -> Result<(), String> {
+        self.run_second_phase().map_err(|e| e.to_string())?;
+        for i in 0..self.left.len() {
+            match (self.left[i], self.right[i], self.out[i]) {
+                (Some(l), Some(r), Some(o)) if l * r == o => {}
+                (Some(_), Some(_), Some(_)) => return Err(format!("multiplier {i} fails")),
+                _ => return Err(format!("multiplier {i} is unassigned")),
+            }
+        }
+        for (i, lc) in self.constraints.iter().enumerate() {
+            match self.eval(lc) {
+                Some(x) if x == Scalar::ZERO => {}
+                Some(_) => return Err(format!("constraint {i} fails")),
+                None => return Err(format!("constraint {i} is unassigned")),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ConstraintSystem for TestCs {
+    fn transcript(&mut self) -> &mut Transcript {
+        &mut self.transcript
+    }
+
+    fn multiply(
+        &mut self,
+        left: LinearCombination,
+        right: LinearCombination,
+    ) -> (Variable, Variable, Variable) {
+        let (l, r) = (self.eval(&left), self.eval(&right));
+        let i = self.push_multiplier(l, r);
+        let (lv, rv) = (Variable::MultiplierLeft(i), Variable::MultiplierRight(i));
+        self.constraints.push(left - lv);
+        self.constraints.push(right - rv);
+        (lv, rv, Variable::MultiplierOutput(i))
+    }
+
+    fn allocate(&mut self, assignment: Option<Scalar>) -> Result<Variable, R1csError> {
+        let a = self.need(assignment.map(|a| (a, Scalar::ZERO)))?.map(|(a, _)| a);
+        match self.pending.take() {
+            Some(i) => {
+                self.right[i] = a;
+                self.out[i] = self.left[i].zip(a).map(|(l, r)| l * r);
+                Ok(Variable::MultiplierRight(i))
+            }
+            None => {
+                let i = self.push_multiplier(a, None);
+                self.pending = Some(i);
+                Ok(Variable::MultiplierLeft(i))
+            }
+        }
+    }
+
+    fn allocate_multiplier(
+        &mut self,
+        assignments: Option<(Scalar, Scalar)>,
+    ) -> Result<(Variable, Variable, Variable), R1csError> {
+        let a = self.need(assignments)?;
+        let i = self.push_multiplier(a.map(|a| a.0), a.map(|a| a.1));
+        Ok((
+            Variable::MultiplierLeft(i),
+            Variable::MultiplierRight(i),
+            Variable::MultiplierOutput(i),
+        ))
+    }
+
+    fn metrics(&self) -> Metrics {
+        let first = self.phase_one_constraints.unwrap_or(self.constraints.len());
+        Metrics {
+            multipliers: self.left.len(),
+            constraints: self.constraints.len(),
+            phase_one_constraints: first,
+            phase_two_constraints: self.constraints.len() - first,
+        }
+    }
+
+    fn constrain(&mut self, lc: LinearCombination) {
+        self.constraints.push(lc);
+    }
+}
+
+impl RandomizableConstraintSystem for TestCs {
+    type RandomizedCS = TestCs;
+
+    fn specify_randomized_constraints<F>(&mut self, callback: F) -> Result<(), R1csError>
+    where
+        F: 'static + FnOnce(&mut TestCs) -> Result<(), R1csError>,
+    {
+        self.deferred.push(Box::new(callback));
+        Ok(())
+    }
+}
+
+impl RandomizedConstraintSystem for TestCs {
+    fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar {
+        let mut bytes = [0u8; 64];
+        self.transcript.challenge_bytes(label, &mut bytes);
+        Scalar::from_bytes_mod_order_wide(&bytes)
+    }
+}
