@@ -14,6 +14,23 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 ///
 /// Neither `Clone` nor `Copy`: [`crate::Session::sign`] takes it by value, so a nonce
 /// signs at most once. Wiped on drop, never printed.
+///
+/// Signing twice with one nonce does not compile:
+///
+/// ```compile_fail
+/// # use musig::*;
+/// # fn reuse(session: &Session<Multikey>, key: &SigningKey, nonce: SecretNonce) {
+/// let first = session.sign(0, key, nonce);
+/// let second = session.sign(0, key, nonce); // error: use of moved value
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// # use musig::*;
+/// # fn copy(nonce: SecretNonce) {
+/// let spare: SecretNonce = nonce.clone(); // error: SecretNonce is not Clone
+/// # }
+/// ```
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct SecretNonce {
     r1: Scalar,
