@@ -1,0 +1,513 @@
+//! The working forest of one generation: insertions, deletions with proofs, batches.
+//!
+//! The trees of the normalized forest start as bare roots. Deleting an item with its
+//! path walks down from its tree's root through the nodes already known, checking
+//! each neighbor of the path against the node the forest holds there (a comparison,
+//! no hashing), until it meets a node with no children yet. Only below that node does
+//! it hash: the leaf up through the remaining neighbors, which must reach that node's
+//! hash. Then the nodes just computed and the neighbors become children, the item's
+//! leaf is marked deleted, and every node above it modified. So each node hash is
+//! computed once per generation, and memory grows with the generation's deletions.
+//!
+//! Inserted items wait in a list, in order, until normalization; deleting one of them
+//! (with a transient proof) only marks it dead, so it vanishes without a trace.
+
+use crate::errors::UtreexoError;
+use crate::forest::Forest;
+use crate::proof::{Proof, TrackedProof};
+use crate::shape::{find_tree, goes_right, levels};
+use merkle::{Hash, Hasher, MerkleItem, Path};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+
+/// No node, no insertion: the end of a list or an absent child.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// How many hashes an operation computed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HashCounts {
+    /// Leaf hashes (one per item hashed).
+    pub leaves: u64,
+    /// Inner node hashes.
+    pub nodes: u64,
+}
+
+impl core::ops::Add for HashCounts {
+    type Output = HashCounts;
+
+    fn add(self, other: HashCounts) -> HashCounts {
+        HashCounts {
+            leaves: self.leaves + other.leaves,
+            nodes: self.nodes + other.nodes,
+        }
+    }
+}
+
+/// What a node of the working forest knows of its subtree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Nothing below was deleted: the node survives normalization whole.
+    Intact,
+    /// Something below was deleted: the node has children and will be dissolved.
+    Modified,
+    /// A deleted leaf.
+    Deleted,
+}
+
+/// A node of the working forest. Children are allocated in pairs: the left child at
+/// `children`, the right one right after it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Node {
+    pub hash: Hash,
+    pub children: u32,
+    pub level: u8,
+    pub state: State,
+}
+
+/// An item inserted in this generation, by its leaf hash.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Inserted {
+    pub leaf: Hash,
+    pub live: bool,
+    /// The next insertion with the same leaf hash, if the item was inserted again.
+    next_same: u32,
+}
+
+/// A change to undo when a batch fails.
+#[derive(Clone, Copy, Debug)]
+enum Undo {
+    /// Put a node back as it was.
+    Node(u32, Node),
+    /// Bring a transiently deleted insertion back to life.
+    Revive(u32),
+}
+
+/// The state to return to when a batch fails.
+#[derive(Clone, Copy, Debug)]
+struct Checkpoint {
+    nodes: usize,
+    inserted: usize,
+    journal: usize,
+    deleted: u64,
+    live_inserted: u64,
+}
+
+/// A forest accepting one generation's changes; see the [module](self) notes.
+#[derive(Clone)]
+pub struct WorkForest {
+    hasher: Hasher,
+    generation: u64,
+    /// Items under the roots of the normalized forest this one started from.
+    committed: u64,
+    /// The first `count_ones(committed)` nodes are the trees' roots, largest first.
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) inserted: Vec<Inserted>,
+    /// The first insertion of each leaf hash.
+    by_leaf: HashMap<Hash, u32>,
+    /// Committed items deleted so far.
+    deleted: u64,
+    live_inserted: u64,
+    counts: HashCounts,
+    checkpoints: Vec<Checkpoint>,
+    journal: Vec<Undo>,
+}
+
+/// Where a verified path ends in the working forest.
+struct Located {
+    /// The known nodes from the tree's root down to `bottom`.
+    trail: [u32; 64],
+    trail_len: usize,
+    /// The lowest known node on the path, and its level.
+    bottom: u32,
+    level: usize,
+    /// Hashes from the leaf (index 0) up to `bottom` (index `level`).
+    hashes: [Hash; 64],
+}
+
+impl WorkForest {
+    /// A working forest over the trees of `forest`, with no changes yet.
+    pub fn new(forest: &Forest) -> Self {
+        let nodes = forest
+            .roots_with_levels()
+            .map(|(level, hash)| Node {
+                hash: *hash,
+                children: NONE,
+                level: level as u8,
+                state: State::Intact,
+            })
+            .collect();
+        WorkForest {
+            hasher: crate::hasher(),
+            generation: forest.generation(),
+            committed: forest.count(),
+            nodes,
+            inserted: Vec::new(),
+            by_leaf: HashMap::new(),
+            deleted: 0,
+            live_inserted: 0,
+            counts: HashCounts::default(),
+            checkpoints: Vec::new(),
+            journal: Vec::new(),
+        }
+    }
+
+    /// The generation of the forest this one started from; proofs must be for it.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Items present now: committed ones not deleted, plus live insertions.
+    pub fn count(&self) -> u64 {
+        self.committed - self.deleted + self.live_inserted
+    }
+
+    /// Items under the roots of the forest this one started from.
+    pub(crate) fn committed(&self) -> u64 {
+        self.committed
+    }
+
+    /// Hashes computed by insertions and deletions so far.
+    pub fn hash_counts(&self) -> HashCounts {
+        self.counts
+    }
+
+    /// Bytes held for this generation's changes (capacity of the node arena, the
+    /// insertion list and its index).
+    pub fn memory_bytes(&self) -> usize {
+        use core::mem::size_of;
+        self.nodes.capacity() * size_of::<Node>()
+            + self.inserted.capacity() * size_of::<Inserted>()
+            + self.by_leaf.capacity() * (size_of::<(Hash, u32)>() + 1)
+            + self.journal.capacity() * size_of::<Undo>()
+    }
+
+    /// The hasher of the forest's label.
+    pub(crate) fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
+    /// Inserts an item; its proof is [`Proof::Transient`] until normalization.
+    pub fn insert<M: MerkleItem + ?Sized>(&mut self, item: &M) -> Result<(), UtreexoError> {
+        let leaf = self.hasher.leaf(item);
+        self.counts.leaves += 1;
+        self.insert_leaf(leaf)
+    }
+
+    /// Inserts an item by its leaf hash (`hasher().leaf(item)`).
+    pub fn insert_leaf(&mut self, leaf: Hash) -> Result<(), UtreexoError> {
+        let index = u32::try_from(self.inserted.len())
+            .ok()
+            .filter(|&i| i != NONE)
+            .ok_or(UtreexoError::TooManyChanges)?;
+        if self.count() == u64::MAX {
+            return Err(UtreexoError::TooManyChanges);
+        }
+        self.inserted.push(Inserted {
+            leaf,
+            live: true,
+            next_same: NONE,
+        });
+        match self.by_leaf.entry(leaf) {
+            Entry::Vacant(v) => {
+                v.insert(index);
+            }
+            Entry::Occupied(o) => {
+                let mut at = *o.get() as usize;
+                while self.inserted[at].next_same != NONE {
+                    at = self.inserted[at].next_same as usize;
+                }
+                self.inserted[at].next_same = index;
+            }
+        }
+        self.live_inserted += 1;
+        Ok(())
+    }
+
+    /// Deletes an item with its proof against this generation.
+    ///
+    /// On error nothing changes.
+    pub fn delete<M: MerkleItem + ?Sized>(
+        &mut self,
+        item: &M,
+        proof: &Proof,
+    ) -> Result<(), UtreexoError> {
+        let leaf = self.hasher.leaf(item);
+        self.counts.leaves += 1;
+        self.delete_leaf(leaf, proof)
+    }
+
+    /// Like [`WorkForest::delete`], first checking the proof's generation.
+    pub fn delete_tracked<M: MerkleItem + ?Sized>(
+        &mut self,
+        item: &M,
+        proof: &TrackedProof,
+    ) -> Result<(), UtreexoError> {
+        proof.expect_generation(self.generation)?;
+        self.delete(item, &proof.proof)
+    }
+
+    /// Deletes an item by its leaf hash.
+    pub fn delete_leaf(&mut self, leaf: Hash, proof: &Proof) -> Result<(), UtreexoError> {
+        match proof {
+            Proof::Transient => self.delete_transient(leaf),
+            Proof::Committed(path) => self.delete_committed(leaf, path),
+        }
+    }
+
+    /// Checks that an item is present now (inserted and not deleted, or committed
+    /// and not deleted), without changing anything.
+    pub fn verify<M: MerkleItem + ?Sized>(
+        &self,
+        item: &M,
+        proof: &Proof,
+    ) -> Result<(), UtreexoError> {
+        let leaf = self.hasher.leaf(item);
+        match proof {
+            Proof::Transient => self.first_live(leaf).map(|_| ()),
+            Proof::Committed(path) => self.locate(leaf, path).map(|_| ()),
+        }
+    }
+
+    /// Runs `f` as one unit: if it fails, every change it made is undone.
+    /// Batches nest.
+    pub fn batch<T, E>(&mut self, f: impl FnOnce(&mut WorkForest) -> Result<T, E>) -> Result<T, E> {
+        let checkpoint = Checkpoint {
+            nodes: self.nodes.len(),
+            inserted: self.inserted.len(),
+            journal: self.journal.len(),
+            deleted: self.deleted,
+            live_inserted: self.live_inserted,
+        };
+        self.checkpoints.push(checkpoint);
+        let result = f(self);
+        self.checkpoints.pop();
+        match result {
+            Ok(value) => {
+                if self.checkpoints.is_empty() {
+                    self.journal.clear();
+                }
+                Ok(value)
+            }
+            Err(e) => {
+                self.rollback(checkpoint);
+                Err(e)
+            }
+        }
+    }
+
+    fn delete_transient(&mut self, leaf: Hash) -> Result<(), UtreexoError> {
+        let index = self.first_live(leaf)?;
+        self.record(Undo::Revive(index));
+        self.inserted[index as usize].live = false;
+        self.live_inserted -= 1;
+        Ok(())
+    }
+
+    /// The first insertion of `leaf` still alive.
+    fn first_live(&self, leaf: Hash) -> Result<u32, UtreexoError> {
+        let mut at = *self.by_leaf.get(&leaf).ok_or(UtreexoError::NotInserted)?;
+        loop {
+            let entry = &self.inserted[at as usize];
+            if entry.live {
+                return Ok(at);
+            }
+            if entry.next_same == NONE {
+                return Err(UtreexoError::AlreadyDeleted);
+            }
+            at = entry.next_same;
+        }
+    }
+
+    fn delete_committed(&mut self, leaf: Hash, path: &Path) -> Result<(), UtreexoError> {
+        let found = self.locate(leaf, path)?;
+        self.counts.nodes += found.level as u64;
+        if self.nodes.len() + 2 * found.level >= NONE as usize {
+            return Err(UtreexoError::TooManyChanges);
+        }
+        for &at in &found.trail[..found.trail_len] {
+            self.set_state(at, State::Modified);
+        }
+        // Hang the computed nodes and the path's neighbors below the bottom node.
+        let mut at = found.bottom;
+        for level in (1..=found.level).rev() {
+            let child_level = (level - 1) as u8;
+            let trunk = Node {
+                hash: found.hashes[level - 1],
+                children: NONE,
+                level: child_level,
+                state: if level == 1 {
+                    State::Deleted
+                } else {
+                    State::Modified
+                },
+            };
+            let side = Node {
+                hash: path.neighbors[level - 1],
+                children: NONE,
+                level: child_level,
+                state: State::Intact,
+            };
+            let pair = self.nodes.len() as u32;
+            let right = goes_right(path.position, level);
+            let (l, r) = if right { (side, trunk) } else { (trunk, side) };
+            self.nodes.push(l);
+            self.nodes.push(r);
+            self.set_children(at, pair);
+            at = pair + u32::from(right);
+        }
+        if found.level == 0 {
+            self.set_state(at, State::Deleted);
+        }
+        self.deleted += 1;
+        Ok(())
+    }
+
+    /// Checks a committed path against the known nodes and hashes the rest.
+    fn locate(&self, leaf: Hash, path: &Path) -> Result<Located, UtreexoError> {
+        let position = path.position;
+        let tree = find_tree(self.committed, position).ok_or(UtreexoError::PositionOutOfRange {
+            position,
+            count: self.committed,
+        })?;
+        if path.neighbors.len() != tree.level {
+            return Err(UtreexoError::PathLength {
+                expected: tree.level,
+                found: path.neighbors.len(),
+            });
+        }
+        let mut found = Located {
+            trail: [NONE; 64],
+            trail_len: 0,
+            bottom: tree.index as u32,
+            level: tree.level,
+            hashes: [Hash::default(); 64],
+        };
+        found.push_trail(found.bottom);
+        // Down through the known nodes: neighbors are compared, not hashed.
+        while found.level > 0 {
+            let node = &self.nodes[found.bottom as usize];
+            if node.children == NONE {
+                break;
+            }
+            let right = goes_right(position, found.level);
+            let (next, sibling) = if right {
+                (node.children + 1, node.children)
+            } else {
+                (node.children, node.children + 1)
+            };
+            if self.nodes[sibling as usize].hash != path.neighbors[found.level - 1] {
+                return Err(UtreexoError::NeighborMismatch {
+                    level: found.level - 1,
+                });
+            }
+            found.bottom = next;
+            found.level -= 1;
+            found.push_trail(next);
+        }
+        let bottom = &self.nodes[found.bottom as usize];
+        if bottom.state == State::Deleted {
+            return Err(UtreexoError::AlreadyDeleted);
+        }
+        // Up from the leaf to the bottom node: these hashes are new.
+        found.hashes[0] = leaf;
+        for k in 0..found.level {
+            let (node, neighbor) = (&found.hashes[k], &path.neighbors[k]);
+            let (l, r) = if goes_right(position, k + 1) {
+                (neighbor, node)
+            } else {
+                (node, neighbor)
+            };
+            found.hashes[k + 1] = self.hasher.node(l, r);
+        }
+        if found.hashes[found.level] != bottom.hash {
+            return Err(UtreexoError::RootMismatch);
+        }
+        Ok(found)
+    }
+
+    fn set_state(&mut self, at: u32, state: State) {
+        self.touch(at);
+        self.nodes[at as usize].state = state;
+    }
+
+    fn set_children(&mut self, at: u32, children: u32) {
+        self.touch(at);
+        self.nodes[at as usize].children = children;
+    }
+
+    /// Records a node's state before a change, if a batch could need it back.
+    fn touch(&mut self, at: u32) {
+        if let Some(cp) = self.checkpoints.last() {
+            if (at as usize) < cp.nodes {
+                self.journal.push(Undo::Node(at, self.nodes[at as usize]));
+            }
+        }
+    }
+
+    fn record(&mut self, undo: Undo) {
+        if !self.checkpoints.is_empty() {
+            self.journal.push(undo);
+        }
+    }
+
+    fn rollback(&mut self, cp: Checkpoint) {
+        while self.journal.len() > cp.journal {
+            match self.journal.pop() {
+                Some(Undo::Node(at, node)) => self.nodes[at as usize] = node,
+                Some(Undo::Revive(at)) => self.inserted[at as usize].live = true,
+                None => break,
+            }
+        }
+        self.nodes.truncate(cp.nodes);
+        while self.inserted.len() > cp.inserted {
+            if let Some(gone) = self.inserted.pop() {
+                self.unlink(gone.leaf, self.inserted.len() as u32);
+            }
+        }
+        self.deleted = cp.deleted;
+        self.live_inserted = cp.live_inserted;
+    }
+
+    /// Forgets insertion `index`, the last one with its leaf hash.
+    fn unlink(&mut self, leaf: Hash, index: u32) {
+        let Some(&head) = self.by_leaf.get(&leaf) else {
+            return;
+        };
+        if head == index {
+            self.by_leaf.remove(&leaf);
+            return;
+        }
+        let mut at = head as usize;
+        while let Some(entry) = self.inserted.get_mut(at) {
+            if entry.next_same == index {
+                entry.next_same = NONE;
+                return;
+            }
+            at = entry.next_same as usize;
+        }
+    }
+}
+
+impl Located {
+    fn push_trail(&mut self, at: u32) {
+        self.trail[self.trail_len] = at;
+        self.trail_len += 1;
+    }
+}
+
+impl core::fmt::Debug for WorkForest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WorkForest")
+            .field("generation", &self.generation)
+            .field("committed", &self.committed)
+            .field("deleted", &self.deleted)
+            .field("inserted", &self.live_inserted)
+            .field("nodes", &self.nodes.len())
+            .finish()
+    }
+}
+
+/// The levels of the trees of the forest a working forest started from.
+pub(crate) fn root_levels(work: &WorkForest) -> impl Iterator<Item = usize> {
+    levels(work.committed)
+}
