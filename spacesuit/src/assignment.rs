@@ -93,7 +93,7 @@ mod tests {
         // No flavor reappears after a different one.
         values.iter().enumerate().all(|(i, x)| {
             let end = values[i..].iter().position(|y| y.f != x.f);
-            end.map_or(true, |e| values[i + e..].iter().all(|y| y.f != x.f))
+            end.is_none_or(|e| values[i + e..].iter().all(|y| y.f != x.f))
         })
     }
 
@@ -102,7 +102,10 @@ mod tests {
         let grouped = group_by_flavor(&[v(1, 1), v(2, 2), v(3, 1), v(4, 2), v(5, 1)]);
         assert!(is_grouped(&grouped));
         assert_eq!(grouped[0], v(1, 1));
-        assert!(is_permutation(&grouped, &[v(1, 1), v(2, 2), v(3, 1), v(4, 2), v(5, 1)]));
+        assert!(is_permutation(
+            &grouped,
+            &[v(1, 1), v(2, 2), v(3, 1), v(4, 2), v(5, 1)]
+        ));
     }
 
     #[test]
@@ -113,12 +116,18 @@ mod tests {
 
         let (mid, out) = combine_by_flavor(&[v(1, 1), v(2, 1), v(3, 1), v(4, 1)]).unwrap();
         assert_eq!(mid, vec![v(3, 1), v(6, 1)]);
-        assert_eq!(out, vec![Value::zero(), Value::zero(), Value::zero(), v(10, 1)]);
+        assert_eq!(
+            out,
+            vec![Value::zero(), Value::zero(), Value::zero(), v(10, 1)]
+        );
     }
 
     #[test]
     fn single_value_combines_to_itself() {
-        assert_eq!(combine_by_flavor(&[v(7, 3)]).unwrap(), (vec![], vec![v(7, 3)]));
+        assert_eq!(
+            combine_by_flavor(&[v(7, 3)]).unwrap(),
+            (vec![], vec![v(7, 3)])
+        );
         assert_eq!(combine_by_flavor(&[]).unwrap(), (vec![], vec![]));
     }
 

@@ -32,7 +32,12 @@ pub fn cloak<CS: RandomizableConstraintSystem>(
     padded_shuffle(cs, merged, split_merged)?;
     value_shuffle(cs, split_sorted, outputs.clone())?;
     for output in outputs {
-        range_proof(cs, output.q.into(), output.assignment.map(|v| v.q), BitRange::MAX)?;
+        range_proof(
+            cs,
+            output.q.into(),
+            output.assignment.map(|v| v.q),
+            BitRange::MAX,
+        )?;
     }
     Ok(())
 }
@@ -49,5 +54,280 @@ fn check_balance(merged: &[AllocatedValue], split: &[AllocatedValue]) -> Result<
         Ok(())
     } else {
         Err(CloakError::Unbalanced)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestCs;
+    use crate::SignedInteger;
+    use curve25519_dalek::scalar::Scalar;
+    use r1cs::ConstraintSystem;
+
+    fn commit(cs: &mut TestCs, values: &[Value], known: bool) -> Vec<AllocatedValue> {
+        values
+            .iter()
+            .map(|v| {
+                let (q, f) = v.to_scalars();
+                AllocatedValue {
+                    q: cs.commit(q),
+                    f: cs.commit(f),
+                    assignment: known.then_some(*v),
+                }
+            })
+            .collect()
+    }
+
+    fn run(inputs: &[Value], outputs: &[Value]) -> Result<(), String> {
+        let mut cs = TestCs::prover();
+        let ins = commit(&mut cs, inputs, true);
+        let outs = commit(&mut cs, outputs, true);
+        cloak(&mut cs, ins, outs).map_err(|e| e.to_string())?;
+        cs.check()
+    }
+
+    fn v(q: i64, f: u64) -> Value {
+        Value::new(q, Scalar::from(f))
+    }
+
+    /// Multipliers (first phase, total) of an M×N cloak, counted by a verifier.
+    fn counts(m: usize, n: usize) -> (usize, usize) {
+        let mut cs = TestCs::verifier();
+        let zeros = vec![Value::zero(); m.max(n)];
+        let ins = commit(&mut cs, &zeros[..m], false);
+        let outs = commit(&mut cs, &zeros[..n], false);
+        cloak(&mut cs, ins, outs).unwrap();
+        let first = cs.metrics().multipliers;
+        cs.run_second_phase().unwrap();
+        (first, cs.metrics().multipliers)
+    }
+
+    #[test]
+    fn multiplier_counts_match_the_vectors() {
+        let file = vectors::load("cloak.json");
+        for case in vectors::cases(&file) {
+            let m = case["inputs"].as_array().unwrap().len();
+            let n = case["outputs"].as_array().unwrap().len();
+            let first = case["multipliers_first_phase"].as_u64().unwrap() as usize;
+            let total = case["multipliers"].as_u64().unwrap() as usize;
+            assert_eq!(counts(m, n), (first, total), "{m}x{n}");
+        }
+    }
+
+    #[test]
+    fn honest_cloaks_are_satisfied() {
+        assert_eq!(run(&[v(5, 1)], &[v(5, 1)]), Ok(()));
+        assert_eq!(run(&[v(3, 1)], &[v(1, 1), v(2, 1)]), Ok(()));
+        assert_eq!(run(&[v(1, 1), v(2, 1)], &[v(3, 1)]), Ok(()));
+        assert_eq!(
+            run(&[v(1, 1), v(7, 2), v(2, 1)], &[v(7, 2), v(3, 1)]),
+            Ok(())
+        );
+        // A debt paid off inside the same flavor.
+        assert_eq!(run(&[v(-4, 1), v(10, 1)], &[v(6, 1)]), Ok(()));
+        assert_eq!(run(&[v(0, 1)], &[v(0, 1), v(0, 1), v(0, 1)]), Ok(()));
+    }
+
+    /// A balanced M×N statement over `flavors` flavors (at most min(M, N)), with
+    /// some negative inputs, quantities drawn from `seed`.
+    fn statement(m: usize, n: usize, flavors: usize, seed: u64) -> (Vec<Value>, Vec<Value>) {
+        use rand::{seq::SliceRandom, Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let k = flavors.min(m).min(n);
+        let flavor = |i: usize| Scalar::from(1000 + (i % k) as u64);
+        let mut totals = vec![0i64; k];
+        let inputs: Vec<Value> = (0..m)
+            .map(|i| {
+                let q = rng.gen_range(-50i64..1000);
+                totals[i % k] += q;
+                Value::new(q, flavor(i))
+            })
+            .collect();
+        // Make each total non-negative with the first input of its flavor.
+        let mut inputs = inputs;
+        for (f, total) in totals.iter_mut().enumerate() {
+            if *total < 0 {
+                inputs[f].q = SignedInteger::from(inputs[f].q.get() as i64 - *total);
+                *total = 0;
+            }
+        }
+        let mut outputs: Vec<Value> = (0..n).map(|j| Value::new(0u64, flavor(j))).collect();
+        for (j, out) in outputs.iter_mut().enumerate() {
+            let f = j % k;
+            let last = j + k >= n;
+            let share = if last {
+                totals[f]
+            } else {
+                rng.gen_range(0..=totals[f])
+            };
+            totals[f] -= share;
+            out.q = SignedInteger::from(share);
+        }
+        inputs.shuffle(&mut rng);
+        outputs.shuffle(&mut rng);
+        (inputs, outputs)
+    }
+
+    #[test]
+    fn every_shape_up_to_8x8_is_satisfied() {
+        for m in 1..=8 {
+            for n in 1..=8 {
+                for flavors in 1..=3 {
+                    let (ins, outs) = statement(m, n, flavors, (m * 100 + n * 10 + flavors) as u64);
+                    assert_eq!(run(&ins, &outs), Ok(()), "{m}x{n}, {flavors} flavors");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn prover_refuses_unbalanced_statements() {
+        let unbalanced = Err(R1csError::from(CloakError::Unbalanced).to_string());
+        // Inflation.
+        assert_eq!(run(&[v(5, 1)], &[v(6, 1)]), unbalanced);
+        // Transmutation.
+        assert_eq!(run(&[v(5, 1)], &[v(5, 2)]), unbalanced);
+        assert_eq!(run(&[v(5, 1), v(1, 2)], &[v(5, 1), v(1, 3)]), unbalanced);
+        // A flavor netted to zero with no output of it (a known limit of the design).
+        assert_eq!(run(&[v(-2, 2), v(2, 2), v(3, 1)], &[v(3, 1)]), unbalanced);
+        assert_eq!(
+            run(&[v(-2, 2), v(2, 2), v(3, 1)], &[v(3, 1), v(0, 2)]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn prover_refuses_negative_outputs() {
+        let result = run(&[v(5, 1)], &[v(7, 1), v(-2, 1)]);
+        let expected = R1csError::from(CloakError::OutOfRange { bits: 64 }).to_string();
+        assert_eq!(result, Err(expected));
+    }
+
+    #[test]
+    fn empty_sides_are_refused() {
+        assert!(run(&[], &[v(1, 1)]).is_err());
+        assert!(run(&[v(1, 1)], &[]).is_err());
+    }
+
+    #[test]
+    fn flavor_sums_may_exceed_64_bits_only_if_split_again() {
+        let max = Value::new(SignedInteger::MAX, Scalar::ONE);
+        // Merging two maximal inputs needs a sum beyond the signed range.
+        let err = run(&[max, max], &[max, max]);
+        assert_eq!(
+            err,
+            Err(R1csError::from(CloakError::QuantityOverflow).to_string())
+        );
+        assert_eq!(run(&[max], &[max]), Ok(()));
+    }
+}
+
+/// Forged witnesses: the gadget runs as in a verifier and a cheating prover supplies
+/// every intermediate wire. Each statement below must leave some constraint unmet.
+#[cfg(test)]
+mod forgery_tests {
+    use super::*;
+    use crate::testing::{bit_wires, cloak_wires, Forger, Pair, TestCs};
+    use curve25519_dalek::scalar::Scalar;
+
+    fn p(q: i64, f: u64) -> Pair {
+        (
+            Value::new(q, Scalar::from(f)).to_scalars().0,
+            Scalar::from(f),
+        )
+    }
+
+    fn forge(inputs: &[Pair], outputs: &[Pair], wires: Vec<Pair>) -> Result<(), String> {
+        let mut cs = TestCs::prover();
+        let mut commit = |values: &[Pair]| -> Vec<AllocatedValue> {
+            values
+                .iter()
+                .map(|(q, f)| AllocatedValue {
+                    q: cs.commit(*q),
+                    f: cs.commit(*f),
+                    assignment: None,
+                })
+                .collect()
+        };
+        let (ins, outs) = (commit(inputs), commit(outputs));
+        let mut forger = Forger::new(&mut cs, wires);
+        // Building must succeed: a failure has to come from the constraints alone.
+        cloak(&mut forger, ins, outs).expect("a forged witness of the right length");
+        assert_eq!(forger.left_over(), 0, "forged witness is too long");
+        cs.check()
+    }
+
+    fn natural(inputs: &[Pair], outputs: &[Pair]) -> Result<(), String> {
+        forge(inputs, outputs, cloak_wires(inputs, outputs))
+    }
+
+    #[test]
+    fn the_forging_machinery_reproduces_honest_witnesses() {
+        assert_eq!(natural(&[p(5, 1)], &[p(5, 1)]), Ok(()));
+        assert_eq!(
+            natural(&[p(5, 1), p(2, 2), p(1, 1)], &[p(2, 2), p(4, 1), p(2, 1)]),
+            Ok(())
+        );
+        assert_eq!(
+            natural(&[p(-3, 1), p(3, 1), p(4, 2)], &[p(0, 1), p(4, 2)]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn inflation_is_unsatisfiable() {
+        assert!(natural(&[p(5, 1)], &[p(6, 1)]).is_err());
+        assert!(natural(&[p(5, 1), p(3, 1)], &[p(4, 1), p(5, 1)]).is_err());
+        assert!(natural(&[p(5, 1), p(3, 2)], &[p(3, 2), p(5, 1), p(1, 1)]).is_err());
+    }
+
+    #[test]
+    fn transmutation_is_unsatisfiable() {
+        assert!(natural(&[p(5, 1)], &[p(5, 2)]).is_err());
+        assert!(natural(&[p(5, 1), p(3, 2)], &[p(5, 1), p(3, 3)]).is_err());
+        // Turning part of one flavor into another, totals unchanged.
+        assert!(natural(&[p(5, 1), p(3, 2)], &[p(4, 1), p(4, 2)]).is_err());
+    }
+
+    #[test]
+    fn a_negative_output_cannot_offset_an_inflated_one() {
+        let (ins, outs) = ([p(5, 1)], [p(-1, 1), p(6, 1)]);
+        assert!(natural(&ins, &outs).is_err());
+        // Any bits for the negative output fail: try all ones as well.
+        let mut wires = cloak_wires(&ins, &outs);
+        let ones = bit_wires(Scalar::from(u64::MAX));
+        wires.splice(4..68, ones);
+        assert!(forge(&ins, &outs, wires).is_err());
+    }
+
+    #[test]
+    fn an_output_of_two_to_the_64_is_out_of_range() {
+        let two63 = Scalar::from(1u64 << 63);
+        let f = Scalar::ONE;
+        let (ins, outs) = ([(two63, f), (two63, f)], [(two63 + two63, f)]);
+        // Low 64 bits of 2^64 are zero, and all ones sum to 2^64 - 1: both fail.
+        assert!(natural(&ins, &outs).is_err());
+        let mut wires = cloak_wires(&ins, &outs);
+        let tail = wires.len() - 64;
+        wires.splice(tail.., bit_wires(Scalar::from(u64::MAX)));
+        assert!(forge(&ins, &outs, wires).is_err());
+    }
+
+    #[test]
+    fn one_input_cannot_be_used_twice() {
+        // Inputs 5 and 1; the prover sorts them as 5 and 5 and pays out 10.
+        let zero = (Scalar::ZERO, Scalar::ZERO);
+        let (ins, outs) = ([p(5, 1), p(1, 1)], [p(10, 1)]);
+        let mut wires = vec![p(5, 1), p(5, 1), zero, p(10, 1)];
+        wires.extend(bit_wires(Scalar::from(10u64)));
+        assert!(forge(&ins, &outs, wires).is_err());
+        // The same with three inputs, one of another flavor dropped.
+        let (ins, outs) = ([p(5, 1), p(2, 2), p(1, 1)], [p(10, 1), p(0, 2)]);
+        let mut wires = vec![p(5, 1), p(5, 1), p(0, 2), p(10, 1), zero, p(10, 1), p(0, 2)];
+        wires.extend(crate::testing::mix_wires(&[p(0, 2), p(10, 1)]));
+        wires.extend(bit_wires(Scalar::from(10u64)));
+        wires.extend(bit_wires(Scalar::ZERO));
+        assert!(forge(&ins, &outs, wires).is_err());
     }
 }

@@ -3,9 +3,7 @@
 use crate::assignment::{combine_by_flavor, group_by_flavor};
 use crate::value::assignments;
 use crate::{AllocatedValue, CloakError, Value};
-use r1cs::{
-    ConstraintSystem, R1csError, RandomizableConstraintSystem, RandomizedConstraintSystem,
-};
+use r1cs::{ConstraintSystem, R1csError, RandomizableConstraintSystem, RandomizedConstraintSystem};
 
 /// Constrains `(a, b) → (c, d)` to either move (`c = a`, `d = b`) or merge
 /// (`c.q = 0`, `a.f = b.f`, `d = (a.q + b.q, a.f)`).
@@ -53,22 +51,27 @@ pub fn k_mix<CS: RandomizableConstraintSystem>(
         _ => {}
     }
     let wires = assignments(&values).map(plan).transpose()?;
-    let (sorted, mid, out) = match &wires {
-        Some((s, m, o)) => (Some(s.as_slice()), Some(m.as_slice()), Some(o.as_slice())),
-        None => (None, None, None),
-    };
-    let sorted = AllocatedValue::allocate_all(cs, k, sorted)?;
-    let mid = AllocatedValue::allocate_all(cs, k - 2, mid)?;
-    let out = AllocatedValue::allocate_all(cs, k, out)?;
+    let sorted = AllocatedValue::allocate_all(cs, k, wires.as_ref().map(|w| &w.sorted[..]))?;
+    let mid = AllocatedValue::allocate_all(cs, k - 2, wires.as_ref().map(|w| &w.mid[..]))?;
+    let out = AllocatedValue::allocate_all(cs, k, wires.as_ref().map(|w| &w.out[..]))?;
     chain_mixes(cs, &sorted, &mid, &out)?;
     Ok((sorted, out))
 }
 
-/// The prover's wires of a k-mix: sorted inputs, intermediates and outputs.
-fn plan(values: Vec<Value>) -> Result<(Vec<Value>, Vec<Value>, Vec<Value>), CloakError> {
+/// The prover's assignment of a k-mix.
+struct Wires {
+    /// The inputs regrouped by flavor.
+    sorted: Vec<Value>,
+    /// The values carried between consecutive mixes.
+    mid: Vec<Value>,
+    /// The outputs.
+    out: Vec<Value>,
+}
+
+fn plan(values: Vec<Value>) -> Result<Wires, CloakError> {
     let sorted = group_by_flavor(&values);
     let (mid, out) = combine_by_flavor(&sorted)?;
-    Ok((sorted, mid, out))
+    Ok(Wires { sorted, mid, out })
 }
 
 /// Connects `k - 1` mixes: the carried value runs from `sorted[0]` through `mid` to
@@ -94,7 +97,7 @@ fn chain_mixes<CS: RandomizableConstraintSystem>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::TestCs;
+    use crate::testing::{Forger, TestCs};
     use curve25519_dalek::scalar::Scalar;
     use proptest::prelude::*;
 
@@ -190,14 +193,20 @@ mod tests {
         let f1 = Scalar::from(1u64);
         let pair = |q: u64, f: Scalar| (Scalar::from(q), f);
         let forged = vec![pair(3, f1), pair(4, f1), pair(0, Scalar::ZERO), pair(8, f1)];
-        let mut cs = TestCs::forger(forged);
+        let mut cs = TestCs::prover();
         let inputs = [v(3, 1), v(4, 1)]
             .map(|x| {
                 let (q, f) = x.to_scalars();
-                AllocatedValue { q: cs.commit(q), f: cs.commit(f), assignment: None }
+                AllocatedValue {
+                    q: cs.commit(q),
+                    f: cs.commit(f),
+                    assignment: None,
+                }
             })
             .to_vec();
-        k_mix(&mut cs, inputs).unwrap();
+        let mut forger = Forger::new(&mut cs, forged);
+        k_mix(&mut forger, inputs).unwrap();
+        assert_eq!(forger.left_over(), 0);
         assert!(cs.check().is_err());
     }
 

@@ -112,8 +112,13 @@ mod tests {
         // Commit to 2^8 but assign the bits of 0: the sum constraint breaks.
         let mut cs = TestCs::prover();
         let v = cs.commit(Scalar::from(256u64));
-        range_proof(&mut cs, v.into(), Some(SignedInteger::ZERO), BitRange::new(8).unwrap())
-            .unwrap();
+        range_proof(
+            &mut cs,
+            v.into(),
+            Some(SignedInteger::ZERO),
+            BitRange::new(8).unwrap(),
+        )
+        .unwrap();
         assert!(cs.check().is_err());
     }
 

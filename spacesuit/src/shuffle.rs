@@ -3,8 +3,7 @@
 use crate::{AllocatedValue, CloakError, Value};
 use curve25519_dalek::scalar::Scalar;
 use r1cs::{
-    ConstraintSystem, R1csError, RandomizableConstraintSystem, RandomizedConstraintSystem,
-    Variable,
+    ConstraintSystem, R1csError, RandomizableConstraintSystem, RandomizedConstraintSystem, Variable,
 };
 
 /// Constrains `y` to be a reordering of `x`: `∏(xᵢ - z) = ∏(yᵢ - z)` for a challenge
@@ -124,5 +123,138 @@ fn check_lengths(gadget: &'static str, left: usize, right: usize) -> Result<(), 
             left,
             right,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestCs;
+    use proptest::prelude::*;
+
+    fn scalar_case(x: &[u64], y: &[u64]) -> Result<(), String> {
+        let mut cs = TestCs::prover();
+        let xs: Vec<Variable> = x.iter().map(|v| cs.commit(Scalar::from(*v))).collect();
+        let ys: Vec<Variable> = y.iter().map(|v| cs.commit(Scalar::from(*v))).collect();
+        cs.specify_randomized_constraints(move |cs| scalar_shuffle(cs, &xs, &ys))
+            .unwrap();
+        cs.check()
+    }
+
+    #[test]
+    fn scalar_shuffle_accepts_permutations_only() {
+        assert!(scalar_case(&[3], &[3]).is_ok());
+        assert!(scalar_case(&[3], &[6]).is_err());
+        assert!(scalar_case(&[3, 6], &[6, 3]).is_ok());
+        assert!(scalar_case(&[3, 3], &[6, 3]).is_err());
+        assert!(scalar_case(&[3, 6, 10], &[10, 3, 6]).is_ok());
+        assert!(scalar_case(&[3, 6, 10], &[3, 6, 100]).is_err());
+        assert!(scalar_case(&[3, 6, 10, 15, 17], &[10, 17, 3, 15, 6]).is_ok());
+        assert!(scalar_case(&[3, 6, 10, 15, 17], &[3, 6, 10, 15, 3]).is_err());
+        assert!(scalar_case(&[], &[]).is_ok());
+        assert!(scalar_case(&[1, 2], &[1]).is_err());
+    }
+
+    fn commit_values(cs: &mut TestCs, values: &[Value]) -> Vec<AllocatedValue> {
+        values
+            .iter()
+            .map(|v| {
+                let (q, f) = v.to_scalars();
+                AllocatedValue {
+                    q: cs.commit(q),
+                    f: cs.commit(f),
+                    assignment: Some(*v),
+                }
+            })
+            .collect()
+    }
+
+    fn value_case(x: &[Value], y: &[Value], padded: bool) -> Result<TestCs, String> {
+        let mut cs = TestCs::prover();
+        let xs = commit_values(&mut cs, x);
+        let ys = commit_values(&mut cs, y);
+        let built = if padded {
+            padded_shuffle(&mut cs, xs, ys)
+        } else {
+            value_shuffle(&mut cs, xs, ys)
+        };
+        built.map_err(|e| e.to_string())?;
+        Ok(cs)
+    }
+
+    fn holds(x: &[Value], y: &[Value], padded: bool) -> bool {
+        value_case(x, y, padded).and_then(TestCs::check).is_ok()
+    }
+
+    fn v(q: u64, f: u64) -> Value {
+        Value::new(q, Scalar::from(f))
+    }
+
+    #[test]
+    fn value_shuffle_ties_quantity_to_flavor() {
+        assert!(holds(&[v(1, 6)], &[v(1, 6)], false));
+        assert!(!holds(&[v(1, 6)], &[v(1, 8)], false));
+        assert!(holds(&[v(1, 6), v(4, 8)], &[v(4, 8), v(1, 6)], false));
+        // Same quantities and flavors, paired differently.
+        assert!(!holds(&[v(1, 6), v(4, 8)], &[v(4, 6), v(1, 8)], false));
+        assert!(holds(
+            &[v(1, 6), v(4, 8), v(8, 4)],
+            &[v(8, 4), v(1, 6), v(4, 8)],
+            false
+        ));
+        assert!(!holds(
+            &[v(1, 6), v(4, 8), v(8, 4)],
+            &[v(9, 2), v(1, 6), v(4, 8)],
+            false
+        ));
+    }
+
+    #[test]
+    fn value_shuffle_multiplier_count() {
+        for k in 2..7u64 {
+            let xs: Vec<Value> = (0..k).map(|i| v(i, i)).collect();
+            let mut cs = value_case(&xs, &xs, false).unwrap();
+            assert_eq!(cs.metrics().multipliers, 0);
+            cs.run_second_phase().unwrap();
+            assert_eq!(cs.metrics().multipliers, 3 * k as usize - 2);
+        }
+    }
+
+    #[test]
+    fn padded_shuffle_pads_the_shorter_side_with_zeros() {
+        assert!(holds(&[v(5, 1), Value::zero()], &[v(5, 1)], true));
+        assert!(holds(&[v(5, 1)], &[Value::zero(), v(5, 1)], true));
+        assert!(holds(&[v(5, 1)], &[v(5, 1)], true));
+        // A dropped value must be exactly (0, 0).
+        assert!(!holds(&[v(5, 1), v(0, 2)], &[v(5, 1)], true));
+        assert!(!holds(&[v(5, 1), v(1, 0)], &[v(5, 1)], true));
+        let cs = value_case(&[v(1, 1)], &[v(1, 1), v(0, 0), v(0, 0)], true).unwrap();
+        // Two pads, one multiplier each.
+        assert_eq!(cs.metrics().multipliers, 2);
+    }
+
+    #[test]
+    fn value_shuffle_refuses_unequal_lengths() {
+        assert!(value_case(&[v(1, 1)], &[v(1, 1), v(1, 1)], false).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        #[test]
+        fn any_rotation_is_a_shuffle(xs in prop::collection::vec(0u64..5, 1..7), r in 0usize..7) {
+            let mut ys = xs.clone();
+            let len = ys.len();
+            ys.rotate_left(r % len);
+            prop_assert!(scalar_case(&xs, &ys).is_ok());
+        }
+
+        #[test]
+        fn changing_one_entry_breaks_it(xs in prop::collection::vec(0u64..5, 1..7), i in 0usize..7) {
+            let mut ys = xs.clone();
+            let len = ys.len();
+            ys[i % len] += 100;
+            prop_assert!(scalar_case(&xs, &ys).is_err());
+        }
     }
 }

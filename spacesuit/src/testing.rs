@@ -12,6 +12,9 @@ use r1cs::{
 };
 use std::collections::VecDeque;
 
+/// A quantity and flavor, or the two inputs of a multiplier.
+pub(crate) type Pair = (Scalar, Scalar);
+
 type Callback = Box<dyn FnOnce(&mut TestCs) -> Result<(), R1csError>>;
 
 /// An evaluating constraint system.
@@ -26,8 +29,6 @@ pub(crate) struct TestCs {
     constraints: Vec<LinearCombination>,
     phase_one_constraints: Option<usize>,
     deferred: Vec<Callback>,
-    /// Assignments handed out when a gadget allocates without one: a forger's witness.
-    forged: VecDeque<(Scalar, Scalar)>,
 }
 
 impl TestCs {
@@ -43,7 +44,6 @@ impl TestCs {
             constraints: Vec::new(),
             phase_one_constraints: None,
             deferred: Vec::new(),
-            forged: VecDeque::new(),
         }
     }
 
@@ -55,13 +55,6 @@ impl TestCs {
     /// A system that knows no assignment (metrics only).
     pub(crate) fn verifier() -> TestCs {
         TestCs::new(false)
-    }
-
-    /// A prover that fills allocations made without assignment from `forged`, in order.
-    pub(crate) fn forger(forged: Vec<(Scalar, Scalar)>) -> TestCs {
-        let mut cs = TestCs::new(true);
-        cs.forged = forged.into();
-        cs
     }
 
     /// Commits a known value.
@@ -104,7 +97,7 @@ impl TestCs {
         match (a, self.prover) {
             (Some(a), _) => Ok(Some(a)),
             (None, false) => Ok(None),
-            (None, true) => self.forged.pop_front().map(Some).ok_or(R1csError::MissingAssignment),
+            (None, true) => Err(R1csError::MissingAssignment),
         }
     }
 
@@ -163,7 +156,9 @@ impl ConstraintSystem for TestCs {
     }
 
     fn allocate(&mut self, assignment: Option<Scalar>) -> Result<Variable, R1csError> {
-        let a = self.need(assignment.map(|a| (a, Scalar::ZERO)))?.map(|(a, _)| a);
+        let a = self
+            .need(assignment.map(|a| (a, Scalar::ZERO)))?
+            .map(|(a, _)| a);
         match self.pending.take() {
             Some(i) => {
                 self.right[i] = a;
@@ -224,4 +219,126 @@ impl RandomizedConstraintSystem for TestCs {
         self.transcript.challenge_bytes(label, &mut bytes);
         Scalar::from_bytes_mod_order_wide(&bytes)
     }
+}
+
+/// Wraps a prover so that allocations made without assignment take the next pair of a
+/// forged witness: the gadget runs as in a verifier, the witness is the test's.
+pub(crate) struct Forger<'a, CS> {
+    inner: &'a mut CS,
+    forged: VecDeque<Pair>,
+}
+
+impl<'a, CS> Forger<'a, CS> {
+    /// Forges with `forged`, in allocation order.
+    pub(crate) fn new(inner: &'a mut CS, forged: Vec<Pair>) -> Self {
+        Forger {
+            inner,
+            forged: forged.into(),
+        }
+    }
+
+    /// How many forged pairs were not used (a test should use them all).
+    pub(crate) fn left_over(&self) -> usize {
+        self.forged.len()
+    }
+}
+
+impl<CS: ConstraintSystem> ConstraintSystem for Forger<'_, CS> {
+    fn transcript(&mut self) -> &mut Transcript {
+        self.inner.transcript()
+    }
+
+    fn multiply(
+        &mut self,
+        left: LinearCombination,
+        right: LinearCombination,
+    ) -> (Variable, Variable, Variable) {
+        self.inner.multiply(left, right)
+    }
+
+    fn allocate(&mut self, assignment: Option<Scalar>) -> Result<Variable, R1csError> {
+        let a = assignment.or_else(|| self.forged.pop_front().map(|p| p.0));
+        self.inner.allocate(a)
+    }
+
+    fn allocate_multiplier(
+        &mut self,
+        assignments: Option<Pair>,
+    ) -> Result<(Variable, Variable, Variable), R1csError> {
+        let a = assignments.or_else(|| self.forged.pop_front());
+        self.inner.allocate_multiplier(a)
+    }
+
+    fn metrics(&self) -> Metrics {
+        self.inner.metrics()
+    }
+
+    fn constrain(&mut self, lc: LinearCombination) {
+        self.inner.constrain(lc)
+    }
+}
+
+impl<CS: RandomizableConstraintSystem> RandomizableConstraintSystem for Forger<'_, CS> {
+    type RandomizedCS = CS::RandomizedCS;
+
+    fn specify_randomized_constraints<F>(&mut self, callback: F) -> Result<(), R1csError>
+    where
+        F: 'static + FnOnce(&mut CS::RandomizedCS) -> Result<(), R1csError>,
+    {
+        self.inner.specify_randomized_constraints(callback)
+    }
+}
+
+/// The wires a k-mix allocates for `values` (sorted, intermediates, outputs) when the
+/// honest procedure runs on scalars: usable for statements no honest prover accepts.
+pub(crate) fn mix_wires(values: &[Pair]) -> Vec<Pair> {
+    if values.len() < 2 {
+        return Vec::new();
+    }
+    let mut sorted: Vec<Pair> = Vec::with_capacity(values.len());
+    for v in values {
+        match sorted.iter().rposition(|s| s.1 == v.1) {
+            Some(i) => sorted.insert(i + 1, *v),
+            None => sorted.push(*v),
+        }
+    }
+    let zero = (Scalar::ZERO, Scalar::ZERO);
+    let (mut mid, mut out) = (Vec::new(), Vec::new());
+    let mut carry = sorted[0];
+    for next in &sorted[1..] {
+        let same = carry.1 == next.1;
+        out.push(if same { zero } else { carry });
+        carry = if same {
+            (carry.0 + next.0, next.1)
+        } else {
+            *next
+        };
+        mid.push(carry);
+    }
+    mid.pop();
+    out.push(carry);
+    [sorted, mid, out].concat()
+}
+
+/// The range-proof wires `(1 - bᵢ, bᵢ)` for the low 64 bits of `q`.
+pub(crate) fn bit_wires(q: Scalar) -> Vec<Pair> {
+    let mut low = [0u8; 8];
+    low.copy_from_slice(&q.as_bytes()[..8]);
+    let x = u64::from_le_bytes(low);
+    (0..64)
+        .map(|i| {
+            let b = (x >> i) & 1;
+            (Scalar::from(1 - b), Scalar::from(b))
+        })
+        .collect()
+}
+
+/// A whole forged cloak witness: merge, split, then range bits, as the gadget allocates.
+pub(crate) fn cloak_wires(inputs: &[Pair], outputs: &[Pair]) -> Vec<Pair> {
+    let reversed: Vec<Pair> = outputs.iter().rev().copied().collect();
+    let bits = outputs.iter().flat_map(|o| bit_wires(o.0));
+    let mut wires = mix_wires(inputs);
+    wires.extend(mix_wires(&reversed));
+    wires.extend(bits);
+    wires
 }
