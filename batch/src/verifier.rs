@@ -110,15 +110,13 @@ fn push_fixed(
     scalars: impl IntoIterator<Item = Scalar>,
     bases: &[RistrettoPoint],
 ) -> Result<(), BatchError> {
-    let mut n = 0;
-    for s in scalars {
+    for (n, s) in scalars.into_iter().enumerate() {
         let base = bases.get(n).ok_or(BatchError::TooManyGenerators {
             needed: n + 1,
             capacity: bases.len(),
         })?;
         out_scalars.push(s);
         out_points.push(*base);
-        n += 1;
     }
     Ok(())
 }

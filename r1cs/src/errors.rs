@@ -1,3 +1,4 @@
+use crate::Variable;
 use encoding::EncodingError;
 
 /// Why building, proving or verifying a constraint system failed.
@@ -29,4 +30,21 @@ pub enum R1csError {
     /// A gadget reported that its statement cannot hold.
     #[error("gadget error: {0}")]
     Gadget(String),
+    /// A commitment handed to the verifier is not a valid point encoding.
+    #[error("commitment {index} is not a valid point encoding")]
+    InvalidCommitment {
+        /// Its position in commit order.
+        index: usize,
+    },
+    /// A constraint names a variable the system never allocated.
+    #[error("constraint uses unallocated variable {0:?}")]
+    UnknownVariable(Variable),
+    /// The proof's length fits no layout of its version.
+    #[error("a proof of version {version} cannot be {length} bytes long")]
+    ProofLength {
+        /// The version byte.
+        version: u8,
+        /// The whole length of the proof bytes.
+        length: usize,
+    },
 }

@@ -10,10 +10,23 @@
 
 mod constraint_system;
 mod errors;
+mod inner_product;
 mod linear_combination;
+mod proof;
+mod proof_point;
+mod prover;
+mod transcript;
+mod verifier;
+mod weights;
 
 pub use constraint_system::{
     ConstraintSystem, Metrics, RandomizableConstraintSystem, RandomizedConstraintSystem,
 };
 pub use errors::R1csError;
 pub use linear_combination::{LinearCombination, Variable};
+pub use proof::R1csProof;
+pub use prover::{Prover, RandomizingProver};
+pub use verifier::{RandomizingVerifier, Verifier};
+
+/// The generators proofs are made over (re-exported from `batch`).
+pub use batch::Generators;

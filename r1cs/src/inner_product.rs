@@ -1,0 +1,208 @@
+//! The inner-product argument: a proof that `P = ⟨a, G'⟩ + ⟨b, H'⟩ + ⟨a, b⟩·Q` for
+//! secret vectors `a`, `b`, in `2·log₂ n` points and two scalars.
+//!
+//! Each round halves the vectors: the prover sends the cross terms `L`, `R`, draws a
+//! challenge `u` and folds `a`, `b`, `G'`, `H'` with `u` and `u⁻¹`. The verifier never
+//! folds: it expands the fold into one scalar `sᵢ` per generator (see
+//! [`InnerProductProof::verification_scalars`]) and checks everything in one
+//! multiscalar multiplication.
+
+use crate::proof_point::ProofPoint;
+use crate::transcript::TranscriptProtocol;
+use crate::R1csError;
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::VartimeMultiscalarMul;
+use merlin::Transcript;
+use zeroize::Zeroize;
+
+/// The argument: one `(L, R)` pair per round, then the folded scalars `a`, `b`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct InnerProductProof {
+    /// The `(L, R)` pairs in the order the rounds ran.
+    pub(crate) rounds: Vec<(ProofPoint, ProofPoint)>,
+    /// `a` folded to one element.
+    pub(crate) a: Scalar,
+    /// `b` folded to one element.
+    pub(crate) b: Scalar,
+}
+
+/// What the verifier needs of an argument: per-round challenge squares and the
+/// expansion of all folds into one scalar per generator.
+pub(crate) struct VerificationScalars {
+    /// `uⱼ²`, in round order.
+    pub(crate) u_sq: Vec<Scalar>,
+    /// `uⱼ⁻²`, in round order.
+    pub(crate) u_inv_sq: Vec<Scalar>,
+    /// `sᵢ`: the coefficient of the `i`th generator in the fully folded `G`.
+    /// The coefficient of `Hᵢ` is `1/sᵢ = s_{n-1-i}`.
+    pub(crate) s: Vec<Scalar>,
+}
+
+/// The statement's bases: `G'ᵢ = g_factors[i]·g[i]` and `H'ᵢ = h_factors[i]·h[i]`.
+pub(crate) struct Bases<'a> {
+    pub(crate) q: &'a RistrettoPoint,
+    pub(crate) g_factors: &'a [Scalar],
+    pub(crate) h_factors: &'a [Scalar],
+    pub(crate) g: &'a [RistrettoPoint],
+    pub(crate) h: &'a [RistrettoPoint],
+}
+
+impl InnerProductProof {
+    /// Proves knowledge of `a`, `b` over `bases`. All vectors have the same length, a
+    /// power of two (the caller pads); `a` and `b` are zeroized when done.
+    ///
+    /// The cross terms are computed in variable time: `L` and `R` are functions of the
+    /// blinded vectors `l(x)`, `r(x)`, which the protocol could reveal outright without
+    /// losing zero knowledge.
+    pub(crate) fn prove(
+        transcript: &mut Transcript,
+        bases: Bases<'_>,
+        mut a: Vec<Scalar>,
+        mut b: Vec<Scalar>,
+    ) -> InnerProductProof {
+        let mut n = a.len();
+        debug_assert!(n.is_power_of_two());
+        debug_assert!([b.len(), bases.g.len(), bases.h.len()]
+            .iter()
+            .all(|&m| m == n));
+        transcript.innerproduct_domain_sep(n as u64);
+
+        let mut g: Vec<RistrettoPoint> = bases.g.to_vec();
+        let mut h: Vec<RistrettoPoint> = bases.h.to_vec();
+        // Factors apply to the first round only; folding absorbs them into g and h.
+        let mut g_factors: Vec<Scalar> = bases.g_factors.to_vec();
+        let mut h_factors: Vec<Scalar> = bases.h_factors.to_vec();
+        let mut rounds = Vec::with_capacity(n.trailing_zeros() as usize);
+
+        while n > 1 {
+            let half = n / 2;
+            let (l, r) = cross_terms(
+                bases.q,
+                &a[..n],
+                &b[..n],
+                &g[..n],
+                &h[..n],
+                &g_factors,
+                &h_factors,
+            );
+            transcript.append_point(b"L", &l.compressed);
+            transcript.append_point(b"R", &r.compressed);
+            rounds.push((l, r));
+            let u = transcript.challenge_scalar(b"u");
+            let u_inv = u.invert();
+
+            for i in 0..half {
+                a[i] = a[i] * u + a[half + i] * u_inv;
+                b[i] = b[i] * u_inv + b[half + i] * u;
+                g[i] = RistrettoPoint::vartime_multiscalar_mul(
+                    [u_inv * g_factors[i], u * g_factors[half + i]],
+                    [g[i], g[half + i]],
+                );
+                h[i] = RistrettoPoint::vartime_multiscalar_mul(
+                    [u * h_factors[i], u_inv * h_factors[half + i]],
+                    [h[i], h[half + i]],
+                );
+            }
+            g_factors = vec![Scalar::ONE; half];
+            h_factors = vec![Scalar::ONE; half];
+            n = half;
+        }
+
+        let proof = InnerProductProof {
+            rounds,
+            a: a.first().copied().unwrap_or(Scalar::ZERO),
+            b: b.first().copied().unwrap_or(Scalar::ZERO),
+        };
+        a.zeroize();
+        b.zeroize();
+        proof
+    }
+
+    /// Replays the argument's transcript for `n` elements and expands the folds.
+    ///
+    /// Fails when the argument has the wrong number of rounds for `n`, or when an
+    /// `L` or `R` is the identity.
+    pub(crate) fn verification_scalars(
+        &self,
+        n: usize,
+        transcript: &mut Transcript,
+    ) -> Result<VerificationScalars, R1csError> {
+        let k = self.rounds.len();
+        if k >= 32 || n != 1usize << k {
+            return Err(R1csError::VerificationFailed);
+        }
+        transcript.innerproduct_domain_sep(n as u64);
+        let mut u = Vec::with_capacity(k);
+        for (l, r) in &self.rounds {
+            transcript.validate_and_append_point(b"L", &l.compressed)?;
+            transcript.validate_and_append_point(b"R", &r.compressed)?;
+            u.push(transcript.challenge_scalar(b"u"));
+        }
+
+        let mut u_inv = u.clone();
+        let all_inv = Scalar::batch_invert(&mut u_inv);
+        let u_sq: Vec<Scalar> = u.iter().map(|x| x * x).collect();
+        let u_inv_sq: Vec<Scalar> = u_inv.iter().map(|x| x * x).collect();
+
+        // sᵢ = Π uⱼ^(±1), with +1 where bit (k-1-j) of i is set. Starting from
+        // s₀ = Π uⱼ⁻¹, setting the highest bit b of i multiplies by u²_{k-1-b}.
+        let mut s = Vec::with_capacity(n);
+        s.push(all_inv);
+        for i in 1..n {
+            let top = usize::BITS - 1 - i.leading_zeros();
+            let prev = s[i - (1 << top)];
+            s.push(prev * u_sq[k - 1 - top as usize]);
+        }
+        Ok(VerificationScalars { u_sq, u_inv_sq, s })
+    }
+
+    /// Bytes: `L₀ R₀ … L_{k-1} R_{k-1} a b`.
+    pub(crate) fn encoded_len(&self) -> usize {
+        (2 * self.rounds.len() + 2) * 32
+    }
+}
+
+/// `L = ⟨a_lo, G'_hi⟩ + ⟨b_hi, H'_lo⟩ + ⟨a_lo, b_hi⟩·Q` and the mirror image `R`.
+fn cross_terms(
+    q: &RistrettoPoint,
+    a: &[Scalar],
+    b: &[Scalar],
+    g: &[RistrettoPoint],
+    h: &[RistrettoPoint],
+    g_factors: &[Scalar],
+    h_factors: &[Scalar],
+) -> (ProofPoint, ProofPoint) {
+    let half = a.len() / 2;
+    let (a_lo, a_hi) = a.split_at(half);
+    let (b_lo, b_hi) = b.split_at(half);
+    let (g_lo, g_hi) = g.split_at(half);
+    let (h_lo, h_hi) = h.split_at(half);
+    let (gf_lo, gf_hi) = g_factors.split_at(half);
+    let (hf_lo, hf_hi) = h_factors.split_at(half);
+
+    let c_l = inner_product(a_lo, b_hi);
+    let c_r = inner_product(a_hi, b_lo);
+    let l = RistrettoPoint::vartime_multiscalar_mul(
+        a_lo.iter()
+            .zip(gf_hi)
+            .map(|(x, f)| x * f)
+            .chain(b_hi.iter().zip(hf_lo).map(|(x, f)| x * f))
+            .chain([c_l]),
+        g_hi.iter().chain(h_lo).chain([q]),
+    );
+    let r = RistrettoPoint::vartime_multiscalar_mul(
+        a_hi.iter()
+            .zip(gf_lo)
+            .map(|(x, f)| x * f)
+            .chain(b_lo.iter().zip(hf_hi).map(|(x, f)| x * f))
+            .chain([c_r]),
+        g_lo.iter().chain(h_hi).chain([q]),
+    );
+    (ProofPoint::from_point(l), ProofPoint::from_point(r))
+}
+
+/// `Σ aᵢ·bᵢ` over the common length.
+pub(crate) fn inner_product(a: &[Scalar], b: &[Scalar]) -> Scalar {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}

@@ -1,0 +1,178 @@
+//! The proof and its byte layout.
+//!
+//! ```text
+//! version (1 byte: 0 = one phase, 1 = two phases)
+//! A_I1 A_O1 S1 [A_I2 A_O2 S2 if version 1] T_1 T_3 T_4 T_5 T_6   (points)
+//! t_x t_x_blinding e_blinding                                    (canonical scalars)
+//! L_0 R_0 … L_{k-1} R_{k-1}                                      (points)
+//! a b                                                            (canonical scalars)
+//! ```
+//!
+//! A proof whose three second-phase points are the identity is written in the
+//! one-phase layout; reading it back restores them as the identity.
+
+use crate::inner_product::InnerProductProof;
+use crate::proof_point::ProofPoint;
+use crate::R1csError;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::IsIdentity;
+use encoding::{Reader, Writer};
+
+const ONE_PHASE: u8 = 0;
+const TWO_PHASE: u8 = 1;
+
+/// A proof that the committed values satisfy a constraint system.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct R1csProof {
+    pub(crate) a_i1: ProofPoint,
+    pub(crate) a_o1: ProofPoint,
+    pub(crate) s1: ProofPoint,
+    pub(crate) a_i2: ProofPoint,
+    pub(crate) a_o2: ProofPoint,
+    pub(crate) s2: ProofPoint,
+    pub(crate) t_1: ProofPoint,
+    pub(crate) t_3: ProofPoint,
+    pub(crate) t_4: ProofPoint,
+    pub(crate) t_5: ProofPoint,
+    pub(crate) t_6: ProofPoint,
+    pub(crate) t_x: Scalar,
+    pub(crate) t_x_blinding: Scalar,
+    pub(crate) e_blinding: Scalar,
+    pub(crate) ipp: InnerProductProof,
+}
+
+impl R1csProof {
+    /// The encoding: `1 + 32·(11 + 2k + 2)` bytes for one phase, `1 + 32·(14 + 2k + 2)`
+    /// for two, where `k = log₂` of the padded multiplier count.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.serialized_size());
+        let two_phase = self.has_second_phase();
+        out.write_u8(if two_phase { TWO_PHASE } else { ONE_PHASE });
+        out.write_point(&self.a_i1.compressed);
+        out.write_point(&self.a_o1.compressed);
+        out.write_point(&self.s1.compressed);
+        if two_phase {
+            out.write_point(&self.a_i2.compressed);
+            out.write_point(&self.a_o2.compressed);
+            out.write_point(&self.s2.compressed);
+        }
+        for t in self.t_points() {
+            out.write_point(&t.compressed);
+        }
+        out.write_scalar(&self.t_x);
+        out.write_scalar(&self.t_x_blinding);
+        out.write_scalar(&self.e_blinding);
+        for (l, r) in &self.ipp.rounds {
+            out.write_point(&l.compressed);
+            out.write_point(&r.compressed);
+        }
+        out.write_scalar(&self.ipp.a);
+        out.write_scalar(&self.ipp.b);
+        out
+    }
+
+    /// The exact length of [`R1csProof::to_bytes`].
+    pub fn serialized_size(&self) -> usize {
+        let elements = if self.has_second_phase() { 14 } else { 11 };
+        1 + 32 * elements + self.ipp.encoded_len()
+    }
+
+    /// Decodes a proof, checking its length against its version, that every scalar is
+    /// canonical and that every point is a valid encoding. (Whether a point may be the
+    /// identity is the verifier's concern.)
+    pub fn from_bytes(bytes: &[u8]) -> Result<R1csProof, R1csError> {
+        let mut r = Reader::new(bytes);
+        let version = r.read_u8()?;
+        let fixed = match version {
+            ONE_PHASE => 11,
+            TWO_PHASE => 14,
+            other => return Err(R1csError::UnknownVersion(other)),
+        };
+        let rounds = ipp_rounds(r.remaining(), fixed).ok_or(R1csError::ProofLength {
+            version,
+            length: bytes.len(),
+        })?;
+
+        let a_i1 = read_point(&mut r, "A_I1")?;
+        let a_o1 = read_point(&mut r, "A_O1")?;
+        let s1 = read_point(&mut r, "S1")?;
+        let (a_i2, a_o2, s2) = if version == TWO_PHASE {
+            (
+                read_point(&mut r, "A_I2")?,
+                read_point(&mut r, "A_O2")?,
+                read_point(&mut r, "S2")?,
+            )
+        } else {
+            let id = ProofPoint::identity();
+            (id, id, id)
+        };
+        let t_1 = read_point(&mut r, "T_1")?;
+        let t_3 = read_point(&mut r, "T_3")?;
+        let t_4 = read_point(&mut r, "T_4")?;
+        let t_5 = read_point(&mut r, "T_5")?;
+        let t_6 = read_point(&mut r, "T_6")?;
+        let t_x = r.read_scalar()?;
+        let t_x_blinding = r.read_scalar()?;
+        let e_blinding = r.read_scalar()?;
+        // `rounds` is bounded by the input length (64 bytes per round).
+        let mut ipp_rounds = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            ipp_rounds.push((read_point(&mut r, "L")?, read_point(&mut r, "R")?));
+        }
+        let a = r.read_scalar()?;
+        let b = r.read_scalar()?;
+        r.finish()?;
+
+        Ok(R1csProof {
+            a_i1,
+            a_o1,
+            s1,
+            a_i2,
+            a_o2,
+            s2,
+            t_1,
+            t_3,
+            t_4,
+            t_5,
+            t_6,
+            t_x,
+            t_x_blinding,
+            e_blinding,
+            ipp: InnerProductProof {
+                rounds: ipp_rounds,
+                a,
+                b,
+            },
+        })
+    }
+
+    /// Whether the proof carries second-phase commitments (any of them not the identity).
+    fn has_second_phase(&self) -> bool {
+        !(self.a_i2.compressed.is_identity()
+            && self.a_o2.compressed.is_identity()
+            && self.s2.compressed.is_identity())
+    }
+
+    /// `T_1, T_3, T_4, T_5, T_6` in order.
+    pub(crate) fn t_points(&self) -> [&ProofPoint; 5] {
+        [&self.t_1, &self.t_3, &self.t_4, &self.t_5, &self.t_6]
+    }
+}
+
+/// How many inner-product rounds follow `fixed` 32-byte elements when `remaining`
+/// bytes follow the version byte; `None` when no count fits exactly.
+fn ipp_rounds(remaining: usize, fixed: usize) -> Option<usize> {
+    if remaining % 32 != 0 {
+        return None;
+    }
+    let pairs = (remaining / 32).checked_sub(fixed + 2)?;
+    if pairs % 2 != 0 || pairs / 2 >= 32 {
+        return None;
+    }
+    Some(pairs / 2)
+}
+
+fn read_point(r: &mut Reader<'_>, what: &'static str) -> Result<ProofPoint, R1csError> {
+    let bytes = r.read_array::<32>().map_err(R1csError::from)?;
+    ProofPoint::decode(bytes, what)
+}

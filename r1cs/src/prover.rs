@@ -1,0 +1,602 @@
+//! The prover: builds the constraint system with every assignment known, then
+//! commits to the assignments and proves that they satisfy it.
+
+use crate::inner_product::{inner_product, Bases, InnerProductProof};
+use crate::proof_point::ProofPoint;
+use crate::transcript::TranscriptProtocol;
+use crate::weights::{powers, Weights};
+use crate::{
+    ConstraintSystem, LinearCombination, Metrics, R1csError, R1csProof,
+    RandomizableConstraintSystem, RandomizedConstraintSystem, Variable,
+};
+use batch::Generators;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::MultiscalarMul;
+use merlin::Transcript;
+use rand_core::{CryptoRng, RngCore};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// The assignments: wiped when the prover is dropped.
+#[derive(Default, Zeroize, ZeroizeOnDrop)]
+struct Witness {
+    a_l: Vec<Scalar>,
+    a_r: Vec<Scalar>,
+    a_o: Vec<Scalar>,
+    v: Vec<Scalar>,
+    v_blinding: Vec<Scalar>,
+}
+
+/// A second-phase callback.
+type Deferred<'g, 't> = Box<dyn FnOnce(&mut RandomizingProver<'g, 't>) -> Result<(), R1csError>>;
+
+/// The prover's constraint system.
+///
+/// Commit the values with [`Prover::commit`], run the gadgets, then call
+/// [`Prover::prove`]. Assignments are zeroized when the prover is dropped.
+pub struct Prover<'g, 't> {
+    gens: &'g Generators,
+    transcript: &'t mut Transcript,
+    witness: Witness,
+    constraints: Vec<LinearCombination>,
+    deferred: Vec<Deferred<'g, 't>>,
+    /// A multiplier whose left input [`ConstraintSystem::allocate`] assigned last.
+    pending: Option<usize>,
+    /// The first variable a gadget used that does not exist; `prove` reports it.
+    unknown: Option<Variable>,
+}
+
+/// The prover as second-phase callbacks see it: it can also draw challenges.
+pub struct RandomizingProver<'g, 't> {
+    prover: Prover<'g, 't>,
+}
+
+impl<'g, 't> Prover<'g, 't> {
+    /// A prover over `gens` that writes to `transcript`, starting with the R1CS
+    /// domain separator.
+    pub fn new(gens: &'g Generators, transcript: &'t mut Transcript) -> Self {
+        transcript.r1cs_domain_sep();
+        Prover {
+            gens,
+            transcript,
+            witness: Witness::default(),
+            constraints: Vec::new(),
+            deferred: Vec::new(),
+            pending: None,
+            unknown: None,
+        }
+    }
+
+    /// Commits to `value` with `blinding`: appends `V = value·B + blinding·B̃` to the
+    /// transcript and returns it with the variable that stands for `value`.
+    pub fn commit(&mut self, value: Scalar, blinding: Scalar) -> (CompressedRistretto, Variable) {
+        let index = self.witness.v.len();
+        let commitment = pedersen(self.gens, &value, &blinding).compress();
+        self.witness.v.push(value);
+        self.witness.v_blinding.push(blinding);
+        self.transcript.append_point(b"V", &commitment);
+        (commitment, Variable::Committed(index))
+    }
+
+    /// Proves the constraint system, drawing blinding factors from a transcript-bound
+    /// RNG keyed with the commitments' blindings and seeded from `rng`.
+    ///
+    /// Fails with [`R1csError::TooFewGenerators`] when the padded multiplier count
+    /// exceeds the generators, with [`R1csError::UnknownVariable`] when a gadget used
+    /// a variable that was never allocated, and with any error of a second-phase
+    /// callback. An unsatisfied constraint is not detected here: the proof will
+    /// simply not verify.
+    pub fn prove<R: RngCore + CryptoRng>(self, rng: &mut R) -> Result<R1csProof, R1csError> {
+        let m = self.witness.v.len();
+        self.transcript.append_u64(b"m", m as u64);
+        let mut rng = {
+            let mut builder = self.transcript.build_rng();
+            for blinding in &self.witness.v_blinding {
+                builder = builder.rekey_with_witness_bytes(b"v_blinding", blinding.as_bytes());
+            }
+            builder.finalize(rng)
+        };
+
+        let n1 = self.witness.a_l.len();
+        check_capacity(self.gens, n1)?;
+        let phase1 = PhaseCommitments::commit(self.gens, &self.witness, 0..n1, &mut rng);
+        self.transcript
+            .append_point(b"A_I1", &phase1.a_i.compressed);
+        self.transcript
+            .append_point(b"A_O1", &phase1.a_o.compressed);
+        self.transcript.append_point(b"S1", &phase1.s.compressed);
+
+        let prover = self.run_phase_two()?;
+        if let Some(var) = prover.unknown {
+            return Err(R1csError::UnknownVariable(var));
+        }
+        prover.finish(phase1, &mut rng)
+    }
+
+    /// Runs the deferred callbacks, after the phase marker the protocol requires.
+    fn run_phase_two(mut self) -> Result<Self, R1csError> {
+        // A half-used multiplier was committed with a zero right input; the second
+        // phase starts a fresh one.
+        self.pending = None;
+        let callbacks = std::mem::take(&mut self.deferred);
+        if callbacks.is_empty() {
+            self.transcript.r1cs_1phase_domain_sep();
+            return Ok(self);
+        }
+        self.transcript.r1cs_2phase_domain_sep();
+        let mut randomizing = RandomizingProver { prover: self };
+        for callback in callbacks {
+            callback(&mut randomizing)?;
+        }
+        Ok(randomizing.prover)
+    }
+
+    /// Everything after the second phase: commitments to the second-phase
+    /// assignments, the polynomial `t(x)`, and the inner-product argument.
+    fn finish<R: RngCore + CryptoRng>(
+        self,
+        phase1: PhaseCommitments,
+        rng: &mut R,
+    ) -> Result<R1csProof, R1csError> {
+        let n1 = phase1.s_l.len();
+        let n = self.witness.a_l.len();
+        let padded_n = n.next_power_of_two();
+        check_capacity(self.gens, padded_n)?;
+        let phase2 = if n > n1 {
+            PhaseCommitments::commit(self.gens, &self.witness, n1..n, rng)
+        } else {
+            PhaseCommitments::empty()
+        };
+        let transcript = &mut *self.transcript;
+        transcript.append_point(b"A_I2", &phase2.a_i.compressed);
+        transcript.append_point(b"A_O2", &phase2.a_o.compressed);
+        transcript.append_point(b"S2", &phase2.s.compressed);
+        let y = transcript.challenge_scalar(b"y");
+        let z = transcript.challenge_scalar(b"z");
+
+        let weights = Weights::flatten(&self.constraints, &z, n, self.witness.v.len())?;
+        let y_pow = powers(&y, padded_n);
+        let y_inv_pow = powers(&y.invert(), padded_n);
+        let polys = Polynomials::new(
+            &self.witness,
+            &weights,
+            &phase1,
+            &phase2,
+            &y_pow,
+            &y_inv_pow,
+        );
+        let t = polys.t_coefficients();
+
+        let mut t_blinding = TBlinding::random(rng);
+        t_blinding.t[1] = inner_product(&weights.w_v, &self.witness.v_blinding);
+        let t_points: Vec<ProofPoint> = [1, 3, 4, 5, 6]
+            .iter()
+            .map(|&i| ProofPoint::from_point(pedersen(self.gens, &t[i], &t_blinding.t[i - 1])))
+            .collect();
+        for (label, p) in [b"T_1", b"T_3", b"T_4", b"T_5", b"T_6"]
+            .iter()
+            .zip(&t_points)
+        {
+            transcript.append_point(*label, &p.compressed);
+        }
+        let u = transcript.challenge_scalar(b"u");
+        let x = transcript.challenge_scalar(b"x");
+
+        let t_x = eval_t(&t[1..], &x);
+        let t_x_blinding = eval_t(&t_blinding.t, &x);
+        let e_blinding = phase1.e_blinding(&phase2, &u, &x);
+        transcript.append_scalar(b"t_x", &t_x);
+        transcript.append_scalar(b"t_x_blinding", &t_x_blinding);
+        transcript.append_scalar(b"e_blinding", &e_blinding);
+        let w = transcript.challenge_scalar(b"w");
+
+        let (l_vec, r_vec) = polys.evaluate(&x, &y_pow, padded_n);
+        let g_factors: Vec<Scalar> = (0..padded_n)
+            .map(|i| if i < n1 { Scalar::ONE } else { u })
+            .collect();
+        let h_factors: Vec<Scalar> = y_inv_pow
+            .iter()
+            .zip(&g_factors)
+            .map(|(a, b)| a * b)
+            .collect();
+        let q = w * self.gens.b();
+        let ipp = InnerProductProof::prove(
+            transcript,
+            Bases {
+                q: &q,
+                g_factors: &g_factors,
+                h_factors: &h_factors,
+                g: &self.gens.g()[..padded_n],
+                h: &self.gens.h()[..padded_n],
+            },
+            l_vec,
+            r_vec,
+        );
+
+        let [t_1, t_3, t_4, t_5, t_6]: [ProofPoint; 5] = match t_points.try_into() {
+            Ok(points) => points,
+            Err(_) => unreachable!("five T points are computed above"),
+        };
+        Ok(R1csProof {
+            a_i1: phase1.a_i,
+            a_o1: phase1.a_o,
+            s1: phase1.s,
+            a_i2: phase2.a_i,
+            a_o2: phase2.a_o,
+            s2: phase2.s,
+            t_1,
+            t_3,
+            t_4,
+            t_5,
+            t_6,
+            t_x,
+            t_x_blinding,
+            e_blinding,
+            ipp,
+        })
+    }
+
+    /// The value of `var`, or zero (remembering the error) if it was never allocated.
+    fn value(&mut self, var: Variable) -> Scalar {
+        let w = &self.witness;
+        let found = match var {
+            Variable::MultiplierLeft(i) => w.a_l.get(i),
+            Variable::MultiplierRight(i) => w.a_r.get(i),
+            Variable::MultiplierOutput(i) => w.a_o.get(i),
+            Variable::Committed(i) => w.v.get(i),
+            Variable::One => return Scalar::ONE,
+        };
+        match found {
+            Some(s) => *s,
+            None => {
+                self.unknown.get_or_insert(var);
+                Scalar::ZERO
+            }
+        }
+    }
+
+    /// The value of `lc` under the assignments.
+    fn eval(&mut self, lc: &LinearCombination) -> Scalar {
+        lc.terms().iter().map(|(var, c)| c * self.value(*var)).sum()
+    }
+
+    fn push_multiplier(&mut self, l: Scalar, r: Scalar) -> (Variable, Variable, Variable) {
+        let i = self.witness.a_l.len();
+        self.witness.a_l.push(l);
+        self.witness.a_r.push(r);
+        self.witness.a_o.push(l * r);
+        (
+            Variable::MultiplierLeft(i),
+            Variable::MultiplierRight(i),
+            Variable::MultiplierOutput(i),
+        )
+    }
+}
+
+impl ConstraintSystem for Prover<'_, '_> {
+    fn transcript(&mut self) -> &mut Transcript {
+        self.transcript
+    }
+
+    fn multiply(
+        &mut self,
+        mut left: LinearCombination,
+        mut right: LinearCombination,
+    ) -> (Variable, Variable, Variable) {
+        let l = self.eval(&left);
+        let r = self.eval(&right);
+        let (l_var, r_var, o_var) = self.push_multiplier(l, r);
+        left -= l_var;
+        right -= r_var;
+        self.constrain(left);
+        self.constrain(right);
+        (l_var, r_var, o_var)
+    }
+
+    fn allocate(&mut self, assignment: Option<Scalar>) -> Result<Variable, R1csError> {
+        let value = assignment.ok_or(R1csError::MissingAssignment)?;
+        match self.pending.take() {
+            Some(i) => {
+                let w = &mut self.witness;
+                w.a_r[i] = value;
+                w.a_o[i] = w.a_l[i] * value;
+                Ok(Variable::MultiplierRight(i))
+            }
+            None => {
+                let (l_var, _, _) = self.push_multiplier(value, Scalar::ZERO);
+                self.pending = Some(self.witness.a_l.len() - 1);
+                Ok(l_var)
+            }
+        }
+    }
+
+    fn allocate_multiplier(
+        &mut self,
+        assignments: Option<(Scalar, Scalar)>,
+    ) -> Result<(Variable, Variable, Variable), R1csError> {
+        let (l, r) = assignments.ok_or(R1csError::MissingAssignment)?;
+        Ok(self.push_multiplier(l, r))
+    }
+
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            multipliers: self.witness.a_l.len(),
+            constraints: self.constraints.len() + self.deferred.len(),
+            phase_one_constraints: self.constraints.len(),
+            phase_two_constraints: self.deferred.len(),
+        }
+    }
+
+    fn constrain(&mut self, lc: LinearCombination) {
+        self.constraints.push(lc);
+    }
+}
+
+impl<'g, 't> RandomizableConstraintSystem for Prover<'g, 't> {
+    type RandomizedCS = RandomizingProver<'g, 't>;
+
+    fn specify_randomized_constraints<F>(&mut self, callback: F) -> Result<(), R1csError>
+    where
+        F: 'static + FnOnce(&mut Self::RandomizedCS) -> Result<(), R1csError>,
+    {
+        self.deferred.push(Box::new(callback));
+        Ok(())
+    }
+}
+
+impl ConstraintSystem for RandomizingProver<'_, '_> {
+    fn transcript(&mut self) -> &mut Transcript {
+        self.prover.transcript()
+    }
+
+    fn multiply(
+        &mut self,
+        left: LinearCombination,
+        right: LinearCombination,
+    ) -> (Variable, Variable, Variable) {
+        self.prover.multiply(left, right)
+    }
+
+    fn allocate(&mut self, assignment: Option<Scalar>) -> Result<Variable, R1csError> {
+        self.prover.allocate(assignment)
+    }
+
+    fn allocate_multiplier(
+        &mut self,
+        assignments: Option<(Scalar, Scalar)>,
+    ) -> Result<(Variable, Variable, Variable), R1csError> {
+        self.prover.allocate_multiplier(assignments)
+    }
+
+    fn metrics(&self) -> Metrics {
+        self.prover.metrics()
+    }
+
+    fn constrain(&mut self, lc: LinearCombination) {
+        self.prover.constrain(lc)
+    }
+}
+
+impl RandomizedConstraintSystem for RandomizingProver<'_, '_> {
+    fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar {
+        self.prover.transcript.challenge_scalar(label)
+    }
+}
+
+impl std::fmt::Debug for Prover<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prover")
+            .field("commitments", &self.witness.v.len())
+            .field("metrics", &self.metrics())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RandomizingProver<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("RandomizingProver")
+            .field(&self.prover)
+            .finish()
+    }
+}
+
+fn check_capacity(gens: &Generators, needed: usize) -> Result<(), R1csError> {
+    if needed > gens.capacity() {
+        return Err(R1csError::TooFewGenerators {
+            needed,
+            capacity: gens.capacity(),
+        });
+    }
+    Ok(())
+}
+
+/// `value·B + blinding·B̃`, in constant time.
+fn pedersen(gens: &Generators, value: &Scalar, blinding: &Scalar) -> RistrettoPoint {
+    RistrettoPoint::multiscalar_mul([value, blinding], [gens.b(), gens.b_blinding()])
+}
+
+/// One phase's commitments `A_I`, `A_O`, `S` and the secrets behind them.
+#[derive(ZeroizeOnDrop)]
+struct PhaseCommitments {
+    #[zeroize(skip)]
+    a_i: ProofPoint,
+    #[zeroize(skip)]
+    a_o: ProofPoint,
+    #[zeroize(skip)]
+    s: ProofPoint,
+    i_blinding: Scalar,
+    o_blinding: Scalar,
+    s_blinding: Scalar,
+    s_l: Vec<Scalar>,
+    s_r: Vec<Scalar>,
+}
+
+impl PhaseCommitments {
+    /// Commits, in constant time, to the multipliers in `range`:
+    /// `A_I = ⟨a_L, G⟩ + ⟨a_R, H⟩ + ĩ·B̃`, `A_O = ⟨a_O, G⟩ + õ·B̃`,
+    /// `S = ⟨s_L, G⟩ + ⟨s_R, H⟩ + s̃·B̃` for fresh random `s_L`, `s_R`.
+    fn commit<R: RngCore + CryptoRng>(
+        gens: &Generators,
+        w: &Witness,
+        range: std::ops::Range<usize>,
+        rng: &mut R,
+    ) -> Self {
+        let i_blinding = Scalar::random(rng);
+        let o_blinding = Scalar::random(rng);
+        let s_blinding = Scalar::random(rng);
+        let s_l: Vec<Scalar> = range.clone().map(|_| Scalar::random(rng)).collect();
+        let s_r: Vec<Scalar> = range.clone().map(|_| Scalar::random(rng)).collect();
+        let g = &gens.g()[range.clone()];
+        let h = &gens.h()[range.clone()];
+        let b_blinding = gens.b_blinding();
+
+        let a_i = RistrettoPoint::multiscalar_mul(
+            std::iter::once(&i_blinding)
+                .chain(&w.a_l[range.clone()])
+                .chain(&w.a_r[range.clone()]),
+            std::iter::once(&b_blinding).chain(g).chain(h),
+        );
+        let a_o = RistrettoPoint::multiscalar_mul(
+            std::iter::once(&o_blinding).chain(&w.a_o[range]),
+            std::iter::once(&b_blinding).chain(g),
+        );
+        let s = RistrettoPoint::multiscalar_mul(
+            std::iter::once(&s_blinding).chain(&s_l).chain(&s_r),
+            std::iter::once(&b_blinding).chain(g).chain(h),
+        );
+        PhaseCommitments {
+            a_i: ProofPoint::from_point(a_i),
+            a_o: ProofPoint::from_point(a_o),
+            s: ProofPoint::from_point(s),
+            i_blinding,
+            o_blinding,
+            s_blinding,
+            s_l,
+            s_r,
+        }
+    }
+
+    /// No second phase: identity points, zero blindings.
+    fn empty() -> Self {
+        PhaseCommitments {
+            a_i: ProofPoint::identity(),
+            a_o: ProofPoint::identity(),
+            s: ProofPoint::identity(),
+            i_blinding: Scalar::ZERO,
+            o_blinding: Scalar::ZERO,
+            s_blinding: Scalar::ZERO,
+            s_l: Vec::new(),
+            s_r: Vec::new(),
+        }
+    }
+
+    /// `ẽ = x·(ĩ₁ + u·ĩ₂) + x²·(õ₁ + u·õ₂) + x³·(s̃₁ + u·s̃₂)`.
+    fn e_blinding(&self, phase2: &Self, u: &Scalar, x: &Scalar) -> Scalar {
+        let i = self.i_blinding + u * phase2.i_blinding;
+        let o = self.o_blinding + u * phase2.o_blinding;
+        let s = self.s_blinding + u * phase2.s_blinding;
+        x * (i + x * (o + x * s))
+    }
+}
+
+/// The blindings of `t₁ … t₆` (index `i - 1` for `tᵢ`; `t₂`'s is set by the caller).
+#[derive(Zeroize, ZeroizeOnDrop)]
+struct TBlinding {
+    t: [Scalar; 6],
+}
+
+impl TBlinding {
+    fn random<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        let mut t = [Scalar::ZERO; 6];
+        for (i, s) in t.iter_mut().enumerate() {
+            if i != 1 {
+                *s = Scalar::random(rng);
+            }
+        }
+        TBlinding { t }
+    }
+}
+
+/// `x·(c₁ + x·(c₂ + … + x·c₆))` for `c = [c₁, …, c₆]`.
+fn eval_t(c: &[Scalar], x: &Scalar) -> Scalar {
+    c.iter().rev().fold(Scalar::ZERO, |acc, ci| x * (ci + acc))
+}
+
+/// The vector polynomials `l(x) = l₁x + l₂x² + l₃x³` and `r(x) = r₀ + r₁x + r₃x³`.
+#[derive(Zeroize, ZeroizeOnDrop)]
+struct Polynomials {
+    l1: Vec<Scalar>,
+    l2: Vec<Scalar>,
+    l3: Vec<Scalar>,
+    r0: Vec<Scalar>,
+    r1: Vec<Scalar>,
+    r3: Vec<Scalar>,
+}
+
+impl Polynomials {
+    /// `l₁ = a_L + y⁻ⁿ∘w_R`, `l₂ = a_O`, `l₃ = s_L`,
+    /// `r₀ = w_O − yⁿ`, `r₁ = yⁿ∘a_R + w_L`, `r₃ = yⁿ∘s_R`.
+    fn new(
+        w: &Witness,
+        weights: &Weights,
+        phase1: &PhaseCommitments,
+        phase2: &PhaseCommitments,
+        y_pow: &[Scalar],
+        y_inv_pow: &[Scalar],
+    ) -> Self {
+        let n = w.a_l.len();
+        let s_l = phase1.s_l.iter().chain(&phase2.s_l);
+        let s_r = phase1.s_r.iter().chain(&phase2.s_r);
+        let mut p = Polynomials {
+            l1: Vec::with_capacity(n),
+            l2: w.a_o.clone(),
+            l3: s_l.copied().collect(),
+            r0: Vec::with_capacity(n),
+            r1: Vec::with_capacity(n),
+            r3: Vec::with_capacity(n),
+        };
+        for (i, sr) in s_r.enumerate().take(n) {
+            p.l1.push(w.a_l[i] + y_inv_pow[i] * weights.w_r[i]);
+            p.r0.push(weights.w_o[i] - y_pow[i]);
+            p.r1.push(y_pow[i] * w.a_r[i] + weights.w_l[i]);
+            p.r3.push(y_pow[i] * sr);
+        }
+        p
+    }
+
+    /// `[0, t₁, t₂, t₃, t₄, t₅, t₆]`, the coefficients of `⟨l(x), r(x)⟩` (`t₀ = 0`).
+    fn t_coefficients(&self) -> [Scalar; 7] {
+        let ip = inner_product;
+        [
+            Scalar::ZERO,
+            ip(&self.l1, &self.r0),
+            ip(&self.l1, &self.r1) + ip(&self.l2, &self.r0),
+            ip(&self.l2, &self.r1) + ip(&self.l3, &self.r0),
+            ip(&self.l1, &self.r3) + ip(&self.l3, &self.r1),
+            ip(&self.l2, &self.r3),
+            ip(&self.l3, &self.r3),
+        ]
+    }
+
+    /// `l(x)` and `r(x)` padded to `padded_n`: the padding multipliers are `0·0 = 0`,
+    /// which makes `l` zero there and `r` equal to `−yⁱ`.
+    fn evaluate(
+        &self,
+        x: &Scalar,
+        y_pow: &[Scalar],
+        padded_n: usize,
+    ) -> (Vec<Scalar>, Vec<Scalar>) {
+        let n = self.l1.len();
+        let mut l = Vec::with_capacity(padded_n);
+        let mut r = Vec::with_capacity(padded_n);
+        for i in 0..n {
+            l.push(x * (self.l1[i] + x * (self.l2[i] + x * self.l3[i])));
+            r.push(self.r0[i] + x * (self.r1[i] + x * x * self.r3[i]));
+        }
+        for yi in &y_pow[n..padded_n] {
+            l.push(Scalar::ZERO);
+            r.push(-yi);
+        }
+        (l, r)
+    }
+}

@@ -1,0 +1,411 @@
+//! The verifier: rebuilds the constraint system without assignments, replays the
+//! transcript, and hands the proof's verification equation to a
+//! [`BatchVerification`].
+
+use crate::inner_product::VerificationScalars;
+use crate::transcript::TranscriptProtocol;
+use crate::weights::{powers, Weights};
+use crate::{
+    ConstraintSystem, LinearCombination, Metrics, R1csError, R1csProof,
+    RandomizableConstraintSystem, RandomizedConstraintSystem, Variable,
+};
+use batch::{BatchError, BatchVerification, Generators, SingleVerifier};
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::IsIdentity;
+use merlin::Transcript;
+use rand_core::OsRng;
+
+/// A second-phase callback.
+type Deferred<'t> = Box<dyn FnOnce(&mut RandomizingVerifier<'t>) -> Result<(), R1csError>>;
+
+/// The verifier's constraint system.
+///
+/// Commit the same points in the same order as the prover with
+/// [`Verifier::commit`], run the same gadgets, then call [`Verifier::verify`] or
+/// [`Verifier::verify_batched`].
+pub struct Verifier<'t> {
+    transcript: &'t mut Transcript,
+    commitments: Vec<CompressedRistretto>,
+    constraints: Vec<LinearCombination>,
+    deferred: Vec<Deferred<'t>>,
+    multipliers: usize,
+    /// A multiplier whose left input [`ConstraintSystem::allocate`] created last.
+    pending: Option<usize>,
+}
+
+/// The verifier as second-phase callbacks see it: it can also draw challenges.
+pub struct RandomizingVerifier<'t> {
+    verifier: Verifier<'t>,
+}
+
+impl<'t> Verifier<'t> {
+    /// A verifier reading `transcript`, starting with the R1CS domain separator.
+    pub fn new(transcript: &'t mut Transcript) -> Self {
+        transcript.r1cs_domain_sep();
+        Verifier {
+            transcript,
+            commitments: Vec::new(),
+            constraints: Vec::new(),
+            deferred: Vec::new(),
+            multipliers: 0,
+            pending: None,
+        }
+    }
+
+    /// Appends a commitment to the transcript and returns the variable for its value.
+    /// The point is decoded only when the proof is verified; an invalid encoding then
+    /// fails with [`R1csError::InvalidCommitment`].
+    pub fn commit(&mut self, commitment: CompressedRistretto) -> Variable {
+        let index = self.commitments.len();
+        self.transcript.append_point(b"V", &commitment);
+        self.commitments.push(commitment);
+        Variable::Committed(index)
+    }
+
+    /// Checks `proof` at once against `gens`.
+    pub fn verify(self, proof: &R1csProof, gens: &Generators) -> Result<(), R1csError> {
+        self.verify_batched(proof, &mut SingleVerifier::new(gens))
+    }
+
+    /// Replays the protocol and hands its verification equation to `batch` as one
+    /// statement. With a batch that defers the check, `Ok` means only that the
+    /// statement was recorded.
+    pub fn verify_batched(
+        self,
+        proof: &R1csProof,
+        batch: &mut impl BatchVerification,
+    ) -> Result<(), R1csError> {
+        let m = self.commitments.len();
+        self.transcript.append_u64(b"m", m as u64);
+        self.transcript
+            .validate_and_append_point(b"A_I1", &proof.a_i1.compressed)?;
+        self.transcript
+            .validate_and_append_point(b"A_O1", &proof.a_o1.compressed)?;
+        self.transcript
+            .validate_and_append_point(b"S1", &proof.s1.compressed)?;
+        let n1 = self.multipliers;
+
+        let verifier = self.run_phase_two()?;
+        let n = verifier.multipliers;
+        let padded_n = n.next_power_of_two();
+        let capacity = batch.generators().capacity();
+        if padded_n > capacity {
+            return Err(R1csError::TooFewGenerators {
+                needed: padded_n,
+                capacity,
+            });
+        }
+        let transcript = &mut *verifier.transcript;
+        transcript.append_point(b"A_I2", &proof.a_i2.compressed);
+        transcript.append_point(b"A_O2", &proof.a_o2.compressed);
+        transcript.append_point(b"S2", &proof.s2.compressed);
+        let y = transcript.challenge_scalar(b"y");
+        let z = transcript.challenge_scalar(b"z");
+        for (label, t) in [b"T_1", b"T_3", b"T_4", b"T_5", b"T_6"]
+            .iter()
+            .zip(proof.t_points())
+        {
+            transcript.validate_and_append_point(*label, &t.compressed)?;
+        }
+        let u = transcript.challenge_scalar(b"u");
+        let x = transcript.challenge_scalar(b"x");
+        transcript.append_scalar(b"t_x", &proof.t_x);
+        transcript.append_scalar(b"t_x_blinding", &proof.t_x_blinding);
+        transcript.append_scalar(b"e_blinding", &proof.e_blinding);
+        let w = transcript.challenge_scalar(b"w");
+
+        let weights = Weights::flatten(&verifier.constraints, &z, n, m)?;
+        let ipp = proof.ipp.verification_scalars(padded_n, transcript)?;
+        // Weighs the t(x) check against the inner-product check. Drawn from the
+        // transcript and fresh entropy, like the protocol's verifier.
+        let r = Scalar::random(&mut transcript.build_rng().finalize(&mut OsRng));
+        let commitments = decompress_all(&verifier.commitments)?;
+
+        let challenges = Challenges { y, u, x, w, r };
+        let eq = Equation::new(proof, &weights, &ipp, &challenges, n1, padded_n);
+        let dynamic = eq.dynamic_terms(proof, &weights, &ipp, &commitments, &challenges);
+        batch
+            .append("r1cs proof", eq.basepoint, eq.blinding, eq.g, eq.h, dynamic)
+            .map_err(|e| match e {
+                BatchError::TooManyGenerators { needed, capacity } => {
+                    R1csError::TooFewGenerators { needed, capacity }
+                }
+                BatchError::StatementFailed { .. } | BatchError::BatchFailed => {
+                    R1csError::VerificationFailed
+                }
+            })
+    }
+
+    /// Runs the deferred callbacks, after the phase marker the protocol requires.
+    fn run_phase_two(mut self) -> Result<Self, R1csError> {
+        self.pending = None;
+        let callbacks = std::mem::take(&mut self.deferred);
+        if callbacks.is_empty() {
+            self.transcript.r1cs_1phase_domain_sep();
+            return Ok(self);
+        }
+        self.transcript.r1cs_2phase_domain_sep();
+        let mut randomizing = RandomizingVerifier { verifier: self };
+        for callback in callbacks {
+            callback(&mut randomizing)?;
+        }
+        Ok(randomizing.verifier)
+    }
+
+    fn next_multiplier(&mut self) -> (Variable, Variable, Variable) {
+        let i = self.multipliers;
+        self.multipliers += 1;
+        (
+            Variable::MultiplierLeft(i),
+            Variable::MultiplierRight(i),
+            Variable::MultiplierOutput(i),
+        )
+    }
+}
+
+/// The challenges the equation uses, and the verifier's own weight `r`.
+struct Challenges {
+    y: Scalar,
+    u: Scalar,
+    x: Scalar,
+    w: Scalar,
+    r: Scalar,
+}
+
+/// The fixed-base part of the verification equation
+/// `0 = a·B + b·B̃ + Σ gᵢ·Gᵢ + Σ hᵢ·Hᵢ + (terms on proof points)`.
+struct Equation {
+    basepoint: Scalar,
+    blinding: Scalar,
+    g: Vec<Scalar>,
+    h: Vec<Scalar>,
+}
+
+impl Equation {
+    /// Computes the scalars of `B`, `B̃`, `Gᵢ`, `Hᵢ` in one pass over the generators.
+    ///
+    /// With `yᵢ⁻¹ = y⁻ⁱ` and `fᵢ = 1` for first-phase multipliers, `u` after:
+    /// `gᵢ = fᵢ·(x·yᵢ⁻¹·w_R,ᵢ − a·sᵢ)`,
+    /// `hᵢ = fᵢ·(yᵢ⁻¹·(x·w_L,ᵢ + w_O,ᵢ − b·s_{n⁺−1−i}) − 1)`,
+    /// `B: w·(t_x − a·b) + r·(x²·(w_c + δ) − t_x)` with `δ = ⟨y⁻ⁿ∘w_R, w_L⟩`,
+    /// `B̃: −ẽ − r·t̃_x`.
+    fn new(
+        proof: &R1csProof,
+        weights: &Weights,
+        ipp: &VerificationScalars,
+        c: &Challenges,
+        n1: usize,
+        padded_n: usize,
+    ) -> Self {
+        let (a, b) = (proof.ipp.a, proof.ipp.b);
+        let y_inv_pow = powers(&c.y.invert(), padded_n);
+        let mut g = Vec::with_capacity(padded_n);
+        let mut h = Vec::with_capacity(padded_n);
+        let mut delta = Scalar::ZERO;
+        let zero = Scalar::ZERO;
+        for (i, y_inv) in y_inv_pow.iter().enumerate() {
+            let w_l = weights.w_l.get(i).unwrap_or(&zero);
+            let w_r = weights.w_r.get(i).unwrap_or(&zero);
+            let w_o = weights.w_o.get(i).unwrap_or(&zero);
+            let y_inv_w_r = y_inv * w_r;
+            delta += y_inv_w_r * w_l;
+            let gi = c.x * y_inv_w_r - a * ipp.s[i];
+            let hi = y_inv * (c.x * w_l + w_o - b * ipp.s[padded_n - 1 - i]) - Scalar::ONE;
+            if i < n1 {
+                g.push(gi);
+                h.push(hi);
+            } else {
+                g.push(c.u * gi);
+                h.push(c.u * hi);
+            }
+        }
+        let xx = c.x * c.x;
+        Equation {
+            basepoint: c.w * (proof.t_x - a * b) + c.r * (xx * (weights.w_c + delta) - proof.t_x),
+            blinding: -proof.e_blinding - c.r * proof.t_x_blinding,
+            g,
+            h,
+        }
+    }
+
+    /// The terms on points other than the fixed bases: the phase commitments, the
+    /// value commitments, the `T`s and the inner-product `L`s and `R`s.
+    fn dynamic_terms(
+        &self,
+        proof: &R1csProof,
+        weights: &Weights,
+        ipp: &VerificationScalars,
+        commitments: &[RistrettoPoint],
+        c: &Challenges,
+    ) -> Vec<(Scalar, RistrettoPoint)> {
+        let x = c.x;
+        let xx = x * x;
+        let xxx = xx * x;
+        let rx = c.r * x;
+        let rxx = c.r * xx;
+        let mut terms = Vec::with_capacity(11 + commitments.len() + 2 * ipp.u_sq.len());
+        terms.extend([
+            (x, proof.a_i1.point),
+            (xx, proof.a_o1.point),
+            (xxx, proof.s1.point),
+        ]);
+        let second = [
+            (c.u * x, &proof.a_i2),
+            (c.u * xx, &proof.a_o2),
+            (c.u * xxx, &proof.s2),
+        ];
+        for (s, p) in second {
+            // The identity adds nothing: one-phase proofs skip these terms.
+            if !p.compressed.is_identity() {
+                terms.push((s, p.point));
+            }
+        }
+        terms.extend(
+            weights
+                .w_v
+                .iter()
+                .zip(commitments)
+                .map(|(wv, v)| (wv * rxx, *v)),
+        );
+        let t_scalars = [rx, rxx * x, rxx * xx, rxx * xxx, rxx * xxx * x];
+        terms.extend(t_scalars.into_iter().zip(proof.t_points().map(|t| t.point)));
+        for ((l, r), (u_sq, u_inv_sq)) in proof
+            .ipp
+            .rounds
+            .iter()
+            .zip(ipp.u_sq.iter().zip(&ipp.u_inv_sq))
+        {
+            terms.push((*u_sq, l.point));
+            terms.push((*u_inv_sq, r.point));
+        }
+        terms
+    }
+}
+
+/// Decodes the value commitments, naming the first invalid one.
+fn decompress_all(commitments: &[CompressedRistretto]) -> Result<Vec<RistrettoPoint>, R1csError> {
+    commitments
+        .iter()
+        .enumerate()
+        .map(|(index, c)| c.decompress().ok_or(R1csError::InvalidCommitment { index }))
+        .collect()
+}
+
+impl ConstraintSystem for Verifier<'_> {
+    fn transcript(&mut self) -> &mut Transcript {
+        self.transcript
+    }
+
+    fn multiply(
+        &mut self,
+        mut left: LinearCombination,
+        mut right: LinearCombination,
+    ) -> (Variable, Variable, Variable) {
+        let (l_var, r_var, o_var) = self.next_multiplier();
+        left -= l_var;
+        right -= r_var;
+        self.constrain(left);
+        self.constrain(right);
+        (l_var, r_var, o_var)
+    }
+
+    fn allocate(&mut self, _assignment: Option<Scalar>) -> Result<Variable, R1csError> {
+        match self.pending.take() {
+            Some(i) => Ok(Variable::MultiplierRight(i)),
+            None => {
+                let (l_var, _, _) = self.next_multiplier();
+                self.pending = Some(self.multipliers - 1);
+                Ok(l_var)
+            }
+        }
+    }
+
+    fn allocate_multiplier(
+        &mut self,
+        _assignments: Option<(Scalar, Scalar)>,
+    ) -> Result<(Variable, Variable, Variable), R1csError> {
+        Ok(self.next_multiplier())
+    }
+
+    fn metrics(&self) -> Metrics {
+        Metrics {
+            multipliers: self.multipliers,
+            constraints: self.constraints.len() + self.deferred.len(),
+            phase_one_constraints: self.constraints.len(),
+            phase_two_constraints: self.deferred.len(),
+        }
+    }
+
+    fn constrain(&mut self, lc: LinearCombination) {
+        self.constraints.push(lc);
+    }
+}
+
+impl<'t> RandomizableConstraintSystem for Verifier<'t> {
+    type RandomizedCS = RandomizingVerifier<'t>;
+
+    fn specify_randomized_constraints<F>(&mut self, callback: F) -> Result<(), R1csError>
+    where
+        F: 'static + FnOnce(&mut Self::RandomizedCS) -> Result<(), R1csError>,
+    {
+        self.deferred.push(Box::new(callback));
+        Ok(())
+    }
+}
+
+impl ConstraintSystem for RandomizingVerifier<'_> {
+    fn transcript(&mut self) -> &mut Transcript {
+        self.verifier.transcript()
+    }
+
+    fn multiply(
+        &mut self,
+        left: LinearCombination,
+        right: LinearCombination,
+    ) -> (Variable, Variable, Variable) {
+        self.verifier.multiply(left, right)
+    }
+
+    fn allocate(&mut self, assignment: Option<Scalar>) -> Result<Variable, R1csError> {
+        self.verifier.allocate(assignment)
+    }
+
+    fn allocate_multiplier(
+        &mut self,
+        assignments: Option<(Scalar, Scalar)>,
+    ) -> Result<(Variable, Variable, Variable), R1csError> {
+        self.verifier.allocate_multiplier(assignments)
+    }
+
+    fn metrics(&self) -> Metrics {
+        self.verifier.metrics()
+    }
+
+    fn constrain(&mut self, lc: LinearCombination) {
+        self.verifier.constrain(lc)
+    }
+}
+
+impl RandomizedConstraintSystem for RandomizingVerifier<'_> {
+    fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar {
+        self.verifier.transcript.challenge_scalar(label)
+    }
+}
+
+impl std::fmt::Debug for Verifier<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("commitments", &self.commitments.len())
+            .field("metrics", &self.metrics())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for RandomizingVerifier<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("RandomizingVerifier")
+            .field(&self.verifier)
+            .finish()
+    }
+}
