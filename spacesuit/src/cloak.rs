@@ -116,6 +116,26 @@ mod tests {
     }
 
     #[test]
+    fn multiplier_counts_follow_the_spec_formula() {
+        let at_least_two = |k: usize| usize::from(k >= 2);
+        for m in 1..=16usize {
+            for n in 1..=16 {
+                let k = m.max(n);
+                let first = 64 * n
+                    + m.abs_diff(n)
+                    + at_least_two(m) * (3 * m - 2)
+                    + at_least_two(n) * (3 * n - 2);
+                let second = at_least_two(m) * (4 * m - 3)
+                    + at_least_two(n) * (4 * n - 3)
+                    + at_least_two(k) * (3 * k - 2);
+                assert_eq!(counts(m, n), (first, first + second), "{m}x{n}");
+            }
+        }
+        assert_eq!(counts(8, 8), (556, 636));
+        assert_eq!(counts(16, 16), (1116, 1284));
+    }
+
+    #[test]
     fn honest_cloaks_are_satisfied() {
         assert_eq!(run(&[v(5, 1)], &[v(5, 1)]), Ok(()));
         assert_eq!(run(&[v(3, 1)], &[v(1, 1), v(2, 1)]), Ok(()));
