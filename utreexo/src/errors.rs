@@ -56,14 +56,6 @@ pub enum UtreexoError {
     /// A proof's encoding starts with an unknown kind byte.
     #[error("unknown proof kind {0}")]
     UnknownProofKind(u8),
-    /// A forest's encoding has a number of roots its count does not allow.
-    #[error("forest encoding has {found} roots, its count of items needs {expected}")]
-    RootCount {
-        /// Roots the count calls for (one per set bit).
-        expected: usize,
-        /// Roots present.
-        found: usize,
-    },
     /// A proof or forest encoding is malformed.
     #[error("malformed encoding: {0}")]
     Encoding(#[from] EncodingError),
