@@ -29,4 +29,4 @@ pub use crate::mix::{k_mix, mix};
 pub use crate::range_proof::{range_proof, BitRange};
 pub use crate::shuffle::{padded_shuffle, scalar_shuffle, value_shuffle};
 pub use crate::signed_integer::SignedInteger;
-pub use crate::value::{AllocatedValue, Value};
+pub use crate::value::{AllocatedValue, CommittedValue, Value};

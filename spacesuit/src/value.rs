@@ -2,8 +2,9 @@
 
 use crate::SignedInteger;
 use core::fmt;
+use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
-use r1cs::{ConstraintSystem, R1csError, Variable};
+use r1cs::{ConstraintSystem, Prover, R1csError, Variable, Verifier};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
@@ -38,6 +39,49 @@ impl Value {
     /// Allocates this value as the two inputs of a fresh multiplier.
     pub fn allocate<CS: ConstraintSystem>(self, cs: &mut CS) -> Result<AllocatedValue, R1csError> {
         AllocatedValue::allocate(cs, Some(self))
+    }
+
+    /// Commits the quantity, then the flavor, to `prover` with the given blinding
+    /// factors; returns the commitments and the value as variables.
+    pub fn commit(
+        self,
+        prover: &mut Prover<'_, '_>,
+        q_blinding: Scalar,
+        f_blinding: Scalar,
+    ) -> (CommittedValue, AllocatedValue) {
+        let (q_point, q) = prover.commit(self.q.to_scalar(), q_blinding);
+        let (f_point, f) = prover.commit(self.f, f_blinding);
+        let committed = CommittedValue {
+            q: q_point,
+            f: f_point,
+        };
+        let allocated = AllocatedValue {
+            q,
+            f,
+            assignment: Some(self),
+        };
+        (committed, allocated)
+    }
+}
+
+/// Pedersen commitments to a value's quantity and flavor.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct CommittedValue {
+    /// Commitment to the quantity.
+    pub q: CompressedRistretto,
+    /// Commitment to the flavor.
+    pub f: CompressedRistretto,
+}
+
+impl CommittedValue {
+    /// Commits the quantity point, then the flavor point, to `verifier`; returns the
+    /// value as variables without assignment.
+    pub fn commit(&self, verifier: &mut Verifier<'_>) -> AllocatedValue {
+        AllocatedValue {
+            q: verifier.commit(self.q),
+            f: verifier.commit(self.f),
+            assignment: None,
+        }
     }
 }
 
