@@ -206,3 +206,103 @@ fn cross_terms(
 pub(crate) fn inner_product(a: &[Scalar], b: &[Scalar]) -> Scalar {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use batch::Generators;
+    use curve25519_dalek::traits::IsIdentity;
+    use rand::thread_rng;
+
+    fn random_vec(n: usize) -> Vec<Scalar> {
+        (0..n).map(|_| Scalar::random(&mut thread_rng())).collect()
+    }
+
+    /// Proves over random factors and checks the expanded verification equation:
+    /// `P = Σ a·sᵢ·G'ᵢ + Σ b/sᵢ·H'ᵢ + a·b·Q − Σ (uⱼ²·Lⱼ + uⱼ⁻²·Rⱼ)`.
+    fn prove_and_check(n: usize) {
+        let gens = Generators::new(n);
+        let q = RistrettoPoint::random(&mut thread_rng());
+        let (gf, hf) = (random_vec(n), random_vec(n));
+        let (a, b) = (random_vec(n), random_vec(n));
+        let p = RistrettoPoint::vartime_multiscalar_mul(
+            a.iter()
+                .zip(&gf)
+                .map(|(x, f)| x * f)
+                .chain(b.iter().zip(&hf).map(|(x, f)| x * f))
+                .chain([inner_product(&a, &b)]),
+            gens.g().iter().chain(gens.h()).chain([&q]),
+        );
+        let bases = || Bases {
+            q: &q,
+            g_factors: &gf,
+            h_factors: &hf,
+            g: gens.g(),
+            h: gens.h(),
+        };
+        let proof = InnerProductProof::prove(&mut Transcript::new(b"ipp"), bases(), a, b);
+        assert_eq!(proof.rounds.len(), n.trailing_zeros() as usize);
+        let v = proof
+            .verification_scalars(n, &mut Transcript::new(b"ipp"))
+            .expect("scalars");
+        for i in 0..n {
+            assert_eq!(
+                v.s[i] * v.s[n - 1 - i],
+                Scalar::ONE,
+                "s is its own reversed inverse"
+            );
+        }
+        let check = RistrettoPoint::vartime_multiscalar_mul(
+            gf.iter()
+                .zip(&v.s)
+                .map(|(f, s)| proof.a * s * f)
+                .chain(
+                    hf.iter()
+                        .zip(v.s.iter().rev())
+                        .map(|(f, s)| proof.b * s * f),
+                )
+                .chain([proof.a * proof.b])
+                .chain(v.u_sq.iter().chain(&v.u_inv_sq).map(|x| -x))
+                .chain([-Scalar::ONE]),
+            gens.g()
+                .iter()
+                .chain(gens.h())
+                .chain([&q])
+                .copied()
+                .chain(proof.rounds.iter().map(|(l, _)| l.point))
+                .chain(proof.rounds.iter().map(|(_, r)| r.point))
+                .chain([p]),
+        );
+        assert!(check.is_identity(), "n = {n}");
+    }
+
+    #[test]
+    fn argument_verifies_for_every_small_size() {
+        for n in [1, 2, 4, 8, 32] {
+            prove_and_check(n);
+        }
+    }
+
+    #[test]
+    fn wrong_length_is_refused() {
+        let gens = Generators::new(4);
+        let one = vec![Scalar::ONE; 4];
+        let q = RistrettoPoint::random(&mut thread_rng());
+        let bases = Bases {
+            q: &q,
+            g_factors: &one,
+            h_factors: &one,
+            g: gens.g(),
+            h: gens.h(),
+        };
+        let proof = InnerProductProof::prove(
+            &mut Transcript::new(b"ipp"),
+            bases,
+            one.clone(),
+            one.clone(),
+        );
+        let mut t = Transcript::new(b"ipp");
+        assert!(proof.verification_scalars(8, &mut t).is_err());
+        assert!(proof.verification_scalars(3, &mut t).is_err());
+    }
+}
