@@ -1,2 +1,43 @@
-//! The ZkVM transaction VM, its prover, verifier and builders.
+//! ZkVM: the transaction VM of a confidential-asset blockchain.
+//!
+//! A transaction is a program for a stack machine. Running it moves encrypted values
+//! between contracts, writes the transaction log (inputs spent, outputs created,
+//! issuances, retirements, fees, data) and builds one rank-1 constraint system, proven
+//! by one R1CS Bulletproof. The transaction ID is a Merkle root over the header and the
+//! log.
+//!
+//! The modules follow the sections of `spec/zkvm.md`: [`types`], [`constraints`],
+//! [`contract`], [`predicate`], [`taproot`], [`ops`], [`program`], [`asm`],
+//! [`txlog`], [`tx`], [`fees`].
 #![deny(missing_docs)]
+
+pub mod asm;
+pub mod constraints;
+pub mod contract;
+mod errors;
+pub mod fees;
+pub mod ops;
+pub mod predicate;
+pub mod program;
+mod scalar_witness;
+pub mod taproot;
+pub mod transcript;
+pub mod tx;
+pub mod txlog;
+pub mod types;
+
+pub use constraints::{Commitment, Constraint, Expression, Variable};
+pub use contract::{Anchor, Contract, ContractId, PortableItem};
+pub use errors::VmError;
+pub use fees::{CheckedFee, FeeRate, FEE_FLAVOR, MAX_FEE};
+pub use ops::{Instruction, Opcode};
+pub use predicate::{Predicate, PredicateWitness};
+pub use program::{Program, ProgramItem};
+pub use scalar_witness::ScalarWitness;
+pub use taproot::{CallProof, PredicateTree};
+pub use tx::{Tx, TxHeader, VerifiedTx, CURRENT_VERSION};
+pub use txlog::{TxEntry, TxId, TxLog};
+pub use types::{issue_flavor, Data, Item, ItemKind, Value, WideValue};
+
+pub use musig::{Multikey, Signature, SigningKey, VerificationKey};
+pub use spacesuit::SignedInteger;

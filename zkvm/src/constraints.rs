@@ -1,0 +1,494 @@
+//! Commitments, variables, expressions and constraints, and how `verify` compiles a
+//! constraint into the constraint system.
+
+use crate::errors::VmError;
+use crate::scalar_witness::ScalarWitness;
+use crate::transcript::labels;
+use bulletproofs::PedersenGens;
+use core::fmt;
+use curve25519_dalek::ristretto::CompressedRistretto;
+use curve25519_dalek::scalar::Scalar;
+use r1cs::{
+    ConstraintSystem, LinearCombination, R1csError, RandomizableConstraintSystem,
+    RandomizedConstraintSystem,
+};
+use rand_core::{CryptoRng, RngCore};
+use std::sync::OnceLock;
+use subtle::{ConditionallySelectable, ConstantTimeEq};
+use zeroize::Zeroize;
+
+/// The Pedersen bases `B` and `B̃` (the spec's `B2`).
+pub fn pedersen() -> &'static PedersenGens {
+    static GENS: OnceLock<PedersenGens> = OnceLock::new();
+    GENS.get_or_init(PedersenGens::default)
+}
+
+/// A Pedersen commitment `v·B + f·B̃`: closed (the point only) or open (the prover's
+/// view, with the value and the blinding factor).
+#[derive(Clone, Debug)]
+pub enum Commitment {
+    /// The point only.
+    Closed(CompressedRistretto),
+    /// The value and blinding factor, with the point they make.
+    Open(Box<CommitmentWitness>),
+}
+
+/// The secrets of an open commitment. They are zeroized on drop and never printed.
+#[derive(Clone)]
+pub struct CommitmentWitness {
+    value: ScalarWitness,
+    blinding: Scalar,
+    point: CompressedRistretto,
+}
+
+impl Commitment {
+    /// Opens a commitment to `value` with the given blinding factor.
+    pub fn blinded_with_factor(value: impl Into<ScalarWitness>, blinding: Scalar) -> Self {
+        let value = value.into();
+        let point = pedersen().commit(value.to_scalar(), blinding).compress();
+        Commitment::Open(Box::new(CommitmentWitness {
+            value,
+            blinding,
+            point,
+        }))
+    }
+
+    /// Opens a commitment to `value` with a random blinding factor.
+    pub fn blinded<R: RngCore + CryptoRng>(value: impl Into<ScalarWitness>, rng: &mut R) -> Self {
+        Self::blinded_with_factor(value, Scalar::random(rng))
+    }
+
+    /// Opens a commitment to `value` with a zero blinding factor (`value·B`).
+    pub fn unblinded(value: impl Into<ScalarWitness>) -> Self {
+        Self::blinded_with_factor(value, Scalar::ZERO)
+    }
+
+    /// The commitment's point.
+    pub fn to_point(&self) -> CompressedRistretto {
+        match self {
+            Commitment::Closed(p) => *p,
+            Commitment::Open(w) => w.point,
+        }
+    }
+
+    /// The value and blinding factor, if the commitment is open.
+    pub fn witness(&self) -> Option<(ScalarWitness, Scalar)> {
+        match self {
+            Commitment::Closed(_) => None,
+            Commitment::Open(w) => Some((w.value, w.blinding)),
+        }
+    }
+
+    /// The committed value, if the commitment is open.
+    pub fn assignment(&self) -> Option<ScalarWitness> {
+        self.witness().map(|(v, _)| v)
+    }
+
+    /// The same commitment without its secrets.
+    pub fn to_closed(&self) -> Commitment {
+        Commitment::Closed(self.to_point())
+    }
+}
+
+impl From<CompressedRistretto> for Commitment {
+    fn from(p: CompressedRistretto) -> Self {
+        Commitment::Closed(p)
+    }
+}
+
+impl PartialEq for Commitment {
+    /// Commitments are equal when their points are.
+    fn eq(&self, other: &Commitment) -> bool {
+        self.to_point() == other.to_point()
+    }
+}
+
+impl Eq for Commitment {}
+
+impl Drop for CommitmentWitness {
+    fn drop(&mut self) {
+        self.value.zeroize();
+        self.blinding.zeroize();
+    }
+}
+
+impl fmt::Debug for CommitmentWitness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CommitmentWitness({})",
+            hex::encode(self.point.as_bytes())
+        )
+    }
+}
+
+/// A secret scalar bound to its Pedersen commitment; it enters the constraint system
+/// each time an instruction turns it into an expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variable {
+    /// The commitment.
+    pub commitment: Commitment,
+}
+
+/// A linear combination of constraint-system variables with cleartext weights, or a
+/// constant.
+#[derive(Clone, Debug)]
+pub enum Expression {
+    /// A cleartext constant: a weight on the constant 1.
+    Constant(ScalarWitness),
+    /// A linear combination, with its value when the prover knows it.
+    Linear {
+        /// The terms.
+        terms: Vec<(r1cs::Variable, Scalar)>,
+        /// The value of the combination (prover only).
+        assignment: Option<ScalarWitness>,
+    },
+}
+
+impl Expression {
+    /// A one-term expression `1·var`.
+    pub fn variable(var: r1cs::Variable, assignment: Option<ScalarWitness>) -> Self {
+        Expression::Linear {
+            terms: vec![(var, Scalar::ONE)],
+            assignment,
+        }
+    }
+
+    /// The expression as a linear combination.
+    pub fn to_lc(&self) -> LinearCombination {
+        match self {
+            Expression::Constant(c) => c.to_scalar().into(),
+            Expression::Linear { terms, .. } => terms.iter().collect(),
+        }
+    }
+
+    /// The expression's value, when it is known.
+    pub fn eval(&self) -> Option<ScalarWitness> {
+        match self {
+            Expression::Constant(c) => Some(*c),
+            Expression::Linear { assignment, .. } => *assignment,
+        }
+    }
+}
+
+impl core::ops::Neg for Expression {
+    type Output = Expression;
+
+    /// Negates every weight.
+    fn neg(self) -> Expression {
+        match self {
+            Expression::Constant(c) => Expression::Constant(-c),
+            Expression::Linear { terms, assignment } => Expression::Linear {
+                terms: terms.into_iter().map(|(v, w)| (v, -w)).collect(),
+                assignment: assignment.map(|a| -a),
+            },
+        }
+    }
+}
+
+impl core::ops::Add for Expression {
+    type Output = Expression;
+
+    /// Concatenates the terms; two constants add up to a constant.
+    fn add(self, rhs: Expression) -> Expression {
+        match (self, rhs) {
+            (Expression::Constant(a), Expression::Constant(b)) => Expression::Constant(a + b),
+            (Expression::Constant(c), Expression::Linear { terms, assignment })
+            | (Expression::Linear { terms, assignment }, Expression::Constant(c)) => {
+                let mut terms = terms;
+                terms.push((r1cs::Variable::One, c.to_scalar()));
+                Expression::Linear {
+                    terms,
+                    assignment: assignment.map(|a| a + c),
+                }
+            }
+            (
+                Expression::Linear {
+                    terms: mut left,
+                    assignment: a,
+                },
+                Expression::Linear {
+                    terms: right,
+                    assignment: b,
+                },
+            ) => {
+                left.extend(right);
+                Expression::Linear {
+                    terms: left,
+                    assignment: a.zip(b).map(|(a, b)| a + b),
+                }
+            }
+        }
+    }
+}
+
+impl Expression {
+    /// `self · rhs`. A constant factor scales the other side in place (the guaranteed
+    /// optimization); two linear combinations take a multiplier of `cs`.
+    pub fn multiply<CS: ConstraintSystem>(self, rhs: Expression, cs: &mut CS) -> Self {
+        match (self, rhs) {
+            (Expression::Constant(a), Expression::Constant(b)) => Expression::Constant(a * b),
+            (Expression::Constant(c), Expression::Linear { terms, assignment })
+            | (Expression::Linear { terms, assignment }, Expression::Constant(c)) => {
+                let k = c.to_scalar();
+                Expression::Linear {
+                    terms: terms.into_iter().map(|(v, w)| (v, w * k)).collect(),
+                    assignment: assignment.map(|a| a * c),
+                }
+            }
+            (left, right) => {
+                let (_, _, out) = cs.multiply(left.to_lc(), right.to_lc());
+                let assignment = left.eval().zip(right.eval()).map(|(a, b)| a * b);
+                Expression::variable(out, assignment)
+            }
+        }
+    }
+}
+
+/// A statement about expressions, combined with `and`, `or` and `not`; cleartext when
+/// it only involves constants.
+#[derive(Clone, Debug)]
+pub enum Constraint {
+    /// A constraint whose truth the verifier knows.
+    Cleartext(bool),
+    /// A constraint proven in zero knowledge.
+    Secret(SecretConstraint),
+}
+
+/// A constraint over secret expressions.
+#[derive(Clone, Debug)]
+pub enum SecretConstraint {
+    /// `left == right`.
+    Eq(Expression, Expression),
+    /// Both hold.
+    And(Box<SecretConstraint>, Box<SecretConstraint>),
+    /// At least one holds.
+    Or(Box<SecretConstraint>, Box<SecretConstraint>),
+    /// The inner constraint does not hold.
+    Not(Box<SecretConstraint>),
+}
+
+impl Constraint {
+    /// `left == right`; cleartext when both are constants (compared by value).
+    pub fn eq(left: Expression, right: Expression) -> Self {
+        match (left, right) {
+            (Expression::Constant(a), Expression::Constant(b)) => {
+                Constraint::Cleartext(a.same_value(&b))
+            }
+            (a, b) => Constraint::Secret(SecretConstraint::Eq(a, b)),
+        }
+    }
+
+    /// Conjunction; a cleartext side decides or disappears.
+    pub fn and(c1: Constraint, c2: Constraint) -> Self {
+        match (c1, c2) {
+            (Constraint::Cleartext(false), _) | (_, Constraint::Cleartext(false)) => {
+                Constraint::Cleartext(false)
+            }
+            (Constraint::Cleartext(true), other) | (other, Constraint::Cleartext(true)) => other,
+            (Constraint::Secret(a), Constraint::Secret(b)) => {
+                Constraint::Secret(SecretConstraint::And(Box::new(a), Box::new(b)))
+            }
+        }
+    }
+
+    /// Disjunction; a cleartext side decides or disappears.
+    pub fn or(c1: Constraint, c2: Constraint) -> Self {
+        match (c1, c2) {
+            (Constraint::Cleartext(true), _) | (_, Constraint::Cleartext(true)) => {
+                Constraint::Cleartext(true)
+            }
+            (Constraint::Cleartext(false), other) | (other, Constraint::Cleartext(false)) => other,
+            (Constraint::Secret(a), Constraint::Secret(b)) => {
+                Constraint::Secret(SecretConstraint::Or(Box::new(a), Box::new(b)))
+            }
+        }
+    }
+
+    /// Negation; a cleartext constraint is inverted at once.
+    pub fn negate(c: Constraint) -> Self {
+        match c {
+            Constraint::Cleartext(b) => Constraint::Cleartext(!b),
+            Constraint::Secret(s) => Constraint::Secret(SecretConstraint::Not(Box::new(s))),
+        }
+    }
+
+    /// Whether the constraint holds, when every value in it is known.
+    pub fn eval(&self) -> Option<bool> {
+        match self {
+            Constraint::Cleartext(b) => Some(*b),
+            Constraint::Secret(s) => s.eval(),
+        }
+    }
+
+    /// Requires the constraint to hold: a cleartext constraint is checked now, a
+    /// secret one is compiled into one linear constraint in the second phase of `cs`
+    /// (where conjunctions can draw their challenges).
+    pub fn verify<CS: RandomizableConstraintSystem>(self, cs: &mut CS) -> Result<(), VmError> {
+        let secret = match self {
+            Constraint::Cleartext(true) => return Ok(()),
+            Constraint::Cleartext(false) => return Err(VmError::CleartextConstraintFalse),
+            Constraint::Secret(s) => s,
+        };
+        cs.specify_randomized_constraints(move |rcs| {
+            let (lc, _) = secret.flatten(rcs)?;
+            rcs.constrain(lc);
+            Ok(())
+        })
+        .map_err(VmError::R1cs)
+    }
+}
+
+impl SecretConstraint {
+    /// Reduces the constraint to one linear combination that must be zero, with its
+    /// value when known. Depth first: the left side, the right side, then the node.
+    fn flatten<CS: RandomizedConstraintSystem>(
+        self,
+        cs: &mut CS,
+    ) -> Result<(LinearCombination, Option<Scalar>), R1csError> {
+        match self {
+            SecretConstraint::Eq(a, b) => {
+                let value = a.eval().zip(b.eval()).map(|(x, y)| (x - y).to_scalar());
+                Ok((a.to_lc() - b.to_lc(), value))
+            }
+            SecretConstraint::And(c1, c2) => {
+                let (a, va) = c1.flatten(cs)?;
+                let (b, vb) = c2.flatten(cs)?;
+                let z = cs.challenge_scalar(labels::AND_CHALLENGE);
+                Ok((a + b * z, va.zip(vb).map(|(x, y)| x + z * y)))
+            }
+            SecretConstraint::Or(c1, c2) => {
+                let (a, va) = c1.flatten(cs)?;
+                let (b, vb) = c2.flatten(cs)?;
+                let (_, _, out) = cs.multiply(a, b);
+                Ok((out.into(), va.zip(vb).map(|(x, y)| x * y)))
+            }
+            SecretConstraint::Not(c) => {
+                let (x, vx) = c.flatten(cs)?;
+                flatten_not(cs, x, vx)
+            }
+        }
+    }
+
+    fn eval(&self) -> Option<bool> {
+        match self {
+            SecretConstraint::Eq(a, b) => Some(a.eval()?.same_value(&b.eval()?)),
+            SecretConstraint::And(a, b) => Some(a.eval()? && b.eval()?),
+            SecretConstraint::Or(a, b) => Some(a.eval()? || b.eval()?),
+            SecretConstraint::Not(a) => Some(!a.eval()?),
+        }
+    }
+}
+
+/// `not`: given `x` (zero when the inner constraint holds), allocates `y` and a free
+/// `w` with `x·y = 0` and `x·w = 1 - y`, and returns `y`. If `x ≠ 0` the first forces
+/// `y = 0`; if `x = 0` the second forces `y = 1`. So `y = 0` exactly when the inner
+/// constraint is false.
+fn flatten_not<CS: RandomizedConstraintSystem>(
+    cs: &mut CS,
+    x: LinearCombination,
+    vx: Option<Scalar>,
+) -> Result<(LinearCombination, Option<Scalar>), R1csError> {
+    let wires = vx.map(|x| {
+        let is_zero = x.ct_eq(&Scalar::ZERO);
+        let y = Scalar::conditional_select(&Scalar::ZERO, &Scalar::ONE, is_zero);
+        let w = Scalar::conditional_select(&x, &Scalar::ONE, is_zero).invert();
+        (x, y, w)
+    });
+    let (l1, r1, o1) = cs.allocate_multiplier(wires.map(|(x, y, _)| (x, y)))?;
+    let (l2, _w, o2) = cs.allocate_multiplier(wires.map(|(x, _, w)| (x, w)))?;
+    cs.constrain(l1 - x);
+    cs.constrain(l1 - l2);
+    cs.constrain(o1.into());
+    cs.constrain(o2 - Scalar::ONE + r1);
+    Ok((r1.into(), wires.map(|(_, y, _)| y)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lin(var: usize, w: u64, value: u64) -> Expression {
+        Expression::Linear {
+            terms: vec![(r1cs::Variable::Committed(var), Scalar::from(w))],
+            assignment: Some(value.into()),
+        }
+    }
+
+    fn constant(x: u64) -> Expression {
+        Expression::Constant(x.into())
+    }
+
+    #[test]
+    fn constants_fold() {
+        assert!(matches!(constant(2) + constant(3), Expression::Constant(c) if c == 5u64.into()));
+        assert!(
+            matches!(-constant(2), Expression::Constant(c) if c.to_scalar() == -Scalar::from(2u64))
+        );
+        let sum = lin(0, 1, 4) + constant(3);
+        assert_eq!(sum.eval(), Some(7u64.into()));
+        assert_eq!(sum.to_lc().terms().len(), 2);
+    }
+
+    #[test]
+    fn cleartext_constraints_fold() {
+        let t = || Constraint::Cleartext(true);
+        let f = || Constraint::Cleartext(false);
+        let s = || Constraint::eq(lin(0, 1, 3), constant(3));
+        assert!(matches!(
+            Constraint::eq(constant(1), constant(1)),
+            Constraint::Cleartext(true)
+        ));
+        assert!(matches!(
+            Constraint::eq(constant(1), constant(2)),
+            Constraint::Cleartext(false)
+        ));
+        assert!(matches!(
+            Constraint::and(f(), s()),
+            Constraint::Cleartext(false)
+        ));
+        assert!(matches!(
+            Constraint::and(s(), t()),
+            Constraint::Secret(SecretConstraint::Eq(..))
+        ));
+        assert!(matches!(
+            Constraint::or(s(), t()),
+            Constraint::Cleartext(true)
+        ));
+        assert!(matches!(
+            Constraint::or(f(), s()),
+            Constraint::Secret(SecretConstraint::Eq(..))
+        ));
+        assert!(matches!(
+            Constraint::negate(t()),
+            Constraint::Cleartext(false)
+        ));
+        assert!(matches!(
+            Constraint::negate(s()),
+            Constraint::Secret(SecretConstraint::Not(_))
+        ));
+    }
+
+    #[test]
+    fn secret_constraints_evaluate() {
+        let yes = || Constraint::eq(lin(0, 1, 3), constant(3));
+        let no = || Constraint::eq(lin(1, 1, 4), constant(5));
+        assert_eq!(Constraint::and(yes(), no()).eval(), Some(false));
+        assert_eq!(Constraint::or(yes(), no()).eval(), Some(true));
+        assert_eq!(Constraint::negate(no()).eval(), Some(true));
+    }
+
+    #[test]
+    fn open_commitments_hide_secrets_in_debug() {
+        let c = Commitment::blinded_with_factor(42u64, Scalar::from(7u64));
+        let text = format!("{c:?}");
+        let point = hex::encode(c.to_point().as_bytes());
+        assert_eq!(text, format!("Open(CommitmentWitness({point}))"));
+        assert_eq!(
+            c.to_point(),
+            (pedersen().B * Scalar::from(42u64) + pedersen().B_blinding * Scalar::from(7u64))
+                .compress()
+        );
+        assert_eq!(c.to_closed(), c);
+    }
+}
