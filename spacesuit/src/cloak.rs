@@ -149,48 +149,9 @@ mod tests {
         assert_eq!(run(&[v(0, 1)], &[v(0, 1), v(0, 1), v(0, 1)]), Ok(()));
     }
 
-    /// A balanced M×N statement over `flavors` flavors (at most min(M, N)), with
-    /// some negative inputs, quantities drawn from `seed`.
-    fn statement(m: usize, n: usize, flavors: usize, seed: u64) -> (Vec<Value>, Vec<Value>) {
-        use rand::{seq::SliceRandom, Rng, SeedableRng};
-        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let k = flavors.min(m).min(n);
-        let flavor = |i: usize| Scalar::from(1000 + (i % k) as u64);
-        let mut totals = vec![0i64; k];
-        let inputs: Vec<Value> = (0..m)
-            .map(|i| {
-                let q = rng.gen_range(-50i64..1000);
-                totals[i % k] += q;
-                Value::new(q, flavor(i))
-            })
-            .collect();
-        // Make each total non-negative with the first input of its flavor.
-        let mut inputs = inputs;
-        for (f, total) in totals.iter_mut().enumerate() {
-            if *total < 0 {
-                inputs[f].q = SignedInteger::from(inputs[f].q.get() as i64 - *total);
-                *total = 0;
-            }
-        }
-        let mut outputs: Vec<Value> = (0..n).map(|j| Value::new(0u64, flavor(j))).collect();
-        for (j, out) in outputs.iter_mut().enumerate() {
-            let f = j % k;
-            let last = j + k >= n;
-            let share = if last {
-                totals[f]
-            } else {
-                rng.gen_range(0..=totals[f])
-            };
-            totals[f] -= share;
-            out.q = SignedInteger::from(share);
-        }
-        inputs.shuffle(&mut rng);
-        outputs.shuffle(&mut rng);
-        (inputs, outputs)
-    }
-
     #[test]
     fn every_shape_up_to_8x8_is_satisfied() {
+        use crate::testing::statement;
         for m in 1..=8 {
             for n in 1..=8 {
                 for flavors in 1..=3 {
@@ -199,6 +160,32 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Proves and verifies every M×N statement with M in `ms`.
+    fn prove_shapes(ms: std::ops::RangeInclusive<usize>) {
+        use crate::testing::{prove_honest, statement, verify};
+        for m in ms {
+            for n in 1..=8 {
+                // More flavors than min(M, N) would repeat a smaller case.
+                for flavors in 1..=3.min(m).min(n) {
+                    let seed = (m * 100 + n * 10 + flavors) as u64 + 7;
+                    let (ins, outs) = statement(m, n, flavors, seed);
+                    let proven = prove_honest(&ins, &outs).unwrap();
+                    assert_eq!(verify(&proven), Ok(()), "{m}x{n}, {flavors} flavors");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn proofs_verify_for_1_to_4_inputs() {
+        prove_shapes(1..=4);
+    }
+
+    #[test]
+    fn proofs_verify_for_5_to_8_inputs() {
+        prove_shapes(5..=8);
     }
 
     #[test]
@@ -248,7 +235,7 @@ mod tests {
 #[cfg(test)]
 mod forgery_tests {
     use super::*;
-    use crate::testing::{bit_wires, cloak_wires, Forger, Pair, TestCs};
+    use crate::testing::{bit_wires, cloak_wires, prove_forged, verify, Forger, Pair, TestCs};
     use curve25519_dalek::scalar::Scalar;
 
     fn p(q: i64, f: u64) -> Pair {
@@ -278,8 +265,21 @@ mod forgery_tests {
         cs.check()
     }
 
+    /// Checks the forged witness on the evaluating system, then as a real proof:
+    /// returns the evaluation's verdict after asserting the proof agrees with it.
+    fn forge_both(inputs: &[Pair], outputs: &[Pair], wires: Vec<Pair>) -> Result<(), String> {
+        let evaluated = forge(inputs, outputs, wires.clone());
+        let proven = prove_forged(inputs, outputs, wires).and_then(|p| verify(&p));
+        assert_eq!(
+            evaluated.is_ok(),
+            proven.is_ok(),
+            "{evaluated:?} vs {proven:?}"
+        );
+        evaluated
+    }
+
     fn natural(inputs: &[Pair], outputs: &[Pair]) -> Result<(), String> {
-        forge(inputs, outputs, cloak_wires(inputs, outputs))
+        forge_both(inputs, outputs, cloak_wires(inputs, outputs))
     }
 
     #[test]
@@ -318,7 +318,7 @@ mod forgery_tests {
         let mut wires = cloak_wires(&ins, &outs);
         let ones = bit_wires(Scalar::from(u64::MAX));
         wires.splice(4..68, ones);
-        assert!(forge(&ins, &outs, wires).is_err());
+        assert!(forge_both(&ins, &outs, wires).is_err());
     }
 
     #[test]
@@ -331,7 +331,7 @@ mod forgery_tests {
         let mut wires = cloak_wires(&ins, &outs);
         let tail = wires.len() - 64;
         wires.splice(tail.., bit_wires(Scalar::from(u64::MAX)));
-        assert!(forge(&ins, &outs, wires).is_err());
+        assert!(forge_both(&ins, &outs, wires).is_err());
     }
 
     #[test]
@@ -341,13 +341,13 @@ mod forgery_tests {
         let (ins, outs) = ([p(5, 1), p(1, 1)], [p(10, 1)]);
         let mut wires = vec![p(5, 1), p(5, 1), zero, p(10, 1)];
         wires.extend(bit_wires(Scalar::from(10u64)));
-        assert!(forge(&ins, &outs, wires).is_err());
+        assert!(forge_both(&ins, &outs, wires).is_err());
         // The same with three inputs, one of another flavor dropped.
         let (ins, outs) = ([p(5, 1), p(2, 2), p(1, 1)], [p(10, 1), p(0, 2)]);
         let mut wires = vec![p(5, 1), p(5, 1), p(0, 2), p(10, 1), zero, p(10, 1), p(0, 2)];
         wires.extend(crate::testing::mix_wires(&[p(0, 2), p(10, 1)]));
         wires.extend(bit_wires(Scalar::from(10u64)));
         wires.extend(bit_wires(Scalar::ZERO));
-        assert!(forge(&ins, &outs, wires).is_err());
+        assert!(forge_both(&ins, &outs, wires).is_err());
     }
 }

@@ -4,13 +4,16 @@
 //! it reports the first constraint or multiplier that a witness fails. A verifier-mode
 //! instance holds no assignments and only counts.
 
+use crate::{cloak, AllocatedValue, CommittedValue, SignedInteger, Value};
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use r1cs::{
     ConstraintSystem, LinearCombination, Metrics, R1csError, RandomizableConstraintSystem,
     RandomizedConstraintSystem, Variable,
 };
+use r1cs::{Generators, Prover, R1csProof, Verifier};
 use std::collections::VecDeque;
+use std::sync::OnceLock;
 
 /// A quantity and flavor, or the two inputs of a multiplier.
 pub(crate) type Pair = (Scalar, Scalar);
@@ -341,4 +344,144 @@ pub(crate) fn cloak_wires(inputs: &[Pair], outputs: &[Pair]) -> Vec<Pair> {
     wires.extend(mix_wires(&reversed));
     wires.extend(bits);
     wires
+}
+
+/// A balanced M×N statement over `flavors` flavors (at most min(M, N)), with
+/// some negative inputs, quantities drawn from `seed`.
+pub(crate) fn statement(m: usize, n: usize, flavors: usize, seed: u64) -> (Vec<Value>, Vec<Value>) {
+    use rand::{seq::SliceRandom, Rng, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let k = flavors.min(m).min(n);
+    let flavor = |i: usize| Scalar::from(1000 + (i % k) as u64);
+    let mut totals = vec![0i64; k];
+    let inputs: Vec<Value> = (0..m)
+        .map(|i| {
+            let q = rng.gen_range(-50i64..1000);
+            totals[i % k] += q;
+            Value::new(q, flavor(i))
+        })
+        .collect();
+    // Make each total non-negative with the first input of its flavor.
+    let mut inputs = inputs;
+    for (f, total) in totals.iter_mut().enumerate() {
+        if *total < 0 {
+            inputs[f].q = SignedInteger::from(inputs[f].q.get() as i64 - *total);
+            *total = 0;
+        }
+    }
+    let mut outputs: Vec<Value> = (0..n).map(|j| Value::new(0u64, flavor(j))).collect();
+    for (j, out) in outputs.iter_mut().enumerate() {
+        let f = j % k;
+        let last = j + k >= n;
+        let share = if last {
+            totals[f]
+        } else {
+            rng.gen_range(0..=totals[f])
+        };
+        totals[f] -= share;
+        out.q = SignedInteger::from(share);
+    }
+    inputs.shuffle(&mut rng);
+    outputs.shuffle(&mut rng);
+    (inputs, outputs)
+}
+
+/// Generators for every proof in the unit tests (an 8×8 cloak pads to 1024).
+pub(crate) fn generators() -> &'static Generators {
+    static GENS: OnceLock<Generators> = OnceLock::new();
+    GENS.get_or_init(|| Generators::new(1024))
+}
+
+/// A cloak proof and the commitments it is about.
+pub(crate) struct Proven {
+    pub(crate) proof: R1csProof,
+    pub(crate) inputs: Vec<CommittedValue>,
+    pub(crate) outputs: Vec<CommittedValue>,
+}
+
+const LABEL: &[u8] = b"spacesuit.unit";
+
+fn commit_pairs(
+    prover: &mut Prover<'_, '_>,
+    pairs: &[Pair],
+) -> (Vec<CommittedValue>, Vec<AllocatedValue>) {
+    let mut rng = rand::thread_rng();
+    pairs
+        .iter()
+        .map(|(q, f)| {
+            let (qp, qv) = prover.commit(*q, Scalar::random(&mut rng));
+            let (fp, fv) = prover.commit(*f, Scalar::random(&mut rng));
+            let allocated = AllocatedValue {
+                q: qv,
+                f: fv,
+                assignment: None,
+            };
+            (CommittedValue { q: qp, f: fp }, allocated)
+        })
+        .unzip()
+}
+
+/// Proves an honest cloak through the public API.
+pub(crate) fn prove_honest(inputs: &[Value], outputs: &[Value]) -> Result<Proven, R1csError> {
+    let mut rng = rand::thread_rng();
+    let mut transcript = Transcript::new(LABEL);
+    let mut prover = Prover::new(generators(), &mut transcript);
+    let mut commit = |values: &[Value]| -> (Vec<CommittedValue>, Vec<AllocatedValue>) {
+        values
+            .iter()
+            .map(|v| {
+                v.commit(
+                    &mut prover,
+                    Scalar::random(&mut rng),
+                    Scalar::random(&mut rng),
+                )
+            })
+            .unzip()
+    };
+    let (in_points, ins) = commit(inputs);
+    let (out_points, outs) = commit(outputs);
+    cloak(&mut prover, ins, outs)?;
+    Ok(Proven {
+        proof: prover.prove(&mut rand::thread_rng())?,
+        inputs: in_points,
+        outputs: out_points,
+    })
+}
+
+/// Proves a cloak whose intermediate wires all come from `wires`.
+pub(crate) fn prove_forged(
+    inputs: &[Pair],
+    outputs: &[Pair],
+    wires: Vec<Pair>,
+) -> Result<Proven, R1csError> {
+    let mut transcript = Transcript::new(LABEL);
+    let mut prover = Prover::new(generators(), &mut transcript);
+    let (in_points, ins) = commit_pairs(&mut prover, inputs);
+    let (out_points, outs) = commit_pairs(&mut prover, outputs);
+    let mut forger = Forger::new(&mut prover, wires);
+    cloak(&mut forger, ins, outs).expect("a forged witness of the right length");
+    assert_eq!(forger.left_over(), 0, "forged witness is too long");
+    Ok(Proven {
+        proof: prover.prove(&mut rand::thread_rng())?,
+        inputs: in_points,
+        outputs: out_points,
+    })
+}
+
+/// Verifies `proven` as an M×N cloak.
+pub(crate) fn verify(proven: &Proven) -> Result<(), R1csError> {
+    let mut transcript = Transcript::new(LABEL);
+    let mut verifier = Verifier::new(&mut transcript);
+    let ins = proven
+        .inputs
+        .iter()
+        .map(|c| c.commit(&mut verifier))
+        .collect();
+    let outs = proven
+        .outputs
+        .iter()
+        .map(|c| c.commit(&mut verifier))
+        .collect();
+    cloak(&mut verifier, ins, outs)?;
+    verifier.verify(&proven.proof, generators())
 }
