@@ -44,7 +44,9 @@ fn signed(n: usize) -> Vec<Signed> {
 
 fn sign(c: &mut Criterion) {
     let mut group = c.benchmark_group("signatures");
-    group.sample_size(10).measurement_time(Duration::from_secs(2));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(2));
     let key = SigningKey::random(&mut thread_rng());
     let mut rng = thread_rng();
     group.throughput(Throughput::Elements(1));
@@ -58,7 +60,9 @@ fn verify(c: &mut Criterion) {
     let all = signed(*SIZES.iter().max().unwrap_or(&1));
     let gens = Generators::new(0);
     let mut group = c.benchmark_group("signatures");
-    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
     for n in SIZES {
         let sigs = &all[..n];
         group.throughput(Throughput::Elements(n as u64));

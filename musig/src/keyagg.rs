@@ -77,8 +77,9 @@ impl Multikey {
             });
         }
         let mut sum = SigningKey::new(Scalar::ZERO);
-        for (index, (secret, a)) in keys.iter().zip(&self.factors).enumerate() {
-            if secret.verification_key() != self.keys[index] {
+        let expected = self.keys.iter().zip(&self.factors);
+        for (index, (secret, (public, a))) in keys.iter().zip(expected).enumerate() {
+            if &secret.verification_key() != public {
                 return Err(MusigError::KeyMismatch { index });
             }
             sum = SigningKey::new(sum.as_scalar() + a * secret.as_scalar());
