@@ -8,6 +8,7 @@ use crate::fees::FeeRate;
 use crate::txlog::{TxId, TxLog};
 use encoding::{Encodable, Reader, Writer};
 use musig::Signature;
+use r1cs::R1csProof;
 
 /// The transaction version this VM implements; higher versions enable extensions.
 pub const CURRENT_VERSION: u64 = 1;
@@ -61,19 +62,21 @@ pub struct Tx {
     /// The signature over the transaction ID by the keys of `signtx` (all zero and
     /// unchecked when no `signtx` ran).
     pub signature: Signature,
-    /// The R1CS proof, encoded.
-    pub proof: Vec<u8>,
+    /// The R1CS proof.
+    pub proof: R1csProof,
 }
 
 impl Tx {
     /// Decodes a transaction that fills `bytes` exactly. Lengths are checked against
-    /// the input before anything is copied; the signature's `s` must be canonical.
+    /// the input before anything is copied; the signature's `s` and the proof's
+    /// scalars must be canonical and the proof's points valid encodings.
     pub fn from_bytes(bytes: &[u8]) -> Result<Tx, VmError> {
         Reader::parse(bytes, |r| {
             let header = TxHeader::decode(r)?;
             let program = r.read_len_prefixed()?.to_vec();
             let signature = Signature::read(r)?;
-            let proof = r.read_len_prefixed()?.to_vec();
+            let proof =
+                R1csProof::from_bytes(r.read_len_prefixed()?).map_err(VmError::InvalidR1csProof)?;
             Ok(Tx {
                 header,
                 program,
@@ -94,11 +97,11 @@ impl Encodable for Tx {
         self.header.encode(w);
         w.write_len_prefixed(&self.program);
         w.write_bytes(&self.signature.to_bytes());
-        w.write_len_prefixed(&self.proof);
+        w.write_len_prefixed(&self.proof.to_bytes());
     }
 
     fn encoded_len(&self) -> usize {
-        24 + 4 + self.program.len() + 64 + 4 + self.proof.len()
+        24 + 4 + self.program.len() + 64 + 4 + self.proof.serialized_size()
     }
 }
 
@@ -127,7 +130,11 @@ pub fn empty_signature() -> Signature {
 mod tests {
     use super::*;
 
+    /// A transaction with a (meaningless) proof of the smallest shape: one phase,
+    /// no inner-product rounds, all points the identity.
     fn sample() -> Tx {
+        let mut proof = vec![0u8; 1 + 32 * 11 + 64];
+        proof[0] = 0;
         Tx {
             header: TxHeader {
                 version: 1,
@@ -136,7 +143,7 @@ mod tests {
             },
             program: vec![0x02, 0x02],
             signature: empty_signature(),
-            proof: vec![9; 10],
+            proof: R1csProof::from_bytes(&proof).expect("well-formed proof"),
         }
     }
 

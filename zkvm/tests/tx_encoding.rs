@@ -2,45 +2,10 @@
 //! re-encodes to the same bytes, its program prints as assembly and parses back, and
 //! its logged effects hash to its transaction ID.
 
-use curve25519_dalek::ristretto::CompressedRistretto;
-use serde_json::Value as Json;
-use zkvm::{Contract, ContractId, Program, Tx, TxEntry, TxHeader, TxId};
+mod common;
 
-fn header(case: &Json) -> TxHeader {
-    let h = &case["header"];
-    TxHeader {
-        version: h["version"].as_u64().expect("version"),
-        mintime_ms: h["mintime_ms"].as_u64().expect("mintime"),
-        maxtime_ms: h["maxtime_ms"].as_u64().expect("maxtime"),
-    }
-}
-
-fn point(v: &Json) -> CompressedRistretto {
-    CompressedRistretto(vectors::bytes32(v))
-}
-
-/// The log entries the vector lists, as our types.
-fn log(case: &Json) -> Vec<TxEntry> {
-    case["log"]
-        .as_array()
-        .expect("log")
-        .iter()
-        .map(|e| match e["type"].as_str().expect("type") {
-            "header" => TxEntry::Header(header(case)),
-            "input" => TxEntry::Input(ContractId(vectors::bytes32(&e["contract_id"]))),
-            "output" => {
-                let c = Contract::from_bytes(&vectors::bytes(&e["output"])).expect("output");
-                assert_eq!(c.id().0, vectors::bytes32(&e["contract_id"]));
-                TxEntry::Output(Box::new(c))
-            }
-            "issue" => TxEntry::Issue(point(&e["qty"]), point(&e["flv"])),
-            "retire" => TxEntry::Retire(point(&e["qty"]), point(&e["flv"])),
-            "fee" => TxEntry::Fee(e["amount"].as_u64().expect("amount")),
-            "data" => TxEntry::Data(vectors::bytes(&e["data"])),
-            other => panic!("unknown log entry {other}"),
-        })
-        .collect()
-}
+use common::{header, log};
+use zkvm::{Program, Tx, TxId};
 
 #[test]
 fn valid_transactions_decode_and_hash_to_their_ids() {

@@ -1,0 +1,201 @@
+//! The prover: runs a program of witness-bearing instructions through the VM, proves
+//! the constraint system it builds, and leaves the transaction signature to the
+//! signers.
+
+use crate::constraints::Commitment;
+use crate::contract::ContractId;
+use crate::errors::VmError;
+use crate::predicate::Predicate;
+use crate::program::Program;
+use crate::signing;
+use crate::transcript::labels;
+use crate::tx::{Tx, TxHeader};
+use crate::txlog::{TxId, TxLog};
+use crate::vm::{Delegate, Run, Vm};
+use batch::{BatchVerifier, Generators};
+use curve25519_dalek::ristretto::CompressedRistretto;
+use encoding::Encodable;
+use merlin::Transcript;
+use musig::{Signature, SigningKey};
+use r1cs::{ConstraintSystem, R1csProof};
+use rand_core::{CryptoRng, OsRng, RngCore};
+
+/// Builds transactions.
+#[derive(Debug, Clone, Copy)]
+pub struct Prover;
+
+/// The prover's side of the VM: commitments are opened into the constraint system,
+/// `signtx` predicates are remembered for signing, and deferred point checks are
+/// checked at the end so that an invalid transaction is never produced.
+struct ProverDelegate<'g, 't> {
+    cs: r1cs::Prover<'g, 't>,
+    signtx: Vec<(Predicate, ContractId)>,
+    batch: BatchVerifier<'g, OsRng>,
+}
+
+impl<'g, 't> Delegate for ProverDelegate<'g, 't> {
+    type CS = r1cs::Prover<'g, 't>;
+    type Batch = BatchVerifier<'g, OsRng>;
+
+    fn commit_variable(
+        &mut self,
+        com: &Commitment,
+    ) -> Result<(CompressedRistretto, r1cs::Variable), VmError> {
+        let (value, blinding) = com.witness().ok_or(VmError::WitnessMissing {
+            what: "the opening of a commitment",
+        })?;
+        Ok(self.cs.commit(value.to_scalar(), blinding))
+    }
+
+    fn process_tx_signature(&mut self, pred: Predicate, id: ContractId) -> Result<(), VmError> {
+        self.signtx.push((pred, id));
+        Ok(())
+    }
+
+    fn cs(&mut self) -> &mut Self::CS {
+        &mut self.cs
+    }
+
+    fn batch(&mut self) -> &mut Self::Batch {
+        &mut self.batch
+    }
+}
+
+impl Prover {
+    /// Runs `program` in a transaction with `header`, and proves it with `gens`.
+    ///
+    /// The program's instructions carry what the VM cannot know from bytes alone:
+    /// open commitments, prior outputs with their openings, `alloc` values. Fails if
+    /// the program does not run, a secret is missing, a deferred point check fails
+    /// (for example a wrong call proof), or the circuit needs more generators.
+    pub fn build_tx<R: RngCore + CryptoRng>(
+        program: Program,
+        header: TxHeader,
+        gens: &Generators,
+        rng: &mut R,
+    ) -> Result<UnsignedTx, VmError> {
+        let bytecode = program.to_bytes();
+        let mut transcript = Transcript::new(labels::R1CS);
+        let mut delegate = ProverDelegate {
+            cs: r1cs::Prover::new(gens, &mut transcript),
+            signtx: Vec::new(),
+            batch: BatchVerifier::new(gens, OsRng),
+        };
+        let run = Run::new(program.into());
+        let outcome = Vm::new(header, run, &mut delegate).run()?;
+        let id = outcome.log.id();
+        let ProverDelegate {
+            mut cs,
+            signtx,
+            batch,
+        } = delegate;
+        cs.transcript()
+            .append_message(labels::R1CS_TXID, id.as_bytes());
+        let proof = cs.prove(rng)?;
+        batch.verify()?;
+        Ok(UnsignedTx {
+            header,
+            program: bytecode,
+            proof,
+            id,
+            log: outcome.log,
+            fee: outcome.fee.get(),
+            signing_instructions: signtx,
+        })
+    }
+}
+
+/// A proven transaction waiting for its signature.
+#[derive(Clone, Debug)]
+pub struct UnsignedTx {
+    /// The header.
+    pub header: TxHeader,
+    /// The bytecode.
+    pub program: Vec<u8>,
+    /// The R1CS proof.
+    pub proof: R1csProof,
+    /// The transaction ID.
+    pub id: TxId,
+    /// The log (outputs keep the prover's openings).
+    pub log: TxLog,
+    /// The total fee.
+    pub fee: u64,
+    /// The predicates that must sign the ID (one per `signtx`, in order), each with
+    /// the ID of the contract it opened: the messages of the multi-message signature.
+    pub signing_instructions: Vec<(Predicate, ContractId)>,
+}
+
+impl UnsignedTx {
+    /// The transcript the transaction signature is made over.
+    pub fn signing_transcript(&self) -> Transcript {
+        signing::signtx_transcript(&self.id)
+    }
+
+    /// Signs with the secrets the predicates hold (keys, or Taproot trees whose inner
+    /// key is held). Without `signtx`, the signature is all zeros. Shared (MuSig)
+    /// keys sign through [`UnsignedTx::signing_context`] and a MuSig2 session.
+    pub fn sign<R: RngCore + CryptoRng>(self, rng: &mut R) -> Result<Tx, VmError> {
+        let keys = self
+            .signing_instructions
+            .iter()
+            .map(|(p, _)| {
+                p.signing_key().ok_or(VmError::WitnessMissing {
+                    what: "the signing key of a signtx predicate",
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.sign_with_keys(&keys, rng)
+    }
+
+    /// Signs with `keys[i]` for the `i`-th signing instruction.
+    pub fn sign_with_keys<R: RngCore + CryptoRng>(
+        self,
+        keys: &[SigningKey],
+        rng: &mut R,
+    ) -> Result<Tx, VmError> {
+        if self.signing_instructions.is_empty() && keys.is_empty() {
+            return Ok(self.into_tx(crate::tx::empty_signature()));
+        }
+        let context = signing::multimessage(&self.signing_instructions)?;
+        let mut t = self.signing_transcript();
+        let signature = Signature::sign_multi(&mut t, keys, &context, rng)?;
+        Ok(self.into_tx(signature))
+    }
+
+    /// The MuSig2 context of the transaction signature: one signer per key, and a
+    /// predicate made of a [`musig::Multikey`] contributes one signer per party.
+    pub fn signing_context(&self) -> Result<signing::TxSigningContext, VmError> {
+        signing::TxSigningContext::new(&self.signing_instructions)
+    }
+
+    /// Attaches a signature made elsewhere (for example by a MuSig2 session), after
+    /// checking it.
+    pub fn attach_signature(self, signature: Signature) -> Result<Tx, VmError> {
+        if !self.signing_instructions.is_empty() {
+            let context = signing::multimessage(&self.signing_instructions)?;
+            signature.verify_multi_single(&mut self.signing_transcript(), &context)?;
+        }
+        Ok(self.into_tx(signature))
+    }
+
+    /// The encoded size of the signed transaction.
+    pub fn encoded_len(&self) -> usize {
+        24 + 4 + self.program.len() + 64 + 4 + self.proof.serialized_size()
+    }
+
+    fn into_tx(self, signature: Signature) -> Tx {
+        Tx {
+            header: self.header,
+            program: self.program,
+            signature,
+            proof: self.proof,
+        }
+    }
+}
+
+impl Tx {
+    /// The transaction's bytes (alias of the encoding, for callers that have a `Tx`).
+    pub fn size(&self) -> usize {
+        self.encoded_len()
+    }
+}

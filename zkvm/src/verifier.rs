@@ -1,0 +1,146 @@
+//! The verifier: runs a transaction's bytecode through the VM with opaque types, and
+//! defers every point check — unblinding, issuance flavors, Taproot calls, `signid`
+//! and `signtag` signatures, the transaction signature and the R1CS proof's equation —
+//! into one batch, checked by one multiscalar multiplication.
+
+use crate::constraints::Commitment;
+use crate::contract::ContractId;
+use crate::errors::VmError;
+use crate::fees::FeeRate;
+use crate::predicate::Predicate;
+use crate::program::ProgramItem;
+use crate::signing;
+use crate::transcript::labels;
+use crate::tx::{Tx, VerifiedTx};
+use crate::vm::{Delegate, Run, Vm};
+use batch::{BatchError, BatchVerification, BatchVerifier, Generators, SingleVerifier};
+use curve25519_dalek::ristretto::CompressedRistretto;
+use encoding::Encodable;
+use merlin::Transcript;
+use musig::{Multimessage, VerificationKey};
+use r1cs::ConstraintSystem;
+use rand_core::OsRng;
+
+/// Verifies transactions.
+#[derive(Debug, Clone, Copy)]
+pub struct Verifier;
+
+/// The verifier's side of the VM.
+struct VerifierDelegate<'t, 'b, B: BatchVerification> {
+    cs: r1cs::Verifier<'t>,
+    signtx: Vec<(VerificationKey, [u8; 32])>,
+    batch: &'b mut B,
+}
+
+impl<'t, B: BatchVerification> Delegate for VerifierDelegate<'t, '_, B> {
+    type CS = r1cs::Verifier<'t>;
+    type Batch = B;
+
+    fn commit_variable(
+        &mut self,
+        com: &Commitment,
+    ) -> Result<(CompressedRistretto, r1cs::Variable), VmError> {
+        let point = com.to_point();
+        Ok((point, self.cs.commit(point)))
+    }
+
+    fn process_tx_signature(&mut self, pred: Predicate, id: ContractId) -> Result<(), VmError> {
+        self.signtx.push((pred.verification_key()?, id.0));
+        Ok(())
+    }
+
+    fn cs(&mut self) -> &mut Self::CS {
+        &mut self.cs
+    }
+
+    fn batch(&mut self) -> &mut B {
+        self.batch
+    }
+}
+
+impl Verifier {
+    /// Decodes and verifies a transaction.
+    pub fn verify_bytes(bytes: &[u8], gens: &Generators) -> Result<VerifiedTx, VmError> {
+        Self::verify_tx(&Tx::from_bytes(bytes)?, gens)
+    }
+
+    /// Verifies a transaction with one multiscalar multiplication. When that check
+    /// fails, the transaction is checked again statement by statement to name the
+    /// one that fails.
+    pub fn verify_tx(tx: &Tx, gens: &Generators) -> Result<VerifiedTx, VmError> {
+        let mut batch = BatchVerifier::new(gens, OsRng);
+        let verified = Self::verify_tx_batched(tx, &mut batch)?;
+        match batch.verify() {
+            Ok(()) => Ok(verified),
+            Err(e) => Self::explain_failure(tx, gens, e),
+        }
+    }
+
+    /// Verifies a list of transactions with one multiscalar multiplication for all.
+    /// On failure, finds the first transaction that fails on its own.
+    pub fn verify_txs(txs: &[Tx], gens: &Generators) -> Result<Vec<VerifiedTx>, VmError> {
+        let mut batch = BatchVerifier::new(gens, OsRng);
+        let verified = txs
+            .iter()
+            .map(|tx| Self::verify_tx_batched(tx, &mut batch))
+            .collect::<Result<Vec<_>, _>>()?;
+        match batch.verify() {
+            Ok(()) => Ok(verified),
+            Err(e) => {
+                for tx in txs {
+                    Self::verify_tx(tx, gens)?;
+                }
+                Err(VmError::PointCheck(e))
+            }
+        }
+    }
+
+    /// Runs the transaction and appends its point checks to `batch`, which decides.
+    /// With a deferring batch, `Ok` means only that the transaction is valid if the
+    /// batch's final check passes.
+    pub fn verify_tx_batched(
+        tx: &Tx,
+        batch: &mut impl BatchVerification,
+    ) -> Result<VerifiedTx, VmError> {
+        let mut transcript = Transcript::new(labels::R1CS);
+        let mut delegate = VerifierDelegate {
+            cs: r1cs::Verifier::new(&mut transcript),
+            signtx: Vec::new(),
+            batch,
+        };
+        let run = Run::new(ProgramItem::Bytecode(tx.program.clone()));
+        let outcome = Vm::new(tx.header, run, &mut delegate).run()?;
+        let id = outcome.log.id();
+        let VerifierDelegate {
+            mut cs,
+            signtx,
+            batch,
+        } = delegate;
+        cs.transcript()
+            .append_message(labels::R1CS_TXID, id.as_bytes());
+        cs.verify_batched(&tx.proof, batch)
+            .map_err(VmError::InvalidR1csProof)?;
+        if !signtx.is_empty() {
+            let context = Multimessage::new(signtx)?;
+            let mut t = signing::signtx_transcript(&id);
+            tx.signature.verify_multi(&mut t, &context, batch)?;
+        }
+        Ok(VerifiedTx {
+            header: tx.header,
+            id,
+            log: outcome.log,
+            feerate: FeeRate::new(outcome.fee.get(), tx.encoded_len() as u64),
+        })
+    }
+
+    /// After a failed batch: the error of the statement that fails on its own.
+    fn explain_failure(
+        tx: &Tx,
+        gens: &Generators,
+        batch_error: BatchError,
+    ) -> Result<VerifiedTx, VmError> {
+        let mut single = SingleVerifier::new(gens);
+        Self::verify_tx_batched(tx, &mut single)?;
+        Err(VmError::PointCheck(batch_error))
+    }
+}
