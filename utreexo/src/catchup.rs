@@ -128,7 +128,22 @@ impl Catchup {
         }
     }
 
+    /// Moves a path of the previous generation to the new forest *without checking
+    /// it*: no hashing, only a search among the moved subtrees. Deleted items are
+    /// still refused ([`UtreexoError::NotInForest`]), but a wrong neighbor below the
+    /// moved subtree goes unnoticed and yields a wrong path. Meant for holders of
+    /// many proofs that were verified when they were obtained (a wallet).
+    pub fn relocate(&self, path: &Path) -> Result<Path, UtreexoError> {
+        self.move_path(None, path)
+    }
+
     fn update_path(&self, leaf: Hash, path: &Path) -> Result<Path, UtreexoError> {
+        self.move_path(Some(leaf), path)
+    }
+
+    /// Moves `path` to the new forest, checking that it leads from `leaf` to its
+    /// moved subtree if a leaf is given.
+    fn move_path(&self, leaf: Option<Hash>, path: &Path) -> Result<Path, UtreexoError> {
         let position = path.position;
         let tree = find_tree(self.old_count, position).ok_or(UtreexoError::PositionOutOfRange {
             position,
@@ -142,17 +157,19 @@ impl Catchup {
         }
         let piece = self.piece_holding(position)?;
         let level = self.nodes[piece as usize].level as usize;
-        // The lower part of the path must reach the piece.
         let lower = &path.neighbors[..level];
-        let reached = lower.iter().enumerate().fold(leaf, |node, (k, neighbor)| {
-            if goes_right(position, k + 1) {
-                self.hasher.node(neighbor, &node)
-            } else {
-                self.hasher.node(&node, neighbor)
+        if let Some(leaf) = leaf {
+            // The lower part of the path must reach the piece.
+            let reached = lower.iter().enumerate().fold(leaf, |node, (k, neighbor)| {
+                if goes_right(position, k + 1) {
+                    self.hasher.node(neighbor, &node)
+                } else {
+                    self.hasher.node(&node, neighbor)
+                }
+            });
+            if reached != self.nodes[piece as usize].hash {
+                return Err(UtreexoError::RootMismatch);
             }
-        });
-        if reached != self.nodes[piece as usize].hash {
-            return Err(UtreexoError::RootMismatch);
         }
         let inside = position & ((1u64 << level) - 1);
         let mut path = self.extend(piece, level, lower.to_vec())?;

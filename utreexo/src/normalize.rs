@@ -20,7 +20,7 @@
 use crate::catchup::{Catchup, PackNode};
 use crate::forest::Forest;
 use crate::shape::levels;
-use crate::work::{root_levels, HashCounts, State, WorkForest, NONE};
+use crate::work::{node_hash, root_levels, HashCounts, State, WorkForest, NONE};
 use merkle::Hash;
 use std::collections::HashMap;
 
@@ -100,7 +100,7 @@ fn pack(work: &WorkForest, nodes: &mut Vec<PackNode>) -> (Vec<u32>, u64) {
         while pending[level] != NONE {
             let left = pending[level];
             pending[level] = NONE;
-            let hash = hasher.node(&nodes[left as usize].hash, &nodes[at as usize].hash);
+            let hash = node_hash(hasher, &nodes[left as usize].hash, &nodes[at as usize].hash);
             hashes += 1;
             level += 1;
             nodes.push(PackNode {

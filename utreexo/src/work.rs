@@ -417,7 +417,7 @@ impl WorkForest {
             } else {
                 (node, neighbor)
             };
-            found.hashes[k + 1] = self.hasher.node(l, r);
+            found.hashes[k + 1] = node_hash(&self.hasher, l, r);
         }
         if found.hashes[found.level] != bottom.hash {
             return Err(UtreexoError::RootMismatch);
@@ -507,7 +507,78 @@ impl core::fmt::Debug for WorkForest {
     }
 }
 
+/// The hash of an inner node, as the forest's updates compute it. Tests record
+/// every such hash to check that none is computed twice in a generation.
+pub(crate) fn node_hash(hasher: &Hasher, left: &Hash, right: &Hash) -> Hash {
+    let hash = hasher.node(left, right);
+    #[cfg(test)]
+    tests::record(hash);
+    hash
+}
+
 /// The levels of the trees of the forest a working forest started from.
 pub(crate) fn root_levels(work: &WorkForest) -> impl Iterator<Item = usize> {
     levels(work.committed)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+
+    thread_local! {
+        static RECORDED: RefCell<Vec<Hash>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub(crate) fn record(hash: Hash) {
+        RECORDED.with(|r| r.borrow_mut().push(hash));
+    }
+
+    fn take_recorded() -> Vec<Hash> {
+        RECORDED.with(|r| std::mem::take(&mut *r.borrow_mut()))
+    }
+
+    struct Item(u64);
+
+    impl MerkleItem for Item {
+        fn commit(&self, t: &mut merlin::Transcript) {
+            t.append_u64(b"test.item", self.0);
+        }
+    }
+
+    #[test]
+    fn no_node_hash_is_computed_twice_in_a_generation() {
+        let n = 1000u64;
+        let mut work = Forest::new().work();
+        (0..n).for_each(|i| work.insert(&Item(i)).unwrap());
+        let (mut forest, catchup) = work.normalize();
+        let mut proofs: Vec<Option<Proof>> = (0..n)
+            .map(|i| catchup.update_proof(&Item(i), &Proof::Transient).ok())
+            .collect();
+        for generation in 0..4u64 {
+            let mut work = forest.work();
+            take_recorded();
+            // Deletions that share upper parts of their paths, and some that do not.
+            for i in (0..n).filter(|i| (i + generation) % 7 == 0) {
+                if let Some(proof) = proofs[i as usize].take() {
+                    work.delete(&Item(i), &proof).unwrap();
+                }
+            }
+            work.insert(&Item(n + generation)).unwrap();
+            let (next, catchup) = work.normalize();
+            let recorded = take_recorded();
+            let distinct: HashSet<Hash> = recorded.iter().copied().collect();
+            assert!(!recorded.is_empty());
+            assert_eq!(distinct.len(), recorded.len(), "generation {generation}");
+            let counted = work.hash_counts().nodes + catchup.hash_counts().nodes;
+            assert_eq!(recorded.len() as u64, counted);
+            for (i, p) in proofs.iter_mut().enumerate() {
+                if let Some(proof) = p {
+                    *p = Some(catchup.update_proof(&Item(i as u64), proof).unwrap());
+                }
+            }
+            forest = next;
+        }
+    }
 }

@@ -271,3 +271,28 @@ fn normalizing_with_no_changes_keeps_the_root_and_the_proofs() {
         assert_eq!(catchup.update_proof(&Item(i as u64), p).as_ref(), Ok(p));
     }
 }
+
+#[test]
+fn relocation_does_not_check_but_refuses_deleted_items() {
+    let (forest, proofs) = forest_of(16);
+    let mut work = forest.work();
+    work.delete(&Item(0), &proofs[0]).unwrap();
+    let (next, catchup) = work.normalize();
+    assert_eq!(
+        catchup.relocate(&path(&proofs[0])),
+        Err(UtreexoError::NotInForest)
+    );
+    // Item 15 sits in an intact subtree of 8 items: a wrong lowest neighbor moves
+    // along unnoticed, and the moved path fails where it is used.
+    let mut bad = path(&proofs[15]);
+    bad.neighbors[0] = Hash([9; 32]);
+    let moved = catchup.relocate(&bad).unwrap();
+    assert_eq!(
+        next.verify(&Item(15), &Proof::Committed(moved)),
+        Err(UtreexoError::RootMismatch)
+    );
+    assert_eq!(
+        catchup.update_proof(&Item(15), &Proof::Committed(bad)),
+        Err(UtreexoError::RootMismatch)
+    );
+}

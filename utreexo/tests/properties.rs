@@ -82,6 +82,10 @@ impl Model {
         let mut by_position = Vec::with_capacity(self.live.len());
         for (item, proof) in self.live.iter_mut() {
             let updated = catchup.update(item, proof).unwrap();
+            // Relocating without checks agrees for valid proofs.
+            if let (Proof::Committed(old), Proof::Committed(new)) = (&proof.proof, &updated.proof) {
+                prop_assert_eq!(catchup.relocate(old), Ok(new.clone()));
+            }
             prop_assert_eq!(next.verify_tracked(item, &updated), Ok(()));
             // A proof already at the new generation passes unchanged.
             prop_assert_eq!(catchup.update(item, &updated), Ok(updated.clone()));
@@ -103,6 +107,9 @@ impl Model {
         );
         for (item, proof) in self.deleted_now.drain(..) {
             prop_assert!(catchup.update(&item, &proof).is_err());
+            if let Proof::Committed(old) = &proof.proof {
+                prop_assert_eq!(catchup.relocate(old), Err(UtreexoError::NotInForest));
+            }
             prop_assert!(next.verify(&item, &proof.proof).is_err());
         }
         self.forest = next;
