@@ -4,6 +4,7 @@ use crate::assignment::{combine_by_flavor, group_by_flavor};
 use crate::value::assignments;
 use crate::{AllocatedValue, CloakError, Value};
 use r1cs::{ConstraintSystem, R1csError, RandomizableConstraintSystem, RandomizedConstraintSystem};
+use zeroize::Zeroize;
 
 /// Constrains `(a, b) → (c, d)` to either move (`c = a`, `d = b`) or merge
 /// (`c.q = 0`, `a.f = b.f`, `d = (a.q + b.q, a.f)`).
@@ -68,10 +69,25 @@ struct Wires {
     out: Vec<Value>,
 }
 
-fn plan(values: Vec<Value>) -> Result<Wires, CloakError> {
-    let sorted = group_by_flavor(&values);
-    let (mid, out) = combine_by_flavor(&sorted)?;
-    Ok(Wires { sorted, mid, out })
+impl Drop for Wires {
+    fn drop(&mut self) {
+        // Secret quantities and flavors: wipe the prover's working copies.
+        self.sorted.zeroize();
+        self.mid.zeroize();
+        self.out.zeroize();
+    }
+}
+
+fn plan(mut values: Vec<Value>) -> Result<Wires, CloakError> {
+    let mut sorted = group_by_flavor(&values);
+    values.zeroize();
+    match combine_by_flavor(&sorted) {
+        Ok((mid, out)) => Ok(Wires { sorted, mid, out }),
+        Err(e) => {
+            sorted.zeroize();
+            Err(e)
+        }
+    }
 }
 
 /// Connects `k - 1` mixes: the carried value runs from `sorted[0]` through `mid` to
