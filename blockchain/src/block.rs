@@ -1,0 +1,190 @@
+//! Block transactions, witness hashes, the transaction root and blocks.
+//!
+//! A block transaction is a ZkVM transaction followed by the Utreexo proofs of its
+//! inputs, in the order its log names the inputs:
+//! `tx || LE32 count || proofs` (each proof: a kind byte, then a path for kind 1).
+//!
+//! Its witness hash commits to all of those bytes, signature and proofs included:
+//! `Transcript("ZkVM.tx_witness_hash")`, `append_message("tx", encoding)`, 32
+//! challenge bytes labelled `hash`. The transaction root is the Merkle root, under
+//! the label `ZkVM.txroot`, of the witness hashes, each committed as
+//! `append_message("txwit", hash)`.
+//!
+//! A block is `header || producer signature (64) || LE32 count || block txs`.
+
+use crate::errors::BlockchainError;
+use crate::header::BlockHeader;
+use encoding::{Encodable, Reader, Writer};
+use merkle::{Hash, Hasher, MerkleItem};
+use merlin::Transcript;
+use musig::Signature;
+use utreexo::Proof;
+use zkvm::Tx;
+
+/// Transcript label of the transaction root.
+pub const TXROOT_LABEL: &[u8] = b"ZkVM.txroot";
+
+/// The smallest encoding of a transaction: header, two empty lengths, a signature.
+const MIN_TX_LEN: usize = 24 + 4 + 64 + 4;
+/// The smallest encoding of a block transaction: a transaction and no proofs.
+const MIN_BLOCK_TX_LEN: usize = MIN_TX_LEN + 4;
+
+/// The hash of a block transaction with all its witness data.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct WitnessHash(pub [u8; 32]);
+
+crate::hex_display!(WitnessHash, "WitnessHash");
+
+impl MerkleItem for WitnessHash {
+    fn commit(&self, t: &mut Transcript) {
+        t.append_message(b"txwit", &self.0);
+    }
+}
+
+/// The Merkle root of the witness hashes, in block order.
+pub fn txroot(hashes: &[WitnessHash]) -> Hash {
+    merkle::root(&Hasher::new(TXROOT_LABEL), hashes)
+}
+
+/// A transaction as a block carries it: with the Utreexo proofs of its inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockTx {
+    /// The transaction.
+    pub tx: Tx,
+    /// One proof per input, in the order of the inputs in the transaction log.
+    pub proofs: Vec<Proof>,
+}
+
+impl BlockTx {
+    /// The witness hash.
+    pub fn witness_hash(&self) -> WitnessHash {
+        let mut t = Transcript::new(b"ZkVM.tx_witness_hash");
+        t.append_message(b"tx", &self.encode_to_vec());
+        let mut hash = [0u8; 32];
+        t.challenge_bytes(b"hash", &mut hash);
+        WitnessHash(hash)
+    }
+
+    /// Reads a block transaction.
+    pub fn decode(r: &mut Reader<'_>) -> Result<BlockTx, BlockchainError> {
+        let tx = read_tx(r)?;
+        let count = r.read_count(1)?;
+        let mut proofs = Vec::with_capacity(count);
+        for _ in 0..count {
+            proofs.push(Proof::decode(r).map_err(BlockchainError::MalformedProof)?);
+        }
+        Ok(BlockTx { tx, proofs })
+    }
+
+    /// Decodes a block transaction that fills `bytes` exactly.
+    pub fn from_bytes(bytes: &[u8]) -> Result<BlockTx, BlockchainError> {
+        Reader::parse(bytes, BlockTx::decode)
+    }
+
+    /// The encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode_to_vec()
+    }
+}
+
+/// Reads one transaction from the middle of a stream: its length follows from its
+/// two length fields, and zkvm decodes exactly those bytes.
+fn read_tx(r: &mut Reader<'_>) -> Result<Tx, BlockchainError> {
+    let mut scan = r.clone();
+    scan.read_bytes(24)?;
+    scan.read_len_prefixed()?;
+    scan.read_bytes(Signature::BYTE_LEN)?;
+    scan.read_len_prefixed()?;
+    let len = r.remaining() - scan.remaining();
+    Tx::from_bytes(r.read_bytes(len)?).map_err(BlockchainError::MalformedTx)
+}
+
+impl Encodable for BlockTx {
+    fn encode(&self, w: &mut Vec<u8>) {
+        self.tx.encode(w);
+        w.write_u32(count32(self.proofs.len()));
+        for proof in &self.proofs {
+            proof.encode(w);
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.tx.encoded_len()
+            + 4
+            + self
+                .proofs
+                .iter()
+                .map(Encodable::encoded_len)
+                .sum::<usize>()
+    }
+}
+
+/// A block: the header, the producer's signature over its ID, the transactions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    /// The header.
+    pub header: BlockHeader,
+    /// The producer's signature over the block ID.
+    pub signature: Signature,
+    /// The transactions, in the order they apply.
+    pub txs: Vec<BlockTx>,
+}
+
+impl Block {
+    /// The witness hashes of the transactions, in order.
+    pub fn witness_hashes(&self) -> Vec<WitnessHash> {
+        self.txs.iter().map(BlockTx::witness_hash).collect()
+    }
+
+    /// The encoded size of the transactions (what block size limits count).
+    pub fn txs_len(&self) -> usize {
+        self.txs.iter().map(Encodable::encoded_len).sum()
+    }
+
+    /// Reads a block.
+    pub fn decode(r: &mut Reader<'_>) -> Result<Block, BlockchainError> {
+        let header = BlockHeader::decode(r)?;
+        let signature = Signature::read(r)?;
+        let count = r.read_count(MIN_BLOCK_TX_LEN)?;
+        let mut txs = Vec::with_capacity(count);
+        for _ in 0..count {
+            txs.push(BlockTx::decode(r)?);
+        }
+        Ok(Block {
+            header,
+            signature,
+            txs,
+        })
+    }
+
+    /// Decodes a block that fills `bytes` exactly.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Block, BlockchainError> {
+        Reader::parse(bytes, Block::decode)
+    }
+
+    /// The encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode_to_vec()
+    }
+}
+
+impl Encodable for Block {
+    fn encode(&self, w: &mut Vec<u8>) {
+        self.header.encode(w);
+        self.signature.encode(w);
+        w.write_u32(count32(self.txs.len()));
+        for tx in &self.txs {
+            tx.encode(w);
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.header.encoded_len() + Signature::BYTE_LEN + 4 + self.txs_len()
+    }
+}
+
+/// A count as the LE32 the format has room for. Blocks and transactions are built
+/// far below 2^32 items; a larger count is a bug in the caller.
+fn count32(n: usize) -> u32 {
+    u32::try_from(n).expect("more than 2^32 items in one block or transaction")
+}
