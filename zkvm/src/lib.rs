@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 pub mod asm;
+pub mod builder;
 pub mod constraints;
 pub mod contract;
 mod errors;
@@ -30,6 +31,7 @@ pub mod types;
 mod verifier;
 mod vm;
 
+pub use builder::{ClearValue, Taproot, TaprootBuilder, TxBuilder};
 pub use constraints::{Commitment, Constraint, Expression, Variable};
 pub use contract::{Anchor, Contract, ContractId, PortableItem};
 pub use errors::VmError;

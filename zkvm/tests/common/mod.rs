@@ -46,3 +46,42 @@ pub fn log(case: &Json) -> Vec<TxEntry> {
         })
         .collect()
 }
+
+use curve25519_dalek::scalar::Scalar;
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+use zkvm::{Anchor, Commitment, PortableItem, Predicate, SigningKey, Value};
+
+/// A deterministic RNG for a test.
+pub fn rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+/// A signing key from a small number.
+pub fn key(n: u64) -> SigningKey {
+    SigningKey::new(Scalar::from(n) + Scalar::from(1_000_003u64))
+}
+
+/// An unspent output holding `qty` of `flavor` under `predicate`, with open
+/// commitments (as a wallet keeps them).
+pub fn utxo(rng: &mut StdRng, predicate: Predicate, qty: u64, flavor: Scalar) -> Contract {
+    let mut anchor = [0u8; 32];
+    rand::RngCore::fill_bytes(rng, &mut anchor);
+    Contract {
+        predicate,
+        payload: vec![PortableItem::Value(Value {
+            qty: Commitment::blinded(qty, rng),
+            flv: Commitment::blinded(flavor, rng),
+        })],
+        anchor: Anchor(anchor),
+    }
+}
+
+/// A header valid at any time.
+pub fn any_time() -> TxHeader {
+    TxHeader {
+        version: 1,
+        mintime_ms: 0,
+        maxtime_ms: u64::MAX,
+    }
+}
