@@ -31,7 +31,7 @@ pub use mempool::{Admitted, Dropped, Mempool, MempoolEntry};
 pub use producer::{sign_block, verify_block_signature, Producer};
 pub use state::{apply_log, AppliedBlock, ChainState};
 pub use validation::{check_header, check_tx_header};
-pub use vm::TxVerifier;
+pub use vm::{TxVerifier, ZkVm};
 
 /// `Display` as lowercase hex and `Debug` as `Name(hex)` for a 32-byte newtype.
 macro_rules! hex_display {

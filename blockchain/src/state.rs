@@ -114,37 +114,49 @@ impl ChainState {
         &self.producer
     }
 
-    /// Validates `block` against this state and returns the state after it.
-    ///
-    /// Cheap checks come first: the header rules, the producer's signature, each
-    /// transaction's time bounds and version, the transaction root. Then the
-    /// transactions run on all cores with their point checks deferred, their logs
-    /// update the forest (inputs deleted with their proofs, outputs inserted, in log
-    /// order, transaction after transaction), the forest is normalized and its root
-    /// compared with the header's. Last, one multiscalar multiplication checks every
-    /// proof and signature of the block.
+    /// Validates `block` against this state and returns the state after it: the
+    /// producer's signature over the block ID first, then
+    /// [`ChainState::apply_contents`].
     pub fn apply_block<V: TxVerifier>(
         &self,
         block: &Block,
         gens: &Generators,
         vm: &V,
     ) -> Result<AppliedBlock, BlockchainError> {
-        let header = &block.header;
+        verify_block_signature(&block.header, &block.signature, &self.producer)?;
+        self.apply_contents(&block.header, &block.txs, gens, vm)
+    }
+
+    /// The consensus rules on a header and its transactions, without the producer's
+    /// signature (which only a devnet needs). Returns the state after them.
+    ///
+    /// Cheap checks come first: the header rules, each transaction's time bounds and
+    /// version, the transaction root. Then the transactions run on all cores with
+    /// their point checks deferred, their logs update the forest (inputs deleted with
+    /// their proofs, outputs inserted, in log order, transaction after transaction),
+    /// the forest is normalized and its root compared with the header's. Last, one
+    /// multiscalar multiplication checks every proof and signature of the block.
+    pub fn apply_contents<V: TxVerifier>(
+        &self,
+        header: &BlockHeader,
+        txs: &[BlockTx],
+        gens: &Generators,
+        vm: &V,
+    ) -> Result<AppliedBlock, BlockchainError> {
         check_header(header, &self.tip)?;
-        verify_block_signature(header, &block.signature, &self.producer)?;
-        for (index, btx) in block.txs.iter().enumerate() {
+        for (index, btx) in txs.iter().enumerate() {
             check_tx_header(&btx.tx.header, header.timestamp_ms, header.version)
                 .map_err(|e| e.in_tx(index))?;
         }
-        check_txroot(block)?;
-        let (txs, batch) = execute(vm, gens, &block.txs)?;
-        let (forest, catchup) = self.apply_logs(&block.txs, &txs)?;
+        check_txroot(header, txs)?;
+        let (verified, batch) = execute(vm, gens, txs)?;
+        let (forest, catchup) = self.apply_logs(txs, &verified)?;
         check_utxoroot(header, &forest)?;
-        check_batch(batch, vm, gens, &block.txs)?;
+        check_batch(batch, vm, gens, txs)?;
         Ok(AppliedBlock {
             state: self.successor(header.clone(), forest),
             catchup,
-            txs,
+            txs: verified,
         })
     }
 
@@ -221,14 +233,14 @@ pub fn apply_log(
     })
 }
 
-/// Compares the header's transaction root with the root of the block's witness
-/// hashes (computed in parallel).
-fn check_txroot(block: &Block) -> Result<(), BlockchainError> {
-    let hashes: Vec<_> = block.txs.par_iter().map(BlockTx::witness_hash).collect();
+/// Compares the header's transaction root with the root of the witness hashes of
+/// `txs` (computed in parallel).
+fn check_txroot(header: &BlockHeader, txs: &[BlockTx]) -> Result<(), BlockchainError> {
+    let hashes: Vec<_> = txs.par_iter().map(BlockTx::witness_hash).collect();
     let computed = txroot(&hashes);
-    if computed != block.header.txroot {
+    if computed != header.txroot {
         return Err(BlockchainError::TxRootMismatch {
-            header: block.header.txroot,
+            header: header.txroot,
             computed,
         });
     }

@@ -22,3 +22,17 @@ pub trait TxVerifier: Sync {
         batch: &mut B,
     ) -> Result<VerifiedTx, VmError>;
 }
+
+/// The ZkVM verifier ([`zkvm::Verifier`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ZkVm;
+
+impl TxVerifier for ZkVm {
+    fn verify_tx<B: BatchVerification>(
+        &self,
+        tx: &Tx,
+        batch: &mut B,
+    ) -> Result<VerifiedTx, VmError> {
+        zkvm::Verifier::verify_tx_batched(tx, batch)
+    }
+}

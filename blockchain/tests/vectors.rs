@@ -121,3 +121,99 @@ fn mutated_block_transactions_hash_differently_or_fail_to_decode() {
     long.push(0);
     assert!(BlockTx::from_bytes(&long).is_err());
 }
+
+/// Generators large enough for the vectors' transactions.
+fn gens() -> batch::Generators {
+    batch::Generators::new(1024)
+}
+
+fn start_from(case: &Value) -> ChainState {
+    let first = &blocks(case)[0];
+    let utxos: Vec<ContractId> = first["utxos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| ContractId(vectors::bytes32(u)))
+        .collect();
+    let timestamp = first["header"]["timestamp_ms"].as_u64().unwrap();
+    ChainState::start(timestamp, &utxos, producer_key())
+        .unwrap()
+        .0
+}
+
+fn block_txs(block: &Value) -> Vec<BlockTx> {
+    block["txs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| BlockTx::from_bytes(&vectors::bytes(&t["block_tx"])).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_vector_chain_applies_block_after_block() {
+    let file = vectors::load("blockchain.json");
+    let gens = gens();
+    for case in vectors::cases(&file) {
+        let mut state = start_from(case);
+        for block in &blocks(case)[1..] {
+            let header = header_of(&block["header"]);
+            let txs = block_txs(block);
+            let applied = state
+                .apply_contents(&header, &txs, &gens, &blockchain::ZkVm)
+                .unwrap();
+            assert_eq!(applied.txs.len(), txs.len());
+            assert_eq!(*applied.state.tip(), header);
+            assert_eq!(applied.state.forest().root(), header.utxoroot);
+            assert_eq!(
+                applied.state.forest().count(),
+                block["utxo_count_after"].as_u64().unwrap()
+            );
+            state = applied.state;
+        }
+    }
+}
+
+#[test]
+fn a_vector_block_is_refused_on_the_wrong_state() {
+    let file = vectors::load("blockchain.json");
+    let gens = gens();
+    let case = &vectors::cases(&file)[0];
+    let state = start_from(case);
+    // The third block does not follow the initial header.
+    let third = &blocks(case)[2];
+    let err = state
+        .apply_contents(
+            &header_of(&third["header"]),
+            &block_txs(third),
+            &gens,
+            &blockchain::ZkVm,
+        )
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        blockchain::BlockchainError::WrongHeight { .. }
+    ));
+    // The second block with its transaction's proof bytes altered fails on the forest.
+    let second = &blocks(case)[1];
+    let mut txs = block_txs(second);
+    let mut header = header_of(&second["header"]);
+    let proof = txs[0].proofs[0].clone();
+    if let utreexo::Proof::Committed(mut path) = proof {
+        path.neighbors[0].0[0] ^= 1;
+        txs[0].proofs[0] = utreexo::Proof::Committed(path);
+    }
+    let hashes: Vec<_> = txs.iter().map(BlockTx::witness_hash).collect();
+    header.txroot = txroot(&hashes);
+    let err = state
+        .apply_contents(&header, &txs, &gens, &blockchain::ZkVm)
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            blockchain::BlockchainError::InTx { index: 0, error }
+                if matches!(**error, blockchain::BlockchainError::Spend { .. })
+        ),
+        "{err:?}"
+    );
+}
