@@ -9,12 +9,20 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroize;
 
 /// A cleartext value: quantity `q` of flavor (asset type) `f`.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Zeroize)]
+///
+/// Both are what a cloak hides, so `Debug` does not print them.
+#[derive(Copy, Clone, Default, PartialEq, Eq, Zeroize)]
 pub struct Value {
     /// The quantity.
     pub q: SignedInteger,
     /// The flavor.
     pub f: Scalar,
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Value { q: <hidden>, f: <hidden> }")
+    }
 }
 
 impl Value {
@@ -155,6 +163,13 @@ pub(crate) fn assignments(values: &[AllocatedValue]) -> Option<Vec<Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_hides_a_cleartext_value() {
+        let shown = format!("{:?}", Value::new(123_456_789u64, Scalar::from(5u64)));
+        assert!(!shown.contains("123456789"), "{shown}");
+        assert!(shown.contains("hidden"));
+    }
 
     #[test]
     fn debug_hides_the_assignment() {
