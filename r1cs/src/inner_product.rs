@@ -27,16 +27,37 @@ pub(crate) struct InnerProductProof {
     pub(crate) b: Scalar,
 }
 
-/// What the verifier needs of an argument: per-round challenge squares and the
-/// expansion of all folds into one scalar per generator.
+/// What the verifier needs of an argument: per-round challenge squares and what
+/// expands all folds into one scalar per generator.
 pub(crate) struct VerificationScalars {
     /// `uⱼ²`, in round order.
     pub(crate) u_sq: Vec<Scalar>,
     /// `uⱼ⁻²`, in round order.
     pub(crate) u_inv_sq: Vec<Scalar>,
-    /// `sᵢ`: the coefficient of the `i`th generator in the fully folded `G`.
-    /// The coefficient of `Hᵢ` is `1/sᵢ = s_{n-1-i}`.
-    pub(crate) s: Vec<Scalar>,
+    /// `Π uⱼ⁻¹ = s₀`.
+    s_0: Scalar,
+    /// The padded length `n`.
+    n: usize,
+}
+
+impl VerificationScalars {
+    /// `k·sᵢ` for `i < n`, where `sᵢ` is the coefficient of the `i`th generator in the
+    /// fully folded `G`; the coefficient of `Hᵢ` is `1/sᵢ = s_{n-1-i}`.
+    ///
+    /// `sᵢ = Π uⱼ^(±1)`, with `+1` where bit `k-1-j` of `i` is set: from `s₀`,
+    /// setting the highest bit `t` of `i` multiplies `s_{i - 2ᵗ}` by `u²_{k-1-t}`.
+    /// One multiplication per element; `k` rides along for free.
+    pub(crate) fn s_times(&self, k: &Scalar) -> Vec<Scalar> {
+        let rounds = self.u_sq.len();
+        let mut s = Vec::with_capacity(self.n);
+        s.push(k * self.s_0);
+        for i in 1..self.n {
+            let top = (usize::BITS - 1 - i.leading_zeros()) as usize;
+            let prev = s[i - (1 << top)];
+            s.push(prev * self.u_sq[rounds - 1 - top]);
+        }
+        s
+    }
 }
 
 /// The statement's bases: `G'ᵢ = g_factors[i]·g[i]` and `H'ᵢ = h_factors[i]·h[i]`.
@@ -68,24 +89,13 @@ impl InnerProductProof {
             .all(|&m| m == n));
         transcript.innerproduct_domain_sep(n as u64);
 
-        let mut g: Vec<RistrettoPoint> = bases.g.to_vec();
-        let mut h: Vec<RistrettoPoint> = bases.h.to_vec();
-        // Factors apply to the first round only; folding absorbs them into g and h.
-        let mut g_factors: Vec<Scalar> = bases.g_factors.to_vec();
-        let mut h_factors: Vec<Scalar> = bases.h_factors.to_vec();
+        let mut g = FactoredBases::new(bases.g, bases.g_factors);
+        let mut h = FactoredBases::new(bases.h, bases.h_factors);
         let mut rounds = Vec::with_capacity(n.trailing_zeros() as usize);
 
         while n > 1 {
             let half = n / 2;
-            let (l, r) = cross_terms(
-                bases.q,
-                &a[..n],
-                &b[..n],
-                &g[..n],
-                &h[..n],
-                &g_factors,
-                &h_factors,
-            );
+            let (l, r) = cross_terms(bases.q, &a[..n], &b[..n], &g, &h);
             transcript.append_point(b"L", &l.compressed);
             transcript.append_point(b"R", &r.compressed);
             rounds.push((l, r));
@@ -95,17 +105,10 @@ impl InnerProductProof {
             for i in 0..half {
                 a[i] = a[i] * u + a[half + i] * u_inv;
                 b[i] = b[i] * u_inv + b[half + i] * u;
-                g[i] = RistrettoPoint::vartime_multiscalar_mul(
-                    [u_inv * g_factors[i], u * g_factors[half + i]],
-                    [g[i], g[half + i]],
-                );
-                h[i] = RistrettoPoint::vartime_multiscalar_mul(
-                    [u * h_factors[i], u_inv * h_factors[half + i]],
-                    [h[i], h[half + i]],
-                );
             }
-            g_factors = vec![Scalar::ONE; half];
-            h_factors = vec![Scalar::ONE; half];
+            // G'ᵢ = u⁻¹·G_lo,ᵢ + u·G_hi,ᵢ and H'ᵢ = u·H_lo,ᵢ + u⁻¹·H_hi,ᵢ.
+            g.fold(&u_inv, &u);
+            h.fold(&u, &u_inv);
             n = half;
         }
 
@@ -141,20 +144,13 @@ impl InnerProductProof {
         }
 
         let mut u_inv = u.clone();
-        let all_inv = Scalar::batch_invert(&mut u_inv);
-        let u_sq: Vec<Scalar> = u.iter().map(|x| x * x).collect();
-        let u_inv_sq: Vec<Scalar> = u_inv.iter().map(|x| x * x).collect();
-
-        // sᵢ = Π uⱼ^(±1), with +1 where bit (k-1-j) of i is set. Starting from
-        // s₀ = Π uⱼ⁻¹, setting the highest bit b of i multiplies by u²_{k-1-b}.
-        let mut s = Vec::with_capacity(n);
-        s.push(all_inv);
-        for i in 1..n {
-            let top = usize::BITS - 1 - i.leading_zeros();
-            let prev = s[i - (1 << top)];
-            s.push(prev * u_sq[k - 1 - top as usize]);
-        }
-        Ok(VerificationScalars { u_sq, u_inv_sq, s })
+        let s_0 = Scalar::batch_invert(&mut u_inv);
+        Ok(VerificationScalars {
+            u_sq: u.iter().map(|x| x * x).collect(),
+            u_inv_sq: u_inv.iter().map(|x| x * x).collect(),
+            s_0,
+            n,
+        })
     }
 
     /// Bytes: `L₀ R₀ … L_{k-1} R_{k-1} a b`.
@@ -168,18 +164,16 @@ fn cross_terms(
     q: &RistrettoPoint,
     a: &[Scalar],
     b: &[Scalar],
-    g: &[RistrettoPoint],
-    h: &[RistrettoPoint],
-    g_factors: &[Scalar],
-    h_factors: &[Scalar],
+    g: &FactoredBases,
+    h: &FactoredBases,
 ) -> (ProofPoint, ProofPoint) {
     let half = a.len() / 2;
     let (a_lo, a_hi) = a.split_at(half);
     let (b_lo, b_hi) = b.split_at(half);
-    let (g_lo, g_hi) = g.split_at(half);
-    let (h_lo, h_hi) = h.split_at(half);
-    let (gf_lo, gf_hi) = g_factors.split_at(half);
-    let (hf_lo, hf_hi) = h_factors.split_at(half);
+    let (g_lo, g_hi) = g.points.split_at(half);
+    let (h_lo, h_hi) = h.points.split_at(half);
+    let (gf_lo, gf_hi) = g.factors.split_at(half);
+    let (hf_lo, hf_hi) = h.factors.split_at(half);
 
     let c_l = inner_product(a_lo, b_hi);
     let c_r = inner_product(a_hi, b_lo);
@@ -200,6 +194,47 @@ fn cross_terms(
         g_lo.iter().chain(h_hi).chain([q]),
     );
     (ProofPoint::from_point(l), ProofPoint::from_point(r))
+}
+
+/// Bases `fᵢ·Pᵢ` kept as points and factors, so that folding costs one scalar
+/// multiplication per base instead of two:
+/// `x·fᵢ·Pᵢ + y·fⱼ·Pⱼ = (x·fᵢ)·(Pᵢ + (y·fⱼ/(x·fᵢ))·Pⱼ)`.
+struct FactoredBases {
+    points: Vec<RistrettoPoint>,
+    factors: Vec<Scalar>,
+    inverses: Vec<Scalar>,
+}
+
+impl FactoredBases {
+    fn new(points: &[RistrettoPoint], factors: &[Scalar]) -> Self {
+        let mut inverses = factors.to_vec();
+        Scalar::batch_invert(&mut inverses);
+        FactoredBases {
+            points: points.to_vec(),
+            factors: factors.to_vec(),
+            inverses,
+        }
+    }
+
+    /// Replaces the first half by `lo·(first half) + hi·(second half)` and drops the
+    /// second half.
+    fn fold(&mut self, lo: &Scalar, hi: &Scalar) {
+        let half = self.points.len() / 2;
+        let ratio = hi * lo.invert();
+        let (p_lo, p_hi) = self.points.split_at_mut(half);
+        for i in 0..half {
+            let c = ratio * self.factors[half + i] * self.inverses[i];
+            p_lo[i] += RistrettoPoint::vartime_multiscalar_mul([c], [p_hi[i]]);
+        }
+        let lo_inv = lo.invert();
+        self.points.truncate(half);
+        self.factors.truncate(half);
+        self.inverses.truncate(half);
+        for (f, f_inv) in self.factors.iter_mut().zip(self.inverses.iter_mut()) {
+            *f *= lo;
+            *f_inv *= lo_inv;
+        }
+    }
 }
 
 /// `Σ aᵢ·bᵢ` over the common length.
@@ -245,22 +280,19 @@ mod tests {
         let v = proof
             .verification_scalars(n, &mut Transcript::new(b"ipp"))
             .expect("scalars");
+        let s = v.s_times(&Scalar::ONE);
         for i in 0..n {
             assert_eq!(
-                v.s[i] * v.s[n - 1 - i],
+                s[i] * s[n - 1 - i],
                 Scalar::ONE,
                 "s is its own reversed inverse"
             );
         }
         let check = RistrettoPoint::vartime_multiscalar_mul(
             gf.iter()
-                .zip(&v.s)
+                .zip(&s)
                 .map(|(f, s)| proof.a * s * f)
-                .chain(
-                    hf.iter()
-                        .zip(v.s.iter().rev())
-                        .map(|(f, s)| proof.b * s * f),
-                )
+                .chain(hf.iter().zip(s.iter().rev()).map(|(f, s)| proof.b * s * f))
                 .chain([proof.a * proof.b])
                 .chain(v.u_sq.iter().chain(&v.u_inv_sq).map(|x| -x))
                 .chain([-Scalar::ONE]),

@@ -154,7 +154,8 @@ impl<'g, 't> Prover<'g, 't> {
         let y = transcript.challenge_scalar(b"y");
         let z = transcript.challenge_scalar(b"z");
 
-        let weights = Weights::flatten(&self.constraints, &z, n, self.witness.v.len())?;
+        let weights =
+            Weights::flatten(&self.constraints, &z, &Scalar::ONE, n, self.witness.v.len())?;
         let y_pow = powers(&y, padded_n);
         let y_inv_pow = powers(&y.invert(), padded_n);
         let polys = Polynomials::new(

@@ -4,7 +4,7 @@
 
 use crate::inner_product::VerificationScalars;
 use crate::transcript::TranscriptProtocol;
-use crate::weights::{powers, Weights};
+use crate::weights::Weights;
 use crate::{
     ConstraintSystem, LinearCombination, Metrics, R1csError, R1csProof,
     RandomizableConstraintSystem, RandomizedConstraintSystem, Variable,
@@ -115,7 +115,8 @@ impl<'t> Verifier<'t> {
         transcript.append_scalar(b"e_blinding", &proof.e_blinding);
         let w = transcript.challenge_scalar(b"w");
 
-        let weights = Weights::flatten(&verifier.constraints, &z, n, m)?;
+        // Left and right weights only ever appear multiplied by x.
+        let weights = Weights::flatten(&verifier.constraints, &z, &x, n, m)?;
         let ipp = proof.ipp.verification_scalars(padded_n, transcript)?;
         // Weighs the t(x) check against the inner-product check. Drawn from the
         // transcript and fresh entropy, like the protocol's verifier.
@@ -185,10 +186,11 @@ struct Equation {
 impl Equation {
     /// Computes the scalars of `B`, `B̃`, `Gᵢ`, `Hᵢ` in one pass over the generators.
     ///
-    /// With `yᵢ⁻¹ = y⁻ⁱ` and `fᵢ = 1` for first-phase multipliers, `u` after:
-    /// `gᵢ = fᵢ·(x·yᵢ⁻¹·w_R,ᵢ − a·sᵢ)`,
+    /// With `yᵢ⁻¹ = y⁻ⁱ`, `fᵢ = 1` for first-phase multipliers and `u` after, and the
+    /// weights `x·w_L`, `x·w_R` as flattened:
+    /// `gᵢ = fᵢ·(yᵢ⁻¹·x·w_R,ᵢ − a·sᵢ)`,
     /// `hᵢ = fᵢ·(yᵢ⁻¹·(x·w_L,ᵢ + w_O,ᵢ − b·s_{n⁺−1−i}) − 1)`,
-    /// `B: w·(t_x − a·b) + r·(x²·(w_c + δ) − t_x)` with `δ = ⟨y⁻ⁿ∘w_R, w_L⟩`,
+    /// `B: w·(t_x − a·b) + r·(x²·w_c + x²·δ − t_x)` with `x²·δ = ⟨y⁻ⁿ∘x·w_R, x·w_L⟩`,
     /// `B̃: −ẽ − r·t̃_x`.
     fn new(
         proof: &R1csProof,
@@ -199,19 +201,26 @@ impl Equation {
         padded_n: usize,
     ) -> Self {
         let (a, b) = (proof.ipp.a, proof.ipp.b);
-        let y_inv_pow = powers(&c.y.invert(), padded_n);
+        let a_s = ipp.s_times(&a);
+        let b_s = ipp.s_times(&b);
+        let n = weights.w_l.len();
         let mut g = Vec::with_capacity(padded_n);
         let mut h = Vec::with_capacity(padded_n);
-        let mut delta = Scalar::ZERO;
-        let zero = Scalar::ZERO;
-        for (i, y_inv) in y_inv_pow.iter().enumerate() {
-            let w_l = weights.w_l.get(i).unwrap_or(&zero);
-            let w_r = weights.w_r.get(i).unwrap_or(&zero);
-            let w_o = weights.w_o.get(i).unwrap_or(&zero);
-            let y_inv_w_r = y_inv * w_r;
-            delta += y_inv_w_r * w_l;
-            let gi = c.x * y_inv_w_r - a * ipp.s[i];
-            let hi = y_inv * (c.x * w_l + w_o - b * ipp.s[padded_n - 1 - i]) - Scalar::ONE;
+        let mut xx_delta = Scalar::ZERO;
+        let y_inv = c.y.invert();
+        let mut y_inv_i = Scalar::ONE;
+        for i in 0..padded_n {
+            let b_s_inv = &b_s[padded_n - 1 - i];
+            let (gi, hi) = if i < n {
+                let y_inv_x_w_r = y_inv_i * weights.w_r[i];
+                xx_delta += y_inv_x_w_r * weights.w_l[i];
+                (
+                    y_inv_x_w_r - a_s[i],
+                    y_inv_i * (weights.w_l[i] + weights.w_o[i] - b_s_inv) - Scalar::ONE,
+                )
+            } else {
+                (-a_s[i], -(y_inv_i * b_s_inv) - Scalar::ONE)
+            };
             if i < n1 {
                 g.push(gi);
                 h.push(hi);
@@ -219,10 +228,11 @@ impl Equation {
                 g.push(c.u * gi);
                 h.push(c.u * hi);
             }
+            y_inv_i *= y_inv;
         }
         let xx = c.x * c.x;
         Equation {
-            basepoint: c.w * (proof.t_x - a * b) + c.r * (xx * (weights.w_c + delta) - proof.t_x),
+            basepoint: c.w * (proof.t_x - a * b) + c.r * (xx * weights.w_c + xx_delta - proof.t_x),
             blinding: -proof.e_blinding - c.r * proof.t_x_blinding,
             g,
             h,

@@ -9,9 +9,9 @@ use curve25519_dalek::scalar::Scalar;
 /// Committed values and the constant carry the opposite sign, as the protocol moves
 /// them to the other side of the equation.
 pub(crate) struct Weights {
-    /// Left multiplier inputs.
+    /// Left multiplier inputs (times the caller's scale).
     pub(crate) w_l: Vec<Scalar>,
-    /// Right multiplier inputs.
+    /// Right multiplier inputs (times the caller's scale).
     pub(crate) w_r: Vec<Scalar>,
     /// Multiplier outputs.
     pub(crate) w_o: Vec<Scalar>,
@@ -23,10 +23,12 @@ pub(crate) struct Weights {
 
 impl Weights {
     /// Flattens `constraints` over `n` multipliers and `m` commitments, failing on a
-    /// variable outside those bounds.
+    /// variable outside those bounds. The weights of left and right inputs come out
+    /// multiplied by `lr_scale` (the verifier passes `x`, the prover 1).
     pub(crate) fn flatten(
         constraints: &[LinearCombination],
         z: &Scalar,
+        lr_scale: &Scalar,
         n: usize,
         m: usize,
     ) -> Result<Weights, R1csError> {
@@ -37,29 +39,48 @@ impl Weights {
             w_v: vec![Scalar::ZERO; m],
             w_c: Scalar::ZERO,
         };
+        let scaled = *lr_scale != Scalar::ONE;
         let mut z_q = *z;
         for lc in constraints {
+            let scaled_z_q = if scaled { z_q * lr_scale } else { z_q };
             for (var, coeff) in lc.terms() {
-                let weight = z_q * coeff;
-                let slot = match *var {
-                    Variable::MultiplierLeft(i) => w.w_l.get_mut(i),
-                    Variable::MultiplierRight(i) => w.w_r.get_mut(i),
-                    Variable::MultiplierOutput(i) => w.w_o.get_mut(i),
+                let (slot, base) = match *var {
+                    Variable::MultiplierLeft(i) => (w.w_l.get_mut(i), &scaled_z_q),
+                    Variable::MultiplierRight(i) => (w.w_r.get_mut(i), &scaled_z_q),
+                    Variable::MultiplierOutput(i) => (w.w_o.get_mut(i), &z_q),
                     Variable::Committed(i) => {
                         let slot = w.w_v.get_mut(i).ok_or(R1csError::UnknownVariable(*var))?;
-                        *slot -= weight;
+                        *slot -= times(&z_q, coeff);
                         continue;
                     }
                     Variable::One => {
-                        w.w_c -= weight;
+                        w.w_c -= times(&z_q, coeff);
                         continue;
                     }
                 };
-                *slot.ok_or(R1csError::UnknownVariable(*var))? += weight;
+                *slot.ok_or(R1csError::UnknownVariable(*var))? += times(base, coeff);
             }
             z_q *= z;
         }
         Ok(w)
+    }
+}
+
+/// The encoding of `−1 = ℓ − 1`.
+const MINUS_ONE: [u8; 32] = [
+    0xec, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// `a·c`, without a multiplication for the common coefficients ±1 (coefficients are
+/// public, so comparing them in variable time is fine).
+fn times(a: &Scalar, c: &Scalar) -> Scalar {
+    if c.as_bytes() == Scalar::ONE.as_bytes() {
+        *a
+    } else if c.as_bytes() == &MINUS_ONE {
+        -a
+    } else {
+        a * c
     }
 }
 
@@ -72,4 +93,36 @@ pub(crate) fn powers(x: &Scalar, n: usize) -> Vec<Scalar> {
         p *= x;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minus_one_is_encoded_right() {
+        assert_eq!(&MINUS_ONE, (-Scalar::ONE).as_bytes());
+    }
+
+    #[test]
+    fn flattening_weights_each_constraint_by_a_power_of_z() {
+        let z = Scalar::from(3u64);
+        let x = Scalar::from(5u64);
+        let constraints = vec![
+            Variable::MultiplierLeft(0) - Variable::Committed(0),
+            Variable::MultiplierOutput(1) * Scalar::from(7u64) + Scalar::from(2u64),
+            -LinearCombination::from(Variable::MultiplierRight(1)),
+        ];
+        let w = Weights::flatten(&constraints, &z, &x, 2, 1).expect("flattens");
+        assert_eq!(w.w_l, vec![x * z, Scalar::ZERO]);
+        assert_eq!(w.w_v, vec![z]);
+        assert_eq!(w.w_o, vec![Scalar::ZERO, Scalar::from(63u64)]);
+        assert_eq!(w.w_c, -Scalar::from(18u64));
+        assert_eq!(w.w_r, vec![Scalar::ZERO, -(x * Scalar::from(27u64))]);
+        let unknown = Weights::flatten(&constraints, &z, &x, 1, 1).err();
+        assert_eq!(
+            unknown,
+            Some(R1csError::UnknownVariable(Variable::MultiplierOutput(1)))
+        );
+    }
 }
