@@ -28,8 +28,10 @@ impl WorkForest {
     /// Packs the surviving items into the next generation: the normalized forest
     /// and the catch-up data for proofs of this generation.
     pub fn normalize(&self) -> (Forest, Catchup) {
-        let mut nodes = Vec::new();
-        let mut old_offsets = Vec::new();
+        // Pieces are at most the known nodes plus the insertions; packing adds fewer.
+        let pieces_bound = self.nodes.len() + self.inserted.len();
+        let mut nodes = Vec::with_capacity(2 * pieces_bound);
+        let mut old_offsets = Vec::with_capacity(self.nodes.len());
         collect_pieces(self, &mut nodes, &mut old_offsets);
         let mut inserted = HashMap::with_capacity(self.inserted.len());
         for entry in self.inserted.iter().filter(|e| e.live) {

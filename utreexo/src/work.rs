@@ -110,18 +110,18 @@ pub struct WorkForest {
     counts: HashCounts,
     checkpoints: Vec<Checkpoint>,
     journal: Vec<Undo>,
+    /// Room for the hashes a deletion computes, reused.
+    scratch: Vec<Hash>,
 }
 
 /// Where a verified path ends in the working forest.
 struct Located {
-    /// The known nodes from the tree's root down to `bottom`.
-    trail: [u32; 64],
-    trail_len: usize,
+    /// The root of the item's tree, and its level.
+    root: u32,
+    tree_level: usize,
     /// The lowest known node on the path, and its level.
     bottom: u32,
     level: usize,
-    /// Hashes from the leaf (index 0) up to `bottom` (index `level`).
-    hashes: [Hash; 64],
 }
 
 impl WorkForest {
@@ -148,6 +148,7 @@ impl WorkForest {
             counts: HashCounts::default(),
             checkpoints: Vec::new(),
             journal: Vec::new(),
+            scratch: Vec::with_capacity(64),
         }
     }
 
@@ -166,7 +167,7 @@ impl WorkForest {
         self.committed
     }
 
-    /// Hashes computed by insertions and deletions so far.
+    /// Hashes computed by the successful insertions and deletions so far.
     pub fn hash_counts(&self) -> HashCounts {
         self.counts
     }
@@ -264,7 +265,9 @@ impl WorkForest {
         let leaf = self.hasher.leaf(item);
         match proof {
             Proof::Transient => self.first_live(leaf).map(|_| ()),
-            Proof::Committed(path) => self.locate(leaf, path).map(|_| ()),
+            Proof::Committed(path) => self
+                .locate(leaf, path, &mut Vec::with_capacity(64))
+                .map(|_| ()),
         }
     }
 
@@ -319,20 +322,41 @@ impl WorkForest {
     }
 
     fn delete_committed(&mut self, leaf: Hash, path: &Path) -> Result<(), UtreexoError> {
-        let found = self.locate(leaf, path)?;
-        self.counts.nodes += found.level as u64;
+        let mut hashes = core::mem::take(&mut self.scratch);
+        let result = self
+            .locate(leaf, path, &mut hashes)
+            .and_then(|found| self.apply_deletion(&found, &hashes, path));
+        self.scratch = hashes;
+        result
+    }
+
+    /// Records a verified deletion: marks the way down modified and hangs the
+    /// computed nodes (`hashes`, from the leaf up) and the neighbors below the bottom.
+    fn apply_deletion(
+        &mut self,
+        found: &Located,
+        hashes: &[Hash],
+        path: &Path,
+    ) -> Result<(), UtreexoError> {
         if self.nodes.len() + 2 * found.level >= NONE as usize {
             return Err(UtreexoError::TooManyChanges);
         }
-        for &at in &found.trail[..found.trail_len] {
+        self.counts.nodes += found.level as u64;
+        // The known part of the way, from the root to the bottom node.
+        let (mut at, mut level) = (found.root, found.tree_level);
+        loop {
             self.set_state(at, State::Modified);
+            if at == found.bottom || level == 0 {
+                break;
+            }
+            at = self.nodes[at as usize].children + u32::from(goes_right(path.position, level));
+            level -= 1;
         }
-        // Hang the computed nodes and the path's neighbors below the bottom node.
-        let mut at = found.bottom;
+        // The new part, below the bottom node.
         for level in (1..=found.level).rev() {
             let child_level = (level - 1) as u8;
             let trunk = Node {
-                hash: found.hashes[level - 1],
+                hash: hashes[level - 1],
                 children: NONE,
                 level: child_level,
                 state: if level == 1 {
@@ -362,8 +386,14 @@ impl WorkForest {
         Ok(())
     }
 
-    /// Checks a committed path against the known nodes and hashes the rest.
-    fn locate(&self, leaf: Hash, path: &Path) -> Result<Located, UtreexoError> {
+    /// Checks a committed path against the known nodes and hashes the rest, leaving
+    /// in `hashes` the hashes from the leaf (index 0) up to the bottom node.
+    fn locate(
+        &self,
+        leaf: Hash,
+        path: &Path,
+        hashes: &mut Vec<Hash>,
+    ) -> Result<Located, UtreexoError> {
         let position = path.position;
         let tree = find_tree(self.committed, position).ok_or(UtreexoError::PositionOutOfRange {
             position,
@@ -375,54 +405,51 @@ impl WorkForest {
                 found: path.neighbors.len(),
             });
         }
-        let mut found = Located {
-            trail: [NONE; 64],
-            trail_len: 0,
-            bottom: tree.index as u32,
-            level: tree.level,
-            hashes: [Hash::default(); 64],
-        };
-        found.push_trail(found.bottom);
+        let root = tree.index as u32;
+        let (mut bottom, mut level) = (root, tree.level);
         // Down through the known nodes: neighbors are compared, not hashed.
-        while found.level > 0 {
-            let node = &self.nodes[found.bottom as usize];
+        while level > 0 {
+            let node = &self.nodes[bottom as usize];
             if node.children == NONE {
                 break;
             }
-            let right = goes_right(position, found.level);
+            let right = goes_right(position, level);
             let (next, sibling) = if right {
                 (node.children + 1, node.children)
             } else {
                 (node.children, node.children + 1)
             };
-            if self.nodes[sibling as usize].hash != path.neighbors[found.level - 1] {
-                return Err(UtreexoError::NeighborMismatch {
-                    level: found.level - 1,
-                });
+            if self.nodes[sibling as usize].hash != path.neighbors[level - 1] {
+                return Err(UtreexoError::NeighborMismatch { level: level - 1 });
             }
-            found.bottom = next;
-            found.level -= 1;
-            found.push_trail(next);
+            bottom = next;
+            level -= 1;
         }
-        let bottom = &self.nodes[found.bottom as usize];
-        if bottom.state == State::Deleted {
+        let node = &self.nodes[bottom as usize];
+        if node.state == State::Deleted {
             return Err(UtreexoError::AlreadyDeleted);
         }
         // Up from the leaf to the bottom node: these hashes are new.
-        found.hashes[0] = leaf;
-        for k in 0..found.level {
-            let (node, neighbor) = (&found.hashes[k], &path.neighbors[k]);
-            let (l, r) = if goes_right(position, k + 1) {
-                (neighbor, node)
+        hashes.clear();
+        let mut current = leaf;
+        hashes.push(current);
+        for (k, neighbor) in path.neighbors[..level].iter().enumerate() {
+            current = if goes_right(position, k + 1) {
+                node_hash(&self.hasher, neighbor, &current)
             } else {
-                (node, neighbor)
+                node_hash(&self.hasher, &current, neighbor)
             };
-            found.hashes[k + 1] = node_hash(&self.hasher, l, r);
+            hashes.push(current);
         }
-        if found.hashes[found.level] != bottom.hash {
+        if current != node.hash {
             return Err(UtreexoError::RootMismatch);
         }
-        Ok(found)
+        Ok(Located {
+            root,
+            tree_level: tree.level,
+            bottom,
+            level,
+        })
     }
 
     fn set_state(&mut self, at: u32, state: State) {
@@ -485,13 +512,6 @@ impl WorkForest {
             }
             at = entry.next_same as usize;
         }
-    }
-}
-
-impl Located {
-    fn push_trail(&mut self, at: u32) {
-        self.trail[self.trail_len] = at;
-        self.trail_len += 1;
     }
 }
 
