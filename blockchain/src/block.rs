@@ -188,3 +188,142 @@ impl Encodable for Block {
 fn count32(n: usize) -> u32 {
     u32::try_from(n).expect("more than 2^32 items in one block or transaction")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::header::BlockId;
+    use encoding::EncodingError;
+    use merkle::Path;
+    use proptest::prelude::*;
+    use zkvm::{R1csProof, TxHeader};
+
+    fn block_tx(proofs: Vec<Proof>) -> BlockTx {
+        BlockTx {
+            tx: Tx {
+                header: TxHeader {
+                    version: 1,
+                    mintime_ms: 2,
+                    maxtime_ms: 3,
+                },
+                program: vec![1, 2, 3],
+                signature: zkvm::tx::empty_signature(),
+                proof: R1csProof::from_bytes(&[0u8; 1 + 32 * 13]).unwrap(),
+            },
+            proofs,
+        }
+    }
+
+    fn committed(position: u64, depth: usize) -> Proof {
+        Proof::Committed(Path {
+            position,
+            neighbors: (0..depth).map(|i| Hash([i as u8; 32])).collect(),
+        })
+    }
+
+    fn block() -> Block {
+        Block {
+            header: BlockHeader::initial(5, Hash([4; 32])),
+            signature: zkvm::tx::empty_signature(),
+            txs: vec![
+                block_tx(vec![]),
+                block_tx(vec![Proof::Transient, committed(3, 2)]),
+            ],
+        }
+    }
+
+    #[test]
+    fn block_transactions_round_trip() {
+        for proofs in [
+            vec![],
+            vec![Proof::Transient],
+            vec![committed(6, 3), Proof::Transient],
+        ] {
+            let btx = block_tx(proofs);
+            let bytes = btx.to_bytes();
+            assert_eq!(bytes.len(), btx.encoded_len());
+            assert_eq!(BlockTx::from_bytes(&bytes), Ok(btx));
+        }
+    }
+
+    #[test]
+    fn blocks_round_trip() {
+        let b = block();
+        let bytes = b.to_bytes();
+        assert_eq!(bytes.len(), b.encoded_len());
+        assert_eq!(Block::from_bytes(&bytes), Ok(b));
+    }
+
+    #[test]
+    fn malformed_block_transactions_are_refused() {
+        let bytes = block_tx(vec![Proof::Transient]).to_bytes();
+        let mut kind = bytes.clone();
+        *kind.last_mut().unwrap() = 7;
+        assert_eq!(
+            BlockTx::from_bytes(&kind),
+            Err(BlockchainError::MalformedProof(
+                utreexo::UtreexoError::UnknownProofKind(7)
+            ))
+        );
+        let mut trailing = bytes.clone();
+        trailing.push(0);
+        assert_eq!(
+            BlockTx::from_bytes(&trailing),
+            Err(BlockchainError::Encoding(EncodingError::TrailingBytes {
+                remaining: 1
+            }))
+        );
+        // A proof count larger than the bytes left is refused before allocating.
+        let mut count = bytes[..bytes.len() - 5].to_vec();
+        count.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(
+            BlockTx::from_bytes(&count),
+            Err(BlockchainError::Encoding(
+                EncodingError::CountTooLarge { .. }
+            ))
+        ));
+        // A transaction whose proof field does not hold a proof.
+        let mut proof = bytes.clone();
+        let at = 24 + 4 + 3 + 64 + 4;
+        proof[at] = 9;
+        assert!(matches!(
+            BlockTx::from_bytes(&proof),
+            Err(BlockchainError::MalformedTx(_))
+        ));
+    }
+
+    #[test]
+    fn witness_hashes_cover_every_byte_and_order_matters_in_the_root() {
+        let a = block_tx(vec![Proof::Transient]);
+        let mut b = a.clone();
+        b.tx.signature.R.0[0] ^= 1;
+        let mut c = a.clone();
+        c.proofs = vec![committed(0, 1)];
+        let (ha, hb, hc) = (a.witness_hash(), b.witness_hash(), c.witness_hash());
+        assert_ne!(ha, hb);
+        assert_ne!(ha, hc);
+        assert_ne!(txroot(&[ha, hb]), txroot(&[hb, ha]));
+        assert_eq!(txroot(&[ha]), Hasher::new(TXROOT_LABEL).leaf(&ha));
+        assert_ne!(BlockId::default().0, ha.0);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = BlockTx::from_bytes(&bytes);
+            let _ = Block::from_bytes(&bytes);
+        }
+
+        #[test]
+        fn decoding_mutated_blocks_never_panics(at in 0usize..2000, byte in any::<u8>()) {
+            let mut bytes = block().to_bytes();
+            let at = at % bytes.len();
+            bytes[at] = byte;
+            if let Ok(b) = Block::from_bytes(&bytes) {
+                prop_assert_eq!(b.to_bytes(), bytes);
+            }
+        }
+    }
+}

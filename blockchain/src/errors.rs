@@ -233,10 +233,12 @@ pub enum BlockchainError {
         tip_time: u64,
     },
 
-    /// The mempool was given a block that does not follow the state it holds.
-    #[error("block moves the forest from generation {from}, the mempool is at {at}")]
+    /// The mempool and the chain state it is used with are at different blocks: a
+    /// block that does not follow the mempool's state, or a producer whose state is
+    /// not the mempool's.
+    #[error("the chain is at forest generation {from}, the mempool at {at}")]
     MempoolOutOfStep {
-        /// The generation the block's catch-up starts from.
+        /// The generation of the chain's forest (a block's catch-up starts there).
         from: u64,
         /// The generation of the mempool's forest.
         at: u64,

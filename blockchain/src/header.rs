@@ -190,3 +190,32 @@ mod tests {
         assert_eq!(format!("{id:?}"), format!("BlockId({})", "ab".repeat(32)));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        #[test]
+        fn headers_round_trip(
+            version in any::<u64>(),
+            height in any::<u64>(),
+            prev in any::<[u8; 32]>(),
+            timestamp_ms in any::<u64>(),
+            txroot in any::<[u8; 32]>(),
+            utxoroot in any::<[u8; 32]>(),
+            ext in proptest::collection::vec(any::<u8>(), 0..40),
+        ) {
+            let h = BlockHeader {
+                version, height, prev: BlockId(prev), timestamp_ms,
+                txroot: Hash(txroot), utxoroot: Hash(utxoroot), ext,
+            };
+            let bytes = h.to_bytes();
+            prop_assert_eq!(bytes.len(), h.encoded_len());
+            prop_assert_eq!(BlockHeader::from_bytes(&bytes), Ok(h));
+        }
+    }
+}

@@ -145,6 +145,11 @@ impl Mempool {
         &self.tip
     }
 
+    /// The generation of the forest the waiting transactions' proofs refer to.
+    pub fn generation(&self) -> u64 {
+        self.forest.generation()
+    }
+
     /// The entry of a transaction, if it waits here.
     pub fn get(&self, id: &TxId) -> Option<&MempoolEntry> {
         self.entries.get(id)
@@ -367,7 +372,10 @@ impl Mempool {
     /// The entries to evict so that `size` more bytes fit, all of fee rate strictly
     /// below `rate`; refuses if there are not enough of them.
     fn make_room(&self, rate: FeeRate, size: usize) -> Result<Vec<OrderKey>, BlockchainError> {
-        let mut excess = (self.bytes + size).saturating_sub(self.max_bytes);
+        let mut excess = self
+            .bytes
+            .saturating_add(size)
+            .saturating_sub(self.max_bytes);
         let mut victims = Vec::new();
         for key in &self.order {
             if excess == 0 {

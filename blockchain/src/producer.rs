@@ -77,7 +77,8 @@ impl Producer {
     }
 
     /// Builds the next block at `timestamp_ms` from the mempool's best transactions
-    /// (highest fee rate first) whose encodings fit in `max_block_bytes`.
+    /// (highest fee rate first) whose encodings fit in `max_block_bytes`. The
+    /// mempool must be at `state`'s tip.
     pub fn produce(
         &self,
         state: &ChainState,
@@ -85,6 +86,12 @@ impl Producer {
         timestamp_ms: u64,
         max_block_bytes: usize,
     ) -> Result<(Block, AppliedBlock), BlockchainError> {
+        if mempool.tip() != state.tip() {
+            return Err(BlockchainError::MempoolOutOfStep {
+                from: state.forest().generation(),
+                at: mempool.generation(),
+            });
+        }
         let chosen = mempool
             .select(timestamp_ms, state.tip().version, max_block_bytes)
             .into_iter()

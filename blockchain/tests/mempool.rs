@@ -375,3 +375,34 @@ fn a_mempool_behind_the_chain_refuses_a_later_block() {
     pool.apply_block(&later).unwrap();
     assert_eq!(pool.tip(), later.state.tip());
 }
+
+#[test]
+fn the_producer_refuses_a_mempool_of_another_state() {
+    let net = devnet(4);
+    let pool = Mempool::new(&net.genesis, 1 << 20);
+    let (_, applied) = net
+        .producer
+        .make_block(&net.genesis, 2000, Vec::new())
+        .unwrap();
+    let err = net
+        .producer
+        .produce(&applied.state, &pool, 3000, 1 << 20)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        BlockchainError::MempoolOutOfStep {
+            from: applied.state.forest().generation(),
+            at: pool.generation()
+        }
+    );
+    // The producer also refuses a time that is not later than the tip's.
+    assert_eq!(
+        net.producer
+            .produce(&net.genesis, &pool, 1000, 1 << 20)
+            .unwrap_err(),
+        BlockchainError::TimestampNotLater {
+            previous: 1000,
+            got: 1000
+        }
+    );
+}
