@@ -85,3 +85,38 @@ pub fn any_time() -> TxHeader {
         maxtime_ms: u64::MAX,
     }
 }
+
+use musig::{MusigContext, SecretNonce, Session};
+
+/// Runs both MuSig2 rounds for `context` with every signer's key held locally
+/// (`keys[i]` is signer `i`), as the parties would over a network.
+pub fn musig_sign<C: MusigContext>(
+    transcript: &merlin::Transcript,
+    context: C,
+    keys: &[SigningKey],
+    rng: &mut StdRng,
+) -> zkvm::Signature {
+    let (secrets, publics): (Vec<_>, Vec<_>) = keys
+        .iter()
+        .map(|k| SecretNonce::generate(transcript, k, rng))
+        .unzip();
+    let session = Session::new(transcript, context, publics).expect("one nonce per signer");
+    let shares: Vec<_> = secrets
+        .into_iter()
+        .zip(keys)
+        .enumerate()
+        .map(|(i, (nonce, key))| session.sign(i, key, nonce).expect("signer's share"))
+        .collect();
+    session.aggregate(&shares).expect("shares verify")
+}
+
+/// Proves `program` valid at any time, signs with the predicates' keys, verifies.
+pub fn prove_sign_verify(
+    program: zkvm::Program,
+    header: TxHeader,
+    rng: &mut StdRng,
+) -> Result<zkvm::VerifiedTx, zkvm::VmError> {
+    let gens = gens();
+    let tx = zkvm::Prover::build_tx(program, header, &gens, rng)?.sign(rng)?;
+    zkvm::Verifier::verify_tx(&tx, &gens)
+}
