@@ -145,6 +145,9 @@ type Stump = rustreexo::stump::Stump<rr::Node>;
 // The simulation: one state per scale, advanced one generation per benchmark
 // iteration.
 
+/// Picks one phase's time out of a generation's measurements.
+type Phase = fn(&Step) -> Duration;
+
 /// What one generation measured.
 #[derive(Clone, Copy, Default)]
 struct Step {
@@ -213,7 +216,9 @@ impl Sim {
         let pool = sample
             .into_iter()
             .map(|l| {
-                let p = catchup.update_leaf(l, &Proof::Transient).expect("fresh item");
+                let p = catchup
+                    .update_leaf(l, &Proof::Transient)
+                    .expect("fresh item");
                 (l, Proof::Committed(p))
             })
             .collect();
@@ -294,7 +299,9 @@ impl Sim {
         s.relocated = self.pool.len();
         if self.pool_is_all || self.pool.len() < 4 * DELETIONS {
             for l in &fresh {
-                let p = catchup.update_leaf(*l, &Proof::Transient).expect("new item");
+                let p = catchup
+                    .update_leaf(*l, &Proof::Transient)
+                    .expect("new item");
                 self.pool.push((*l, Proof::Committed(p)));
             }
         }
@@ -309,7 +316,10 @@ impl Sim {
         let proof = self.mem.prove(&dels).expect("rustreexo proof");
         let before = rr::hashes();
         let t = Instant::now();
-        let stump = self.stump.modify(&adds, &dels, &proof).expect("rustreexo modify");
+        let stump = self
+            .stump
+            .modify(&adds, &dels, &proof)
+            .expect("rustreexo modify");
         s.rr_modify = t.elapsed();
         s.rr_hashes = rr::hashes() - before;
         self.stump = stump;
@@ -320,7 +330,7 @@ impl Sim {
     }
 
     /// Runs `iters` generations and returns the time `phase` took in them.
-    fn run(&mut self, iters: u64, phase: fn(&Step) -> Duration) -> Duration {
+    fn run(&mut self, iters: u64, phase: Phase) -> Duration {
         (0..iters).map(|_| phase(&self.step())).sum()
     }
 }
@@ -362,12 +372,14 @@ fn bench_scale(c: &mut Criterion, n: u64, name: &str, sims: &mut Vec<(String, Si
     // Generations carry untimed work (proofs, rustreexo's bridge): keep the counts
     // of iterations low at scale, where a generation takes a good part of a second.
     if big {
-        g.warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_millis(100));
+        g.warm_up_time(Duration::from_millis(1))
+            .measurement_time(Duration::from_millis(100));
     } else {
-        g.warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+        g.warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(2));
     }
     let changes = (DELETIONS + INSERTIONS) as u64;
-    let phases: [(&str, u64, fn(&Step) -> Duration); 4] = [
+    let phases: [(&str, u64, Phase); 4] = [
         ("delete", DELETIONS as u64, |s| s.delete),
         ("insert", INSERTIONS as u64, |s| s.insert),
         ("normalize", changes, |s| s.normalize),
@@ -384,7 +396,8 @@ fn bench_scale(c: &mut Criterion, n: u64, name: &str, sims: &mut Vec<(String, Si
     let mut g = c.benchmark_group("rustreexo");
     g.sample_size(10).sampling_mode(SamplingMode::Flat);
     if big {
-        g.warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_millis(100));
+        g.warm_up_time(Duration::from_millis(1))
+            .measurement_time(Duration::from_millis(100));
     }
     g.throughput(Throughput::Elements(changes));
     g.bench_function(BenchmarkId::new("generation", name), |b| {
@@ -441,18 +454,35 @@ fn summary(sims: &[(String, Sim)]) {
         let update = mean(st, |s| ms(s.update()));
         let hashes = mean(st, |s| (s.delete_hashes + s.normalize_hashes) as f64);
         // Hashing time per generation, with the hash timed right after it.
-        let hashing = mean(st, |s| (s.delete_hashes + s.normalize_hashes) as f64 * ms(s.node_hash));
+        let hashing = mean(st, |s| {
+            (s.delete_hashes + s.normalize_hashes) as f64 * ms(s.node_hash)
+        });
         let worst = st.iter().map(|s| ms(s.update())).fold(0.0, f64::max);
         let rr_ms = mean(st, |s| ms(s.rr_modify));
         let rr_hashes = mean(st, |s| s.rr_hashes as f64);
         let changes = (DELETIONS + INSERTIONS) as f64;
         println!();
-        println!("scale {name}: {} generations measured; build {:.2} s", st.len(), sim.build.as_secs_f64());
-        println!("  ours  delete    {:8.3} ms  ({:.2} µs/item)", mean(st, |s| ms(s.delete)), mean(st, |s| ms(s.delete)) * 1e3 / DELETIONS as f64);
-        println!("  ours  insert    {:8.3} ms  ({:.3} µs/item)", mean(st, |s| ms(s.insert)), mean(st, |s| ms(s.insert)) * 1e3 / INSERTIONS as f64);
+        println!(
+            "scale {name}: {} generations measured; build {:.2} s",
+            st.len(),
+            sim.build.as_secs_f64()
+        );
+        println!(
+            "  ours  delete    {:8.3} ms  ({:.2} µs/item)",
+            mean(st, |s| ms(s.delete)),
+            mean(st, |s| ms(s.delete)) * 1e3 / DELETIONS as f64
+        );
+        println!(
+            "  ours  insert    {:8.3} ms  ({:.3} µs/item)",
+            mean(st, |s| ms(s.insert)),
+            mean(st, |s| ms(s.insert)) * 1e3 / INSERTIONS as f64
+        );
         println!("  ours  normalize {:8.3} ms", mean(st, |s| ms(s.normalize)));
         println!("  ours  update    {update:8.3} ms per generation ({:.2} µs per change); slowest {worst:.3} ms", update * 1e3 / changes);
-        println!("  node hash {:.3} µs (timed after each generation)", mean(st, |s| ms(s.node_hash) * 1e3));
+        println!(
+            "  node hash {:.3} µs (timed after each generation)",
+            mean(st, |s| ms(s.node_hash) * 1e3)
+        );
         println!(
             "  ours  node hashes: {:.0} in deletions + {:.0} in normalization = {hashes:.0} per generation ({:.2} per change)",
             mean(st, |s| s.delete_hashes as f64),
@@ -464,8 +494,14 @@ fn summary(sims: &[(String, Sim)]) {
             100.0 * hashing / update,
             100.0 * (update - hashing) / update
         );
-        println!("  rustreexo Stump::modify {rr_ms:8.3} ms per generation ({:.2} µs per change)", rr_ms * 1e3 / changes);
-        println!("  rustreexo node hashes {rr_hashes:.0} per generation ({:.2} per change)", rr_hashes / changes);
+        println!(
+            "  rustreexo Stump::modify {rr_ms:8.3} ms per generation ({:.2} µs per change)",
+            rr_ms * 1e3 / changes
+        );
+        println!(
+            "  rustreexo node hashes {rr_hashes:.0} per generation ({:.2} per change)",
+            rr_hashes / changes
+        );
         println!(
             "  memory: forest {} B ({} roots); work {:.1} MB; catch-up {:.1} MB",
             sim.forest.roots().len() * 32 + core::mem::size_of::<Forest>(),

@@ -28,10 +28,11 @@ impl WorkForest {
     /// Packs the surviving items into the next generation: the normalized forest
     /// and the catch-up data for proofs of this generation.
     pub fn normalize(&self) -> (Forest, Catchup) {
-        // Pieces are at most the known nodes plus the insertions; packing adds fewer.
-        let pieces_bound = self.nodes.len() + self.inserted.len();
-        let mut nodes = Vec::with_capacity(2 * pieces_bound);
-        let mut old_offsets = Vec::with_capacity(self.nodes.len());
+        // Each pair of children holds at most one intact node (the other is on a
+        // deleted path), so pieces number at most half the nodes plus the roots.
+        let committed_bound = self.nodes.len() / 2 + 64;
+        let mut nodes = Vec::with_capacity(committed_bound + self.inserted.len());
+        let mut old_offsets = Vec::with_capacity(committed_bound);
         collect_pieces(self, &mut nodes, &mut old_offsets);
         let mut inserted = HashMap::with_capacity(self.inserted.len());
         for entry in self.inserted.iter().filter(|e| e.live) {
@@ -39,6 +40,8 @@ impl WorkForest {
             nodes.push(PackNode::piece(entry.leaf, 0));
         }
         let pieces = nodes.len();
+        // Packing adds fewer parents than there are pieces.
+        nodes.reserve_exact(pieces);
         let (roots, hashes) = pack(self, &mut nodes);
         let count = self.count();
         let root_hashes: Vec<Hash> = roots.iter().map(|&r| nodes[r as usize].hash).collect();
