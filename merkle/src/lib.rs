@@ -6,7 +6,7 @@
 //! transcript made once from a protocol label, so one [`Hasher`] serves the VM's
 //! transaction IDs, Taproot, Utreexo and block transaction roots alike.
 //!
-//! - [`hash`]: the [`Hash`] newtype.
+//! - [`hash`]: the [`struct@Hash`] newtype.
 //! - [`hasher`]: the [`MerkleItem`] trait and the [`Hasher`] (leaf, node, empty).
 //! - [`tree`]: the root of a list and the incremental [`RootBuilder`].
 //! - [`path`]: inclusion [`Path`]s, their verification and their encoding.
