@@ -7,7 +7,7 @@
 //!   inputs), witness hashes, the transaction root, blocks;
 //! - [`validation`]: the rules on a header and on the transactions' headers;
 //! - [`state`]: the chain state, starting a network, applying a block;
-//! - [`execution`]: running a block's transactions on all cores with one batch of
+//! - `execution`: running a block's transactions on all cores with one batch of
 //!   point checks;
 //! - [`producer`]: block production by a single trusted producer, block signatures;
 //! - [`mempool`]: pending transactions ordered by fee rate;
@@ -16,7 +16,7 @@
 
 pub mod block;
 mod errors;
-pub mod execution;
+mod execution;
 pub mod header;
 pub mod mempool;
 pub mod producer;
