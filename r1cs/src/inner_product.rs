@@ -7,6 +7,8 @@
 //! [`InnerProductProof::verification_scalars`]) and checks everything in one
 //! multiscalar multiplication.
 
+use crate::field::Fe;
+use crate::parallel;
 use crate::proof_point::ProofPoint;
 use crate::transcript::TranscriptProtocol;
 use crate::R1csError;
@@ -14,6 +16,7 @@ use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
 use merlin::Transcript;
+use rayon::prelude::*;
 use zeroize::Zeroize;
 
 /// The argument: one `(L, R)` pair per round, then the folded scalars `a`, `b`.
@@ -34,8 +37,10 @@ pub(crate) struct VerificationScalars {
     pub(crate) u_sq: Vec<Scalar>,
     /// `uⱼ⁻²`, in round order.
     pub(crate) u_inv_sq: Vec<Scalar>,
+    /// `uⱼ²` in Montgomery form, for the recurrence.
+    u_sq_fe: Vec<Fe>,
     /// `Π uⱼ⁻¹ = s₀`.
-    s_0: Scalar,
+    s_0: Fe,
     /// The padded length `n`.
     n: usize,
 }
@@ -47,14 +52,14 @@ impl VerificationScalars {
     /// `sᵢ = Π uⱼ^(±1)`, with `+1` where bit `k-1-j` of `i` is set: from `s₀`,
     /// setting the highest bit `t` of `i` multiplies `s_{i - 2ᵗ}` by `u²_{k-1-t}`.
     /// One multiplication per element; `k` rides along for free.
-    pub(crate) fn s_times(&self, k: &Scalar) -> Vec<Scalar> {
-        let rounds = self.u_sq.len();
+    pub(crate) fn s_times(&self, k: Fe) -> Vec<Fe> {
+        let rounds = self.u_sq_fe.len();
         let mut s = Vec::with_capacity(self.n);
         s.push(k * self.s_0);
         for i in 1..self.n {
             let top = (usize::BITS - 1 - i.leading_zeros()) as usize;
             let prev = s[i - (1 << top)];
-            s.push(prev * self.u_sq[rounds - 1 - top]);
+            s.push(prev * self.u_sq_fe[rounds - 1 - top]);
         }
         s
     }
@@ -145,10 +150,12 @@ impl InnerProductProof {
 
         let mut u_inv = u.clone();
         let s_0 = Scalar::batch_invert(&mut u_inv);
+        let u_sq: Vec<Scalar> = u.iter().map(|x| x * x).collect();
         Ok(VerificationScalars {
-            u_sq: u.iter().map(|x| x * x).collect(),
+            u_sq_fe: u_sq.iter().map(Fe::from_scalar).collect(),
+            u_sq,
             u_inv_sq: u_inv.iter().map(|x| x * x).collect(),
-            s_0,
+            s_0: Fe::from_scalar(&s_0),
             n,
         })
     }
@@ -177,21 +184,26 @@ fn cross_terms(
 
     let c_l = inner_product(a_lo, b_hi);
     let c_r = inner_product(a_hi, b_lo);
-    let l = RistrettoPoint::vartime_multiscalar_mul(
-        a_lo.iter()
-            .zip(gf_hi)
+    let side = |a: &[Scalar],
+                gf: &[Scalar],
+                gp: &[RistrettoPoint],
+                b: &[Scalar],
+                hf: &[Scalar],
+                hp: &[RistrettoPoint],
+                c: Scalar| {
+        let scalars: Vec<Scalar> = a
+            .iter()
+            .zip(gf)
             .map(|(x, f)| x * f)
-            .chain(b_hi.iter().zip(hf_lo).map(|(x, f)| x * f))
-            .chain([c_l]),
-        g_hi.iter().chain(h_lo).chain([q]),
-    );
-    let r = RistrettoPoint::vartime_multiscalar_mul(
-        a_hi.iter()
-            .zip(gf_lo)
-            .map(|(x, f)| x * f)
-            .chain(b_lo.iter().zip(hf_hi).map(|(x, f)| x * f))
-            .chain([c_r]),
-        g_lo.iter().chain(h_hi).chain([q]),
+            .chain(b.iter().zip(hf).map(|(x, f)| x * f))
+            .chain([c])
+            .collect();
+        let points: Vec<RistrettoPoint> = gp.iter().chain(hp).chain([q]).copied().collect();
+        parallel::vartime_msm(&scalars, &points)
+    };
+    let (l, r) = rayon::join(
+        || side(a_lo, gf_hi, g_hi, b_hi, hf_lo, h_lo, c_l),
+        || side(a_hi, gf_lo, g_lo, b_lo, hf_hi, h_hi, c_r),
     );
     (ProofPoint::from_point(l), ProofPoint::from_point(r))
 }
@@ -221,11 +233,19 @@ impl FactoredBases {
     fn fold(&mut self, lo: &Scalar, hi: &Scalar) {
         let half = self.points.len() / 2;
         let ratio = hi * lo.invert();
+        let coefficients: Vec<Scalar> = self.factors[half..]
+            .iter()
+            .zip(&self.inverses[..half])
+            .map(|(f_hi, f_lo_inv)| ratio * f_hi * f_lo_inv)
+            .collect();
         let (p_lo, p_hi) = self.points.split_at_mut(half);
-        for i in 0..half {
-            let c = ratio * self.factors[half + i] * self.inverses[i];
-            p_lo[i] += RistrettoPoint::vartime_multiscalar_mul([c], [p_hi[i]]);
-        }
+        p_lo.par_iter_mut()
+            .zip(p_hi.par_iter())
+            .zip(coefficients.par_iter())
+            .with_min_len(32)
+            .for_each(|((lo, hi), c)| {
+                *lo += RistrettoPoint::vartime_multiscalar_mul([c], [hi]);
+            });
         let lo_inv = lo.invert();
         self.points.truncate(half);
         self.factors.truncate(half);
@@ -280,7 +300,7 @@ mod tests {
         let v = proof
             .verification_scalars(n, &mut Transcript::new(b"ipp"))
             .expect("scalars");
-        let s = v.s_times(&Scalar::ONE);
+        let s: Vec<Scalar> = v.s_times(Fe::ONE).iter().map(|x| x.to_scalar()).collect();
         for i in 0..n {
             assert_eq!(
                 s[i] * s[n - 1 - i],

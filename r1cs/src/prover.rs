@@ -2,6 +2,7 @@
 //! commits to the assignments and proves that they satisfy it.
 
 use crate::inner_product::{inner_product, Bases, InnerProductProof};
+use crate::parallel;
 use crate::proof_point::ProofPoint;
 use crate::transcript::TranscriptProtocol;
 use crate::weights::{powers, Weights};
@@ -15,7 +16,7 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::MultiscalarMul;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// The assignments: wiped when the prover is dropped.
 #[derive(Default, Zeroize, ZeroizeOnDrop)]
@@ -154,8 +155,10 @@ impl<'g, 't> Prover<'g, 't> {
         let y = transcript.challenge_scalar(b"y");
         let z = transcript.challenge_scalar(b"z");
 
-        let weights =
-            Weights::flatten(&self.constraints, &z, &Scalar::ONE, n, self.witness.v.len())?;
+        let [w_l, w_r, w_o, w_v] =
+            Weights::flatten(&self.constraints, &z, &Scalar::ONE, n, self.witness.v.len())?
+                .to_scalars();
+        let weights = ScalarWeights { w_l, w_r, w_o, w_v };
         let y_pow = powers(&y, padded_n);
         let y_inv_pow = powers(&y.invert(), padded_n);
         let polys = Polynomials::new(
@@ -449,21 +452,39 @@ impl PhaseCommitments {
         let s_r: Vec<Scalar> = range.clone().map(|_| Scalar::random(rng)).collect();
         let g = &gens.g()[range.clone()];
         let h = &gens.h()[range.clone()];
-        let b_blinding = gens.b_blinding();
-
-        let a_i = RistrettoPoint::multiscalar_mul(
-            std::iter::once(&i_blinding)
+        let b_blinding = [gens.b_blinding()];
+        let gh: Vec<RistrettoPoint> = b_blinding.iter().chain(g).chain(h).copied().collect();
+        let a_scalars = Zeroizing::new(
+            [i_blinding]
+                .iter()
                 .chain(&w.a_l[range.clone()])
-                .chain(&w.a_r[range.clone()]),
-            std::iter::once(&b_blinding).chain(g).chain(h),
+                .chain(&w.a_r[range.clone()])
+                .copied()
+                .collect::<Vec<Scalar>>(),
         );
-        let a_o = RistrettoPoint::multiscalar_mul(
-            std::iter::once(&o_blinding).chain(&w.a_o[range]),
-            std::iter::once(&b_blinding).chain(g),
+        let o_scalars = Zeroizing::new(
+            [o_blinding]
+                .iter()
+                .chain(&w.a_o[range])
+                .copied()
+                .collect::<Vec<Scalar>>(),
         );
-        let s = RistrettoPoint::multiscalar_mul(
-            std::iter::once(&s_blinding).chain(&s_l).chain(&s_r),
-            std::iter::once(&b_blinding).chain(g).chain(h),
+        let s_scalars = Zeroizing::new(
+            [s_blinding]
+                .iter()
+                .chain(&s_l)
+                .chain(&s_r)
+                .copied()
+                .collect::<Vec<Scalar>>(),
+        );
+        let (a_i, (a_o, s)) = rayon::join(
+            || parallel::msm(&a_scalars, &gh),
+            || {
+                rayon::join(
+                    || parallel::msm(&o_scalars, &gh[..o_scalars.len()]),
+                    || parallel::msm(&s_scalars, &gh),
+                )
+            },
         );
         PhaseCommitments {
             a_i: ProofPoint::from_point(a_i),
@@ -523,6 +544,14 @@ fn eval_t(c: &[Scalar], x: &Scalar) -> Scalar {
     c.iter().rev().fold(Scalar::ZERO, |acc, ci| x * (ci + acc))
 }
 
+/// The flattened weights as scalars (the prover needs few products of them).
+struct ScalarWeights {
+    w_l: Vec<Scalar>,
+    w_r: Vec<Scalar>,
+    w_o: Vec<Scalar>,
+    w_v: Vec<Scalar>,
+}
+
 /// The vector polynomials `l(x) = l₁x + l₂x² + l₃x³` and `r(x) = r₀ + r₁x + r₃x³`.
 #[derive(Zeroize, ZeroizeOnDrop)]
 struct Polynomials {
@@ -539,7 +568,7 @@ impl Polynomials {
     /// `r₀ = w_O − yⁿ`, `r₁ = yⁿ∘a_R + w_L`, `r₃ = yⁿ∘s_R`.
     fn new(
         w: &Witness,
-        weights: &Weights,
+        weights: &ScalarWeights,
         phase1: &PhaseCommitments,
         phase2: &PhaseCommitments,
         y_pow: &[Scalar],

@@ -2,6 +2,7 @@
 //! transcript, and hands the proof's verification equation to a
 //! [`BatchVerification`].
 
+use crate::field::Fe;
 use crate::inner_product::VerificationScalars;
 use crate::transcript::TranscriptProtocol;
 use crate::weights::Weights;
@@ -200,39 +201,38 @@ impl Equation {
         n1: usize,
         padded_n: usize,
     ) -> Self {
-        let (a, b) = (proof.ipp.a, proof.ipp.b);
-        let a_s = ipp.s_times(&a);
-        let b_s = ipp.s_times(&b);
+        let (a, b) = (Fe::from_scalar(&proof.ipp.a), Fe::from_scalar(&proof.ipp.b));
+        let a_s = ipp.s_times(a);
+        let b_s = ipp.s_times(b);
+        let u = Fe::from_scalar(&c.u);
+        let y_inv = Fe::from_scalar(&c.y.invert());
         let n = weights.w_l.len();
         let mut g = Vec::with_capacity(padded_n);
         let mut h = Vec::with_capacity(padded_n);
-        let mut xx_delta = Scalar::ZERO;
-        let y_inv = c.y.invert();
-        let mut y_inv_i = Scalar::ONE;
+        let mut xx_delta = Fe::ZERO;
+        let mut y_inv_i = Fe::ONE;
         for i in 0..padded_n {
-            let b_s_inv = &b_s[padded_n - 1 - i];
+            let b_s_inv = b_s[padded_n - 1 - i];
             let (gi, hi) = if i < n {
                 let y_inv_x_w_r = y_inv_i * weights.w_r[i];
                 xx_delta += y_inv_x_w_r * weights.w_l[i];
                 (
                     y_inv_x_w_r - a_s[i],
-                    y_inv_i * (weights.w_l[i] + weights.w_o[i] - b_s_inv) - Scalar::ONE,
+                    y_inv_i * (weights.w_l[i] + weights.w_o[i] - b_s_inv) - Fe::ONE,
                 )
             } else {
-                (-a_s[i], -(y_inv_i * b_s_inv) - Scalar::ONE)
+                (-a_s[i], -(y_inv_i * b_s_inv) - Fe::ONE)
             };
-            if i < n1 {
-                g.push(gi);
-                h.push(hi);
-            } else {
-                g.push(c.u * gi);
-                h.push(c.u * hi);
-            }
+            let (gi, hi) = if i < n1 { (gi, hi) } else { (u * gi, u * hi) };
+            g.push(gi.to_scalar());
+            h.push(hi.to_scalar());
             y_inv_i *= y_inv;
         }
         let xx = c.x * c.x;
+        let (a, b) = (proof.ipp.a, proof.ipp.b);
+        let constant = xx * weights.w_c.to_scalar() + xx_delta.to_scalar();
         Equation {
-            basepoint: c.w * (proof.t_x - a * b) + c.r * (xx * weights.w_c + xx_delta - proof.t_x),
+            basepoint: c.w * (proof.t_x - a * b) + c.r * (constant - proof.t_x),
             blinding: -proof.e_blinding - c.r * proof.t_x_blinding,
             g,
             h,
@@ -276,7 +276,7 @@ impl Equation {
                 .w_v
                 .iter()
                 .zip(commitments)
-                .map(|(wv, v)| (wv * rxx, *v)),
+                .map(|(wv, v)| (wv.to_scalar() * rxx, *v)),
         );
         let t_scalars = [rx, rxx * x, rxx * xx, rxx * xxx, rxx * xxx * x];
         terms.extend(t_scalars.into_iter().zip(proof.t_points().map(|t| t.point)));

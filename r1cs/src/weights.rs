@@ -1,6 +1,7 @@
 //! Flattening: the linear constraints `Σ … = 0`, weighted by successive powers of a
 //! challenge `z`, collapse into one weight per variable.
 
+use crate::field::{Fe, Scaler};
 use crate::{LinearCombination, R1csError, Variable};
 use curve25519_dalek::scalar::Scalar;
 
@@ -10,15 +11,15 @@ use curve25519_dalek::scalar::Scalar;
 /// them to the other side of the equation.
 pub(crate) struct Weights {
     /// Left multiplier inputs (times the caller's scale).
-    pub(crate) w_l: Vec<Scalar>,
+    pub(crate) w_l: Vec<Fe>,
     /// Right multiplier inputs (times the caller's scale).
-    pub(crate) w_r: Vec<Scalar>,
+    pub(crate) w_r: Vec<Fe>,
     /// Multiplier outputs.
-    pub(crate) w_o: Vec<Scalar>,
+    pub(crate) w_o: Vec<Fe>,
     /// Committed values, negated.
-    pub(crate) w_v: Vec<Scalar>,
+    pub(crate) w_v: Vec<Fe>,
     /// The constant, negated.
-    pub(crate) w_c: Scalar,
+    pub(crate) w_c: Fe,
 }
 
 impl Weights {
@@ -33,36 +34,78 @@ impl Weights {
         m: usize,
     ) -> Result<Weights, R1csError> {
         let mut w = Weights {
-            w_l: vec![Scalar::ZERO; n],
-            w_r: vec![Scalar::ZERO; n],
-            w_o: vec![Scalar::ZERO; n],
-            w_v: vec![Scalar::ZERO; m],
-            w_c: Scalar::ZERO,
+            w_l: vec![Fe::ZERO; n],
+            w_r: vec![Fe::ZERO; n],
+            w_o: vec![Fe::ZERO; n],
+            w_v: vec![Fe::ZERO; m],
+            w_c: Fe::ZERO,
         };
-        let scaled = *lr_scale != Scalar::ONE;
-        let mut z_q = *z;
+        let z = Fe::from_scalar(z);
+        let scale = (*lr_scale != Scalar::ONE).then(|| Fe::from_scalar(lr_scale));
+        let mut z_q = z;
         for lc in constraints {
-            let scaled_z_q = if scaled { z_q * lr_scale } else { z_q };
+            let mut plain = Base::new(z_q);
+            let mut scaled = Base::new(scale.map_or(z_q, |x| z_q * x));
             for (var, coeff) in lc.terms() {
                 let (slot, base) = match *var {
-                    Variable::MultiplierLeft(i) => (w.w_l.get_mut(i), &scaled_z_q),
-                    Variable::MultiplierRight(i) => (w.w_r.get_mut(i), &scaled_z_q),
-                    Variable::MultiplierOutput(i) => (w.w_o.get_mut(i), &z_q),
+                    Variable::MultiplierLeft(i) => (w.w_l.get_mut(i), &mut scaled),
+                    Variable::MultiplierRight(i) => (w.w_r.get_mut(i), &mut scaled),
+                    Variable::MultiplierOutput(i) => (w.w_o.get_mut(i), &mut plain),
                     Variable::Committed(i) => {
                         let slot = w.w_v.get_mut(i).ok_or(R1csError::UnknownVariable(*var))?;
-                        *slot -= times(&z_q, coeff);
+                        *slot = *slot - plain.times(coeff);
                         continue;
                     }
                     Variable::One => {
-                        w.w_c -= times(&z_q, coeff);
+                        w.w_c = w.w_c - plain.times(coeff);
                         continue;
                     }
                 };
-                *slot.ok_or(R1csError::UnknownVariable(*var))? += times(base, coeff);
+                let slot = slot.ok_or(R1csError::UnknownVariable(*var))?;
+                *slot += base.times(coeff);
             }
             z_q *= z;
         }
         Ok(w)
+    }
+
+    /// `(w_L, w_R, w_O, w_V)` as scalars, for the prover.
+    pub(crate) fn to_scalars(&self) -> [Vec<Scalar>; 4] {
+        let conv = |v: &[Fe]| v.iter().map(|x| x.to_scalar()).collect();
+        [
+            conv(&self.w_l),
+            conv(&self.w_r),
+            conv(&self.w_o),
+            conv(&self.w_v),
+        ]
+    }
+}
+
+/// One constraint's power of `z`, with its [`Scaler`] made when first needed.
+struct Base {
+    value: Fe,
+    scaler: Option<Scaler>,
+}
+
+impl Base {
+    fn new(value: Fe) -> Self {
+        Base {
+            value,
+            scaler: None,
+        }
+    }
+
+    /// `value·c`, without a multiplication for the common coefficients ±1
+    /// (coefficients are public, so comparing them in variable time is fine).
+    fn times(&mut self, c: &Scalar) -> Fe {
+        if c.as_bytes() == Scalar::ONE.as_bytes() {
+            self.value
+        } else if c.as_bytes() == &MINUS_ONE {
+            -self.value
+        } else {
+            let value = self.value;
+            self.scaler.get_or_insert_with(|| value.scaler()).times(c)
+        }
     }
 }
 
@@ -71,18 +114,6 @@ const MINUS_ONE: [u8; 32] = [
     0xec, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
 ];
-
-/// `a·c`, without a multiplication for the common coefficients ±1 (coefficients are
-/// public, so comparing them in variable time is fine).
-fn times(a: &Scalar, c: &Scalar) -> Scalar {
-    if c.as_bytes() == Scalar::ONE.as_bytes() {
-        *a
-    } else if c.as_bytes() == &MINUS_ONE {
-        -a
-    } else {
-        a * c
-    }
-}
 
 /// `1, x, x², …` (`n` terms).
 pub(crate) fn powers(x: &Scalar, n: usize) -> Vec<Scalar> {
@@ -114,11 +145,12 @@ mod tests {
             -LinearCombination::from(Variable::MultiplierRight(1)),
         ];
         let w = Weights::flatten(&constraints, &z, &x, 2, 1).expect("flattens");
-        assert_eq!(w.w_l, vec![x * z, Scalar::ZERO]);
-        assert_eq!(w.w_v, vec![z]);
-        assert_eq!(w.w_o, vec![Scalar::ZERO, Scalar::from(63u64)]);
-        assert_eq!(w.w_c, -Scalar::from(18u64));
-        assert_eq!(w.w_r, vec![Scalar::ZERO, -(x * Scalar::from(27u64))]);
+        let [w_l, w_r, w_o, w_v] = w.to_scalars();
+        assert_eq!(w_l, vec![x * z, Scalar::ZERO]);
+        assert_eq!(w_v, vec![z]);
+        assert_eq!(w_o, vec![Scalar::ZERO, Scalar::from(63u64)]);
+        assert_eq!(w.w_c.to_scalar(), -Scalar::from(18u64));
+        assert_eq!(w_r, vec![Scalar::ZERO, -(x * Scalar::from(27u64))]);
         let unknown = Weights::flatten(&constraints, &z, &x, 1, 1).err();
         assert_eq!(
             unknown,
