@@ -264,7 +264,13 @@ impl WorkForest {
     ) -> Result<(), UtreexoError> {
         let leaf = self.hasher.leaf(item);
         match proof {
-            Proof::Transient => self.first_live(leaf).map(|_| ()),
+            Proof::Transient => match self.first_live(leaf) {
+                Ok(_) => Ok(()),
+                Err(e) => match self.single_leaf_path(leaf) {
+                    Some(path) => self.locate(leaf, &path, &mut Vec::new()).map(|_| ()),
+                    None => Err(e),
+                },
+            },
             Proof::Committed(path) => self
                 .locate(leaf, path, &mut Vec::with_capacity(64))
                 .map(|_| ()),
@@ -299,11 +305,35 @@ impl WorkForest {
     }
 
     fn delete_transient(&mut self, leaf: Hash) -> Result<(), UtreexoError> {
-        let index = self.first_live(leaf)?;
+        let index = match self.first_live(leaf) {
+            Ok(index) => index,
+            Err(e) => {
+                return match self.single_leaf_path(leaf) {
+                    Some(path) => self.delete_committed(leaf, &path),
+                    None => Err(e),
+                }
+            }
+        };
         self.record(Undo::Revive(index));
         self.inserted[index as usize].live = false;
         self.live_inserted -= 1;
         Ok(())
+    }
+
+    /// The (empty) path of `leaf` when it is the committed tree of one item.
+    ///
+    /// Version 1 accepts a transient proof for that item, as the reference does: its
+    /// path has no neighbors, so the proof says nothing either way.
+    fn single_leaf_path(&self, leaf: Hash) -> Option<Path> {
+        if self.committed & 1 == 0 {
+            return None;
+        }
+        // Roots are stored largest first, so the one-item tree is the last of them.
+        let root = self.committed.count_ones() as usize - 1;
+        (self.nodes.get(root)?.hash == leaf).then(|| Path {
+            position: self.committed - 1,
+            neighbors: Vec::new(),
+        })
     }
 
     /// The first insertion of `leaf` still alive.

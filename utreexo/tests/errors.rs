@@ -186,6 +186,32 @@ fn transient_proof_for_an_item_not_inserted() {
 }
 
 #[test]
+fn transient_proof_deletes_the_committed_single_item_tree_once() {
+    // As in the reference: the tree of one item has an empty path, so a transient
+    // proof names it as well as its committed proof does.
+    let (forest, proofs) = forest_of(5);
+    assert_eq!(path(&proofs[4]).neighbors.len(), 0);
+    let mut work = forest.work();
+    work.verify(&Item(4), &Proof::Transient).unwrap();
+    work.delete(&Item(4), &Proof::Transient).unwrap();
+    assert_eq!(
+        work.delete(&Item(4), &Proof::Transient),
+        Err(UtreexoError::AlreadyDeleted)
+    );
+    assert_eq!(
+        work.delete(&Item(4), &proofs[4]),
+        Err(UtreexoError::AlreadyDeleted)
+    );
+    // Items in larger trees still need their paths.
+    assert_eq!(
+        work.delete(&Item(3), &Proof::Transient),
+        Err(UtreexoError::NotInserted)
+    );
+    let (next, _) = work.normalize();
+    assert_eq!(next.count(), 4);
+}
+
+#[test]
 fn deleted_items_do_not_catch_up() {
     let (forest, proofs) = forest_of(6);
     let mut work = forest.work();
