@@ -20,16 +20,24 @@ use crate::types::Data;
 use core::fmt;
 use encoding::Encodable;
 
+/// Programs nested deeper than this print as hex, and do not parse as nested
+/// assembly, so printing and parsing never recurse deeper.
+pub const MAX_NESTING: usize = 32;
+
 impl fmt::Display for Program {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, instr) in self.instructions().iter().enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            write_instruction(f, instr)?;
-        }
-        Ok(())
+        write_program_body(f, self, 0)
     }
+}
+
+fn write_program_body(f: &mut fmt::Formatter<'_>, p: &Program, depth: usize) -> fmt::Result {
+    for (i, instr) in p.instructions().iter().enumerate() {
+        if i > 0 {
+            f.write_str(" ")?;
+        }
+        write_instruction(f, instr, depth)?;
+    }
+    Ok(())
 }
 
 impl core::str::FromStr for Program {
@@ -45,6 +53,7 @@ impl Program {
         let mut parser = Parser {
             text: text.as_bytes(),
             pos: 0,
+            depth: 0,
         };
         parser.sequence(false)
     }
@@ -55,14 +64,14 @@ impl Program {
     }
 }
 
-fn write_instruction(f: &mut fmt::Formatter<'_>, instr: &Instruction) -> fmt::Result {
+fn write_instruction(f: &mut fmt::Formatter<'_>, instr: &Instruction, depth: usize) -> fmt::Result {
     let Some(op) = instr.opcode() else {
         return write!(f, "ext:0x{:02x}", instr.code());
     };
     f.write_str(op.name())?;
     match instr {
         Instruction::Push(d) => write_data(f, d),
-        Instruction::Program(p) => write_program(f, p),
+        Instruction::Program(p) => write_program(f, p, depth + 1),
         Instruction::Dup(k)
         | Instruction::Roll(k)
         | Instruction::Output(k)
@@ -82,13 +91,18 @@ fn write_data(f: &mut fmt::Formatter<'_>, d: &Data) -> fmt::Result {
     }
 }
 
-fn write_program(f: &mut fmt::Formatter<'_>, p: &ProgramItem) -> fmt::Result {
+fn write_program(f: &mut fmt::Formatter<'_>, p: &ProgramItem, depth: usize) -> fmt::Result {
     let parsed = match p {
+        _ if depth > MAX_NESTING => return write!(f, ":0x{}", hex::encode(p.to_bytes())),
         ProgramItem::Program(p) => Ok(p.clone()),
         ProgramItem::Bytecode(b) => Program::parse(b),
     };
     match parsed {
-        Ok(p) => write!(f, ":[{p}]"),
+        Ok(p) => {
+            f.write_str(":[")?;
+            write_program_body(f, &p, depth)?;
+            f.write_str("]")
+        }
         Err(_) => write!(f, ":0x{}", hex::encode(p.to_bytes())),
     }
 }
@@ -101,6 +115,7 @@ fn is_quotable(b: u8) -> bool {
 struct Parser<'a> {
     text: &'a [u8],
     pos: usize,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -163,8 +178,14 @@ impl Parser<'_> {
 
     fn program_argument(&mut self) -> Result<ProgramItem, VmError> {
         if self.peek() == Some(b'[') {
+            if self.depth >= MAX_NESTING {
+                return Err(self.error("programs nested too deep; write the inner one as hex"));
+            }
             self.pos += 1;
-            Ok(ProgramItem::Program(self.sequence(true)?))
+            self.depth += 1;
+            let inner = self.sequence(true)?;
+            self.depth -= 1;
+            Ok(ProgramItem::Program(inner))
         } else {
             Ok(ProgramItem::Bytecode(self.hex()?))
         }
@@ -288,6 +309,22 @@ mod tests {
             Program::from_asm(&p.to_string()).unwrap().to_bytes(),
             p.to_bytes()
         );
+    }
+
+    #[test]
+    fn deep_nesting_prints_as_hex_and_round_trips() {
+        let mut bytes = vec![0x02];
+        for _ in 0..(MAX_NESTING + 5) {
+            let mut outer = vec![0x01];
+            outer.extend((bytes.len() as u32).to_le_bytes());
+            outer.extend(bytes);
+            bytes = outer;
+        }
+        let text = disassemble(&bytes);
+        assert!(text.contains(":0x"));
+        assert_eq!(assemble(&text).unwrap(), bytes);
+        let deep = "program:[".repeat(MAX_NESTING + 1) + &"]".repeat(MAX_NESTING + 1);
+        assert!(Program::from_asm(&deep).is_err());
     }
 
     #[test]

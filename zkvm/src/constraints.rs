@@ -245,6 +245,10 @@ impl Expression {
     }
 }
 
+/// The deepest nesting of `and`, `or` and `not` the VM accepts, so that compiling
+/// (and dropping) a constraint never recurses deeper than this.
+pub const MAX_CONSTRAINT_DEPTH: u32 = 1024;
+
 /// A statement about expressions, combined with `and`, `or` and `not`; cleartext when
 /// it only involves constants.
 #[derive(Clone, Debug)]
@@ -252,7 +256,12 @@ pub enum Constraint {
     /// A constraint whose truth the verifier knows.
     Cleartext(bool),
     /// A constraint proven in zero knowledge.
-    Secret(SecretConstraint),
+    Secret {
+        /// The constraint.
+        tree: SecretConstraint,
+        /// Its nesting depth (1 for `eq`).
+        depth: u32,
+    },
 }
 
 /// A constraint over secret expressions.
@@ -275,41 +284,52 @@ impl Constraint {
             (Expression::Constant(a), Expression::Constant(b)) => {
                 Constraint::Cleartext(a.same_value(&b))
             }
-            (a, b) => Constraint::Secret(SecretConstraint::Eq(a, b)),
+            (a, b) => Constraint::Secret {
+                tree: SecretConstraint::Eq(a, b),
+                depth: 1,
+            },
         }
     }
 
     /// Conjunction; a cleartext side decides or disappears.
-    pub fn and(c1: Constraint, c2: Constraint) -> Self {
+    pub fn and(c1: Constraint, c2: Constraint) -> Result<Self, VmError> {
         match (c1, c2) {
             (Constraint::Cleartext(false), _) | (_, Constraint::Cleartext(false)) => {
-                Constraint::Cleartext(false)
+                Ok(Constraint::Cleartext(false))
             }
-            (Constraint::Cleartext(true), other) | (other, Constraint::Cleartext(true)) => other,
-            (Constraint::Secret(a), Constraint::Secret(b)) => {
-                Constraint::Secret(SecretConstraint::And(Box::new(a), Box::new(b)))
+            (Constraint::Cleartext(true), other) | (other, Constraint::Cleartext(true)) => {
+                Ok(other)
             }
+            (
+                Constraint::Secret { tree: a, depth: da },
+                Constraint::Secret { tree: b, depth: db },
+            ) => node(SecretConstraint::And(Box::new(a), Box::new(b)), da.max(db)),
         }
     }
 
     /// Disjunction; a cleartext side decides or disappears.
-    pub fn or(c1: Constraint, c2: Constraint) -> Self {
+    pub fn or(c1: Constraint, c2: Constraint) -> Result<Self, VmError> {
         match (c1, c2) {
             (Constraint::Cleartext(true), _) | (_, Constraint::Cleartext(true)) => {
-                Constraint::Cleartext(true)
+                Ok(Constraint::Cleartext(true))
             }
-            (Constraint::Cleartext(false), other) | (other, Constraint::Cleartext(false)) => other,
-            (Constraint::Secret(a), Constraint::Secret(b)) => {
-                Constraint::Secret(SecretConstraint::Or(Box::new(a), Box::new(b)))
+            (Constraint::Cleartext(false), other) | (other, Constraint::Cleartext(false)) => {
+                Ok(other)
             }
+            (
+                Constraint::Secret { tree: a, depth: da },
+                Constraint::Secret { tree: b, depth: db },
+            ) => node(SecretConstraint::Or(Box::new(a), Box::new(b)), da.max(db)),
         }
     }
 
     /// Negation; a cleartext constraint is inverted at once.
-    pub fn negate(c: Constraint) -> Self {
+    pub fn negate(c: Constraint) -> Result<Self, VmError> {
         match c {
-            Constraint::Cleartext(b) => Constraint::Cleartext(!b),
-            Constraint::Secret(s) => Constraint::Secret(SecretConstraint::Not(Box::new(s))),
+            Constraint::Cleartext(b) => Ok(Constraint::Cleartext(!b)),
+            Constraint::Secret { tree, depth } => {
+                node(SecretConstraint::Not(Box::new(tree)), depth)
+            }
         }
     }
 
@@ -317,7 +337,7 @@ impl Constraint {
     pub fn eval(&self) -> Option<bool> {
         match self {
             Constraint::Cleartext(b) => Some(*b),
-            Constraint::Secret(s) => s.eval(),
+            Constraint::Secret { tree, .. } => tree.eval(),
         }
     }
 
@@ -328,7 +348,7 @@ impl Constraint {
         let secret = match self {
             Constraint::Cleartext(true) => return Ok(()),
             Constraint::Cleartext(false) => return Err(VmError::CleartextConstraintFalse),
-            Constraint::Secret(s) => s,
+            Constraint::Secret { tree, .. } => tree,
         };
         cs.specify_randomized_constraints(move |rcs| {
             let (lc, _) = secret.flatten(rcs)?;
@@ -337,6 +357,17 @@ impl Constraint {
         })
         .map_err(VmError::R1cs)
     }
+}
+
+/// A node one level above children of depth `below`, if that is not too deep.
+fn node(tree: SecretConstraint, below: u32) -> Result<Constraint, VmError> {
+    let depth = below + 1;
+    if depth > MAX_CONSTRAINT_DEPTH {
+        return Err(VmError::ConstraintTooDeep {
+            limit: MAX_CONSTRAINT_DEPTH,
+        });
+    }
+    Ok(Constraint::Secret { tree, depth })
 }
 
 impl SecretConstraint {
@@ -445,27 +476,33 @@ mod tests {
         ));
         assert!(matches!(
             Constraint::and(f(), s()),
-            Constraint::Cleartext(false)
+            Ok(Constraint::Cleartext(false))
         ));
-        assert!(matches!(
-            Constraint::and(s(), t()),
-            Constraint::Secret(SecretConstraint::Eq(..))
-        ));
+        let eq = |c: Result<Constraint, VmError>| {
+            matches!(
+                c,
+                Ok(Constraint::Secret {
+                    tree: SecretConstraint::Eq(..),
+                    depth: 1
+                })
+            )
+        };
+        assert!(eq(Constraint::and(s(), t())));
         assert!(matches!(
             Constraint::or(s(), t()),
-            Constraint::Cleartext(true)
+            Ok(Constraint::Cleartext(true))
         ));
-        assert!(matches!(
-            Constraint::or(f(), s()),
-            Constraint::Secret(SecretConstraint::Eq(..))
-        ));
+        assert!(eq(Constraint::or(f(), s())));
         assert!(matches!(
             Constraint::negate(t()),
-            Constraint::Cleartext(false)
+            Ok(Constraint::Cleartext(false))
         ));
         assert!(matches!(
             Constraint::negate(s()),
-            Constraint::Secret(SecretConstraint::Not(_))
+            Ok(Constraint::Secret {
+                tree: SecretConstraint::Not(_),
+                depth: 2
+            })
         ));
     }
 
@@ -473,9 +510,23 @@ mod tests {
     fn secret_constraints_evaluate() {
         let yes = || Constraint::eq(lin(0, 1, 3), constant(3));
         let no = || Constraint::eq(lin(1, 1, 4), constant(5));
-        assert_eq!(Constraint::and(yes(), no()).eval(), Some(false));
-        assert_eq!(Constraint::or(yes(), no()).eval(), Some(true));
-        assert_eq!(Constraint::negate(no()).eval(), Some(true));
+        assert_eq!(Constraint::and(yes(), no()).unwrap().eval(), Some(false));
+        assert_eq!(Constraint::or(yes(), no()).unwrap().eval(), Some(true));
+        assert_eq!(Constraint::negate(no()).unwrap().eval(), Some(true));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let mut c = Constraint::eq(lin(0, 1, 3), constant(3));
+        for _ in 1..MAX_CONSTRAINT_DEPTH {
+            c = Constraint::negate(c).unwrap();
+        }
+        assert!(matches!(
+            Constraint::negate(c.clone()),
+            Err(VmError::ConstraintTooDeep { .. })
+        ));
+        let leaf = Constraint::eq(lin(1, 1, 3), constant(3));
+        assert!(Constraint::or(c, leaf).is_err());
     }
 
     #[test]

@@ -104,6 +104,21 @@ pub enum VmError {
     #[error("constant is outside the 64-bit range")]
     ConstantOutOfRange,
 
+    /// `and`, `or` or `not` nested constraints deeper than the VM allows.
+    #[error("constraints nested deeper than {limit}")]
+    ConstraintTooDeep {
+        /// The limit.
+        limit: u32,
+    },
+
+    /// The program copied (with `dup`) more string bytes than it is long, or rolled
+    /// items farther than its work limit allows.
+    #[error("work limit exceeded: {what}")]
+    WorkLimitExceeded {
+        /// Which limit.
+        what: &'static str,
+    },
+
     /// `verify` on a cleartext constraint that is false.
     #[error("cleartext constraint is false")]
     CleartextConstraintFalse,

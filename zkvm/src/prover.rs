@@ -82,7 +82,7 @@ impl Prover {
             batch: BatchVerifier::new(gens, OsRng),
         };
         let run = Run::new(program.into());
-        let outcome = Vm::new(header, run, &mut delegate).run()?;
+        let outcome = Vm::new(header, run, bytecode.len(), &mut delegate).run()?;
         let id = outcome.log.id();
         let ProverDelegate {
             mut cs,

@@ -109,7 +109,7 @@ impl Verifier {
             batch,
         };
         let run = Run::new(ProgramItem::Bytecode(tx.program.clone()));
-        let outcome = Vm::new(tx.header, run, &mut delegate).run()?;
+        let outcome = Vm::new(tx.header, run, tx.program.len(), &mut delegate).run()?;
         let id = outcome.log.id();
         let VerifierDelegate {
             mut cs,

@@ -97,12 +97,47 @@ pub(crate) struct Vm<'d, D: Delegate> {
     paused: Vec<Run>,
     log: TxLog,
     fee: CheckedFee,
+    limits: Limits,
     delegate: &'d mut D,
 }
 
+/// Bounds on the work a program can make the VM do beyond reading its bytes.
+///
+/// Every string comes from the program's bytes except copies made by `dup`, so
+/// bounding those copies (to four times the program's length, plus 4 KiB) bounds all
+/// memory, hashing and logging to a multiple of it; `roll` moves up to `k` items, so
+/// its total distance is bounded too (sixteen times the length, plus 4096).
+struct Limits {
+    dup_bytes: usize,
+    roll_distance: usize,
+}
+
+impl Limits {
+    fn new(program_len: usize) -> Self {
+        Limits {
+            dup_bytes: program_len.saturating_mul(4).saturating_add(4096),
+            roll_distance: program_len.saturating_mul(16).saturating_add(4096),
+        }
+    }
+}
+
+/// Takes `amount` from `budget`, or fails.
+fn charge(budget: &mut usize, amount: usize, what: &'static str) -> Result<(), VmError> {
+    *budget = budget
+        .checked_sub(amount)
+        .ok_or(VmError::WorkLimitExceeded { what })?;
+    Ok(())
+}
+
 impl<'d, D: Delegate> Vm<'d, D> {
-    /// A VM about to run `program` in a transaction with `header`.
-    pub(crate) fn new(header: TxHeader, program: Run, delegate: &'d mut D) -> Self {
+    /// A VM about to run `program` (`program_len` bytes long) in a transaction with
+    /// `header`.
+    pub(crate) fn new(
+        header: TxHeader,
+        program: Run,
+        program_len: usize,
+        delegate: &'d mut D,
+    ) -> Self {
         Vm {
             header,
             last_anchor: None,
@@ -111,6 +146,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
             paused: Vec::new(),
             log: TxLog::new(header),
             fee: CheckedFee::zero(),
+            limits: Limits::new(program_len),
             delegate,
         }
     }
@@ -193,6 +229,10 @@ impl<'d, D: Delegate> Vm<'d, D> {
 
     fn dup(&mut self, k: u32) -> Result<(), VmError> {
         let index = self.index_from_top(k)?;
+        if let Item::Data(d) = &self.stack[index] {
+            let len = encoding::Encodable::encoded_len(d);
+            charge(&mut self.limits.dup_bytes, len, "strings copied by dup")?;
+        }
         let copy = self.stack[index].duplicate()?;
         self.push(copy);
         Ok(())
@@ -200,6 +240,11 @@ impl<'d, D: Delegate> Vm<'d, D> {
 
     fn roll(&mut self, k: u32) -> Result<(), VmError> {
         let index = self.index_from_top(k)?;
+        charge(
+            &mut self.limits.roll_distance,
+            k as usize,
+            "distance rolled",
+        )?;
         let item = self.stack.remove(index);
         self.push(item);
         Ok(())
@@ -272,16 +317,19 @@ impl<'d, D: Delegate> Vm<'d, D> {
         Ok(())
     }
 
-    fn combine(&mut self, f: fn(Constraint, Constraint) -> Constraint) -> Result<(), VmError> {
+    fn combine(
+        &mut self,
+        f: fn(Constraint, Constraint) -> Result<Constraint, VmError>,
+    ) -> Result<(), VmError> {
         let c2 = self.pop()?.into_constraint()?;
         let c1 = self.pop()?.into_constraint()?;
-        self.push(Item::Constraint(f(c1, c2)));
+        self.push(Item::Constraint(f(c1, c2)?));
         Ok(())
     }
 
     fn not(&mut self) -> Result<(), VmError> {
         let c = self.pop()?.into_constraint()?;
-        self.push(Item::Constraint(Constraint::negate(c)));
+        self.push(Item::Constraint(Constraint::negate(c)?));
         Ok(())
     }
 

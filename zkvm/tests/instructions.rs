@@ -477,3 +477,36 @@ fn signatures_by_the_wrong_keys() {
     }));
     assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
 }
+
+// Work limits (bounds on what a program can make the VM do beyond its own bytes).
+
+#[test]
+fn dup_cannot_copy_more_bytes_than_the_program_has() {
+    // A string copied over and over would grow memory without bound.
+    let asm = format!("push:{} {}", hex([7u8; 1024]), "dup:0 ".repeat(40));
+    let e = verifier_error(&asm);
+    assert!(matches!(e, VmError::WorkLimitExceeded { .. }), "{e:?}");
+    // A few copies are fine (the program then ends with them on the stack).
+    let e = verifier_error(&format!("push:{} dup:0 dup:0 dup:0", hex([7u8; 1024])));
+    assert!(matches!(e, VmError::StackNotClean { remaining: 4 }), "{e:?}");
+}
+
+#[test]
+fn roll_cannot_move_items_without_bound() {
+    let asm = format!("{}{}", "push:0x ".repeat(1000), "roll:999 ".repeat(200));
+    let e = verifier_error(&asm);
+    assert!(matches!(e, VmError::WorkLimitExceeded { .. }), "{e:?}");
+}
+
+#[test]
+fn constraints_cannot_nest_without_bound() {
+    let depth = zkvm::constraints::MAX_CONSTRAINT_DEPTH as usize;
+    let asm = format!(
+        "{p} commit expr {s} scalar eq {}",
+        "not ".repeat(depth),
+        p = point(),
+        s = scalar(1)
+    );
+    let e = verifier_error(&asm);
+    assert!(matches!(e, VmError::ConstraintTooDeep { .. }), "{e:?}");
+}
