@@ -6,10 +6,20 @@
 //! by one R1CS Bulletproof. The transaction ID is a Merkle root over the header and the
 //! log.
 //!
-//! The modules follow the sections of `spec/zkvm.md`: [`types`], [`constraints`],
-//! [`contract`], [`predicate`], [`taproot`], [`ops`], [`program`], [`asm`],
-//! [`txlog`], [`tx`], [`fees`].
+//! The modules follow the sections of the [specification]: [`types`],
+//! [`constraints`], [`contract`], [`predicate`], [`taproot`], [`ops`], [`program`],
+//! [`asm`], [`txlog`], [`tx`], [`fees`], [`signing`], [`builder`], and the VM with its
+//! [`Prover`] and [`Verifier`].
+//!
+//! ```
+//! use zkvm::Program;
+//! let p = Program::from_asm("push:\"hello\" log").unwrap();
+//! assert_eq!(p.to_string(), "push:\"hello\" log");
+//! ```
 #![deny(missing_docs)]
+
+#[doc = include_str!("../../spec/zkvm.md")]
+pub mod specification {}
 
 pub mod asm;
 pub mod builder;

@@ -488,7 +488,10 @@ fn dup_cannot_copy_more_bytes_than_the_program_has() {
     assert!(matches!(e, VmError::WorkLimitExceeded { .. }), "{e:?}");
     // A few copies are fine (the program then ends with them on the stack).
     let e = verifier_error(&format!("push:{} dup:0 dup:0 dup:0", hex([7u8; 1024])));
-    assert!(matches!(e, VmError::StackNotClean { remaining: 4 }), "{e:?}");
+    assert!(
+        matches!(e, VmError::StackNotClean { remaining: 4 }),
+        "{e:?}"
+    );
 }
 
 #[test]
