@@ -173,10 +173,8 @@ impl<'g, 't> Prover<'g, 't> {
 
         let mut t_blinding = TBlinding::random(rng);
         t_blinding.t[1] = inner_product(&weights.w_v, &self.witness.v_blinding);
-        let t_points: Vec<ProofPoint> = [1, 3, 4, 5, 6]
-            .iter()
-            .map(|&i| ProofPoint::from_point(pedersen(self.gens, &t[i], &t_blinding.t[i - 1])))
-            .collect();
+        let t_points: [ProofPoint; 5] = [1, 3, 4, 5, 6]
+            .map(|i| ProofPoint::from_point(pedersen(self.gens, &t[i], &t_blinding.t[i - 1])));
         for (label, p) in [b"T_1", b"T_3", b"T_4", b"T_5", b"T_6"]
             .iter()
             .zip(&t_points)
@@ -217,10 +215,7 @@ impl<'g, 't> Prover<'g, 't> {
             r_vec,
         );
 
-        let [t_1, t_3, t_4, t_5, t_6]: [ProofPoint; 5] = match t_points.try_into() {
-            Ok(points) => points,
-            Err(_) => unreachable!("five T points are computed above"),
-        };
+        let [t_1, t_3, t_4, t_5, t_6] = t_points;
         Ok(R1csProof {
             a_i1: phase1.a_i,
             a_o1: phase1.a_o,

@@ -325,3 +325,18 @@ fn proofs_round_trip_through_bytes() {
     assert_eq!(proof.serialized_size(), bytes.len());
     assert_eq!(verify_range(&gens, LABEL, point, &proof, 8), Ok(()));
 }
+
+#[test]
+fn debug_output_shows_no_secrets() {
+    let gens = Generators::new(8);
+    let mut transcript = Transcript::new(LABEL);
+    let mut prover = r1cs::Prover::new(&gens, &mut transcript);
+    let secret = Scalar::from(0xdead_beef_u64);
+    let (_, var) = prover.commit(secret, secret);
+    prover.allocate_multiplier(Some((secret, secret))).expect("assigned");
+    prover.constrain(var.into());
+    let shown = format!("{prover:?}");
+    assert!(shown.contains("Prover"), "{shown}");
+    assert!(!shown.contains("deadbeef") && !shown.contains("efbeadde"), "{shown}");
+    assert!(!shown.contains("239, 190, 173, 222"), "{shown}");
+}
