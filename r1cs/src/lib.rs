@@ -6,6 +6,37 @@
 //! byte-compatible with the R1CS protocol of the dalek `bulletproofs` crate.
 //!
 //! The protocol is written out in `spec/r1cs.md`.
+//!
+//! ```
+//! use curve25519_dalek::scalar::Scalar;
+//! use merlin::Transcript;
+//! use r1cs::{ConstraintSystem, Generators, Prover, R1csProof, Verifier};
+//!
+//! // A gadget: the committed values multiply to the third one.
+//! fn product<CS: ConstraintSystem>(cs: &mut CS, v: &[r1cs::Variable]) {
+//!     let (_, _, o) = cs.multiply(v[0].into(), v[1].into());
+//!     cs.constrain(o - v[2]);
+//! }
+//!
+//! let gens = Generators::new(8);
+//! let mut rng = rand::thread_rng();
+//!
+//! let mut transcript = Transcript::new(b"example");
+//! let mut prover = Prover::new(&gens, &mut transcript);
+//! let (points, vars): (Vec<_>, Vec<_>) = [3u64, 5, 15]
+//!     .iter()
+//!     .map(|x| prover.commit(Scalar::from(*x), Scalar::random(&mut rng)))
+//!     .unzip();
+//! product(&mut prover, &vars);
+//! let bytes = prover.prove(&mut rng)?.to_bytes();
+//!
+//! let mut transcript = Transcript::new(b"example");
+//! let mut verifier = Verifier::new(&mut transcript);
+//! let vars: Vec<_> = points.iter().map(|p| verifier.commit(*p)).collect();
+//! product(&mut verifier, &vars);
+//! verifier.verify(&R1csProof::from_bytes(&bytes)?, &gens)?;
+//! # Ok::<(), r1cs::R1csError>(())
+//! ```
 #![deny(missing_docs)]
 
 mod constraint_system;
