@@ -66,9 +66,15 @@ fn main() -> Result<(), VmError> {
     let prove_time = started.elapsed();
 
     let bytes = tx.to_bytes();
-    let started = Instant::now();
-    let verified = Verifier::verify_bytes(&bytes, &gens)?;
-    let verify_time = started.elapsed();
+    // The best of a few runs: the first one also warms caches.
+    let mut verify_time = std::time::Duration::MAX;
+    let mut verified = None;
+    for _ in 0..5 {
+        let started = Instant::now();
+        verified = Some(Verifier::verify_bytes(&bytes, &gens)?);
+        verify_time = verify_time.min(started.elapsed());
+    }
+    let verified = verified.expect("verified at least once");
 
     println!(
         "payment program:\n{}\n",

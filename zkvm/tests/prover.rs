@@ -88,3 +88,43 @@ fn an_unbalanced_payment_does_not_prove() {
     });
     assert!(Prover::build_tx(program, header(), &gens, &mut rng).is_err());
 }
+
+#[test]
+fn signid_alloc_and_unblind_prove_and_verify() {
+    let gens = common::gens();
+    let mut rng = StdRng::seed_from_u64(3);
+    let owner = SigningKey::new(Scalar::from(77u64));
+    let input = utxo(&mut rng, &owner, 9, Scalar::ONE, 4);
+    let id = input.id();
+    // The owner delegates to a program by signing it with the contract's ID.
+    let delegate = Program::build(|p| {
+        p.alloc(Some(7u64.into()))
+            .push(Scalar::from(7u64))
+            .scalar()
+            .eq()
+            .verify()
+            .push(Commitment::unblinded(42u64))
+            .push(Scalar::from(42u64))
+            .unblind()
+            .drop()
+            .push(Predicate::from_key(&owner.verification_key()))
+            .output(1);
+    });
+    let mut t = merlin::Transcript::new(b"ZkVM.signid");
+    t.append_message(b"contract", id.as_bytes());
+    t.append_message(b"prog", &delegate.to_bytes());
+    let signature = zkvm::Signature::sign(&mut t, &owner, &mut rng);
+    let program = Program::build(|p| {
+        p.push(input)
+            .input()
+            .program(delegate)
+            .push(signature.to_bytes().to_vec())
+            .signid();
+    });
+    let unsigned = Prover::build_tx(program, header(), &gens, &mut rng).expect("proves");
+    assert!(unsigned.signing_instructions.is_empty());
+    let tx = unsigned
+        .sign(&mut rng)
+        .expect("no signtx: a zero signature");
+    Verifier::verify_tx(&tx, &gens).expect("verifies");
+}
