@@ -407,3 +407,22 @@ fn larger_circuits_agree() {
     run(22, 255, 5, true);
     run(23, 300, 40, false);
 }
+
+#[test]
+fn randomized_constraints_without_second_phase_multipliers_agree() {
+    let gens = Generators::new(CAPACITY);
+    let bp = BulletproofGens::new(CAPACITY, 1);
+    let mut rng = StdRng::seed_from_u64(30);
+    let mut c = Circuit::random(&mut rng, 5, 3, false);
+    let t = c.terms(&mut rng);
+    c.phase2 = Some(vec![Op::ScaledConstrain(t.clone(), -c.eval(&t))]);
+    let c = Arc::new(c);
+    let (points, ours) = our_prove(&c, &gens);
+    // The second phase committed nothing, so the proof takes the one-phase layout.
+    assert_eq!(ours[0], 0);
+    assert!(our_verify(&c, &points, &ours, &gens));
+    assert!(v4_verify(&c, &points, &ours, &bp));
+    let (points, theirs) = v4_prove(&c, &bp);
+    assert_eq!(theirs[0], 0);
+    assert!(our_verify(&c, &points, &theirs, &gens));
+}

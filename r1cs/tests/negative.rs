@@ -333,10 +333,15 @@ fn debug_output_shows_no_secrets() {
     let mut prover = r1cs::Prover::new(&gens, &mut transcript);
     let secret = Scalar::from(0xdead_beef_u64);
     let (_, var) = prover.commit(secret, secret);
-    prover.allocate_multiplier(Some((secret, secret))).expect("assigned");
+    prover
+        .allocate_multiplier(Some((secret, secret)))
+        .expect("assigned");
     prover.constrain(var.into());
     let shown = format!("{prover:?}");
     assert!(shown.contains("Prover"), "{shown}");
-    assert!(!shown.contains("deadbeef") && !shown.contains("efbeadde"), "{shown}");
+    assert!(
+        !shown.contains("deadbeef") && !shown.contains("efbeadde"),
+        "{shown}"
+    );
     assert!(!shown.contains("239, 190, 173, 222"), "{shown}");
 }
