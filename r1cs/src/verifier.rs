@@ -98,23 +98,7 @@ impl<'t> Verifier<'t> {
             });
         }
         let transcript = &mut *verifier.transcript;
-        transcript.append_point(b"A_I2", &proof.a_i2.compressed);
-        transcript.append_point(b"A_O2", &proof.a_o2.compressed);
-        transcript.append_point(b"S2", &proof.s2.compressed);
-        let y = transcript.challenge_scalar(b"y");
-        let z = transcript.challenge_scalar(b"z");
-        for (label, t) in [b"T_1", b"T_3", b"T_4", b"T_5", b"T_6"]
-            .iter()
-            .zip(proof.t_points())
-        {
-            transcript.validate_and_append_point(*label, &t.compressed)?;
-        }
-        let u = transcript.challenge_scalar(b"u");
-        let x = transcript.challenge_scalar(b"x");
-        transcript.append_scalar(b"t_x", &proof.t_x);
-        transcript.append_scalar(b"t_x_blinding", &proof.t_x_blinding);
-        transcript.append_scalar(b"e_blinding", &proof.e_blinding);
-        let w = transcript.challenge_scalar(b"w");
+        let (y, z, u, x, w) = replay_after_phase_two(transcript, proof)?;
 
         // Left and right weights only ever appear multiplied by x.
         let weights = Weights::flatten(&verifier.constraints, &z, &x, n, m)?;
@@ -164,6 +148,31 @@ impl<'t> Verifier<'t> {
             Variable::MultiplierOutput(i),
         )
     }
+}
+
+/// Appends the second-phase commitments, the `T`s and the scalars of `proof`,
+/// drawing the challenges `y, z, u, x, w` in protocol order.
+fn replay_after_phase_two(
+    transcript: &mut Transcript,
+    proof: &R1csProof,
+) -> Result<(Scalar, Scalar, Scalar, Scalar, Scalar), R1csError> {
+    // Never validated: they are the identity in a one-phase proof.
+    transcript.append_point(b"A_I2", &proof.a_i2.compressed);
+    transcript.append_point(b"A_O2", &proof.a_o2.compressed);
+    transcript.append_point(b"S2", &proof.s2.compressed);
+    let y = transcript.challenge_scalar(b"y");
+    let z = transcript.challenge_scalar(b"z");
+    let labels = [b"T_1", b"T_3", b"T_4", b"T_5", b"T_6"];
+    for (label, t) in labels.iter().zip(proof.t_points()) {
+        transcript.validate_and_append_point(*label, &t.compressed)?;
+    }
+    let u = transcript.challenge_scalar(b"u");
+    let x = transcript.challenge_scalar(b"x");
+    transcript.append_scalar(b"t_x", &proof.t_x);
+    transcript.append_scalar(b"t_x_blinding", &proof.t_x_blinding);
+    transcript.append_scalar(b"e_blinding", &proof.e_blinding);
+    let w = transcript.challenge_scalar(b"w");
+    Ok((y, z, u, x, w))
 }
 
 /// The challenges the equation uses, and the verifier's own weight `r`.
