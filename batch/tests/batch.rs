@@ -34,8 +34,18 @@ impl Statement {
             discrete_logs += k * x;
         }
         let rest: RistrettoPoint = gens.b_blinding() * s.blinding
-            + gens.g().iter().zip(&s.g).map(|(p, k)| p * k).sum::<RistrettoPoint>()
-            + gens.h().iter().zip(&s.h).map(|(p, k)| p * k).sum::<RistrettoPoint>();
+            + gens
+                .g()
+                .iter()
+                .zip(&s.g)
+                .map(|(p, k)| p * k)
+                .sum::<RistrettoPoint>()
+            + gens
+                .h()
+                .iter()
+                .zip(&s.h)
+                .map(|(p, k)| p * k)
+                .sum::<RistrettoPoint>();
         // Fold `rest` into one more dynamic point so the whole sum cancels.
         s.dynamic.push((-Scalar::ONE, rest));
         s.basepoint = -discrete_logs;

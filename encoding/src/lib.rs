@@ -31,7 +31,9 @@ pub enum EncodingError {
     #[error("scalar is not canonical")]
     NonCanonicalScalar,
     /// A count read from the input could not fit in what remains of it.
-    #[error("count {count} of items of at least {item_size} bytes exceeds the {remaining} bytes left")]
+    #[error(
+        "count {count} of items of at least {item_size} bytes exceeds the {remaining} bytes left"
+    )]
     CountTooLarge {
         /// The count that was read.
         count: usize,
@@ -272,13 +274,19 @@ mod tests {
     fn length_prefixed_strings_round_trip() {
         let mut w = Vec::new();
         w.write_len_prefixed(b"hello");
-        assert_eq!(Reader::parse(&w, |r| r.read_len_prefixed()).unwrap(), b"hello");
+        assert_eq!(
+            Reader::parse(&w, |r| r.read_len_prefixed()).unwrap(),
+            b"hello"
+        );
         let mut short = Vec::new();
         short.write_u32(10);
         short.extend_from_slice(b"abc");
         assert!(matches!(
             Reader::new(&short).read_len_prefixed(),
-            Err(EncodingError::Truncated { needed: 10, remaining: 3 })
+            Err(EncodingError::Truncated {
+                needed: 10,
+                remaining: 3
+            })
         ));
     }
 

@@ -51,7 +51,9 @@ pub fn cases(file: &Value) -> &[Value] {
 
 /// Decodes a hex string field.
 pub fn bytes(v: &Value) -> Vec<u8> {
-    let s = v.as_str().unwrap_or_else(|| panic!("expected a hex string, got {v}"));
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("expected a hex string, got {v}"));
     hex::decode(s).unwrap_or_else(|e| panic!("bad hex {s:?}: {e}"))
 }
 
