@@ -72,7 +72,9 @@ fn prove_and_verify(c: &mut Criterion) {
     let gens = Generators::new(1024);
     let mut rng = StdRng::seed_from_u64(7);
     let mut group = c.benchmark_group("zkvm");
-    group.sample_size(10).measurement_time(Duration::from_secs(3));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(3));
     for (name, ins, outs) in shapes() {
         let tx = payment(&mut rng, &gens, &ins, &outs);
         let bytes = tx.to_bytes();
@@ -96,7 +98,9 @@ fn verify_many(c: &mut Criterion) {
         .map(|_| payment(&mut rng, &gens, &ins, &outs))
         .collect();
     let mut group = c.benchmark_group("zkvm");
-    group.sample_size(10).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(4));
     group.throughput(Throughput::Elements(txs.len() as u64));
     group.bench_function("verify64/one-by-one", |b| {
         b.iter(|| {
