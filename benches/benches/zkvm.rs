@@ -20,9 +20,12 @@ use zkvm::{
     Value, Verifier,
 };
 
-/// The shapes measured: name, quantities in (with flavors), quantities out.
-fn shapes() -> Vec<(&'static str, Vec<(u64, u64)>, Vec<(u64, u64)>)> {
-    let same = |n: usize| -> (Vec<(u64, u64)>, Vec<(u64, u64)>) {
+/// Values as (quantity, flavor number).
+type Values = Vec<(u64, u64)>;
+
+/// The shapes measured: name, values in, values out.
+fn shapes() -> Vec<(&'static str, Values, Values)> {
+    let same = |n: usize| -> (Values, Values) {
         let ins = (0..n).map(|i| (10 + i as u64, 1)).collect::<Vec<_>>();
         let total: u64 = ins.iter().map(|(q, _)| q).sum();
         let mut outs = vec![(total / n as u64, 1); n];
