@@ -17,7 +17,9 @@
 #![deny(missing_docs)]
 
 mod errors;
+pub mod field;
 mod generators;
+pub mod msm;
 mod verifier;
 
 pub use errors::BatchError;

@@ -7,11 +7,10 @@
 //! [`InnerProductProof::verification_scalars`]) and checks everything in one
 //! multiscalar multiplication.
 
-use crate::field::Fe;
-use crate::parallel;
 use crate::proof_point::ProofPoint;
 use crate::transcript::TranscriptProtocol;
 use crate::R1csError;
+use batch::field::Fe;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
@@ -199,7 +198,7 @@ fn cross_terms(
             .chain([c])
             .collect();
         let points: Vec<RistrettoPoint> = gp.iter().chain(hp).chain([q]).copied().collect();
-        parallel::vartime_msm(&scalars, &points)
+        batch::msm::vartime_multiscalar_mul(&scalars, &points)
     };
     let (l, r) = rayon::join(
         || side(a_lo, gf_hi, g_hi, b_hi, hf_lo, h_lo, c_l),

@@ -41,10 +41,8 @@
 
 mod constraint_system;
 mod errors;
-mod field;
 mod inner_product;
 mod linear_combination;
-mod parallel;
 mod proof;
 mod proof_point;
 mod prover;

@@ -2,7 +2,6 @@
 //! commits to the assignments and proves that they satisfy it.
 
 use crate::inner_product::{inner_product, Bases, InnerProductProof};
-use crate::parallel;
 use crate::proof_point::ProofPoint;
 use crate::transcript::TranscriptProtocol;
 use crate::weights::{powers, Weights};
@@ -473,11 +472,11 @@ impl PhaseCommitments {
                 .collect::<Vec<Scalar>>(),
         );
         let (a_i, (a_o, s)) = rayon::join(
-            || parallel::msm(&a_scalars, &gh),
+            || batch::msm::multiscalar_mul(&a_scalars, &gh),
             || {
                 rayon::join(
-                    || parallel::msm(&o_scalars, &gh[..o_scalars.len()]),
-                    || parallel::msm(&s_scalars, &gh),
+                    || batch::msm::multiscalar_mul(&o_scalars, &gh[..o_scalars.len()]),
+                    || batch::msm::multiscalar_mul(&s_scalars, &gh),
                 )
             },
         );

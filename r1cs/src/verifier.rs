@@ -2,7 +2,6 @@
 //! transcript, and hands the proof's verification equation to a
 //! [`BatchVerification`].
 
-use crate::field::Fe;
 use crate::inner_product::VerificationScalars;
 use crate::transcript::TranscriptProtocol;
 use crate::weights::Weights;
@@ -10,6 +9,7 @@ use crate::{
     ConstraintSystem, LinearCombination, Metrics, R1csError, R1csProof,
     RandomizableConstraintSystem, RandomizedConstraintSystem, Variable,
 };
+use batch::field::Fe;
 use batch::{BatchError, BatchVerification, Generators, SingleVerifier};
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;

@@ -1,8 +1,8 @@
 //! Flattening: the linear constraints `Σ … = 0`, weighted by successive powers of a
 //! challenge `z`, collapse into one weight per variable.
 
-use crate::field::{Fe, Scaler};
 use crate::{LinearCombination, R1csError, Variable};
+use batch::field::{Fe, Scaler};
 use curve25519_dalek::scalar::Scalar;
 
 /// The weights of every variable in `Σ_q z^(q+1) · constraint_q`.

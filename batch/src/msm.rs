@@ -1,5 +1,7 @@
 //! Multiscalar multiplications split across rayon's threads.
 //!
+//! Used by the verifiers' final check and by the R1CS prover's commitments.
+//!
 //! A multiscalar multiplication is a sum, so it splits into independent chunks whose
 //! results add up. With one thread (or small inputs) this is the plain call.
 
@@ -11,17 +13,17 @@ use rayon::prelude::*;
 /// Chunks smaller than this are not worth a thread.
 const MIN_CHUNK: usize = 128;
 
-/// `Σ sᵢ·Pᵢ` in constant time (for secret scalars).
-pub(crate) fn msm(scalars: &[Scalar], points: &[RistrettoPoint]) -> RistrettoPoint {
+/// `Σ sᵢ·Pᵢ` in constant time (for secret scalars), on all of rayon's threads.
+pub fn multiscalar_mul(scalars: &[Scalar], points: &[RistrettoPoint]) -> RistrettoPoint {
     split(scalars, points, |s, p| {
-        RistrettoPoint::multiscalar_mul(s, p)
+        <RistrettoPoint as MultiscalarMul>::multiscalar_mul(s, p)
     })
 }
 
-/// `Σ sᵢ·Pᵢ` in variable time (for public scalars).
-pub(crate) fn vartime_msm(scalars: &[Scalar], points: &[RistrettoPoint]) -> RistrettoPoint {
+/// `Σ sᵢ·Pᵢ` in variable time (for public scalars), on all of rayon's threads.
+pub fn vartime_multiscalar_mul(scalars: &[Scalar], points: &[RistrettoPoint]) -> RistrettoPoint {
     split(scalars, points, |s, p| {
-        RistrettoPoint::vartime_multiscalar_mul(s, p)
+        <RistrettoPoint as VartimeMultiscalarMul>::vartime_multiscalar_mul(s, p)
     })
 }
 
@@ -55,8 +57,8 @@ mod tests {
             let s: Vec<Scalar> = (0..n).map(|_| Scalar::random(&mut rng)).collect();
             let p: Vec<RistrettoPoint> = (0..n).map(|_| RistrettoPoint::random(&mut rng)).collect();
             let expected = RistrettoPoint::vartime_multiscalar_mul(&s, &p);
-            assert_eq!(msm(&s, &p), expected);
-            assert_eq!(vartime_msm(&s, &p), expected);
+            assert_eq!(multiscalar_mul(&s, &p), expected);
+            assert_eq!(vartime_multiscalar_mul(&s, &p), expected);
         }
     }
 }

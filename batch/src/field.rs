@@ -1,11 +1,12 @@
-//! Arithmetic modulo the group order `ℓ` in Montgomery form, for the verifier's
-//! scalar work.
+//! Arithmetic modulo the group order `ℓ` in Montgomery form, for verifiers' scalar
+//! work.
 //!
 //! `Scalar` multiplication in curve25519-dalek packs and unpacks its operands and
-//! performs two Montgomery reductions per product. The verifier computes thousands of
-//! products per proof (flattening, the per-generator scalars), so it works on
-//! [`Fe`] — `x·R mod ℓ` with `R = 2²⁵⁶`, four 64-bit limbs — and converts to
-//! `Scalar` once per result. All values are public: nothing here is constant time.
+//! performs two Montgomery reductions per product. Verifiers compute thousands of
+//! products per proof (an R1CS verifier's flattened constraints and per-generator
+//! scalars, a batch's weighted per-base sums), so they work on [`Fe`] — `x·R mod ℓ`
+//! with `R = 2²⁵⁶`, four 64-bit limbs — and convert to `Scalar` once per result.
+//! All values are public: nothing here is constant time, so never use it on secrets.
 
 use curve25519_dalek::scalar::Scalar;
 use std::ops::{Add, AddAssign, Mul, MulAssign, Neg, Sub};
@@ -36,22 +37,26 @@ const R: [u64; 4] = [
 
 /// A scalar `x` held as `x·R mod ℓ`, fully reduced.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Fe([u64; 4]);
+pub struct Fe([u64; 4]);
 
 /// A scalar `x` held as `x·R² mod ℓ`: multiplying a plain scalar's limbs by it yields
 /// the [`Fe`] of the product directly, without converting the plain scalar first.
 #[derive(Copy, Clone, Debug)]
-pub(crate) struct Scaler([u64; 4]);
+pub struct Scaler([u64; 4]);
 
 impl Fe {
-    pub(crate) const ZERO: Fe = Fe([0; 4]);
-    pub(crate) const ONE: Fe = Fe(R);
+    /// Zero.
+    pub const ZERO: Fe = Fe([0; 4]);
+    /// One.
+    pub const ONE: Fe = Fe(R);
 
-    pub(crate) fn from_scalar(s: &Scalar) -> Fe {
+    /// The Montgomery form of `s`.
+    pub fn from_scalar(s: &Scalar) -> Fe {
         Fe(mont_mul(&limbs(s), &R2))
     }
 
-    pub(crate) fn to_scalar(self) -> Scalar {
+    /// The plain scalar.
+    pub fn to_scalar(self) -> Scalar {
         let plain = mont_mul(&self.0, &[1, 0, 0, 0]);
         let mut bytes = [0u8; 32];
         for (chunk, limb) in bytes.chunks_exact_mut(8).zip(plain) {
@@ -62,14 +67,14 @@ impl Fe {
     }
 
     /// `self` as a [`Scaler`].
-    pub(crate) fn scaler(self) -> Scaler {
+    pub fn scaler(self) -> Scaler {
         Scaler(mont_mul(&self.0, &R2))
     }
 }
 
 impl Scaler {
     /// `self·s` for a plain scalar `s`.
-    pub(crate) fn times(&self, s: &Scalar) -> Fe {
+    pub fn times(&self, s: &Scalar) -> Fe {
         Fe(mont_mul(&limbs(s), &self.0))
     }
 }
