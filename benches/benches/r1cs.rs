@@ -3,7 +3,8 @@
 //!
 //! The circuit is `m` 64-bit range-proof gadgets in one proof (64·m multipliers):
 //! `r1cs/prove/{ours,v4}/N` and `r1cs/verify/{ours,v4}/N` for N = 64, 256, 1024, 2048
-//! multipliers. `r1cs/batch64/ours/256` checks 64 proofs of 256 multipliers with one
+//! multipliers; `ours` uses every core (rayon), `ours-1core` runs in a one-thread pool
+//! and `v4` is single-threaded. `r1cs/batch64/ours/256` checks 64 proofs of 256 multipliers with one
 //! `BatchVerifier` and reports `Throughput::Elements(64)`, so its per-proof cost
 //! compares directly with `r1cs/verify/*/256`. Proof sizes are printed.
 
@@ -144,9 +145,18 @@ fn verify_v4(pc: &PedersenGens, bp: &BulletproofGens, points: &[NgPoint], proof:
     verifier.verify(proof, pc, bp).expect("verifies");
 }
 
+/// A rayon pool of one thread: work installed in it runs on one core.
+fn one_thread() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool")
+}
+
 fn prove(c: &mut Criterion) {
     let gens = Generators::new(CAPACITY);
     let (pc, bp) = (PedersenGens::default(), BulletproofGens::new(CAPACITY, 1));
+    let one_core = one_thread();
     let mut group = c.benchmark_group("r1cs/prove");
     group
         .sample_size(10)
@@ -156,6 +166,9 @@ fn prove(c: &mut Criterion) {
         let o = openings(m);
         group.bench_with_input(BenchmarkId::new("ours", n), &o, |b, o| {
             b.iter(|| prove_ours(&gens, o))
+        });
+        group.bench_with_input(BenchmarkId::new("ours-1core", n), &o, |b, o| {
+            b.iter(|| one_core.install(|| prove_ours(&gens, o)))
         });
         group.bench_with_input(BenchmarkId::new("v4", n), &o, |b, o| {
             b.iter(|| prove_v4(&pc, &bp, o))
@@ -167,6 +180,7 @@ fn prove(c: &mut Criterion) {
 fn verify(c: &mut Criterion) {
     let gens = Generators::new(CAPACITY);
     let (pc, bp) = (PedersenGens::default(), BulletproofGens::new(CAPACITY, 1));
+    let one_core = one_thread();
     let mut group = c.benchmark_group("r1cs/verify");
     group
         .sample_size(10)
@@ -183,6 +197,9 @@ fn verify(c: &mut Criterion) {
         );
         group.bench_function(BenchmarkId::new("ours", n), |b| {
             b.iter(|| verify_ours(&gens, &points, &proof))
+        });
+        group.bench_function(BenchmarkId::new("ours-1core", n), |b| {
+            b.iter(|| one_core.install(|| verify_ours(&gens, &points, &proof)))
         });
         group.bench_function(BenchmarkId::new("v4", n), |b| {
             b.iter(|| verify_v4(&pc, &bp, &points_v4, &proof_v4))

@@ -2,7 +2,8 @@
 //!
 //! `zkvm/prove/NxN` builds, proves and signs a payment of N inputs to N outputs of one
 //! flavor (`2x2-two-flavor`: two inputs and two outputs of two flavors);
-//! `zkvm/verify/NxN` decodes and verifies it with one multiscalar multiplication.
+//! `zkvm/verify/NxN` decodes and verifies it with one multiscalar multiplication. Both
+//! use every core; `prove-1core` and `verify-1core` run the same in a one-thread pool.
 //! `zkvm/verify64/one-by-one` verifies 64 different 2×2 payments each on its own, and
 //! `zkvm/verify64/batch` verifies them together with one multiscalar multiplication;
 //! both report `Throughput::Elements(64)`. Transaction sizes are printed once.
@@ -74,6 +75,10 @@ fn payment(rng: &mut StdRng, gens: &Generators, ins: &[(u64, u64)], outs: &[(u64
 fn prove_and_verify(c: &mut Criterion) {
     let gens = Generators::new(1024);
     let mut rng = StdRng::seed_from_u64(7);
+    let one_core = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
     let mut group = c.benchmark_group("zkvm");
     group
         .sample_size(10)
@@ -87,6 +92,12 @@ fn prove_and_verify(c: &mut Criterion) {
         });
         group.bench_function(format!("verify/{name}"), |b| {
             b.iter(|| Verifier::verify_bytes(&bytes, &gens).expect("verifies"))
+        });
+        group.bench_function(format!("prove-1core/{name}"), |b| {
+            b.iter(|| one_core.install(|| payment(&mut rng, &gens, &ins, &outs)))
+        });
+        group.bench_function(format!("verify-1core/{name}"), |b| {
+            b.iter(|| one_core.install(|| Verifier::verify_bytes(&bytes, &gens).expect("verifies")))
         });
     }
     group.finish();
