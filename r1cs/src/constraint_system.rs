@@ -1,5 +1,6 @@
 //! The interface gadgets are written against.
 
+use crate::transcript::TranscriptProtocol;
 use crate::{LinearCombination, R1csError, Variable};
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
@@ -71,4 +72,60 @@ pub struct Metrics {
     pub phase_one_constraints: usize,
     /// Linear constraints added in the second phase.
     pub phase_two_constraints: usize,
+}
+
+/// A prover or verifier in its second phase: the same system, which can now also draw
+/// challenges bound to everything committed before. Second-phase callbacks receive it.
+#[derive(Debug)]
+pub struct Randomizing<CS> {
+    cs: CS,
+}
+
+impl<CS: ConstraintSystem> Randomizing<CS> {
+    pub(crate) fn new(cs: CS) -> Self {
+        Randomizing { cs }
+    }
+
+    pub(crate) fn into_inner(self) -> CS {
+        self.cs
+    }
+}
+
+impl<CS: ConstraintSystem> ConstraintSystem for Randomizing<CS> {
+    fn transcript(&mut self) -> &mut Transcript {
+        self.cs.transcript()
+    }
+
+    fn multiply(
+        &mut self,
+        left: LinearCombination,
+        right: LinearCombination,
+    ) -> (Variable, Variable, Variable) {
+        self.cs.multiply(left, right)
+    }
+
+    fn allocate(&mut self, assignment: Option<Scalar>) -> Result<Variable, R1csError> {
+        self.cs.allocate(assignment)
+    }
+
+    fn allocate_multiplier(
+        &mut self,
+        assignments: Option<(Scalar, Scalar)>,
+    ) -> Result<(Variable, Variable, Variable), R1csError> {
+        self.cs.allocate_multiplier(assignments)
+    }
+
+    fn metrics(&self) -> Metrics {
+        self.cs.metrics()
+    }
+
+    fn constrain(&mut self, lc: LinearCombination) {
+        self.cs.constrain(lc)
+    }
+}
+
+impl<CS: ConstraintSystem> RandomizedConstraintSystem for Randomizing<CS> {
+    fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar {
+        self.cs.transcript().challenge_scalar(label)
+    }
 }

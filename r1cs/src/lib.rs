@@ -52,6 +52,7 @@ mod weights;
 
 pub use constraint_system::{
     ConstraintSystem, Metrics, RandomizableConstraintSystem, RandomizedConstraintSystem,
+    Randomizing,
 };
 pub use errors::R1csError;
 pub use linear_combination::{LinearCombination, Variable};

@@ -7,7 +7,7 @@ use crate::transcript::TranscriptProtocol;
 use crate::weights::{powers, Weights};
 use crate::{
     ConstraintSystem, LinearCombination, Metrics, R1csError, R1csProof,
-    RandomizableConstraintSystem, RandomizedConstraintSystem, Variable,
+    RandomizableConstraintSystem, Randomizing, Variable,
 };
 use batch::Generators;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
@@ -47,9 +47,7 @@ pub struct Prover<'g, 't> {
 }
 
 /// The prover as second-phase callbacks see it: it can also draw challenges.
-pub struct RandomizingProver<'g, 't> {
-    prover: Prover<'g, 't>,
-}
+pub type RandomizingProver<'g, 't> = Randomizing<Prover<'g, 't>>;
 
 impl<'g, 't> Prover<'g, 't> {
     /// A prover over `gens` that writes to `transcript`, starting with the R1CS
@@ -124,11 +122,11 @@ impl<'g, 't> Prover<'g, 't> {
             return Ok(self);
         }
         self.transcript.r1cs_2phase_domain_sep();
-        let mut randomizing = RandomizingProver { prover: self };
+        let mut randomizing = Randomizing::new(self);
         for callback in callbacks {
             callback(&mut randomizing)?;
         }
-        Ok(randomizing.prover)
+        Ok(randomizing.into_inner())
     }
 
     /// Everything after the second phase: commitments to the second-phase
@@ -342,59 +340,12 @@ impl<'g, 't> RandomizableConstraintSystem for Prover<'g, 't> {
     }
 }
 
-impl ConstraintSystem for RandomizingProver<'_, '_> {
-    fn transcript(&mut self) -> &mut Transcript {
-        self.prover.transcript()
-    }
-
-    fn multiply(
-        &mut self,
-        left: LinearCombination,
-        right: LinearCombination,
-    ) -> (Variable, Variable, Variable) {
-        self.prover.multiply(left, right)
-    }
-
-    fn allocate(&mut self, assignment: Option<Scalar>) -> Result<Variable, R1csError> {
-        self.prover.allocate(assignment)
-    }
-
-    fn allocate_multiplier(
-        &mut self,
-        assignments: Option<(Scalar, Scalar)>,
-    ) -> Result<(Variable, Variable, Variable), R1csError> {
-        self.prover.allocate_multiplier(assignments)
-    }
-
-    fn metrics(&self) -> Metrics {
-        self.prover.metrics()
-    }
-
-    fn constrain(&mut self, lc: LinearCombination) {
-        self.prover.constrain(lc)
-    }
-}
-
-impl RandomizedConstraintSystem for RandomizingProver<'_, '_> {
-    fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar {
-        self.prover.transcript.challenge_scalar(label)
-    }
-}
-
 impl std::fmt::Debug for Prover<'_, '_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Prover")
             .field("commitments", &self.witness.v.len())
             .field("metrics", &self.metrics())
             .finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for RandomizingProver<'_, '_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("RandomizingProver")
-            .field(&self.prover)
-            .finish()
     }
 }
 

@@ -7,7 +7,7 @@ use crate::transcript::TranscriptProtocol;
 use crate::weights::Weights;
 use crate::{
     ConstraintSystem, LinearCombination, Metrics, R1csError, R1csProof,
-    RandomizableConstraintSystem, RandomizedConstraintSystem, Variable,
+    RandomizableConstraintSystem, Randomizing, Variable,
 };
 use batch::field::Fe;
 use batch::{BatchError, BatchVerification, Generators, SingleVerifier};
@@ -36,9 +36,7 @@ pub struct Verifier<'t> {
 }
 
 /// The verifier as second-phase callbacks see it: it can also draw challenges.
-pub struct RandomizingVerifier<'t> {
-    verifier: Verifier<'t>,
-}
+pub type RandomizingVerifier<'t> = Randomizing<Verifier<'t>>;
 
 impl<'t> Verifier<'t> {
     /// A verifier reading `transcript`, starting with the R1CS domain separator.
@@ -132,11 +130,11 @@ impl<'t> Verifier<'t> {
             return Ok(self);
         }
         self.transcript.r1cs_2phase_domain_sep();
-        let mut randomizing = RandomizingVerifier { verifier: self };
+        let mut randomizing = Randomizing::new(self);
         for callback in callbacks {
             callback(&mut randomizing)?;
         }
-        Ok(randomizing.verifier)
+        Ok(randomizing.into_inner())
     }
 
     fn next_multiplier(&mut self) -> (Variable, Variable, Variable) {
@@ -373,58 +371,11 @@ impl<'t> RandomizableConstraintSystem for Verifier<'t> {
     }
 }
 
-impl ConstraintSystem for RandomizingVerifier<'_> {
-    fn transcript(&mut self) -> &mut Transcript {
-        self.verifier.transcript()
-    }
-
-    fn multiply(
-        &mut self,
-        left: LinearCombination,
-        right: LinearCombination,
-    ) -> (Variable, Variable, Variable) {
-        self.verifier.multiply(left, right)
-    }
-
-    fn allocate(&mut self, assignment: Option<Scalar>) -> Result<Variable, R1csError> {
-        self.verifier.allocate(assignment)
-    }
-
-    fn allocate_multiplier(
-        &mut self,
-        assignments: Option<(Scalar, Scalar)>,
-    ) -> Result<(Variable, Variable, Variable), R1csError> {
-        self.verifier.allocate_multiplier(assignments)
-    }
-
-    fn metrics(&self) -> Metrics {
-        self.verifier.metrics()
-    }
-
-    fn constrain(&mut self, lc: LinearCombination) {
-        self.verifier.constrain(lc)
-    }
-}
-
-impl RandomizedConstraintSystem for RandomizingVerifier<'_> {
-    fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar {
-        self.verifier.transcript.challenge_scalar(label)
-    }
-}
-
 impl std::fmt::Debug for Verifier<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Verifier")
             .field("commitments", &self.commitments.len())
             .field("metrics", &self.metrics())
             .finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for RandomizingVerifier<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("RandomizingVerifier")
-            .field(&self.verifier)
-            .finish()
     }
 }
