@@ -11,12 +11,9 @@ use batch::BatchVerifier;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
-use r1cs::{
-    ConstraintSystem, Generators, Prover, R1csError, R1csProof, RandomizableConstraintSystem,
-    Verifier,
-};
+use r1cs::{ConstraintSystem, Generators, R1csError, RandomizableConstraintSystem, Verifier};
 use rand::thread_rng;
-use spacesuit::{cloak, CommittedValue, Value};
+use spacesuit::{CloakProof, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -47,51 +44,21 @@ fn statement(n: usize) -> (Vec<Value>, Vec<Value>) {
     (inputs, outputs)
 }
 
-struct Proven {
-    proof: R1csProof,
-    inputs: Vec<CommittedValue>,
-    outputs: Vec<CommittedValue>,
-}
+type Proven = CloakProof;
 
 fn prove(inputs: &[Value], outputs: &[Value]) -> Proven {
-    let mut rng = thread_rng();
     let mut transcript = Transcript::new(LABEL);
-    let mut prover = Prover::new(gens(), &mut transcript);
-    let mut commit = |values: &[Value]| -> (Vec<CommittedValue>, Vec<_>) {
-        values
-            .iter()
-            .map(|v| {
-                v.commit(
-                    &mut prover,
-                    Scalar::random(&mut rng),
-                    Scalar::random(&mut rng),
-                )
-            })
-            .unzip()
-    };
-    let (in_points, ins) = commit(inputs);
-    let (out_points, outs) = commit(outputs);
-    cloak(&mut prover, ins, outs).expect("an honest cloak");
-    Proven {
-        proof: prover.prove(&mut thread_rng()).expect("proves"),
-        inputs: in_points,
-        outputs: out_points,
-    }
+    CloakProof::prove(gens(), &mut transcript, inputs, outputs, &mut thread_rng())
+        .expect("an honest cloak")
 }
 
 /// The verifier's system for `p`, built over `transcript`.
 fn verifier<'t>(transcript: &'t mut Transcript, p: &Proven) -> Result<Verifier<'t>, R1csError> {
-    let mut v = Verifier::new(transcript);
-    let ins = p.inputs.iter().map(|c| c.commit(&mut v)).collect();
-    let outs = p.outputs.iter().map(|c| c.commit(&mut v)).collect();
-    cloak(&mut v, ins, outs)?;
-    Ok(v)
+    p.verifier(transcript)
 }
 
 fn verify(p: &Proven) -> Result<(), R1csError> {
-    let mut transcript = Transcript::new(LABEL);
-    let v = verifier(&mut transcript, p)?;
-    v.verify(&p.proof, gens())
+    p.verify(&mut Transcript::new(LABEL), gens())
 }
 
 /// Prints the size of each shape: multipliers per phase and the proof's bytes.

@@ -11,7 +11,7 @@ use r1cs::{
     ConstraintSystem, LinearCombination, Metrics, R1csError, RandomizableConstraintSystem,
     RandomizedConstraintSystem, Variable,
 };
-use r1cs::{Generators, Prover, R1csProof, Verifier};
+use r1cs::{Generators, Prover};
 use std::collections::VecDeque;
 use std::sync::OnceLock;
 
@@ -393,11 +393,7 @@ pub(crate) fn generators() -> &'static Generators {
 }
 
 /// A cloak proof and the commitments it is about.
-pub(crate) struct Proven {
-    pub(crate) proof: R1csProof,
-    pub(crate) inputs: Vec<CommittedValue>,
-    pub(crate) outputs: Vec<CommittedValue>,
-}
+pub(crate) type Proven = crate::CloakProof;
 
 const LABEL: &[u8] = b"spacesuit.unit";
 
@@ -423,29 +419,14 @@ fn commit_pairs(
 
 /// Proves an honest cloak through the public API.
 pub(crate) fn prove_honest(inputs: &[Value], outputs: &[Value]) -> Result<Proven, R1csError> {
-    let mut rng = rand::thread_rng();
     let mut transcript = Transcript::new(LABEL);
-    let mut prover = Prover::new(generators(), &mut transcript);
-    let mut commit = |values: &[Value]| -> (Vec<CommittedValue>, Vec<AllocatedValue>) {
-        values
-            .iter()
-            .map(|v| {
-                v.commit(
-                    &mut prover,
-                    Scalar::random(&mut rng),
-                    Scalar::random(&mut rng),
-                )
-            })
-            .unzip()
-    };
-    let (in_points, ins) = commit(inputs);
-    let (out_points, outs) = commit(outputs);
-    cloak(&mut prover, ins, outs)?;
-    Ok(Proven {
-        proof: prover.prove(&mut rand::thread_rng())?,
-        inputs: in_points,
-        outputs: out_points,
-    })
+    Proven::prove(
+        generators(),
+        &mut transcript,
+        inputs,
+        outputs,
+        &mut rand::thread_rng(),
+    )
 }
 
 /// Proves a cloak whose intermediate wires all come from `wires`.
@@ -470,18 +451,5 @@ pub(crate) fn prove_forged(
 
 /// Verifies `proven` as an M×N cloak.
 pub(crate) fn verify(proven: &Proven) -> Result<(), R1csError> {
-    let mut transcript = Transcript::new(LABEL);
-    let mut verifier = Verifier::new(&mut transcript);
-    let ins = proven
-        .inputs
-        .iter()
-        .map(|c| c.commit(&mut verifier))
-        .collect();
-    let outs = proven
-        .outputs
-        .iter()
-        .map(|c| c.commit(&mut verifier))
-        .collect();
-    cloak(&mut verifier, ins, outs)?;
-    verifier.verify(&proven.proof, generators())
+    proven.verify(&mut Transcript::new(LABEL), generators())
 }

@@ -4,8 +4,8 @@
 use batch::BatchVerifier;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
-use r1cs::{Generators, Prover, R1csError, R1csProof, Verifier};
-use spacesuit::{cloak, CloakError, CommittedValue, SignedInteger, Value};
+use r1cs::{Generators, R1csError, R1csProof, Verifier};
+use spacesuit::{CloakError, CloakProof, SignedInteger, Value};
 use std::sync::OnceLock;
 
 const LABEL: &[u8] = b"spacesuit.integration";
@@ -23,54 +23,29 @@ fn peso(q: i64) -> Value {
     Value::new(q, Scalar::from(666u64))
 }
 
-struct Statement {
-    proof: R1csProof,
-    inputs: Vec<CommittedValue>,
-    outputs: Vec<CommittedValue>,
-}
+/// The statement type of these tests is the crate's standalone cloak proof.
+type Statement = CloakProof;
 
 fn prove(inputs: &[Value], outputs: &[Value]) -> Result<Statement, R1csError> {
-    let mut rng = rand::thread_rng();
     let mut transcript = Transcript::new(LABEL);
-    let mut prover = Prover::new(gens(), &mut transcript);
-    let mut commit = |values: &[Value]| -> (Vec<CommittedValue>, Vec<_>) {
-        values
-            .iter()
-            .map(|v| {
-                v.commit(
-                    &mut prover,
-                    Scalar::random(&mut rng),
-                    Scalar::random(&mut rng),
-                )
-            })
-            .unzip()
-    };
-    let (in_points, ins) = commit(inputs);
-    let (out_points, outs) = commit(outputs);
-    cloak(&mut prover, ins, outs)?;
-    let proof = prover.prove(&mut rand::thread_rng())?;
-    Ok(Statement {
-        proof,
-        inputs: in_points,
-        outputs: out_points,
-    })
+    CloakProof::prove(
+        gens(),
+        &mut transcript,
+        inputs,
+        outputs,
+        &mut rand::thread_rng(),
+    )
 }
 
 fn verifier_for<'t>(
     transcript: &'t mut Transcript,
     s: &Statement,
 ) -> Result<Verifier<'t>, R1csError> {
-    let mut verifier = Verifier::new(transcript);
-    let ins = s.inputs.iter().map(|c| c.commit(&mut verifier)).collect();
-    let outs = s.outputs.iter().map(|c| c.commit(&mut verifier)).collect();
-    cloak(&mut verifier, ins, outs)?;
-    Ok(verifier)
+    s.verifier(transcript)
 }
 
 fn verify(s: &Statement) -> Result<(), R1csError> {
-    let mut transcript = Transcript::new(LABEL);
-    let verifier = verifier_for(&mut transcript, s)?;
-    verifier.verify(&s.proof, gens())
+    s.verify(&mut Transcript::new(LABEL), gens())
 }
 
 fn gadget_error(e: CloakError) -> Result<Statement, R1csError> {
