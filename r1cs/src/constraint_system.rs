@@ -81,6 +81,32 @@ pub struct Randomizing<CS> {
     cs: CS,
 }
 
+/// A second-phase callback of a system `CS`.
+pub(crate) type Deferred<CS> = Box<dyn FnOnce(&mut Randomizing<CS>) -> Result<(), R1csError>>;
+
+/// What the prover and the verifier share in moving to the second phase.
+pub(crate) trait TwoPhase: ConstraintSystem + Sized {
+    /// Ends the first phase (forgetting a half-used multiplier, whose right input was
+    /// committed as zero) and hands over the deferred callbacks.
+    fn end_phase_one(&mut self) -> Vec<Deferred<Self>>;
+}
+
+/// Writes the phase marker the protocol requires (one phase if nothing was deferred,
+/// two otherwise) and runs the deferred callbacks in order.
+pub(crate) fn run_phase_two<CS: TwoPhase>(mut cs: CS) -> Result<CS, R1csError> {
+    let callbacks = cs.end_phase_one();
+    if callbacks.is_empty() {
+        cs.transcript().r1cs_1phase_domain_sep();
+        return Ok(cs);
+    }
+    cs.transcript().r1cs_2phase_domain_sep();
+    let mut randomizing = Randomizing::new(cs);
+    for callback in callbacks {
+        callback(&mut randomizing)?;
+    }
+    Ok(randomizing.into_inner())
+}
+
 impl<CS: ConstraintSystem> Randomizing<CS> {
     pub(crate) fn new(cs: CS) -> Self {
         Randomizing { cs }

@@ -1,6 +1,7 @@
 //! The prover: builds the constraint system with every assignment known, then
 //! commits to the assignments and proves that they satisfy it.
 
+use crate::constraint_system::{run_phase_two, Deferred, TwoPhase};
 use crate::inner_product::{inner_product, Bases, InnerProductProof};
 use crate::proof_point::ProofPoint;
 use crate::transcript::TranscriptProtocol;
@@ -27,9 +28,6 @@ struct Witness {
     v_blinding: Vec<Scalar>,
 }
 
-/// A second-phase callback.
-type Deferred<'g, 't> = Box<dyn FnOnce(&mut RandomizingProver<'g, 't>) -> Result<(), R1csError>>;
-
 /// The prover's constraint system.
 ///
 /// Commit the values with [`Prover::commit`], run the gadgets, then call
@@ -39,7 +37,7 @@ pub struct Prover<'g, 't> {
     transcript: &'t mut Transcript,
     witness: Witness,
     constraints: Vec<LinearCombination>,
-    deferred: Vec<Deferred<'g, 't>>,
+    deferred: Vec<Deferred<Prover<'g, 't>>>,
     /// A multiplier whose left input [`ConstraintSystem::allocate`] assigned last.
     pending: Option<usize>,
     /// The first variable a gadget used that does not exist; `prove` reports it.
@@ -104,29 +102,11 @@ impl<'g, 't> Prover<'g, 't> {
             .append_point(b"A_O1", &phase1.a_o.compressed);
         self.transcript.append_point(b"S1", &phase1.s.compressed);
 
-        let prover = self.run_phase_two()?;
+        let prover = run_phase_two(self)?;
         if let Some(var) = prover.unknown {
             return Err(R1csError::UnknownVariable(var));
         }
         prover.finish(phase1, &mut rng)
-    }
-
-    /// Runs the deferred callbacks, after the phase marker the protocol requires.
-    fn run_phase_two(mut self) -> Result<Self, R1csError> {
-        // A half-used multiplier was committed with a zero right input; the second
-        // phase starts a fresh one.
-        self.pending = None;
-        let callbacks = std::mem::take(&mut self.deferred);
-        if callbacks.is_empty() {
-            self.transcript.r1cs_1phase_domain_sep();
-            return Ok(self);
-        }
-        self.transcript.r1cs_2phase_domain_sep();
-        let mut randomizing = Randomizing::new(self);
-        for callback in callbacks {
-            callback(&mut randomizing)?;
-        }
-        Ok(randomizing.into_inner())
     }
 
     /// Everything after the second phase: commitments to the second-phase
@@ -325,6 +305,13 @@ impl ConstraintSystem for Prover<'_, '_> {
 
     fn constrain(&mut self, lc: LinearCombination) {
         self.constraints.push(lc);
+    }
+}
+
+impl TwoPhase for Prover<'_, '_> {
+    fn end_phase_one(&mut self) -> Vec<Deferred<Self>> {
+        self.pending = None;
+        std::mem::take(&mut self.deferred)
     }
 }
 

@@ -2,6 +2,7 @@
 //! transcript, and hands the proof's verification equation to a
 //! [`BatchVerification`].
 
+use crate::constraint_system::{run_phase_two, Deferred, TwoPhase};
 use crate::inner_product::VerificationScalars;
 use crate::transcript::TranscriptProtocol;
 use crate::weights::Weights;
@@ -17,9 +18,6 @@ use curve25519_dalek::traits::IsIdentity;
 use merlin::Transcript;
 use rand_core::OsRng;
 
-/// A second-phase callback.
-type Deferred<'t> = Box<dyn FnOnce(&mut RandomizingVerifier<'t>) -> Result<(), R1csError>>;
-
 /// The verifier's constraint system.
 ///
 /// Commit the same points in the same order as the prover with
@@ -29,7 +27,7 @@ pub struct Verifier<'t> {
     transcript: &'t mut Transcript,
     commitments: Vec<CompressedRistretto>,
     constraints: Vec<LinearCombination>,
-    deferred: Vec<Deferred<'t>>,
+    deferred: Vec<Deferred<Verifier<'t>>>,
     multipliers: usize,
     /// A multiplier whose left input [`ConstraintSystem::allocate`] created last.
     pending: Option<usize>,
@@ -85,7 +83,7 @@ impl<'t> Verifier<'t> {
             .validate_and_append_point(b"S1", &proof.s1.compressed)?;
         let n1 = self.multipliers;
 
-        let verifier = self.run_phase_two()?;
+        let verifier = run_phase_two(self)?;
         let n = verifier.multipliers;
         let padded_n = n.next_power_of_two();
         let capacity = batch.generators().capacity();
@@ -119,22 +117,6 @@ impl<'t> Verifier<'t> {
                     R1csError::VerificationFailed
                 }
             })
-    }
-
-    /// Runs the deferred callbacks, after the phase marker the protocol requires.
-    fn run_phase_two(mut self) -> Result<Self, R1csError> {
-        self.pending = None;
-        let callbacks = std::mem::take(&mut self.deferred);
-        if callbacks.is_empty() {
-            self.transcript.r1cs_1phase_domain_sep();
-            return Ok(self);
-        }
-        self.transcript.r1cs_2phase_domain_sep();
-        let mut randomizing = Randomizing::new(self);
-        for callback in callbacks {
-            callback(&mut randomizing)?;
-        }
-        Ok(randomizing.into_inner())
     }
 
     fn next_multiplier(&mut self) -> (Variable, Variable, Variable) {
@@ -356,6 +338,13 @@ impl ConstraintSystem for Verifier<'_> {
 
     fn constrain(&mut self, lc: LinearCombination) {
         self.constraints.push(lc);
+    }
+}
+
+impl TwoPhase for Verifier<'_> {
+    fn end_phase_one(&mut self) -> Vec<Deferred<Self>> {
+        self.pending = None;
+        std::mem::take(&mut self.deferred)
     }
 }
 
