@@ -1,20 +1,50 @@
 //! The fixed bases of every statement.
 
-use bulletproofs::PedersenGens;
+use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_COMPRESSED, RISTRETTO_BASEPOINT_POINT};
 use curve25519_dalek::ristretto::RistrettoPoint;
-use sha3::digest::{ExtendableOutput, Update, XofReader};
-use sha3::Shake256;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::MultiscalarMul;
+use sha3::digest::{Digest, ExtendableOutput, Update, XofReader};
+use sha3::{Sha3_512, Shake256};
+
+/// The Pedersen bases `B` and `B̃` of the Bulletproofs protocol.
+///
+/// `B` is the Ristretto basepoint; `B̃` is the Ristretto one-way map of the SHA3-512
+/// hash of the basepoint's compressed encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PedersenGens {
+    /// The value base `B`.
+    pub b: RistrettoPoint,
+    /// The blinding base `B̃`.
+    pub b_blinding: RistrettoPoint,
+}
+
+impl PedersenGens {
+    /// The commitment `value·B + blinding·B̃`, computed in constant time.
+    pub fn commit(&self, value: Scalar, blinding: Scalar) -> RistrettoPoint {
+        RistrettoPoint::multiscalar_mul([value, blinding], [self.b, self.b_blinding])
+    }
+}
+
+impl Default for PedersenGens {
+    fn default() -> Self {
+        let hash = Sha3_512::digest(RISTRETTO_BASEPOINT_COMPRESSED.as_bytes());
+        PedersenGens {
+            b: RISTRETTO_BASEPOINT_POINT,
+            b_blinding: RistrettoPoint::from_uniform_bytes(&hash.into()),
+        }
+    }
+}
 
 /// The Pedersen bases `B`, `B̃` and the first `capacity` Bulletproofs generators
 /// `Gᵢ`, `Hᵢ` of party 0.
 ///
-/// `B` and `B̃` are `bulletproofs::PedersenGens::default()`. The `Gᵢ` equal
-/// `bulletproofs::BulletproofGens::new(capacity, 1).share(0).G(capacity)`; that crate
-/// keeps its `Hᵢ` private, so both chains are derived here the same way it does:
-/// SHAKE256 over `"GeneratorsChain"` and the label (`'G'` or `'H'` then the party
-/// index as LE32), each 64 bytes of output mapped to the group with
-/// `RistrettoPoint::from_uniform_bytes`. A proof made with a prefix of the chain is
-/// the same whatever the capacity, so one `Generators` serves every circuit that fits.
+/// All are derived here as the Bulletproofs protocol derives them, so proofs stay
+/// byte-compatible with it: each chain is SHAKE256 over `"GeneratorsChain"` and a
+/// label (`'G'` or `'H'`, then the party index as LE32), each 64 bytes of output mapped
+/// to the group with `RistrettoPoint::from_uniform_bytes`. A proof made with a prefix
+/// of the chain is the same whatever the capacity, so one `Generators` serves every
+/// circuit that fits.
 #[derive(Clone)]
 pub struct Generators {
     /// The Pedersen bases.
@@ -28,8 +58,8 @@ impl Generators {
     pub fn new(capacity: usize) -> Self {
         Generators {
             pedersen: PedersenGens::default(),
-            g: chain(b'G', capacity),
-            h: chain(b'H', capacity),
+            g: chain(b'G', 0, capacity),
+            h: chain(b'H', 0, capacity),
         }
     }
 
@@ -40,12 +70,12 @@ impl Generators {
 
     /// The Pedersen value base `B`.
     pub fn b(&self) -> RistrettoPoint {
-        self.pedersen.B
+        self.pedersen.b
     }
 
     /// The Pedersen blinding base `B̃`.
     pub fn b_blinding(&self) -> RistrettoPoint {
-        self.pedersen.B_blinding
+        self.pedersen.b_blinding
     }
 
     /// All `Gᵢ`.
@@ -67,32 +97,70 @@ impl std::fmt::Debug for Generators {
     }
 }
 
-/// The first `n` points of party 0's chain named `letter`.
-fn chain(letter: u8, n: usize) -> Vec<RistrettoPoint> {
+/// The first `n` points of the chain named `letter` of party `party`.
+fn chain(letter: u8, party: u32, n: usize) -> Vec<RistrettoPoint> {
+    let mut label = [letter, 0, 0, 0, 0];
+    label[1..].copy_from_slice(&party.to_le_bytes());
     let mut shake = Shake256::default();
     shake.update(b"GeneratorsChain");
-    shake.update(&[letter, 0, 0, 0, 0]);
+    shake.update(&label);
     let mut reader = shake.finalize_xof();
-    let mut points = Vec::with_capacity(n);
     let mut uniform = [0u8; 64];
-    for _ in 0..n {
-        reader.read(&mut uniform);
-        points.push(RistrettoPoint::from_uniform_bytes(&uniform));
-    }
-    points
+    (0..n)
+        .map(|_| {
+            reader.read(&mut uniform);
+            RistrettoPoint::from_uniform_bytes(&uniform)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bulletproofs::BulletproofGens;
+    use bulletproofs_v4::range_proof_mpc::party::Party;
+    use bulletproofs_v4::{BulletproofGens as TheirGens, PedersenGens as TheirPedersen};
+    use curve25519_dalek_ng::scalar::Scalar as NgScalar;
 
     #[test]
-    fn g_chain_matches_the_bulletproofs_crate() {
-        let ours = Generators::new(100);
-        let theirs = BulletproofGens::new(100, 1);
-        let theirs: Vec<_> = theirs.share(0).G(100).copied().collect();
-        assert_eq!(ours.g(), &theirs[..]);
+    fn pedersen_bases_match_the_bulletproofs_crate() {
+        let ours = PedersenGens::default();
+        let theirs = TheirPedersen::default();
+        assert_eq!(ours.b.compress().to_bytes(), theirs.B.compress().to_bytes());
+        assert_eq!(
+            ours.b_blinding.compress().to_bytes(),
+            theirs.B_blinding.compress().to_bytes()
+        );
+        let (v, f) = (Scalar::from(42u64), Scalar::from(7u64));
+        assert_eq!(ours.commit(v, f), ours.b * v + ours.b_blinding * f);
+    }
+
+    /// Every `Gᵢ` and `Hᵢ` of every party, for several party counts and sizes, equals
+    /// the bulletproofs 4.0.0 generator of the same party and index.
+    #[test]
+    fn chains_match_the_bulletproofs_crate_for_every_party() {
+        for (n, parties) in [(8, 1), (16, 3), (64, 4)] {
+            let theirs = TheirGens::new(n, parties);
+            let pc = TheirPedersen::default();
+            for party in 0..parties {
+                let (g, h) = (chain(b'G', party as u32, n), chain(b'H', party as u32, n));
+                for i in 0..n {
+                    let their_g = their_point(&theirs, &pc, party, n, 2 + i);
+                    let their_h = their_point(&theirs, &pc, party, n, 2 + n + i);
+                    assert_eq!(g[i].compress().to_bytes(), their_g, "G{i} of party {party}");
+                    assert_eq!(h[i].compress().to_bytes(), their_h, "H{i} of party {party}");
+                }
+            }
+        }
+    }
+
+    /// `Generators` holds party 0's chains.
+    #[test]
+    fn generators_hold_party_zero() {
+        let gens = Generators::new(40);
+        assert_eq!(gens.g(), &chain(b'G', 0, 40)[..]);
+        assert_eq!(gens.h(), &chain(b'H', 0, 40)[..]);
+        assert_eq!(gens.b(), PedersenGens::default().b);
+        assert_eq!(gens.b_blinding(), PedersenGens::default().b_blinding);
     }
 
     #[test]
@@ -102,5 +170,60 @@ mod tests {
         assert_eq!(small.g(), &large.g()[..8]);
         assert_eq!(small.h(), &large.h()[..8]);
         assert!(small.g().iter().all(|g| !small.h().contains(g)));
+        assert_ne!(chain(b'G', 1, 8), chain(b'G', 0, 8));
     }
+
+    /// One generator of bulletproofs 4.0.0, read through its public API as bytes.
+    ///
+    /// A range-proof party's first message holds `S = s̃·B̃ + Σ sLᵢ·Gᵢ + Σ sRᵢ·Hᵢ`, whose
+    /// scalars it draws from the rng in the order `ã, s̃, sL₀…sLₙ₋₁, sR₀…sRₙ₋₁`. An rng
+    /// that makes draw `draw` equal to one and every other draw zero makes `S` the one
+    /// generator at that position.
+    fn their_point(
+        gens: &TheirGens,
+        pc: &TheirPedersen,
+        party: usize,
+        n: usize,
+        draw: usize,
+    ) -> [u8; 32] {
+        let waiting = Party::new(gens, pc, 0, NgScalar::zero(), n).expect("a valid party");
+        let mut rng = OneAtDraw { draw, position: 0 };
+        let (_, message) = waiting
+            .assign_position_with_rng(party, &mut rng)
+            .expect("a party within capacity");
+        let json = serde_json::to_value(message).expect("the message serializes");
+        let bytes: Vec<u8> = serde_json::from_value(json["S_j"].clone()).expect("32 bytes");
+        bytes.try_into().expect("a compressed point")
+    }
+
+    /// A byte stream whose 64-byte draw number `draw` encodes the scalar one and whose
+    /// other bytes are zero.
+    struct OneAtDraw {
+        draw: usize,
+        position: usize,
+    }
+
+    impl rand_core::RngCore for OneAtDraw {
+        fn next_u32(&mut self) -> u32 {
+            rand_core::impls::next_u32_via_fill(self)
+        }
+
+        fn next_u64(&mut self) -> u64 {
+            rand_core::impls::next_u64_via_fill(self)
+        }
+
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            for byte in dest {
+                *byte = u8::from(self.position == 64 * self.draw);
+                self.position += 1;
+            }
+        }
+
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+
+    impl rand_core::CryptoRng for OneAtDraw {}
 }

@@ -23,7 +23,7 @@ pub mod msm;
 mod verifier;
 
 pub use errors::BatchError;
-pub use generators::Generators;
+pub use generators::{Generators, PedersenGens};
 pub use verifier::{BatchVerification, BatchVerifier, SingleVerifier};
 
 /// Re-exported so that callers name the same types.

@@ -54,8 +54,8 @@ mod tests {
     fn split_sums_match_one_multiplication() {
         let mut rng = thread_rng();
         for n in [0, 1, 127, 300, 1000] {
-            let s: Vec<Scalar> = (0..n).map(|_| Scalar::random(&mut rng)).collect();
-            let p: Vec<RistrettoPoint> = (0..n).map(|_| RistrettoPoint::random(&mut rng)).collect();
+            let s: Vec<Scalar> = (0..n).map(|_| encoding::random_scalar(&mut rng)).collect();
+            let p: Vec<RistrettoPoint> = (0..n).map(|_| encoding::random_point(&mut rng)).collect();
             let expected = RistrettoPoint::vartime_multiscalar_mul(&s, &p);
             assert_eq!(multiscalar_mul(&s, &p), expected);
             assert_eq!(vartime_multiscalar_mul(&s, &p), expected);

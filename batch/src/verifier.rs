@@ -284,7 +284,7 @@ impl<R: RngCore + CryptoRng> BatchVerification for BatchVerifier<'_, R> {
         if let Some(e) = self.poisoned {
             return Err(e);
         }
-        let weight = Scalar::random(&mut self.rng);
+        let weight = encoding::random_scalar(&mut self.rng);
         let capacity = self.gens.capacity();
         let fixed = Fe::from_scalar(&weight).scaler();
         let fits = add_weighted(&mut self.g, &fixed, g, capacity)

@@ -21,15 +21,18 @@ impl Statement {
         let mut rng = thread_rng();
         let mut s = Statement {
             basepoint: Scalar::ZERO,
-            blinding: Scalar::random(&mut rng),
-            g: (0..n).map(|_| Scalar::random(&mut rng)).collect(),
-            h: (0..n).map(|_| Scalar::random(&mut rng)).collect(),
+            blinding: encoding::random_scalar(&mut rng),
+            g: (0..n).map(|_| encoding::random_scalar(&mut rng)).collect(),
+            h: (0..n).map(|_| encoding::random_scalar(&mut rng)).collect(),
             dynamic: Vec::new(),
         };
         // Dynamic points are random multiples of B so the basepoint scalar can balance.
         let mut discrete_logs = Scalar::ZERO;
         for _ in 0..dynamic {
-            let (x, k) = (Scalar::random(&mut rng), Scalar::random(&mut rng));
+            let (x, k) = (
+                encoding::random_scalar(&mut rng),
+                encoding::random_scalar(&mut rng),
+            );
             s.dynamic.push((k, gens.b() * x));
             discrete_logs += k * x;
         }

@@ -23,7 +23,7 @@ const SHAPES: [(usize, usize); 3] = [(256, 40), (1024, 100), (1024, 4000)];
 
 fn random_scalars(n: usize) -> Vec<Scalar> {
     let mut rng = thread_rng();
-    (0..n).map(|_| Scalar::random(&mut rng)).collect()
+    (0..n).map(|_| encoding::random_scalar(&mut rng)).collect()
 }
 
 fn fixed_bases(gens: &Generators, n: usize) -> Vec<RistrettoPoint> {
@@ -46,7 +46,7 @@ fn fixed(c: &mut Criterion) {
         let dynamic_scalars = random_scalars(d);
         let mut rng = thread_rng();
         let dynamic_points: Vec<RistrettoPoint> =
-            (0..d).map(|_| RistrettoPoint::random(&mut rng)).collect();
+            (0..d).map(|_| encoding::random_point(&mut rng)).collect();
         let all_scalars: Vec<Scalar> = fixed_scalars
             .iter()
             .chain(&dynamic_scalars)

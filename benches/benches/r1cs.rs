@@ -75,7 +75,7 @@ fn range64_v4<CS: v4::ConstraintSystem>(
 fn openings(m: usize) -> Vec<(u64, Scalar)> {
     let mut rng = thread_rng();
     (0..m)
-        .map(|_| (rng.gen(), Scalar::random(&mut rng)))
+        .map(|_| (rng.gen(), encoding::random_scalar(&mut rng)))
         .collect()
 }
 

@@ -7,6 +7,10 @@
 //! what remains before anything is done with it.
 #![deny(missing_docs)]
 
+mod uniform;
+
+pub use uniform::{random_point, random_scalar};
+
 use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
 

@@ -27,7 +27,7 @@ impl Xprv {
     /// A fresh key from a cryptographically secure random number generator: a uniform
     /// scalar (64 random bytes reduced) and 32 random bytes of derivation key.
     pub fn random<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
-        let scalar = Scalar::random(rng);
+        let scalar = encoding::random_scalar(rng);
         let mut dk = [0u8; 32];
         rng.fill_bytes(&mut dk);
         Self::from_parts(scalar, dk)

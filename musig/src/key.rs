@@ -21,7 +21,7 @@ impl SigningKey {
 
     /// A uniformly random key.
     pub fn random<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
-        SigningKey(Scalar::random(rng))
+        SigningKey(encoding::random_scalar(rng))
     }
 
     /// Decodes 32 bytes holding a canonical scalar.

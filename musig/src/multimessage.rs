@@ -89,7 +89,7 @@ impl Signature {
     ) -> Result<Signature, MusigError> {
         check_keys(keys, context)?;
         let mut nonce_rng = transcript.witness_rng(keys.iter().map(|k| k.as_scalar()), rng);
-        let r = Zeroizing::new(Scalar::random(&mut nonce_rng));
+        let r = Zeroizing::new(encoding::random_scalar(&mut nonce_rng));
         let nonce = RistrettoPoint::mul_base(&r).compress();
         context.commit(transcript);
         transcript.commit_nonce(&nonce);

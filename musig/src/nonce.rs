@@ -50,8 +50,8 @@ impl SecretNonce {
         rng: &mut R,
     ) -> (SecretNonce, PublicNonce) {
         let mut nonce_rng = transcript.witness_rng([key.as_scalar()], rng);
-        let r1 = Scalar::random(&mut nonce_rng);
-        let r2 = Scalar::random(&mut nonce_rng);
+        let r1 = encoding::random_scalar(&mut nonce_rng);
+        let r2 = encoding::random_scalar(&mut nonce_rng);
         let public =
             PublicNonce::from_points(RistrettoPoint::mul_base(&r1), RistrettoPoint::mul_base(&r2));
         (SecretNonce { r1, r2, public }, public)

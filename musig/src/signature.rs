@@ -83,7 +83,7 @@ impl Signature {
     ) -> Signature {
         let x = key.as_scalar();
         let mut nonce_rng = transcript.witness_rng([x], rng);
-        let r = Zeroizing::new(Scalar::random(&mut nonce_rng));
+        let r = Zeroizing::new(encoding::random_scalar(&mut nonce_rng));
         let nonce = RistrettoPoint::mul_base(&r).compress();
         transcript.commit_single_key(&key.verification_key());
         transcript.commit_nonce(&nonce);

@@ -148,7 +148,7 @@ impl InnerProductProof {
         }
 
         let mut u_inv = u.clone();
-        let s_0 = Scalar::batch_invert(&mut u_inv);
+        let s_0 = Scalar::invert_batch_alloc(&mut u_inv);
         let u_sq: Vec<Scalar> = u.iter().map(|x| x * x).collect();
         Ok(VerificationScalars {
             u_sq_fe: u_sq.iter().map(Fe::from_scalar).collect(),
@@ -219,7 +219,7 @@ struct FactoredBases {
 impl FactoredBases {
     fn new(points: &[RistrettoPoint], factors: &[Scalar]) -> Self {
         let mut inverses = factors.to_vec();
-        Scalar::batch_invert(&mut inverses);
+        Scalar::invert_batch_alloc(&mut inverses);
         FactoredBases {
             points: points.to_vec(),
             factors: factors.to_vec(),
@@ -269,14 +269,16 @@ mod tests {
     use rand::thread_rng;
 
     fn random_vec(n: usize) -> Vec<Scalar> {
-        (0..n).map(|_| Scalar::random(&mut thread_rng())).collect()
+        (0..n)
+            .map(|_| encoding::random_scalar(&mut thread_rng()))
+            .collect()
     }
 
     /// Proves over random factors and checks the expanded verification equation:
     /// `P = Σ a·sᵢ·G'ᵢ + Σ b/sᵢ·H'ᵢ + a·b·Q − Σ (uⱼ²·Lⱼ + uⱼ⁻²·Rⱼ)`.
     fn prove_and_check(n: usize) {
         let gens = Generators::new(n);
-        let q = RistrettoPoint::random(&mut thread_rng());
+        let q = encoding::random_point(&mut thread_rng());
         let (gf, hf) = (random_vec(n), random_vec(n));
         let (a, b) = (random_vec(n), random_vec(n));
         let p = RistrettoPoint::vartime_multiscalar_mul(
@@ -338,7 +340,7 @@ mod tests {
     fn wrong_length_is_refused() {
         let gens = Generators::new(4);
         let one = vec![Scalar::ONE; 4];
-        let q = RistrettoPoint::random(&mut thread_rng());
+        let q = encoding::random_point(&mut thread_rng());
         let bases = Bases {
             q: &q,
             g_factors: &one,

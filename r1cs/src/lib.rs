@@ -25,7 +25,7 @@
 //! let mut prover = Prover::new(&gens, &mut transcript);
 //! let (points, vars): (Vec<_>, Vec<_>) = [3u64, 5, 15]
 //!     .iter()
-//!     .map(|x| prover.commit(Scalar::from(*x), Scalar::random(&mut rng)))
+//!     .map(|x| prover.commit(Scalar::from(*x), encoding::random_scalar(&mut rng)))
 //!     .unzip();
 //! product(&mut prover, &vars);
 //! let bytes = prover.prove(&mut rng)?.to_bytes();

@@ -377,11 +377,17 @@ impl PhaseCommitments {
         range: std::ops::Range<usize>,
         rng: &mut R,
     ) -> Self {
-        let i_blinding = Scalar::random(rng);
-        let o_blinding = Scalar::random(rng);
-        let s_blinding = Scalar::random(rng);
-        let s_l: Vec<Scalar> = range.clone().map(|_| Scalar::random(rng)).collect();
-        let s_r: Vec<Scalar> = range.clone().map(|_| Scalar::random(rng)).collect();
+        let i_blinding = encoding::random_scalar(rng);
+        let o_blinding = encoding::random_scalar(rng);
+        let s_blinding = encoding::random_scalar(rng);
+        let s_l: Vec<Scalar> = range
+            .clone()
+            .map(|_| encoding::random_scalar(rng))
+            .collect();
+        let s_r: Vec<Scalar> = range
+            .clone()
+            .map(|_| encoding::random_scalar(rng))
+            .collect();
         let g = &gens.g()[range.clone()];
         let h = &gens.h()[range.clone()];
         let b_blinding = [gens.b_blinding()];
@@ -464,7 +470,7 @@ impl TBlinding {
         let mut t = [Scalar::ZERO; 6];
         for (i, s) in t.iter_mut().enumerate() {
             if i != 1 {
-                *s = Scalar::random(rng);
+                *s = encoding::random_scalar(rng);
             }
         }
         TBlinding { t }

@@ -101,7 +101,7 @@ impl<'t> Verifier<'t> {
         let ipp = proof.ipp.verification_scalars(padded_n, transcript)?;
         // Weighs the t(x) check against the inner-product check. Drawn from the
         // transcript and fresh entropy, like the protocol's verifier.
-        let r = Scalar::random(&mut transcript.build_rng().finalize(&mut OsRng));
+        let r = encoding::random_scalar(&mut transcript.build_rng().finalize(&mut OsRng));
         let commitments = decompress_all(&verifier.commitments)?;
 
         let challenges = Challenges { y, u, x, w, r };

@@ -29,7 +29,7 @@ fn prove(
     let mut prover = r1cs::Prover::new(gens, &mut transcript);
     let (points, vars): (Vec<_>, Vec<_>) = values
         .iter()
-        .map(|v| prover.commit(Scalar::from(*v), Scalar::random(&mut rng)))
+        .map(|v| prover.commit(Scalar::from(*v), encoding::random_scalar(&mut rng)))
         .unzip();
     common::apply(&mut prover, circuit, &vars, Some(values)).expect("gadget");
     let proof = prover.prove(&mut rng).expect("proves");

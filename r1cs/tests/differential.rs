@@ -58,7 +58,7 @@ impl Circuit {
     /// A random satisfied circuit with about `size` multipliers.
     fn random(rng: &mut StdRng, size: usize, commitments: usize, two_phase: bool) -> Self {
         let commitments: Vec<(Scalar, Scalar)> = (0..commitments)
-            .map(|_| (Scalar::from(rng.gen::<u32>()), Scalar::random(rng)))
+            .map(|_| (Scalar::from(rng.gen::<u32>()), encoding::random_scalar(rng)))
             .collect();
         let mut c = Circuit {
             values: commitments.iter().map(|(v, _)| *v).collect(),
@@ -77,13 +77,13 @@ impl Circuit {
                     Op::Multiply(l, r)
                 }
                 1 => {
-                    let (a, b) = (Scalar::random(rng), Scalar::from(rng.gen::<u8>()));
+                    let (a, b) = (encoding::random_scalar(rng), Scalar::from(rng.gen::<u8>()));
                     c.values.extend([a, b, a * b]);
                     multipliers += 1;
                     Op::AllocateMultiplier(a, b)
                 }
                 2 => {
-                    let a = Scalar::random(rng);
+                    let a = encoding::random_scalar(rng);
                     c.values.push(a);
                     // Every other allocation opens a multiplier; count one per two.
                     multipliers += rng.gen_range(0..2);
@@ -106,8 +106,8 @@ impl Circuit {
             for _ in 0..rng.gen_range(1..4) {
                 if c.values.is_empty() || rng.gen_bool(0.3) {
                     ops.push(Op::AllocateMultiplier(
-                        Scalar::random(rng),
-                        Scalar::random(rng),
+                        encoding::random_scalar(rng),
+                        encoding::random_scalar(rng),
                     ));
                 } else if rng.gen_bool(0.5) {
                     ops.push(Op::CommutedPair(c.terms(rng), c.terms(rng)));
@@ -127,7 +127,7 @@ impl Circuit {
                 let coeff = if rng.gen_bool(0.5) {
                     Scalar::from(rng.gen::<u16>())
                 } else {
-                    Scalar::random(rng)
+                    encoding::random_scalar(rng)
                 };
                 (rng.gen_range(0..self.values.len()), coeff)
             })

@@ -7,7 +7,6 @@
 
 use crate::{cloak, CommittedValue, Value};
 use batch::BatchVerification;
-use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use r1cs::{Generators, Prover, R1csError, R1csProof, Verifier};
 use rand_core::{CryptoRng, RngCore};
@@ -41,8 +40,8 @@ impl CloakProof {
             values
                 .iter()
                 .map(|v| {
-                    let q_blinding = Zeroizing::new(Scalar::random(rng));
-                    let f_blinding = Zeroizing::new(Scalar::random(rng));
+                    let q_blinding = Zeroizing::new(encoding::random_scalar(rng));
+                    let f_blinding = Zeroizing::new(encoding::random_scalar(rng));
                     v.commit(&mut prover, *q_blinding, *f_blinding)
                 })
                 .unzip::<_, _, Vec<_>, Vec<_>>()

@@ -405,8 +405,8 @@ fn commit_pairs(
     pairs
         .iter()
         .map(|(q, f)| {
-            let (qp, qv) = prover.commit(*q, Scalar::random(&mut rng));
-            let (fp, fv) = prover.commit(*f, Scalar::random(&mut rng));
+            let (qp, qv) = prover.commit(*q, encoding::random_scalar(&mut rng));
+            let (fp, fv) = prover.commit(*f, encoding::random_scalar(&mut rng));
             let allocated = AllocatedValue {
                 q: qv,
                 f: fv,

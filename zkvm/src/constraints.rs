@@ -4,7 +4,7 @@
 use crate::errors::VmError;
 use crate::scalar_witness::ScalarWitness;
 use crate::transcript::labels;
-use bulletproofs::PedersenGens;
+use batch::PedersenGens;
 use core::fmt;
 use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
@@ -55,7 +55,7 @@ impl Commitment {
 
     /// Opens a commitment to `value` with a random blinding factor.
     pub fn blinded<R: RngCore + CryptoRng>(value: impl Into<ScalarWitness>, rng: &mut R) -> Self {
-        Self::blinded_with_factor(value, Scalar::random(rng))
+        Self::blinded_with_factor(value, encoding::random_scalar(rng))
     }
 
     /// Opens a commitment to `value` with a zero blinding factor (`value·B`).
@@ -537,7 +537,7 @@ mod tests {
         assert_eq!(text, format!("Open(CommitmentWitness({point}))"));
         assert_eq!(
             c.to_point(),
-            (pedersen().B * Scalar::from(42u64) + pedersen().B_blinding * Scalar::from(7u64))
+            (pedersen().b * Scalar::from(42u64) + pedersen().b_blinding * Scalar::from(7u64))
                 .compress()
         );
         assert_eq!(c.to_closed(), c);

@@ -71,7 +71,7 @@ impl Predicate {
     /// A predicate nobody can sign for: the blinding base `B̃`, whose discrete log
     /// with respect to `B` is unknown. Taproot trees without a key use it.
     pub fn unsignable() -> Self {
-        Self::opaque(pedersen().B_blinding.compress())
+        Self::opaque(pedersen().b_blinding.compress())
     }
 
     /// The point.

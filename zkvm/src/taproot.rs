@@ -63,7 +63,7 @@ impl PredicateTree {
         let x = inner_point.decompress().ok_or(VmError::InvalidPoint {
             what: "Taproot inner key",
         })?;
-        let point = (x + adjustment * pedersen().B).compress();
+        let point = (x + adjustment * pedersen().b).compress();
         Ok(PredicateTree {
             inner,
             leaves,
