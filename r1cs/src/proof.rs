@@ -162,7 +162,7 @@ impl R1csProof {
 /// How many inner-product rounds follow `fixed` 32-byte elements when `remaining`
 /// bytes follow the version byte; `None` when no count fits exactly.
 fn ipp_rounds(remaining: usize, fixed: usize) -> Option<usize> {
-    if remaining % 32 != 0 {
+    if !remaining.is_multiple_of(32) {
         return None;
     }
     let pairs = (remaining / 32).checked_sub(fixed + 2)?;
