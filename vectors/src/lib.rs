@@ -1,8 +1,10 @@
-//! Test support: loads the shared conformance vectors.
+//! Test support: loads the conformance vectors.
 //!
-//! The vectors live in `shared/vectors/` beside the repository (`../shared/vectors`
-//! from its root). They are found from this crate's own location, so a test may run
-//! from any working directory; `VECTORS_DIR` overrides the place.
+//! The repository carries its own copy of the public vectors in `vectors/data/`, so a
+//! clone runs its tests alone. They are found from this crate's own location, so a test
+//! may run from any working directory; `VECTORS_DIR` overrides the place. Where the
+//! shared originals sit beside the repository (`../shared/vectors`), a test checks that
+//! the copy has not drifted from them.
 #![deny(missing_docs)]
 
 use serde::de::DeserializeOwned;
@@ -14,7 +16,17 @@ pub fn dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("VECTORS_DIR") {
         return PathBuf::from(dir);
     }
-    // vectors/ sits in the repository root; shared/ sits beside the repository.
+    bundled_dir()
+}
+
+/// The copy of the vectors kept in the repository, `vectors/data/`.
+pub fn bundled_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+/// Where the shared originals sit when the repository is checked out beside them:
+/// `../shared/vectors` from the repository root.
+pub fn shared_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/vectors")
 }
 
@@ -26,8 +38,8 @@ pub fn load(name: &str) -> Value {
     let path = dir().join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "vector file {name} not found at {} ({e}); the shared vectors belong in \
-             ../shared/vectors relative to the repository root, or set VECTORS_DIR",
+            "vector file {name} not found at {} ({e}); the vectors belong in \
+             vectors/data/ of the repository, or set VECTORS_DIR",
             path.display()
         )
     });
