@@ -157,8 +157,11 @@ impl Built {
     }
 }
 
+/// Quantities per flavor, in first-seen order (flavors have no order).
+type Totals = Vec<(Scalar, u64)>;
+
 /// Adds `qty` to `flavor`'s entry.
-fn add(totals: &mut Vec<(Scalar, u64)>, flavor: Scalar, qty: u64) -> Result<(), WalletError> {
+fn add(totals: &mut Totals, flavor: Scalar, qty: u64) -> Result<(), WalletError> {
     match totals.iter_mut().find(|(f, _)| *f == flavor) {
         Some((_, t)) => *t = t.checked_add(qty).ok_or(WalletError::Overflow)?,
         None => totals.push((flavor, qty)),
@@ -285,7 +288,7 @@ impl Wallet {
         outs: &[(u64, Scalar)],
         issued: &[(Scalar, u64)],
         fee: u64,
-    ) -> Result<(Vec<ContractId>, Vec<(Scalar, u64)>), WalletError> {
+    ) -> Result<(Vec<ContractId>, Totals), WalletError> {
         let mut needs = Vec::new();
         for (qty, flv) in outs {
             add(&mut needs, *flv, *qty)?;
