@@ -175,6 +175,17 @@ pub struct CosignProposal {
     pub nonces: Vec<[u8; 64]>,
 }
 
+impl CosignProposal {
+    /// Runs the proposed transaction through the VM and returns what it does (its
+    /// ID and log), for the co-signer to inspect before signing. The proof and the
+    /// (absent) signature are not checked here: the chain checks them.
+    pub fn log(&self, gens: &Generators) -> Result<zkvm::VerifiedTx, WalletError> {
+        let tx = Tx::from_bytes(&self.tx)?;
+        let mut unchecked = BatchVerifier::new(gens, rand_core::OsRng);
+        Ok(zkvm::Verifier::verify_tx_batched(&tx, &mut unchecked)?)
+    }
+}
+
 /// Message 2: the co-signer's public nonces and partial signatures.
 #[derive(Clone, Debug)]
 pub struct CosignResponse {
@@ -291,11 +302,7 @@ impl Wallet {
         gens: &Generators,
         rng: &mut R,
     ) -> Result<CosignResponse, WalletError> {
-        let tx = Tx::from_bytes(&proposal.tx)?;
-        // Run the VM for the log; the batch (proof and signature) is left unchecked:
-        // the signature is what this round makes.
-        let mut unchecked = BatchVerifier::new(gens, rand_core::OsRng);
-        let verified = zkvm::Verifier::verify_tx_batched(&tx, &mut unchecked)?;
+        let verified = proposal.log(gens)?;
         let inputs: Vec<ContractId> = verified.log.inputs().copied().collect();
         for id in &inputs {
             let free = self

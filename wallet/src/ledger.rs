@@ -427,3 +427,136 @@ impl Ledger {
         Reader::parse(bytes, Ledger::decode)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::note::KeyKind;
+
+    fn opening(qty: u64) -> Opening {
+        Opening {
+            key: KeyKind::Request(4),
+            qty,
+            flavor: Scalar::from(2u64),
+            qty_blinding: Scalar::from(3u64),
+            flv_blinding: Scalar::from(5u64),
+        }
+    }
+
+    fn sample() -> Ledger {
+        let mut l = Ledger {
+            tip: Some(Tip {
+                height: 3,
+                id: BlockId([1; 32]),
+                timestamp_ms: 9,
+                generation: 2,
+            }),
+            next_request: 5,
+            ..Ledger::default()
+        };
+        l.recent.push_back((3, BlockId([1; 32])));
+        for (n, owner) in [(1u8, Owner::Account(0)), (2, Owner::Shared)] {
+            let id = ContractId([n; 32]);
+            l.outputs.insert(
+                id,
+                OwnedOutput {
+                    id,
+                    owner,
+                    opening: opening(u64::from(n) * 10),
+                    tweak: Scalar::from(7u64),
+                    predicate: CompressedRistretto([0; 32]),
+                    anchor: Anchor([n; 32]),
+                    proof: Proof::Transient,
+                    height: 2,
+                    reserved_by: None,
+                },
+            );
+        }
+        l.reserve(PendingTx {
+            id: TxId([8; 32]),
+            inputs: vec![ContractId([1; 32])],
+            maxtime_ms: 100,
+            incoming: vec![(Owner::Account(0), 4, Scalar::from(2u64))],
+        });
+        l.watched.insert(
+            ContractId([6; 32]),
+            Watched {
+                owner: Owner::Account(1),
+                opening: opening(1),
+                predicate: CompressedRistretto([0; 32]),
+                anchor: Anchor([6; 32]),
+            },
+        );
+        l.requests.insert(
+            4,
+            OpenRequest {
+                account: 1,
+                qty: 1,
+                flavor: Scalar::from(2u64),
+                expiry_ms: 50,
+            },
+        );
+        l
+    }
+
+    #[test]
+    fn the_encoding_round_trips() {
+        let l = sample();
+        let bytes = l.to_bytes();
+        let back = Ledger::from_bytes(&bytes).unwrap();
+        assert_eq!(back.to_bytes(), bytes);
+        assert_eq!(
+            back.balance(Owner::Account(0), Scalar::from(2u64)),
+            l.balance(Owner::Account(0), Scalar::from(2u64))
+        );
+    }
+
+    #[test]
+    fn balances_split_confirmed_locked_and_pending() {
+        let mut l = sample();
+        let flavor = Scalar::from(2u64);
+        assert_eq!(
+            l.balance(Owner::Account(0), flavor),
+            Balance {
+                confirmed: 0,
+                pending: 4,
+                locked: 10
+            }
+        );
+        assert_eq!(l.balance(Owner::Account(1), flavor).pending, 1);
+        assert_eq!(l.balance(Owner::Shared, flavor).confirmed, 20);
+        l.release(&TxId([8; 32])).unwrap();
+        assert_eq!(l.balance(Owner::Account(0), flavor).confirmed, 10);
+        assert_eq!(
+            l.release(&TxId([8; 32])),
+            Err(WalletError::UnknownTx(TxId([8; 32])))
+        );
+    }
+
+    #[test]
+    fn malformed_encodings_are_refused_without_large_allocations() {
+        let bytes = sample().to_bytes();
+        for cut in [0, 1, 10, bytes.len() / 2, bytes.len() - 1] {
+            assert!(Ledger::from_bytes(&bytes[..cut]).is_err());
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(Ledger::from_bytes(&long).is_err());
+        let mut version = bytes.clone();
+        version[0] = 2;
+        assert_eq!(
+            Ledger::from_bytes(&version).unwrap_err(),
+            WalletError::Malformed {
+                what: "ledger version"
+            }
+        );
+        // A huge count of recent blocks right after the tip.
+        let mut huge = bytes;
+        let at = 1 + 1 + 8 + 32 + 8 + 8;
+        huge[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(
+            Ledger::from_bytes(&huge),
+            Err(WalletError::State(_))
+        ));
+    }
+}

@@ -210,3 +210,50 @@ impl Wallet {
         Ok(id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keytree::Xprv;
+    use rand::SeedableRng;
+
+    #[test]
+    fn requests_round_trip_and_refuse_other_networks_and_bad_bytes() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let mut w = Wallet::new(Xprv::from_seed(b"request test"), Network::Testnet);
+        let req = w.request_payment(0, 5, Scalar::ONE, 99, &mut rng).unwrap();
+        let next = w.request_payment(0, 5, Scalar::ONE, 99, &mut rng).unwrap();
+        assert_ne!(req.predicate, next.predicate, "one-time keys");
+        let bytes = req.to_bytes();
+        assert_eq!(
+            PaymentRequest::from_bytes(&bytes, Network::Testnet),
+            Ok(req.clone())
+        );
+        assert_eq!(
+            PaymentRequest::from_bytes(&bytes, Network::Mainnet),
+            Err(WalletError::WrongNetwork {
+                expected: "mainnet".into(),
+                found: "testnet".into()
+            })
+        );
+        assert!(PaymentRequest::from_bytes(&bytes[..bytes.len() - 1], Network::Testnet).is_err());
+        let mut bad_point = bytes.clone();
+        bad_point[9..41].copy_from_slice(&[0xff; 32]);
+        assert_eq!(
+            PaymentRequest::from_bytes(&bad_point, Network::Testnet),
+            Err(WalletError::InvalidPoint {
+                what: "request key"
+            })
+        );
+        let mut bad_network = bytes;
+        bad_network[0] = 9;
+        assert_eq!(
+            PaymentRequest::from_bytes(&bad_network, Network::Testnet),
+            Err(WalletError::Malformed { what: "network" })
+        );
+        assert_eq!(
+            w.request_payment(3, 1, Scalar::ONE, 1, &mut rng),
+            Err(WalletError::UnknownAccount(3))
+        );
+    }
+}

@@ -133,6 +133,10 @@ impl Wallet {
         for i in &expired {
             self.ledger.requests.remove(i);
         }
+        // A reply to an expired request announces an output that can no longer come.
+        self.ledger
+            .watched
+            .retain(|_, w| !matches!(w.opening.key, KeyKind::Request(i) if expired.contains(&i)));
         report.expired_requests = expired;
         self.ledger.tip = Some(Tip {
             height: header.height,

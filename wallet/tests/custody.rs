@@ -46,6 +46,10 @@ fn both_parties_sign_a_shared_spend() {
     ));
     let (proposal, pending) = alice.propose_shared(&plan, &net.gens, &mut r).unwrap();
     assert_eq!(proposal.nonces.len(), 2, "one nonce per input");
+    // Bob can see what he is asked to sign before signing.
+    let log = proposal.log(&net.gens).unwrap();
+    assert_eq!(log.log.inputs().count(), 2);
+    assert_eq!(log.log.fee(), log.feerate.fee());
     // Carol holds no share of the account: she cannot co-sign.
     assert!(matches!(
         carol.cosign(&proposal, &net.gens, &mut r),

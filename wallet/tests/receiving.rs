@@ -106,7 +106,24 @@ fn an_expired_request_can_no_longer_be_paid_and_closes() {
     let (mut net, mut alice, mut bob, mut carol, mut r) = three();
     let expiry = net.time + 500;
     let request = carol.request_payment(0, 10, ZERO, expiry, &mut r).unwrap();
+    // A second request is answered, but the payment never reaches the chain.
+    let answered = carol.request_payment(0, 20, ZERO, expiry, &mut r).unwrap();
+    let unsent = bob
+        .send(&TxPlan::new(ME).pay_request(answered), &net.gens, &mut r)
+        .unwrap();
+    carol.accept_reply(&unsent.replies[0]).unwrap();
+    assert_eq!(carol.balance(ME, ZERO).pending, 20);
     net.mine(&mut [&mut alice, &mut bob, &mut carol]);
+    assert_eq!(
+        carol.balance(ME, ZERO).pending,
+        0,
+        "the announced output expired"
+    );
+    assert_eq!(
+        bob.balance(ME, ZERO).locked,
+        0,
+        "the unmined payment expired"
+    );
     assert!(net.time >= expiry);
     assert!(carol.ledger().requests.is_empty(), "the request closed");
     let plan = TxPlan::new(ME).pay_request(request.clone());
