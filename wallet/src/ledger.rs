@@ -40,8 +40,8 @@ pub struct Tip {
     pub generation: u64,
 }
 
-/// An output the wallet can spend.
-#[derive(Clone, Debug)]
+/// An output the wallet can spend. `Debug` shows neither the opening nor the tweak.
+#[derive(Clone)]
 pub struct OwnedOutput {
     /// Its contract ID.
     pub id: ContractId,
@@ -61,6 +61,17 @@ pub struct OwnedOutput {
     pub height: u64,
     /// The pending transaction that spends it, if any.
     pub reserved_by: Option<TxId>,
+}
+
+impl core::fmt::Debug for OwnedOutput {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OwnedOutput")
+            .field("id", &self.id)
+            .field("owner", &self.owner)
+            .field("height", &self.height)
+            .field("reserved_by", &self.reserved_by)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OwnedOutput {

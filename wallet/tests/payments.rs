@@ -187,3 +187,45 @@ fn an_address_of_another_network_is_refused_before_anything_is_reserved() {
     broken.push('x');
     assert!(wallet::Address::parse(&broken, wallet::Network::Devnet).is_err());
 }
+
+#[test]
+fn retiring_value_and_issuing_more() {
+    let mut r = rng(4);
+    let (mut alice, mut bob) = (wallet(b"alice"), wallet(b"bob"));
+    let mut net = Net::start(&mut alice, &mut [&mut bob], &mut r);
+    let gold = alice.flavor(0, b"gold").unwrap();
+    let sent = alice
+        .send(
+            &TxPlan::new(ME).issue(b"gold".to_vec(), 500),
+            &net.gens,
+            &mut r,
+        )
+        .unwrap();
+    net.submit(&sent);
+    net.mine(&mut [&mut alice, &mut bob]);
+    assert_eq!(alice.balance(ME, gold).confirmed, 500);
+    // Retire 120 gold and issue 30 more in one transaction, paying Bob 10.
+    let plan = TxPlan::new(ME)
+        .retire(120, gold)
+        .issue(b"gold".to_vec(), 30)
+        .pay(bob.address(ME).unwrap(), 10, gold);
+    let sent = alice.send(&plan, &net.gens, &mut r).unwrap();
+    net.submit(&sent);
+    let applied = net.mine(&mut [&mut alice, &mut bob]);
+    let log = &applied.txs[0].log;
+    assert_eq!(
+        log.iter()
+            .filter(|e| matches!(e, zkvm::TxEntry::Retire(..)))
+            .count(),
+        1
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|e| matches!(e, zkvm::TxEntry::Issue(..)))
+            .count(),
+        1
+    );
+    assert_eq!(alice.balance(ME, gold).confirmed, 500 - 120 + 30 - 10);
+    assert_eq!(bob.balance(ME, gold).confirmed, 10);
+    assert_eq!(alice.balance(ME, ZERO).confirmed, FAUCET);
+}
