@@ -162,7 +162,7 @@ fn paying(c: &mut Criterion) {
     let (wallet, to, gens, mut rng) = paying_setup();
     let plan = TxPlan::new(Owner::Account(0)).pay(to, 100, Scalar::ZERO);
     let mut group = c.benchmark_group("wallet/send");
-    group.sample_size(20);
+    group.sample_size(10);
     group.bench_function("2in_2out", |b| {
         b.iter_batched(
             || wallet.clone(),

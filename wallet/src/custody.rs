@@ -28,6 +28,7 @@ use crate::wallet::Wallet;
 use batch::{BatchVerifier, Generators};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+use encoding::{Reader, Writer};
 use merlin::Transcript;
 use musig::{
     Multikey, Multimessage, MusigContext, PartialSignature, PublicNonce, SecretNonce, Session,
@@ -176,6 +177,24 @@ pub struct CosignProposal {
 }
 
 impl CosignProposal {
+    /// Encoding: `LE32 length || tx || LE32 count || nonces (64 each)`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Vec::new();
+        w.write_len_prefixed(&self.tx);
+        write_arrays(&mut w, &self.nonces);
+        w
+    }
+
+    /// Decodes a proposal that fills `bytes` exactly.
+    pub fn from_bytes(bytes: &[u8]) -> Result<CosignProposal, WalletError> {
+        Reader::parse(bytes, |r| {
+            Ok::<_, WalletError>(CosignProposal {
+                tx: r.read_len_prefixed()?.to_vec(),
+                nonces: read_arrays(r)?,
+            })
+        })
+    }
+
     /// Runs the proposed transaction through the VM and returns what it does (its
     /// ID and log), for the co-signer to inspect before signing. The proof and the
     /// (absent) signature are not checked here: the chain checks them.
@@ -193,6 +212,38 @@ pub struct CosignResponse {
     pub nonces: Vec<[u8; 64]>,
     /// The co-signer's partial signatures, in position order.
     pub shares: Vec<[u8; 32]>,
+}
+
+impl CosignResponse {
+    /// Encoding: `LE32 count || nonces (64 each) || LE32 count || shares (32 each)`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Vec::new();
+        write_arrays(&mut w, &self.nonces);
+        write_arrays(&mut w, &self.shares);
+        w
+    }
+
+    /// Decodes a response that fills `bytes` exactly.
+    pub fn from_bytes(bytes: &[u8]) -> Result<CosignResponse, WalletError> {
+        Reader::parse(bytes, |r| {
+            Ok::<_, WalletError>(CosignResponse {
+                nonces: read_arrays(r)?,
+                shares: read_arrays(r)?,
+            })
+        })
+    }
+}
+
+fn write_arrays<const N: usize>(w: &mut Vec<u8>, items: &[[u8; N]]) {
+    w.write_u32(items.len() as u32);
+    for item in items {
+        w.write_bytes(item);
+    }
+}
+
+fn read_arrays<const N: usize>(r: &mut Reader<'_>) -> Result<Vec<[u8; N]>, WalletError> {
+    let n = r.read_count(N)?;
+    (0..n).map(|_| Ok(r.read_array()?)).collect()
 }
 
 /// The proposer's state between the two messages (secret nonces: kept in memory,

@@ -55,7 +55,12 @@ fn both_parties_sign_a_shared_spend() {
         carol.cosign(&proposal, &net.gens, &mut r),
         Err(WalletError::CosignRefused(_)) | Err(WalletError::NoSharedAccount)
     ));
+    // The two messages travel as bytes.
+    let proposal = CosignProposal::from_bytes(&proposal.to_bytes()).unwrap();
     let response = bob.cosign(&proposal, &net.gens, &mut r).unwrap();
+    let response = wallet::CosignResponse::from_bytes(&response.to_bytes()).unwrap();
+    let bytes = response.to_bytes();
+    assert!(wallet::CosignResponse::from_bytes(&bytes[..bytes.len() - 1]).is_err());
     assert_eq!(bob.balance(Owner::Shared, ZERO).locked, 1_000);
     // A second proposal over the same outputs is refused by Bob.
     let replay = CosignProposal {
