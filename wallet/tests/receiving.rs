@@ -230,6 +230,13 @@ fn blocks_applied_twice_are_skipped_and_gaps_refused() {
     ));
     assert_eq!(bob.ledger().outputs.len(), before);
     assert_eq!(bob.tip().unwrap().height, 2);
+    // Block 3 with the catch-up of another block is refused.
+    let mut mismatched = third.clone();
+    mismatched.catchup = applied.catchup.clone();
+    assert!(matches!(
+        bob.apply_block(&mismatched),
+        Err(WalletError::GenerationMismatch { .. })
+    ));
     bob.apply_block(&third).unwrap();
     bob.apply_block(&fourth).unwrap();
     assert!(bob.apply_block(&third).unwrap().already_applied);
