@@ -255,7 +255,9 @@ impl Wallet {
             add(&mut issued, self.flavor(n, metadata)?, *qty)?;
         }
         let shape = (outs.len(), plan.issuances.len());
-        let hint = self.size_hints.get(&shape).copied().unwrap_or(0);
+        // Without a hint, a one-byte estimate still writes the fee instruction, so
+        // the second proof has the final size.
+        let hint = self.size_hints.get(&shape).copied().unwrap_or(1);
         let mut fee = required_fee(plan.fee_rate, hint)?;
         for _ in 0..4 {
             let (inputs, totals) = self.choose_inputs(plan.from, &outs, &issued, fee)?;
@@ -435,4 +437,34 @@ fn pay_address<R: RngCore + CryptoRng>(
         opening.flv_blinding,
     )
     .data(note)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fees_round_up_and_are_capped() {
+        assert_eq!(required_fee(FeeRate::new(1, 100), 2_501), Ok(26));
+        assert_eq!(required_fee(FeeRate::new(1, 100), 2_500), Ok(25));
+        assert_eq!(required_fee(FeeRate::new(0, 1), 10_000), Ok(0));
+        assert_eq!(required_fee(FeeRate::new(5, 0), 10_000), Ok(0));
+        assert_eq!(
+            required_fee(FeeRate::new(MAX_FEE, 1), 2),
+            Err(WalletError::FeeTooHigh { fee: 2 * MAX_FEE })
+        );
+    }
+
+    #[test]
+    fn totals_add_per_flavor_and_refuse_overflow() {
+        let mut t = Totals::new();
+        add(&mut t, Scalar::ONE, 5).unwrap();
+        add(&mut t, Scalar::ZERO, 1).unwrap();
+        add(&mut t, Scalar::ONE, 2).unwrap();
+        assert_eq!(total_of(&t, &Scalar::ONE), 7);
+        assert_eq!(
+            add(&mut t, Scalar::ONE, u64::MAX),
+            Err(WalletError::Overflow)
+        );
+    }
 }
