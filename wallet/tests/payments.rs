@@ -229,3 +229,37 @@ fn retiring_value_and_issuing_more() {
     assert_eq!(bob.balance(ME, gold).confirmed, 10);
     assert_eq!(alice.balance(ME, ZERO).confirmed, FAUCET);
 }
+
+#[test]
+fn accounts_are_separate_and_follow_a_reopened_state() {
+    let mut r = rng(5);
+    let (mut alice, mut bob) = (wallet(b"alice"), wallet(b"bob"));
+    let mut net = Net::start(&mut alice, &mut [&mut bob], &mut r);
+    bob.open_account(1);
+    let savings = bob.address(Owner::Account(1)).unwrap();
+    assert_ne!(savings, bob.address(ME).unwrap());
+    let plan = TxPlan::new(ME)
+        .pay(savings, 70, ZERO)
+        .pay(bob.address(ME).unwrap(), 30, ZERO);
+    let sent = alice.send(&plan, &net.gens, &mut r).unwrap();
+    net.submit(&sent);
+    net.mine(&mut [&mut alice, &mut bob]);
+    assert_eq!(bob.balance(Owner::Account(1), ZERO).confirmed, 70);
+    assert_eq!(bob.balance(ME, ZERO).confirmed, 30);
+    // Account 1 pays from its own outputs only.
+    let plan = TxPlan::new(Owner::Account(1)).pay(alice.address(ME).unwrap(), 71, ZERO);
+    assert!(matches!(
+        bob.send(&plan, &net.gens, &mut r),
+        Err(WalletError::InsufficientFunds { available: 70, .. })
+    ));
+    assert_eq!(
+        bob.address(Owner::Account(2)).unwrap_err(),
+        WalletError::UnknownAccount(2)
+    );
+    // The open accounts are part of the stored state.
+    let reopened =
+        wallet::Wallet::from_state_bytes(keytree::Xprv::from_seed(b"bob"), &bob.state_bytes())
+            .unwrap();
+    assert_eq!(reopened.balance(Owner::Account(1), ZERO).confirmed, 70);
+    assert_eq!(reopened.address(Owner::Account(1)).unwrap(), savings);
+}
