@@ -12,6 +12,7 @@
 //! <qty> <flv> …                                          for each value out
 //! cloak:m:n
 //! <predicate> output:1  |  retire                        for each value out, in order
+//! <data> log                                             for each data entry
 //! ```
 //!
 //! A flavor that nets to zero still gets a zero-quantity change output, because the
@@ -48,6 +49,15 @@ enum Destination {
     Retire,
 }
 
+/// A value leaving the cloak: where it goes, and the blinding factors of its
+/// quantity and flavor commitments when the caller fixed them.
+#[derive(Clone, Debug)]
+struct Out {
+    value: ClearValue,
+    blinding: Option<[Scalar; 2]>,
+    destination: Destination,
+}
+
 /// An issuance: the issuer's predicate (holding its key), the metadata and quantity.
 #[derive(Clone, Debug)]
 struct Issuance {
@@ -62,9 +72,10 @@ pub struct TxBuilder {
     header: TxHeader,
     inputs: Vec<Contract>,
     issuances: Vec<Issuance>,
-    outs: Vec<(ClearValue, Destination)>,
+    outs: Vec<Out>,
     change: Option<Predicate>,
     fee: u64,
+    data: Vec<Vec<u8>>,
 }
 
 impl Default for TxBuilder {
@@ -87,6 +98,7 @@ impl TxBuilder {
             outs: Vec::new(),
             change: None,
             fee: 0,
+            data: Vec::new(),
         }
     }
 
@@ -109,16 +121,52 @@ impl TxBuilder {
     }
 
     /// Pays `qty` units of `flavor` to `predicate`.
-    pub fn pay(mut self, predicate: Predicate, qty: u64, flavor: Scalar) -> Self {
-        let value = ClearValue { qty, flv: flavor };
-        self.outs.push((value, Destination::Output(predicate)));
-        self
+    pub fn pay(self, predicate: Predicate, qty: u64, flavor: Scalar) -> Self {
+        self.out(qty, flavor, None, Destination::Output(predicate))
+    }
+
+    /// Pays `qty` units of `flavor` to `predicate` with the given blinding factors of
+    /// the quantity and flavor commitments, so that the output (and its ID) is known
+    /// to whoever chose them, for example a recipient who asked for exactly this.
+    pub fn pay_blinded(
+        self,
+        predicate: Predicate,
+        value: ClearValue,
+        qty_blinding: Scalar,
+        flv_blinding: Scalar,
+    ) -> Self {
+        let blinding = Some([qty_blinding, flv_blinding]);
+        self.out(
+            value.qty,
+            value.flv,
+            blinding,
+            Destination::Output(predicate),
+        )
     }
 
     /// Retires `qty` units of `flavor`.
-    pub fn retire(mut self, qty: u64, flavor: Scalar) -> Self {
-        let value = ClearValue { qty, flv: flavor };
-        self.outs.push((value, Destination::Retire));
+    pub fn retire(self, qty: u64, flavor: Scalar) -> Self {
+        self.out(qty, flavor, None, Destination::Retire)
+    }
+
+    /// Writes `data` to the transaction log (`<data> log`), after the outputs.
+    pub fn data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        self.data.push(data.into());
+        self
+    }
+
+    fn out(
+        mut self,
+        qty: u64,
+        flv: Scalar,
+        blinding: Option<[Scalar; 2]>,
+        destination: Destination,
+    ) -> Self {
+        self.outs.push(Out {
+            value: ClearValue { qty, flv },
+            blinding,
+            destination,
+        });
         self
     }
 
@@ -175,16 +223,26 @@ impl TxBuilder {
         if self.fee > 0 {
             p.push(Data::U32(self.fee as u32)).fee();
         }
-        for (value, _) in &self.outs {
-            p.push(Commitment::blinded(value.qty, rng))
-                .push(Commitment::blinded(value.flv, rng));
+        for out in &self.outs {
+            let (qty, flv) = (out.value.qty, out.value.flv);
+            match out.blinding {
+                Some([fq, ff]) => p
+                    .push(Commitment::blinded_with_factor(qty, fq))
+                    .push(Commitment::blinded_with_factor(flv, ff)),
+                None => p
+                    .push(Commitment::blinded(qty, rng))
+                    .push(Commitment::blinded(flv, rng)),
+            };
         }
         p.cloak(count(m)?, count(self.outs.len())?);
-        for (_, destination) in self.outs {
-            match destination {
+        for out in self.outs {
+            match out.destination {
                 Destination::Output(predicate) => p.push(predicate).output(1),
                 Destination::Retire => p.retire(),
             };
+        }
+        for data in self.data {
+            p.push(data).log();
         }
         Ok(p)
     }
@@ -224,7 +282,7 @@ impl TxBuilder {
         if self.fee > 0 && !flavors.contains(&FEE_FLAVOR) {
             return Err(bad("the fee needs an input of flavor zero"));
         }
-        if self.outs.iter().any(|(v, _)| !flavors.contains(&v.flv)) {
+        if self.outs.iter().any(|o| !flavors.contains(&o.value.flv)) {
             return Err(bad("an output has a flavor that no input has"));
         }
         for flv in flavors {
@@ -232,22 +290,25 @@ impl TxBuilder {
             let total_out = sum(self
                 .outs
                 .iter()
-                .filter(|(v, _)| v.flv == flv)
-                .map(|(v, _)| v.qty))?;
+                .filter(|o| o.value.flv == flv)
+                .map(|o| o.value.qty))?;
             let fee = if flv == FEE_FLAVOR { self.fee } else { 0 };
             let spent = total_out
                 .checked_add(fee)
                 .filter(|s| *s <= total_in)
                 .ok_or_else(|| bad("outputs and fee exceed the inputs of a flavor"))?;
             let left = total_in - spent;
-            let has_output = self.outs.iter().any(|(v, _)| v.flv == flv);
+            let has_output = self.outs.iter().any(|o| o.value.flv == flv);
             if left > 0 || !has_output {
                 let change = self
                     .change
                     .clone()
                     .ok_or_else(|| bad("change is left over but no change predicate is set"))?;
-                self.outs
-                    .push((ClearValue { qty: left, flv }, Destination::Output(change)));
+                self.outs.push(Out {
+                    value: ClearValue { qty: left, flv },
+                    blinding: None,
+                    destination: Destination::Output(change),
+                });
             }
         }
         Ok(())

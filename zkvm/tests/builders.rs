@@ -196,3 +196,40 @@ fn taproot_key_path_and_clause() {
     verify(unsigned, &mut rng);
     assert!(taproot.call(&mut Program::new(), 1).is_err());
 }
+
+#[test]
+fn fixed_blindings_and_data_entries() {
+    let mut rng = rng(19);
+    let gens = common::gens();
+    let (alice, bob) = (key(1), key(2));
+    let zero = Scalar::ZERO;
+    let (fq, ff) = (Scalar::from(11u64), Scalar::from(12u64));
+    let value = zkvm::ClearValue { qty: 7, flv: zero };
+    let tx = TxBuilder::new()
+        .spend(utxo(&mut rng, alice.clone().into(), 10, zero))
+        .pay_blinded(Predicate::from_key(&bob.verification_key()), value, fq, ff)
+        .change_to(alice.clone().into())
+        .data(b"note".to_vec())
+        .build(&gens, &mut rng)
+        .expect("builds");
+    let verified = verify(tx, &mut rng);
+    let paid = verified.log.outputs().next().expect("the payment");
+    let expected_qty = zkvm::Commitment::blinded_with_factor(7u64, fq).to_point();
+    let expected_flv = zkvm::Commitment::blinded_with_factor(zero, ff).to_point();
+    match &paid.payload[..] {
+        [zkvm::PortableItem::Value(v)] => {
+            assert_eq!(v.qty.to_point(), expected_qty);
+            assert_eq!(v.flv.to_point(), expected_flv);
+        }
+        other => panic!("unexpected payload {other:?}"),
+    }
+    let data: Vec<_> = verified
+        .log
+        .iter()
+        .filter_map(|e| match e {
+            TxEntry::Data(d) => Some(d.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(data, vec![b"note".to_vec()]);
+}

@@ -1,0 +1,147 @@
+//! The wallet's errors: one enum, a variant per failure a caller can act on.
+
+use blockchain::{BlockId, BlockchainError};
+use zkvm::{ContractId, TxId, VmError};
+
+/// What can go wrong in the wallet. A call that fails changes nothing.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WalletError {
+    /// An address string is not valid bech32m text.
+    #[error("malformed address: {0}")]
+    AddressSyntax(String),
+    /// An address string's checksum does not match.
+    #[error("address checksum does not match")]
+    AddressChecksum,
+    /// An address or request is for another network.
+    #[error("wrong network: expected {expected}, found {found}")]
+    WrongNetwork {
+        /// The network of this wallet.
+        expected: String,
+        /// The network named in the input.
+        found: String,
+    },
+    /// A field of an address, request or note has the wrong size or version.
+    #[error("malformed {what}")]
+    Malformed {
+        /// What was malformed.
+        what: &'static str,
+    },
+    /// A point in an address or request is not a valid Ristretto encoding.
+    #[error("invalid point in {what}")]
+    InvalidPoint {
+        /// Where the point was.
+        what: &'static str,
+    },
+    /// A block does not follow the wallet's tip.
+    #[error(
+        "block {block} at height {height} does not extend the tip {tip} at height {tip_height}"
+    )]
+    NotExtendingTip {
+        /// The block's ID.
+        block: BlockId,
+        /// The block's height.
+        height: u64,
+        /// The wallet's tip.
+        tip: BlockId,
+        /// The tip's height.
+        tip_height: u64,
+    },
+    /// The block's catch-up data is not for the wallet's forest generation.
+    #[error("catch-up moves proofs from generation {from}, the wallet is at {at}")]
+    GenerationMismatch {
+        /// The generation the catch-up starts from.
+        from: u64,
+        /// The wallet's generation.
+        at: u64,
+    },
+    /// The wallet has not been started on a chain.
+    #[error("the wallet has no chain tip yet")]
+    NotStarted,
+    /// An output's Utreexo proof could not be brought to the new forest.
+    #[error("the proof of output {output} could not be updated: {reason}")]
+    ProofUpdate {
+        /// The output.
+        output: ContractId,
+        /// Why.
+        reason: String,
+    },
+    /// Not enough unreserved confirmed value of a flavor.
+    #[error("insufficient funds of flavor {flavor}: needed {needed}, available {available}")]
+    InsufficientFunds {
+        /// The flavor (hex).
+        flavor: String,
+        /// What the transaction needs.
+        needed: u64,
+        /// What is spendable.
+        available: u64,
+    },
+    /// Quantities overflow 64 bits.
+    #[error("quantities overflow 64 bits")]
+    Overflow,
+    /// A transaction needs a spent output to anchor it, and the account has none.
+    #[error("the account has no unreserved output to anchor a transaction")]
+    NoAnchor,
+    /// A transaction needs at least one payment, retirement or issuance.
+    #[error("nothing to send")]
+    NothingToSend,
+    /// The fee needed exceeds the largest fee a transaction may pay.
+    #[error("fee {fee} exceeds the maximum")]
+    FeeTooHigh {
+        /// The fee.
+        fee: u64,
+    },
+    /// A payment request has expired.
+    #[error("payment request expired at {expiry_ms} (now {now_ms})")]
+    RequestExpired {
+        /// The request's expiry.
+        expiry_ms: u64,
+        /// The time it was checked against.
+        now_ms: u64,
+    },
+    /// A reply names a request this wallet does not have (or no longer has).
+    #[error("unknown payment request {0}")]
+    UnknownRequest(u64),
+    /// A pending transaction is not known.
+    #[error("unknown pending transaction {0}")]
+    UnknownTx(TxId),
+    /// No account with this index is open.
+    #[error("no account {0}")]
+    UnknownAccount(u64),
+    /// The wallet has no shared (2-of-2) account.
+    #[error("no shared account")]
+    NoSharedAccount,
+    /// A proposal spends an output the co-signer does not know as a shared one, or
+    /// an output that is already reserved.
+    #[error("cannot co-sign: {0}")]
+    CosignRefused(String),
+    /// The other party of a signing session misbehaved (bad nonce, bad share).
+    #[error("signing session failed: {0}")]
+    Signing(String),
+    /// The VM refused to build or run the transaction.
+    #[error("transaction: {0}")]
+    Vm(#[from] VmError),
+    /// The chain refused something (used where the wallet runs chain checks).
+    #[error("chain: {0}")]
+    Chain(#[from] BlockchainError),
+    /// A stored state could not be decoded.
+    #[error("stored state: {0}")]
+    State(String),
+    /// A stored state could not be decrypted with this root key.
+    #[error("stored state does not open with this key")]
+    StateKey,
+    /// The storage backend failed.
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+impl From<encoding::EncodingError> for WalletError {
+    fn from(e: encoding::EncodingError) -> Self {
+        WalletError::State(e.to_string())
+    }
+}
+
+impl From<musig::MusigError> for WalletError {
+    fn from(e: musig::MusigError) -> Self {
+        WalletError::Signing(e.to_string())
+    }
+}

@@ -1,0 +1,251 @@
+//! The wallet: keys, ledger and the operations a wallet application calls.
+
+use crate::address::{Address, Network};
+use crate::custody::SharedAccount;
+use crate::errors::WalletError;
+use crate::keys::{random_scalar, AccountKeys};
+use crate::ledger::{Balance, Ledger, OwnedOutput, Owner, Tip};
+use crate::note::{KeyKind, NoteOpener, Opening};
+use blockchain::ChainState;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+use keytree::Xprv;
+use musig::{SigningKey, VerificationKey};
+use rand_core::{CryptoRng, RngCore};
+use std::collections::HashMap;
+use utreexo::Proof;
+use zkvm::{issue_flavor, Anchor, Contract, ContractId, Predicate};
+
+/// A wallet: a root key, its open accounts, an optional 2-of-2 account, and the
+/// ledger of what it owns. It does no I/O: blocks come in through
+/// [`Wallet::apply_block`], transactions go out of [`Wallet::send`], and its state
+/// goes to a [`crate::storage::WalletStore`].
+#[derive(Clone)]
+pub struct Wallet {
+    pub(crate) root: Xprv,
+    pub(crate) network: Network,
+    pub(crate) accounts: Vec<AccountKeys>,
+    pub(crate) shared: Option<SharedAccount>,
+    pub(crate) openers: Vec<(Owner, NoteOpener)>,
+    pub(crate) ledger: Ledger,
+    /// Encoded sizes of transactions by shape, to estimate fees before proving.
+    pub(crate) size_hints: HashMap<(usize, usize), usize>,
+}
+
+impl core::fmt::Debug for Wallet {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Wallet")
+            .field("network", &self.network)
+            .field("accounts", &self.accounts.len())
+            .field("outputs", &self.ledger.outputs.len())
+            .field("tip", &self.ledger.tip)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An output that exists before the chain does, for the initial UTXO set.
+#[derive(Clone, Debug)]
+pub struct GenesisOutput {
+    output: OwnedOutput,
+}
+
+impl GenesisOutput {
+    /// Its contract ID (what goes into the initial set).
+    pub fn id(&self) -> ContractId {
+        self.output.id
+    }
+}
+
+impl Wallet {
+    /// A wallet of `root` on `network`, with account 0 open and no chain yet.
+    pub fn new(root: Xprv, network: Network) -> Self {
+        let mut w = Wallet {
+            root,
+            network,
+            accounts: Vec::new(),
+            shared: None,
+            openers: Vec::new(),
+            ledger: Ledger::default(),
+            size_hints: HashMap::new(),
+        };
+        w.open_account(0);
+        w
+    }
+
+    /// Opens account `index` (its payments are found from the next block on).
+    pub fn open_account(&mut self, index: u64) {
+        if self.accounts.iter().any(|a| a.index() == index) {
+            return;
+        }
+        let keys = AccountKeys::derive(&self.root, index);
+        let opener = NoteOpener::new(keys.encryption_secret().expose());
+        self.openers.push((Owner::Account(index), opener));
+        self.accounts.push(keys);
+    }
+
+    /// The network.
+    pub fn network(&self) -> Network {
+        self.network
+    }
+
+    /// The keys of account `index`.
+    pub fn account(&self, index: u64) -> Result<&AccountKeys, WalletError> {
+        self.accounts
+            .iter()
+            .find(|a| a.index() == index)
+            .ok_or(WalletError::UnknownAccount(index))
+    }
+
+    /// The address of an account, or of the shared account.
+    pub fn address(&self, owner: Owner) -> Result<Address, WalletError> {
+        match owner {
+            Owner::Account(n) => Ok(self.account(n)?.address(self.network)),
+            Owner::Shared => Ok(self.shared()?.address(self.network)),
+        }
+    }
+
+    /// The flavor that account `account` issues under `metadata`.
+    pub fn flavor(&self, account: u64, metadata: &[u8]) -> Result<Scalar, WalletError> {
+        let issuer = self.account(account)?.issuer_key().verification_key();
+        Ok(issue_flavor(issuer.as_compressed(), metadata))
+    }
+
+    /// The chain tip the wallet is at.
+    pub fn tip(&self) -> Option<&Tip> {
+        self.ledger.tip.as_ref()
+    }
+
+    /// The ledger (outputs, pending transactions, requests), read-only.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The balance of `owner` in `flavor`.
+    pub fn balance(&self, owner: Owner, flavor: Scalar) -> Balance {
+        self.ledger.balance(owner, flavor)
+    }
+
+    /// Creates an output of account `account` for the initial UTXO set.
+    pub fn genesis_output<R: RngCore + CryptoRng>(
+        &self,
+        account: u64,
+        qty: u64,
+        flavor: Scalar,
+        rng: &mut R,
+    ) -> Result<GenesisOutput, WalletError> {
+        let opening = Opening::random(KeyKind::Address, qty, flavor, rng);
+        let tweak = random_scalar(rng);
+        let owner = Owner::Account(account);
+        let predicate = self.payment_point(owner, &opening, &tweak)?;
+        let mut anchor = [0u8; 32];
+        rng.fill_bytes(&mut anchor);
+        let anchor = Anchor(anchor);
+        let id = crate::ledger::contract(Predicate::opaque(predicate), &opening, anchor).id();
+        Ok(GenesisOutput {
+            output: OwnedOutput {
+                id,
+                owner,
+                opening,
+                tweak,
+                predicate,
+                anchor,
+                proof: Proof::Transient,
+                height: 1,
+                reserved_by: None,
+            },
+        })
+    }
+
+    /// Starts the wallet at a network's initial state, with the initial outputs it
+    /// owns and their proofs (from [`ChainState::start`]).
+    pub fn start(&mut self, initial: &ChainState, owned: Vec<(GenesisOutput, Proof)>) {
+        let header = initial.tip();
+        self.ledger = Ledger {
+            tip: Some(Tip {
+                height: header.height,
+                id: header.id(),
+                timestamp_ms: header.timestamp_ms,
+                generation: initial.forest().generation(),
+            }),
+            next_request: self.ledger.next_request,
+            ..Ledger::default()
+        };
+        self.ledger.recent.push_back((header.height, header.id()));
+        for (g, proof) in owned {
+            let mut o = g.output;
+            o.proof = proof;
+            self.ledger.outputs.insert(o.id, o);
+        }
+    }
+
+    /// The shared account.
+    pub(crate) fn shared(&self) -> Result<&SharedAccount, WalletError> {
+        self.shared.as_ref().ok_or(WalletError::NoSharedAccount)
+    }
+
+    /// The control key point of `owner`.
+    fn control_point(&self, owner: Owner) -> Result<RistrettoPoint, WalletError> {
+        match owner {
+            Owner::Account(n) => Ok(*self.account(n)?.control_key().verification_key().as_point()),
+            Owner::Shared => Ok(*self.shared()?.control_key().as_point()),
+        }
+    }
+
+    /// The predicate point of an output of `owner` with `opening` and `tweak`.
+    pub(crate) fn payment_point(
+        &self,
+        owner: Owner,
+        opening: &Opening,
+        tweak: &Scalar,
+    ) -> Result<CompressedRistretto, WalletError> {
+        match (opening.key, owner) {
+            (KeyKind::Address, _) => {
+                Ok((self.control_point(owner)? + RistrettoPoint::mul_base(tweak)).compress())
+            }
+            (KeyKind::Request(i), Owner::Account(n)) => Ok(*self
+                .account(n)?
+                .request_key(i)
+                .verification_key()
+                .as_compressed()),
+            (KeyKind::Request(_), Owner::Shared) => Err(WalletError::Malformed {
+                what: "request key of a shared account",
+            }),
+        }
+    }
+
+    /// The predicate of an owned output, holding its signing key when this wallet
+    /// holds it alone (shared outputs stay opaque: they sign through MuSig2).
+    pub(crate) fn spending_predicate(&self, o: &OwnedOutput) -> Result<Predicate, WalletError> {
+        let key = match (o.opening.key, o.owner) {
+            (_, Owner::Shared) => return Ok(Predicate::opaque(o.predicate)),
+            (KeyKind::Address, Owner::Account(n)) => {
+                SigningKey::new(self.account(n)?.control_key().as_scalar() + o.tweak)
+            }
+            (KeyKind::Request(i), Owner::Account(n)) => self.account(n)?.request_key(i),
+        };
+        Ok(Predicate::from_signing_key(key))
+    }
+
+    /// The contract of an owned output, ready to spend.
+    pub(crate) fn spendable_contract(&self, o: &OwnedOutput) -> Result<Contract, WalletError> {
+        Ok(o.contract(self.spending_predicate(o)?))
+    }
+
+    /// This wallet's public custody key (account 0), for a 2-of-2 account.
+    pub fn custody_public_key(&self) -> Result<VerificationKey, WalletError> {
+        Ok(self.account(0)?.custody_public_key())
+    }
+
+    /// Joins the 2-of-2 account of this wallet's custody key and `partner`'s.
+    pub fn join_shared(&mut self, partner: VerificationKey) -> Result<Address, WalletError> {
+        let shared = SharedAccount::new(self.account(0)?.custody_key(), partner)?;
+        self.openers.retain(|(o, _)| *o != Owner::Shared);
+        self.openers.push((
+            Owner::Shared,
+            NoteOpener::new(shared.view_secret().expose()),
+        ));
+        let address = shared.address(self.network);
+        self.shared = Some(shared);
+        Ok(address)
+    }
+}
