@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::{mpsc, oneshot};
+use utreexo::{Proof, UtreexoError};
 use zkvm::{FeeRate, Tx, TxId, VerifiedTx, VmError};
 
 /// Generators for the largest transaction the node verifies (2048 multipliers).
@@ -175,18 +176,29 @@ impl Chain {
             .collect()
     }
 
-    /// Decodes, verifies and admits encoded block transactions, returning one result
-    /// per input in order. The VM runs on all of them in parallel and their proofs
-    /// and signatures are checked by one multiscalar multiplication; only if that
-    /// fails is each checked alone, to find the guilty ones.
+    /// Decodes, verifies and admits encoded transactions, returning one result per
+    /// input in order. Each is a block transaction (with the Utreexo proofs of its
+    /// inputs) or a bare transaction, whose input proofs the node takes from its
+    /// store. The VM runs on all of them in parallel and their proofs and signatures
+    /// are checked by one multiscalar multiplication; only if that fails is each
+    /// checked alone, to find the guilty ones.
     pub fn admit_batch(&self, txs: Vec<Vec<u8>>) -> Vec<Result<TxId, NodeError>> {
-        let checked: Vec<Result<(BlockTx, VerifiedTx), NodeError>> = self.verify_batch(txs);
+        let checked = self.verify_batch(txs);
         let now = now_ms();
         let mut core = self.lock();
         checked
             .into_iter()
             .map(|c| {
-                let (btx, verified) = c?;
+                let (candidate, verified) = c?;
+                let proofs = match candidate.proofs {
+                    Some(proofs) => proofs,
+                    // Under the lock, the store's proofs are at the mempool's forest.
+                    None => self.stored_proofs(&verified)?,
+                };
+                let btx = BlockTx {
+                    tx: candidate.tx,
+                    proofs,
+                };
                 let admitted = core
                     .mempool
                     .admit(btx, now, &self.gens, &Preverified(verified))?;
@@ -195,23 +207,23 @@ impl Chain {
             .collect()
     }
 
-    fn verify_batch(&self, txs: Vec<Vec<u8>>) -> Vec<Result<(BlockTx, VerifiedTx), NodeError>> {
+    fn verify_batch(&self, txs: Vec<Vec<u8>>) -> Vec<Result<(Candidate, VerifiedTx), NodeError>> {
         let runs: Vec<_> = txs
             .into_par_iter()
             .map(|bytes| {
-                let btx = BlockTx::from_bytes(&bytes)?;
+                let candidate = Candidate::decode(&bytes)?;
                 let mut batch = BatchVerifier::new(&self.gens, OsRng);
-                let verified = zkvm::Verifier::verify_tx_batched(&btx.tx, &mut batch)
+                let verified = zkvm::Verifier::verify_tx_batched(&candidate.tx, &mut batch)
                     .map_err(BlockchainError::TxInvalid)?;
-                Ok::<_, NodeError>((btx, verified, batch))
+                Ok::<_, NodeError>((candidate, verified, batch))
             })
             .collect();
         let mut all = BatchVerifier::new(&self.gens, OsRng);
         let mut out = Vec::with_capacity(runs.len());
         for run in runs {
-            out.push(run.map(|(btx, verified, batch)| {
+            out.push(run.map(|(candidate, verified, batch)| {
                 all.merge(batch);
-                (btx, verified)
+                (candidate, verified)
             }));
         }
         if all.verify().is_ok() {
@@ -219,10 +231,25 @@ impl Chain {
         }
         out.into_par_iter()
             .map(|r| {
-                let (btx, verified) = r?;
-                zkvm::Verifier::verify_tx(&btx.tx, &self.gens)
+                let (candidate, verified) = r?;
+                zkvm::Verifier::verify_tx(&candidate.tx, &self.gens)
                     .map_err(|_| BlockchainError::TxProofInvalid)?;
-                Ok((btx, verified))
+                Ok((candidate, verified))
+            })
+            .collect()
+    }
+
+    /// The stored proofs of a transaction's inputs.
+    fn stored_proofs(&self, tx: &VerifiedTx) -> Result<Vec<Proof>, NodeError> {
+        tx.log
+            .inputs()
+            .map(|input| {
+                self.store
+                    .utxo_proof(input)?
+                    .ok_or(NodeError::Chain(BlockchainError::Spend {
+                        input: *input,
+                        error: UtreexoError::NotInForest,
+                    }))
             })
             .collect()
     }
@@ -269,6 +296,28 @@ impl Chain {
         // Every change to `Core` is a single assignment after all checks, so a
         // panic elsewhere cannot leave it half-updated.
         self.core.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A submitted transaction, with the proofs of its inputs if the client sent them.
+struct Candidate {
+    tx: Tx,
+    proofs: Option<Vec<Proof>>,
+}
+
+impl Candidate {
+    /// A block transaction, else a bare transaction (the two never both decode).
+    fn decode(bytes: &[u8]) -> Result<Candidate, NodeError> {
+        match BlockTx::from_bytes(bytes) {
+            Ok(btx) => Ok(Candidate {
+                tx: btx.tx,
+                proofs: Some(btx.proofs),
+            }),
+            Err(as_block_tx) => match Tx::from_bytes(bytes) {
+                Ok(tx) => Ok(Candidate { tx, proofs: None }),
+                Err(_) => Err(as_block_tx.into()),
+            },
+        }
     }
 }
 
