@@ -122,19 +122,17 @@ pub async fn run(args: RunArgs, on_listen: impl FnOnce(SocketAddr)) -> Result<()
     };
     let produce = args.follow.is_none();
     let chain = tokio::task::spawn_blocking(move || {
-        let producer = match produce {
-            true => Some(
-                devnet::read_secret(&dir, PRODUCER_KEY_FILE)?.ok_or_else(|| {
-                    NodeError::Invalid {
-                        what: "data directory",
-                        reason: format!(
-                            "{} has no {PRODUCER_KEY_FILE}; a node without it runs with --follow",
-                            dir.display()
-                        ),
-                    }
-                })?,
-            ),
-            false => None,
+        let producer = if produce {
+            let key = devnet::read_secret(&dir, PRODUCER_KEY_FILE)?;
+            Some(key.ok_or_else(|| NodeError::Invalid {
+                what: "data directory",
+                reason: format!(
+                    "{} has no {PRODUCER_KEY_FILE}; a node without it runs with --follow",
+                    dir.display()
+                ),
+            })?)
+        } else {
+            None
         };
         Chain::open(&dir, producer, ChainConfig::default())
     })

@@ -15,7 +15,7 @@ pub enum NodeError {
     /// The embedded database failed (I/O, a lock held by another process, corruption
     /// detected by redb).
     #[error("database: {0}")]
-    Database(#[from] redb::Error),
+    Database(Box<redb::Error>),
 
     /// The store was written by a node of another format version.
     #[error("store format version {found}, this node reads version {expected}")]
@@ -110,12 +110,13 @@ macro_rules! from_redb {
     ($($t:ty),*) => {
         $(impl From<$t> for NodeError {
             fn from(e: $t) -> Self {
-                NodeError::Database(e.into())
+                NodeError::Database(Box::new(e.into()))
             }
         })*
     };
 }
 from_redb!(
+    redb::Error,
     redb::DatabaseError,
     redb::TransactionError,
     redb::TableError,
