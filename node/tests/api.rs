@@ -181,3 +181,38 @@ async fn every_route_and_every_error_status() {
     // After all that, the node still serves.
     assert_eq!(api.get("/v1/status").await.0, 200);
 }
+
+/// Nothing a client sends crashes the node or corrupts its store: mutated and
+/// truncated transactions and random bytes all get an answer, and the chain goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutated_and_random_submissions_are_answered_and_harmless() {
+    use rand::Rng;
+    let dir = devnet(2);
+    let funding = funding_key(dir.path());
+    let tx = payment(&funding, 0, &gens()).to_bytes();
+    let node = producer(dir.path(), 50);
+    let api = Client::new(&node.url);
+    let mut rng = rand::thread_rng();
+    for round in 0..150 {
+        let bytes = match round % 3 {
+            0 => {
+                let mut b = tx.clone();
+                let at = rng.gen_range(0..b.len());
+                b[at] ^= 1 << rng.gen_range(0..8);
+                b
+            }
+            1 => tx[..rng.gen_range(0..tx.len())].to_vec(),
+            _ => (0..rng.gen_range(0..4096)).map(|_| rng.gen()).collect(),
+        };
+        let (status, body) = api.submit(&bytes).await;
+        assert!(status == 400 || status == 200, "{status} {body}");
+        if status == 400 {
+            assert!(!message(&body).is_empty());
+        }
+    }
+    let height = api.height().await;
+    api.wait_height(height + 2, Duration::from_secs(10)).await;
+    drop(node);
+    let store = zkvm_node::store::Store::open(dir.path()).unwrap();
+    assert!(store.load_state().unwrap().tip().height >= height + 2);
+}
