@@ -143,6 +143,18 @@ async fn run_restart_and_a_follower_reaching_the_same_tip_and_root() {
     assert_eq!(produced, followed);
     let (status, tx) = follower_api.get(&format!("/v1/txs/{}", ids[0])).await;
     assert_eq!(status, 200, "{tx}");
+
+    // A store of another chain cannot follow this one.
+    let other = devnet(1);
+    let refused = Command::new(BIN)
+        .args(["run", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(other.path())
+        .args(["--follow", &node.url])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("another genesis"), "{stderr}");
 }
 
 #[test]

@@ -54,7 +54,24 @@ pub fn router(state: ApiState) -> Router {
         .fallback(not_found_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(log_request))
         .with_state(state)
+}
+
+/// Logs each request with its status and duration (`debug`; refusals `info`).
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let start = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    if response.status().is_client_error() {
+        tracing::info!(%method, %path, status, ms, "request refused");
+    } else {
+        tracing::debug!(%method, %path, status, ms, "request");
+    }
+    response
 }
 
 /// An error answer: status and JSON body.
