@@ -310,6 +310,27 @@ impl Store {
         Ok(wallets.get(name)?.map(|b| b.value().to_vec()))
     }
 
+    /// Seals `plaintext` with `passphrase` ([`seal()`]) and stores it as wallet `name`.
+    pub fn put_sealed_wallet(
+        &self,
+        name: &str,
+        passphrase: &[u8],
+        plaintext: &[u8],
+    ) -> Result<(), NodeError> {
+        self.put_wallet(name, &seal(passphrase, plaintext)?)
+    }
+
+    /// Opens wallet `name` with `passphrase` ([`open()`]); `None` if there is none.
+    pub fn open_sealed_wallet(
+        &self,
+        name: &str,
+        passphrase: &[u8],
+    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, NodeError> {
+        self.get_wallet(name)?
+            .map(|sealed| open(passphrase, &sealed))
+            .transpose()
+    }
+
     fn meta(&self, key: &str) -> Result<Vec<u8>, NodeError> {
         let r = self.db.begin_read()?;
         let meta = r.open_table(META)?;
@@ -525,5 +546,19 @@ mod tests {
         assert_eq!(store.get_wallet("alice").unwrap(), None);
         store.put_wallet("alice", b"state").unwrap();
         assert_eq!(store.get_wallet("alice").unwrap(), Some(b"state".to_vec()));
+        store
+            .put_sealed_wallet("bob", b"pw", b"secret state")
+            .unwrap();
+        assert_ne!(
+            store.get_wallet("bob").unwrap().unwrap(),
+            b"secret state".to_vec()
+        );
+        let opened = store.open_sealed_wallet("bob", b"pw").unwrap().unwrap();
+        assert_eq!(opened.as_slice(), b"secret state");
+        assert!(matches!(
+            store.open_sealed_wallet("bob", b"wrong"),
+            Err(NodeError::Unseal)
+        ));
+        assert!(store.open_sealed_wallet("carol", b"pw").unwrap().is_none());
     }
 }

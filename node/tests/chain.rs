@@ -1,4 +1,4 @@
-//! The chain service in process: a batch of concurrent submissions gets one verdict
+//! The chain service in process. A batch of concurrent submissions gets one verdict
 //! per transaction, in order, whatever else the batch holds; a block mines the
 //! admitted ones; what a block spent cannot be admitted again.
 
@@ -92,4 +92,44 @@ fn a_producer_key_of_another_chain_is_refused() {
             ..
         })
     ));
+}
+
+/// A follower's chain service validates what it receives: a block signed by another
+/// key, or one whose header lies about its UTXO root, is refused and not stored; the
+/// producer's block applies.
+#[test]
+fn remote_blocks_are_validated_before_they_are_stored() {
+    let dir = devnet(3);
+    let producer_key = read_secret(dir.path(), PRODUCER_KEY_FILE).unwrap().unwrap();
+    let follower_dir = tempfile::tempdir().unwrap();
+    let genesis = zkvm_node::store::Store::open(dir.path())
+        .unwrap()
+        .genesis()
+        .unwrap();
+    zkvm_node::store::Store::create(follower_dir.path(), &genesis).unwrap();
+    let follower = Chain::open(follower_dir.path(), None, ChainConfig::default()).unwrap();
+    let state = follower.state();
+    let time = state.tip().timestamp_ms + 1;
+
+    let impostor = blockchain::Producer::new(zkvm::SigningKey::random(&mut rand::thread_rng()));
+    let (forged, _) = impostor.make_block(&state, time, Vec::new()).unwrap();
+    assert!(matches!(
+        follower.apply_remote(&forged),
+        Err(NodeError::Chain(BlockchainError::BadBlockSignature(_)))
+    ));
+    let producer = blockchain::Producer::new(producer_key.clone());
+    let (mut lying, _) = producer.make_block(&state, time, Vec::new()).unwrap();
+    lying.header.utxoroot.0[0] ^= 1;
+    lying.signature = blockchain::sign_block(&lying.header, &producer_key);
+    assert!(matches!(
+        follower.apply_remote(&lying),
+        Err(NodeError::Chain(BlockchainError::UtxoRootMismatch { .. }))
+    ));
+    assert_eq!(follower.store().tip_height().unwrap(), 1);
+    assert_eq!(follower.state(), state);
+
+    let (block, applied) = producer.make_block(&state, time, Vec::new()).unwrap();
+    follower.apply_remote(&block).unwrap();
+    assert_eq!(follower.state(), applied.state);
+    assert_eq!(follower.store().tip_height().unwrap(), 2);
 }
