@@ -1,6 +1,7 @@
 //! The chain service in process. A batch of concurrent submissions gets one verdict
 //! per transaction, in order, whatever else the batch holds; a block mines the
-//! admitted ones; what a block spent cannot be admitted again.
+//! admitted ones; what a block spent cannot be admitted again. A follower's service
+//! refuses forged blocks without storing them.
 
 mod common;
 

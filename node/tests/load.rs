@@ -1,7 +1,9 @@
 //! Load: 1,000 distinct payments (and 50 forged ones) submitted over loopback by
 //! several concurrent clients. Every valid payment is admitted and ends in exactly
 //! one block, every forged one gets its 400; prints the sustained transactions per
-//! second from the first submission to the last payment mined.
+//! second from the first submission to the last payment mined. Then a follower syncs
+//! the chain, validating every block, and reaches the same tip and UTXO root; its
+//! validation rate is printed too.
 
 mod common;
 
@@ -110,14 +112,37 @@ async fn a_thousand_concurrent_payments_are_mined_once_each() {
     }
     let (_, status) = api.get("/v1/status").await;
     assert_eq!(status["utxos"], VALID + FORGED + VALID);
+
+    let follower_dir = tempfile::tempdir().unwrap();
+    let syncing = Instant::now();
+    let follower = spawn(&[
+        "--data-dir",
+        follower_dir.path().join("f").to_str().unwrap(),
+        "--follow",
+        &node.url,
+    ]);
+    let follower_api = Client::new(&follower.url);
+    follower_api
+        .wait_height(tip, Duration::from_secs(120))
+        .await;
+    let synced = syncing.elapsed();
+    let (_, ours) = follower_api.get(&format!("/v1/blocks/{tip}")).await;
+    let (_, theirs) = api.get(&format!("/v1/blocks/{tip}")).await;
+    assert_eq!(ours, theirs);
+    let (_, follower_status) = follower_api.get("/v1/status").await;
+    let (_, producer_block) = api.get(&format!("/v1/blocks/{}", follower_status["height"])).await;
+    assert_eq!(follower_status["utxoroot"], producer_block["utxoroot"]);
+
     println!(
-        "load: {} payments + {} forged from {CLIENTS} clients; proving {:.1} s; all answered in {:.2} s ({:.0} tx/s admitted); all mined in {:.2} s: sustained {:.0} tx/s",
+        "load: {} payments + {} forged from {CLIENTS} clients; proving {:.1} s; all answered in {:.2} s ({:.0} tx/s admitted); all mined in {:.2} s: sustained {:.0} tx/s; a follower validated {tip} blocks in {:.2} s ({:.0} tx/s, start included)",
         VALID,
         FORGED,
         proving.as_secs_f64(),
         submitted.as_secs_f64(),
         VALID as f64 / submitted.as_secs_f64(),
         mined_at.as_secs_f64(),
-        VALID as f64 / mined_at.as_secs_f64()
+        VALID as f64 / mined_at.as_secs_f64(),
+        synced.as_secs_f64(),
+        VALID as f64 / synced.as_secs_f64()
     );
 }
