@@ -130,7 +130,9 @@ async fn a_thousand_concurrent_payments_are_mined_once_each() {
     let (_, theirs) = api.get(&format!("/v1/blocks/{tip}")).await;
     assert_eq!(ours, theirs);
     let (_, follower_status) = follower_api.get("/v1/status").await;
-    let (_, producer_block) = api.get(&format!("/v1/blocks/{}", follower_status["height"])).await;
+    let (_, producer_block) = api
+        .get(&format!("/v1/blocks/{}", follower_status["height"]))
+        .await;
     assert_eq!(follower_status["utxoroot"], producer_block["utxoroot"]);
 
     println!(

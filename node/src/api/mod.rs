@@ -299,19 +299,11 @@ async fn utxo_proof(
 ) -> ApiResult<ProofJson> {
     let id = ContractId(parse_id("contract ID", &path_text(path)?)?);
     blocking(&state, move |chain| {
-        // The tip is read first: a block committed in between would make the proof
-        // newer than the reported height, never older.
-        let tip = chain.state();
-        let proof = chain
+        let (height, generation, proof) = chain
             .store()
-            .utxo_proof(&id)?
+            .utxo_proof_at_tip(&id)?
             .ok_or_else(|| ApiError::not_found(format!("no unspent output with ID {id}")))?;
-        Ok(Json(ProofJson::new(
-            &id,
-            tip.tip().height,
-            tip.forest().generation(),
-            &proof,
-        )))
+        Ok(Json(ProofJson::new(&id, height, generation, &proof)))
     })
     .await
 }

@@ -281,12 +281,29 @@ impl Store {
 
     /// The Utreexo proof of an unspent output against the tip's forest.
     pub fn utxo_proof(&self, id: &ContractId) -> Result<Option<Proof>, NodeError> {
+        Ok(self.utxo_proof_at_tip(id)?.map(|(_, _, proof)| proof))
+    }
+
+    /// The proof of an unspent output with the tip height and forest generation it
+    /// is valid at, read together.
+    pub fn utxo_proof_at_tip(
+        &self,
+        id: &ContractId,
+    ) -> Result<Option<(u64, u64, Proof)>, NodeError> {
         let r = self.db.begin_read()?;
         let proofs = r.open_table(PROOFS)?;
-        proofs
-            .get(id.0.as_slice())?
-            .map(|b| Proof::from_bytes(b.value()).map_err(|e| corrupt(&format!("proof: {e}"))))
-            .transpose()
+        let Some(bytes) = proofs.get(id.0.as_slice())? else {
+            return Ok(None);
+        };
+        let proof =
+            Proof::from_bytes(bytes.value()).map_err(|e| corrupt(&format!("proof: {e}")))?;
+        let meta = r.open_table(META)?;
+        let height = read_u64(&meta, KEY_TIP)?;
+        let forest = meta.get(KEY_FOREST)?.ok_or_else(|| corrupt("no forest"))?;
+        let generation = Forest::from_bytes(forest.value())
+            .map_err(|e| corrupt(&format!("forest: {e}")))?
+            .generation();
+        Ok(Some((height, generation, proof)))
     }
 
     /// How many unspent outputs have a proof here (all of them).
@@ -478,6 +495,9 @@ mod tests {
         assert_eq!(store.utxo_count().unwrap(), 6);
         let proof = store.utxo_proof(&ContractId([3; 32])).unwrap().unwrap();
         assert_eq!(state.forest().verify(&ContractId([3; 32]), &proof), Ok(()));
+        let at = store.utxo_proof_at_tip(&ContractId([3; 32])).unwrap();
+        assert_eq!(at, Some((1, state.forest().generation(), proof)));
+        assert_eq!(store.utxo_proof_at_tip(&ContractId([9; 32])).unwrap(), None);
         assert!(matches!(
             Store::create(dir.path(), &genesis),
             Err(NodeError::AlreadyInitialized(_))
