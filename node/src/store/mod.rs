@@ -2,10 +2,10 @@
 //!
 //! Tables (see `spec/node.md` for keys and values): `meta` (format version, genesis,
 //! tip height, forest), `headers`, `blocks` and `block_txids` by height, `block_ids`
-//! (ID → height),
-//! `txs` (ID → height, index, log), `utxo_proofs` (contract ID → Utreexo proof at the
-//! tip's forest) and `wallets` (name → opaque bytes, sealed by the wallet with
-//! [`seal()`]).
+//! (ID → height), `txs` (ID → height, index, log), `utxo_proofs` (contract ID →
+//! Utreexo proof at the tip's forest) and `wallets` (name → opaque bytes, sealed with
+//! [`seal()`]). A wallet run beside a node keeps the same table in a file of its own
+//! ([`WalletStore`]), since the node holds `chain.redb` locked.
 //!
 //! Applying a block is one redb write transaction: header, block, IDs, transaction
 //! records, proofs, forest and tip height commit together or not at all, so a node
@@ -13,9 +13,11 @@
 
 mod records;
 pub mod seal;
+mod wallets;
 
 pub use records::TxRecord;
 pub use seal::{open, seal};
+pub use wallets::WalletStore;
 
 use crate::error::NodeError;
 use crate::genesis::Genesis;
