@@ -3,9 +3,10 @@
 
 use crate::api::{router, ApiState};
 use crate::chain::{produce_blocks, Chain, ChainConfig, Submitter};
+use crate::client::Remote;
 use crate::devnet::{self, DevnetConfig, DevnetInfo, PRODUCER_KEY_FILE};
 use crate::error::NodeError;
-use crate::follow::{self, Remote};
+use crate::follow;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -10,12 +10,10 @@
 //! back empty. A block that fails validation is never stored; the follower logs the
 //! reason and retries after a pause.
 
-use crate::api::json::{BlocksJson, ErrorJson, GenesisJson};
 use crate::chain::Chain;
+use crate::client::Remote;
 use crate::error::NodeError;
-use crate::genesis::Genesis;
 use crate::store::Store;
-use blockchain::Block;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,75 +22,6 @@ use std::time::Duration;
 pub const POLL: Duration = Duration::from_millis(200);
 /// How many blocks it asks for at once.
 pub const PAGE: usize = 50;
-
-/// A client of another node's API.
-#[derive(Clone, Debug)]
-pub struct Remote {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Remote {
-    /// A client of the node at `url` (such as `http://127.0.0.1:8080`).
-    pub fn new(url: &str) -> Result<Remote, NodeError> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| NodeError::Remote {
-                url: url.to_string(),
-                reason: e.to_string(),
-            })?;
-        Ok(Remote {
-            client,
-            base: url.trim_end_matches('/').to_string(),
-        })
-    }
-
-    /// The remote's genesis.
-    pub async fn genesis(&self) -> Result<Genesis, NodeError> {
-        let json: GenesisJson = self.get("/v1/genesis").await?;
-        Genesis::from_bytes(&NodeError::decode_hex("genesis", &json.hex)?)
-    }
-
-    /// The remote's blocks above `since`, decoded, and its tip height.
-    pub async fn blocks_since(&self, since: u64) -> Result<(u64, Vec<Block>), NodeError> {
-        let page: BlocksJson = self
-            .get(&format!("/v1/blocks?since={since}&limit={PAGE}"))
-            .await?;
-        let blocks = page
-            .blocks
-            .iter()
-            .map(|hex| {
-                let bytes = NodeError::decode_hex("block", hex)?;
-                Ok(Block::from_bytes(&bytes)?)
-            })
-            .collect::<Result<Vec<_>, NodeError>>()?;
-        Ok((page.tip_height, blocks))
-    }
-
-    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, NodeError> {
-        let url = format!("{}{path}", self.base);
-        let remote = |reason: String| NodeError::Remote {
-            url: url.clone(),
-            reason,
-        };
-        let response = self
-            .client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| remote(e.to_string()))?;
-        let status = response.status();
-        let body = response.bytes().await.map_err(|e| remote(e.to_string()))?;
-        if !status.is_success() {
-            let message = serde_json::from_slice::<ErrorJson>(&body)
-                .map(|e| e.error.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
-            return Err(remote(format!("{status}: {message}")));
-        }
-        serde_json::from_slice(&body).map_err(|e| remote(format!("unexpected answer: {e}")))
-    }
-}
 
 /// Creates the follower's store from the remote's genesis if `dir` has none; checks
 /// that the remote's genesis is ours otherwise.

@@ -7,7 +7,8 @@
 //! - [`genesis`] and [`devnet`]: what `init` makes;
 //! - [`chain`]: state, mempool, the batched submission queue, the producer loop;
 //! - [`api`]: the routes and their JSON;
-//! - [`follow`]: the sync client of `run --follow`;
+//! - [`client`]: a client of a node's API;
+//! - [`follow`]: the sync loop of `run --follow`;
 //! - [`cli`]: the commands;
 //! - [`txtool`]: `tx decode` and `tx verify`.
 #![deny(missing_docs)]
@@ -15,6 +16,7 @@
 pub mod api;
 pub mod chain;
 pub mod cli;
+pub mod client;
 pub mod devnet;
 mod error;
 pub mod follow;

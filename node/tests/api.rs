@@ -216,3 +216,58 @@ async fn mutated_and_random_submissions_are_answered_and_harmless() {
     let store = zkvm_node::store::Store::open(dir.path()).unwrap();
     assert!(store.load_state().unwrap().tip().height >= height + 2);
 }
+
+/// The API client (`zkvm_node::client::Remote`) speaks every route it wraps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_client_speaks_the_routes() {
+    use zkvm_node::client::Remote;
+    let dir = devnet(3);
+    let funding = funding_key(dir.path());
+    let txs = payments(&funding, 0..2);
+    let node = producer(dir.path(), 100);
+    let remote = Remote::new(&node.url).unwrap();
+    let status = remote.status().await.unwrap();
+    assert!(status.producing);
+    let genesis = remote.genesis().await.unwrap();
+    assert_eq!(genesis.utxos.len(), 3);
+    let (height, proof) = remote.utxo_proof(&genesis.utxos[1]).await.unwrap().unwrap();
+    assert!(height >= status.height);
+    let (tip, blocks) = remote.blocks_since(0).await.unwrap();
+    assert!(tip >= 1 && !blocks.is_empty());
+    assert_eq!(blocks[0].header.height, 1);
+
+    let id = remote.submit(&txs[0].to_bytes()).await.unwrap();
+    let with_proof = block_tx(txs[1].clone(), vec![proof]).encode_to_vec();
+    // Admitted, or refused for a stale proof if a block changed the forest meanwhile.
+    match remote.submit(&with_proof).await {
+        Ok(_) => {}
+        Err(zkvm_node::NodeError::Remote { reason, .. }) => {
+            assert!(reason.contains("not spendable"), "{reason}");
+        }
+        Err(other) => panic!("{other}"),
+    }
+    match remote.submit(&txs[0].to_bytes()).await {
+        Err(zkvm_node::NodeError::Remote { reason, .. }) => {
+            assert!(reason.starts_with("400"), "{reason}");
+        }
+        other => panic!("a duplicate was not refused: {other:?}"),
+    }
+    let mut tries = 0;
+    while remote.tx(&id).await.unwrap().is_none() {
+        tries += 1;
+        assert!(tries < 200, "never mined");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(remote.tx(&id).await.unwrap().unwrap().id, id.to_string());
+    assert!(remote.tx(&zkvm::TxId([5; 32])).await.unwrap().is_none());
+    assert!(remote
+        .utxo_proof(&zkvm::ContractId([5; 32]))
+        .await
+        .unwrap()
+        .is_none());
+    drop(node);
+    assert!(matches!(
+        remote.status().await,
+        Err(zkvm_node::NodeError::Remote { .. })
+    ));
+}
