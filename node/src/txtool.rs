@@ -9,7 +9,7 @@ use blockchain::BlockTx;
 use encoding::Encodable;
 use rand_core::OsRng;
 use std::fmt::Write;
-use zkvm::{Tx, Verifier};
+use zkvm::{Program, Tx, Verifier};
 
 /// Decodes hex as a block transaction, else as a bare transaction (then no proofs).
 pub fn parse(hex_text: &str) -> Result<BlockTx, NodeError> {
@@ -56,7 +56,22 @@ pub fn decode(hex_text: &str) -> Result<String, NodeError> {
         btx.proofs.len()
     )
     .ok();
-    writeln!(out, "program:\n  {}", zkvm::asm::disassemble(&tx.program)).ok();
+    writeln!(out, "program:").ok();
+    match Program::parse(&tx.program) {
+        Ok(program) => {
+            for instruction in program.instructions() {
+                writeln!(out, "  {}", Program::from(vec![instruction.clone()])).ok();
+            }
+        }
+        Err(e) => {
+            writeln!(
+                out,
+                "  0x{} (does not parse: {e})",
+                hex::encode(&tx.program)
+            )
+            .ok();
+        }
+    }
     if let Ok(v) = &run {
         writeln!(out, "log:").ok();
         for entry in log_json(&v.log) {
