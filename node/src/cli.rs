@@ -106,6 +106,16 @@ pub fn init(args: &InitArgs) -> Result<DevnetInfo, NodeError> {
 /// `run`: opens the store, starts the producer or the follower and serves the API
 /// until Ctrl-C or SIGTERM. `on_listen` is told the bound address.
 pub async fn run(args: RunArgs, on_listen: impl FnOnce(SocketAddr)) -> Result<(), NodeError> {
+    run_until(args, on_listen, shutdown_signal()).await
+}
+
+/// Like [`run`], until `shutdown` completes (for nodes run inside another program,
+/// such as a demo or a test). The producer or follower task stops with the server.
+pub async fn run_until(
+    args: RunArgs,
+    on_listen: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), NodeError> {
     if args.block_interval_ms == 0 {
         return Err(NodeError::Invalid {
             what: "--block-interval-ms",
@@ -148,7 +158,7 @@ pub async fn run(args: RunArgs, on_listen: impl FnOnce(SocketAddr)) -> Result<()
         .map_err(|e| NodeError::io("listener", e))?;
     let tip = chain.status().tip;
     tracing::info!(%addr, height = tip.height, tip = %tip.id(), "node started");
-    match remote {
+    let worker = match remote {
         Some(remote) => tokio::spawn(follow::follow(chain.clone(), remote)),
         None => tokio::spawn(produce_blocks(
             chain.clone(),
@@ -160,12 +170,15 @@ pub async fn run(args: RunArgs, on_listen: impl FnOnce(SocketAddr)) -> Result<()
         chain,
     };
     on_listen(addr);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+    let served = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
         .await
-        .map_err(|e| NodeError::io("serve", e))
+        .map_err(|e| NodeError::io("serve", e));
+    worker.abort();
+    served
 }
 
+/// Ctrl-C or SIGTERM.
 async fn shutdown_signal() {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     let terminate = async {
