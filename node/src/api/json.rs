@@ -1,0 +1,323 @@
+//! The JSON shapes of the API, in one place: bytes and IDs as lowercase hex, the
+//! same error shape everywhere (`{"error": {"code": …, "message": …}}`).
+
+use crate::chain::{ChainStatus, PendingTx};
+use crate::store::TxRecord;
+use blockchain::{Block, BlockHeader};
+use encoding::Encodable;
+use serde::{Deserialize, Serialize};
+use utreexo::Proof;
+use zkvm::{ContractId, TxEntry, TxId, TxLog};
+
+/// `GET /v1/status`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StatusJson {
+    /// The tip's height.
+    pub height: u64,
+    /// The tip's block ID.
+    pub tip: String,
+    /// The tip's time.
+    pub timestamp_ms: u64,
+    /// The UTXO root after the tip.
+    pub utxoroot: String,
+    /// Unspent outputs.
+    pub utxos: u64,
+    /// Transactions in the mempool.
+    pub mempool_txs: usize,
+    /// Their size in bytes.
+    pub mempool_bytes: usize,
+    /// Whether this node produces blocks.
+    pub producing: bool,
+}
+
+impl From<&ChainStatus> for StatusJson {
+    fn from(s: &ChainStatus) -> Self {
+        StatusJson {
+            height: s.tip.height,
+            tip: s.tip.id().to_string(),
+            timestamp_ms: s.tip.timestamp_ms,
+            utxoroot: s.tip.utxoroot.to_string(),
+            utxos: s.utxos,
+            mempool_txs: s.mempool_txs,
+            mempool_bytes: s.mempool_bytes,
+            producing: s.producing,
+        }
+    }
+}
+
+/// `GET /v1/genesis`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GenesisJson {
+    /// The genesis encoding (time, producer key, signature, initial output IDs).
+    pub hex: String,
+    /// The producer's verification key.
+    pub producer_key: String,
+    /// The initial block's ID.
+    pub initial_block: String,
+}
+
+/// A block: its header fields, its transaction IDs and its encoding.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BlockJson {
+    /// Height.
+    pub height: u64,
+    /// Block ID.
+    pub id: String,
+    /// Header version.
+    pub version: u64,
+    /// The previous block's ID.
+    pub prev: String,
+    /// Time.
+    pub timestamp_ms: u64,
+    /// Transaction root.
+    pub txroot: String,
+    /// UTXO root after the block.
+    pub utxoroot: String,
+    /// The IDs of its transactions, in order.
+    pub txs: Vec<String>,
+    /// The block's encoding.
+    pub hex: String,
+}
+
+impl BlockJson {
+    /// The JSON of a block whose transactions have `txids`.
+    pub fn new(block: &Block, txids: &[TxId]) -> Self {
+        let h: &BlockHeader = &block.header;
+        BlockJson {
+            height: h.height,
+            id: h.id().to_string(),
+            version: h.version,
+            prev: h.prev.to_string(),
+            timestamp_ms: h.timestamp_ms,
+            txroot: h.txroot.to_string(),
+            utxoroot: h.utxoroot.to_string(),
+            txs: txids.iter().map(TxId::to_string).collect(),
+            hex: hex::encode(block.to_bytes()),
+        }
+    }
+}
+
+/// `GET /v1/blocks?since=H&limit=N`: encoded blocks above `since`, in order.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct BlocksJson {
+    /// The tip's height when the page was read.
+    pub tip_height: u64,
+    /// The blocks' encodings, heights `since + 1`, `since + 2`, …
+    pub blocks: Vec<String>,
+}
+
+/// A mined transaction.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TxJson {
+    /// Transaction ID.
+    pub id: String,
+    /// Height of its block.
+    pub height: u64,
+    /// Position in the block.
+    pub index: u32,
+    /// ID of its block.
+    pub block: String,
+    /// The block transaction's encoding (transaction, then input proofs).
+    pub hex: String,
+    /// The log.
+    pub log: Vec<LogEntryJson>,
+}
+
+impl TxJson {
+    /// The JSON of a record, the block holding it and its encoding.
+    pub fn new(id: &TxId, record: &TxRecord, block: &BlockHeader, block_tx: &[u8]) -> Self {
+        TxJson {
+            id: id.to_string(),
+            height: record.height,
+            index: record.index,
+            block: block.id().to_string(),
+            hex: hex::encode(block_tx),
+            log: log_json(&record.log),
+        }
+    }
+}
+
+/// One log entry.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LogEntryJson {
+    /// The header.
+    Header {
+        /// Version.
+        version: u64,
+        /// Earliest time.
+        mintime_ms: u64,
+        /// Latest time.
+        maxtime_ms: u64,
+    },
+    /// An issuance.
+    Issue {
+        /// Quantity commitment.
+        qty: String,
+        /// Flavor commitment.
+        flv: String,
+    },
+    /// A retirement.
+    Retire {
+        /// Quantity commitment.
+        qty: String,
+        /// Flavor commitment.
+        flv: String,
+    },
+    /// A spent output.
+    Input {
+        /// Its contract ID.
+        id: String,
+    },
+    /// A new output.
+    Output {
+        /// Its contract ID.
+        id: String,
+        /// Its output structure.
+        contract: String,
+    },
+    /// A fee.
+    Fee {
+        /// The amount.
+        amount: u64,
+    },
+    /// Data.
+    Data {
+        /// The bytes.
+        hex: String,
+    },
+}
+
+/// The JSON of a log.
+pub fn log_json(log: &TxLog) -> Vec<LogEntryJson> {
+    log.iter()
+        .map(|e| match e {
+            TxEntry::Header(h) => LogEntryJson::Header {
+                version: h.version,
+                mintime_ms: h.mintime_ms,
+                maxtime_ms: h.maxtime_ms,
+            },
+            TxEntry::Issue(q, f) => LogEntryJson::Issue {
+                qty: hex::encode(q.as_bytes()),
+                flv: hex::encode(f.as_bytes()),
+            },
+            TxEntry::Retire(q, f) => LogEntryJson::Retire {
+                qty: hex::encode(q.as_bytes()),
+                flv: hex::encode(f.as_bytes()),
+            },
+            TxEntry::Input(id) => LogEntryJson::Input { id: id.to_string() },
+            TxEntry::Output(c) => LogEntryJson::Output {
+                id: c.id().to_string(),
+                contract: hex::encode(c.encode_to_vec()),
+            },
+            TxEntry::Fee(amount) => LogEntryJson::Fee { amount: *amount },
+            TxEntry::Data(d) => LogEntryJson::Data {
+                hex: hex::encode(d),
+            },
+        })
+        .collect()
+}
+
+/// `POST /v1/txs` body.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SubmitJson {
+    /// A block transaction (transaction, then the Utreexo proofs of its inputs), hex.
+    pub hex: String,
+}
+
+/// `POST /v1/txs` answer.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SubmittedJson {
+    /// The admitted transaction's ID.
+    pub id: String,
+}
+
+/// `GET /v1/mempool`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct MempoolJson {
+    /// How many transactions wait.
+    pub count: usize,
+    /// Their total size.
+    pub bytes: usize,
+    /// The transactions, highest fee rate first.
+    pub txs: Vec<PendingJson>,
+}
+
+/// One waiting transaction.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PendingJson {
+    /// ID.
+    pub id: String,
+    /// Fee in units of flavor zero.
+    pub fee: u64,
+    /// Size in bytes with proofs.
+    pub size: usize,
+    /// Fee per byte.
+    pub feerate: f64,
+}
+
+impl From<&PendingTx> for PendingJson {
+    fn from(p: &PendingTx) -> Self {
+        PendingJson {
+            id: p.id.to_string(),
+            fee: p.feerate.fee(),
+            size: p.size,
+            feerate: p.feerate.to_f64(),
+        }
+    }
+}
+
+/// `GET /v1/utxos/{id}/proof`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ProofJson {
+    /// The output's contract ID.
+    pub id: String,
+    /// The height of the tip the proof is valid at.
+    pub height: u64,
+    /// The forest generation the proof is valid at.
+    pub generation: u64,
+    /// The proof's v1 encoding (kind byte, then the path).
+    pub hex: String,
+    /// The position among all unspent outputs.
+    pub position: u64,
+    /// The neighbors from the leaf up.
+    pub neighbors: Vec<String>,
+}
+
+impl ProofJson {
+    /// The JSON of a committed proof.
+    pub fn new(id: &ContractId, height: u64, generation: u64, proof: &Proof) -> Self {
+        let (position, neighbors) = match proof.path() {
+            Some(path) => (
+                path.position,
+                path.neighbors.iter().map(|n| n.to_string()).collect(),
+            ),
+            None => (0, Vec::new()),
+        };
+        ProofJson {
+            id: id.to_string(),
+            height,
+            generation,
+            hex: hex::encode(proof.encode_to_vec()),
+            position,
+            neighbors,
+        }
+    }
+}
+
+/// The error body.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorJson {
+    /// The error.
+    pub error: ErrorBody,
+}
+
+/// What went wrong.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// A stable code: `bad_request`, `bad_hex`, `malformed`, `rejected`, `not_found`,
+    /// `too_large`, `method_not_allowed`, `unavailable`, `internal`.
+    pub code: String,
+    /// A sentence naming what was wrong.
+    pub message: String,
+}

@@ -1,0 +1,345 @@
+//! The HTTP JSON API (axum). Handlers translate requests into calls on [`Chain`] and
+//! the [`Store`](crate::store::Store); no chain rule lives here. Every route is
+//! documented with examples in `spec/node-api.md`.
+//!
+//! Malformed input is answered 400 with a JSON error naming what was wrong, unknown
+//! IDs 404, bodies above [`MAX_BODY`] 413. Store reads and submissions run on
+//! blocking threads.
+
+pub mod json;
+
+use crate::chain::{Chain, Submitter};
+use crate::error::NodeError;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use blockchain::{BlockId, BlockchainError};
+use json::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+use zkvm::{ContractId, TxId};
+
+/// The largest request body accepted, in bytes.
+pub const MAX_BODY: usize = 256 * 1024;
+/// The most blocks one `GET /v1/blocks` page holds.
+pub const MAX_PAGE_BLOCKS: usize = 100;
+/// The most bytes of blocks one page holds (a larger single block is sent alone).
+pub const MAX_PAGE_BYTES: usize = 4 << 20;
+
+/// What the handlers share.
+#[derive(Clone, Debug)]
+pub struct ApiState {
+    /// The chain service.
+    pub chain: Arc<Chain>,
+    /// The submission queue.
+    pub submitter: Submitter,
+}
+
+/// The router of every route.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/v1/status", get(status))
+        .route("/v1/genesis", get(genesis))
+        .route("/v1/blocks", get(blocks_since))
+        .route("/v1/blocks/{height}", get(block_by_height))
+        .route("/v1/blocks/id/{id}", get(block_by_id))
+        .route("/v1/txs", axum::routing::post(submit))
+        .route("/v1/txs/{id}", get(tx_by_id))
+        .route("/v1/mempool", get(mempool))
+        .route("/v1/utxos/{id}/proof", get(utxo_proof))
+        .fallback(not_found_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// Logs each request with its status and duration (`debug`; refusals `info`).
+async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let start = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    if response.status().is_client_error() {
+        tracing::info!(%method, %path, status, ms, "request refused");
+    } else {
+        tracing::debug!(%method, %path, status, ms, "request");
+    }
+    response
+}
+
+/// An error answer: status and JSON body.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+}
+
+impl From<NodeError> for ApiError {
+    fn from(e: NodeError) -> Self {
+        let message = e.to_string();
+        let (status, code) = match &e {
+            NodeError::Hex { .. } => (StatusCode::BAD_REQUEST, "bad_hex"),
+            NodeError::Encoding(_)
+            | NodeError::Chain(
+                BlockchainError::Encoding(_)
+                | BlockchainError::MalformedTx(_)
+                | BlockchainError::MalformedProof(_),
+            ) => (StatusCode::BAD_REQUEST, "malformed"),
+            NodeError::Chain(_) | NodeError::Vm(_) => (StatusCode::BAD_REQUEST, "rejected"),
+            NodeError::Invalid { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
+            NodeError::ShuttingDown => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            _ => {
+                tracing::error!(error = %e, "request failed inside the node");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        };
+        ApiError::new(status, code, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorJson {
+            error: ErrorBody {
+                code: self.code.to_string(),
+                message: self.message,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// Runs a store read or other blocking work off the async workers.
+async fn blocking<T: Send + 'static>(
+    state: &ApiState,
+    f: impl FnOnce(&Chain) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let chain = state.chain.clone();
+    tokio::task::spawn_blocking(move || f(&chain))
+        .await
+        .map_err(|e| ApiError::from(NodeError::Task(e.to_string())))?
+}
+
+async fn status(State(state): State<ApiState>) -> ApiResult<StatusJson> {
+    let status = blocking(&state, |chain| Ok(chain.status())).await?;
+    Ok(Json(StatusJson::from(&status)))
+}
+
+async fn genesis(State(state): State<ApiState>) -> ApiResult<GenesisJson> {
+    blocking(&state, |chain| {
+        let genesis = chain.store().genesis()?;
+        Ok(Json(GenesisJson {
+            hex: hex::encode(genesis.to_bytes()),
+            producer_key: hex::encode(genesis.producer.as_bytes()),
+            initial_block: chain.state().initial().id().to_string(),
+        }))
+    })
+    .await
+}
+
+async fn blocks_since(
+    State(state): State<ApiState>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<BlocksJson> {
+    let Query(query) = query.map_err(|e| ApiError::bad(e.body_text()))?;
+    let since = match query.get("since") {
+        Some(text) => parse_u64("since", text)?,
+        None => {
+            return Err(ApiError::bad(
+                "query parameter `since` (a height) is required",
+            ))
+        }
+    };
+    let limit = match query.get("limit") {
+        Some(text) => parse_u64("limit", text)?.clamp(1, MAX_PAGE_BLOCKS as u64) as usize,
+        None => MAX_PAGE_BLOCKS,
+    };
+    blocking(&state, move |chain| {
+        let tip_height = chain.store().tip_height()?;
+        let blocks = chain
+            .store()
+            .blocks_since(since, limit, MAX_PAGE_BYTES)?
+            .into_iter()
+            .map(hex::encode)
+            .collect();
+        Ok(Json(BlocksJson { tip_height, blocks }))
+    })
+    .await
+}
+
+async fn block_by_height(
+    State(state): State<ApiState>,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<BlockJson> {
+    let height = parse_u64("height", &path_text(path)?)?;
+    blocking(&state, move |chain| block_json(chain, height)).await
+}
+
+async fn block_by_id(
+    State(state): State<ApiState>,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<BlockJson> {
+    let id = BlockId(parse_id("block ID", &path_text(path)?)?);
+    blocking(&state, move |chain| {
+        let height = chain
+            .store()
+            .height_of(&id)?
+            .ok_or_else(|| ApiError::not_found(format!("no block with ID {id}")))?;
+        block_json(chain, height)
+    })
+    .await
+}
+
+fn block_json(chain: &Chain, height: u64) -> ApiResult<BlockJson> {
+    let store = chain.store();
+    let block = store
+        .block(height)?
+        .ok_or_else(|| ApiError::not_found(format!("no block at height {height}")))?;
+    let txids = store.block_txids(height)?.unwrap_or_default();
+    Ok(Json(BlockJson::new(&block, &txids)))
+}
+
+async fn tx_by_id(
+    State(state): State<ApiState>,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<TxJson> {
+    let id = TxId(parse_id("transaction ID", &path_text(path)?)?);
+    blocking(&state, move |chain| {
+        let store = chain.store();
+        let record = store
+            .tx(&id)?
+            .ok_or_else(|| ApiError::not_found(format!("no mined transaction with ID {id}")))?;
+        let block = store.block(record.height)?.ok_or_else(|| {
+            NodeError::Corrupt(format!(
+                "transaction {id} names missing block {}",
+                record.height
+            ))
+        })?;
+        let btx = block.txs.get(record.index as usize).ok_or_else(|| {
+            NodeError::Corrupt(format!("transaction {id} names a missing position"))
+        })?;
+        Ok(Json(TxJson::new(
+            &id,
+            &record,
+            &block.header,
+            &btx.to_bytes(),
+        )))
+    })
+    .await
+}
+
+async fn submit(
+    State(state): State<ApiState>,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<SubmittedJson> {
+    let body = body.map_err(|e| {
+        ApiError::new(
+            e.status(),
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                "too_large"
+            } else {
+                "bad_request"
+            },
+            format!("request body: {}", e.body_text()),
+        )
+    })?;
+    let request: SubmitJson = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad(format!("body must be {{\"hex\": \"…\"}}: {e}")))?;
+    let bytes = NodeError::decode_hex("hex", &request.hex)?;
+    let id = state.submitter.submit(bytes).await.inspect_err(|e| {
+        tracing::debug!(error = %e, "refused a transaction");
+    })?;
+    tracing::debug!(%id, "admitted a transaction");
+    Ok(Json(SubmittedJson { id: id.to_string() }))
+}
+
+async fn mempool(State(state): State<ApiState>) -> ApiResult<MempoolJson> {
+    blocking(&state, |chain| {
+        let txs: Vec<PendingJson> = chain.mempool().iter().map(PendingJson::from).collect();
+        Ok(Json(MempoolJson {
+            count: txs.len(),
+            bytes: txs.iter().map(|t| t.size).sum(),
+            txs,
+        }))
+    })
+    .await
+}
+
+async fn utxo_proof(
+    State(state): State<ApiState>,
+    path: Result<Path<String>, PathRejection>,
+) -> ApiResult<ProofJson> {
+    let id = ContractId(parse_id("contract ID", &path_text(path)?)?);
+    blocking(&state, move |chain| {
+        let (height, generation, proof) = chain
+            .store()
+            .utxo_proof_at_tip(&id)?
+            .ok_or_else(|| ApiError::not_found(format!("no unspent output with ID {id}")))?;
+        Ok(Json(ProofJson::new(&id, height, generation, &proof)))
+    })
+    .await
+}
+
+async fn not_found_route(uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("no route {}", uri.path()))
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+}
+
+fn path_text(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(p)| p)
+        .map_err(|e| ApiError::bad(e.body_text()))
+}
+
+fn parse_u64(what: &str, text: &str) -> Result<u64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::bad(format!("{what} must be a decimal integer, got {text:?}")))
+}
+
+fn parse_id(what: &'static str, text: &str) -> Result<[u8; 32], ApiError> {
+    let bytes = NodeError::decode_hex(what, text)?;
+    bytes.try_into().map_err(|b: Vec<u8>| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_hex",
+            format!(
+                "{what} must be 32 bytes (64 hex digits), got {} bytes",
+                b.len()
+            ),
+        )
+    })
+}

@@ -1,0 +1,167 @@
+//! A client of a node's HTTP API: what `run --follow` and wallet commands use.
+//! Errors from the node come back as [`NodeError::Remote`] with the node's message.
+
+use crate::api::json::{
+    BlocksJson, ErrorJson, GenesisJson, MempoolJson, ProofJson, StatusJson, SubmitJson,
+    SubmittedJson, TxJson,
+};
+use crate::error::NodeError;
+use crate::follow::PAGE;
+use crate::genesis::Genesis;
+use blockchain::Block;
+use std::time::Duration;
+use utreexo::Proof;
+use zkvm::{ContractId, TxId};
+
+/// A client of a node's API.
+#[derive(Clone, Debug)]
+pub struct Remote {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Remote {
+    /// A client of the node at `url` (such as `http://127.0.0.1:8080`).
+    pub fn new(url: &str) -> Result<Remote, NodeError> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| NodeError::Remote {
+                url: url.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Remote {
+            client,
+            base: url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// The remote's genesis.
+    pub async fn genesis(&self) -> Result<Genesis, NodeError> {
+        let json: GenesisJson = self.get("/v1/genesis").await?;
+        Genesis::from_bytes(&NodeError::decode_hex("genesis", &json.hex)?)
+    }
+
+    /// The remote's blocks above `since`, decoded, and its tip height.
+    pub async fn blocks_since(&self, since: u64) -> Result<(u64, Vec<Block>), NodeError> {
+        let page: BlocksJson = self
+            .get(&format!("/v1/blocks?since={since}&limit={PAGE}"))
+            .await?;
+        let blocks = page
+            .blocks
+            .iter()
+            .map(|hex| {
+                let bytes = NodeError::decode_hex("block", hex)?;
+                Ok(Block::from_bytes(&bytes)?)
+            })
+            .collect::<Result<Vec<_>, NodeError>>()?;
+        Ok((page.tip_height, blocks))
+    }
+
+    /// The remote's status.
+    pub async fn status(&self) -> Result<StatusJson, NodeError> {
+        self.get("/v1/status").await
+    }
+
+    /// The remote's mempool.
+    pub async fn mempool(&self) -> Result<MempoolJson, NodeError> {
+        self.get("/v1/mempool").await
+    }
+
+    /// A mined transaction; `None` if the remote does not know it.
+    pub async fn tx(&self, id: &TxId) -> Result<Option<TxJson>, NodeError> {
+        self.get_optional(&format!("/v1/txs/{id}")).await
+    }
+
+    /// The current proof of an unspent output and the tip height it is valid at;
+    /// `None` if the remote has no such unspent output.
+    pub async fn utxo_proof(&self, id: &ContractId) -> Result<Option<(u64, Proof)>, NodeError> {
+        let Some(json) = self
+            .get_optional::<ProofJson>(&format!("/v1/utxos/{id}/proof"))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let bytes = NodeError::decode_hex("proof", &json.hex)?;
+        let proof = Proof::from_bytes(&bytes).map_err(|e| NodeError::Invalid {
+            what: "proof",
+            reason: e.to_string(),
+        })?;
+        Ok(Some((json.height, proof)))
+    }
+
+    /// Submits an encoded block transaction or bare transaction; its ID once
+    /// admitted.
+    pub async fn submit(&self, bytes: &[u8]) -> Result<TxId, NodeError> {
+        let body = SubmitJson {
+            hex: hex::encode(bytes),
+        };
+        let url = format!("{}/v1/txs", self.base);
+        let request = self.client.post(&url).json(&body);
+        let answer: SubmittedJson = self.send(&url, request).await?;
+        let id = NodeError::decode_hex("transaction ID", &answer.id)?;
+        Ok(TxId(id.try_into().map_err(|_| NodeError::Invalid {
+            what: "transaction ID",
+            reason: "not 32 bytes".into(),
+        })?))
+    }
+
+    async fn get_optional<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Option<T>, NodeError> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .client
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| remote(&url, e.to_string()))?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        Self::read(&url, response).await.map(Some)
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, NodeError> {
+        let url = format!("{}{path}", self.base);
+        let request = self.client.get(&url);
+        self.send(&url, request).await
+    }
+
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, NodeError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| remote(url, e.to_string()))?;
+        Self::read(url, response).await
+    }
+
+    /// Reads a JSON answer, turning an error status into the node's message.
+    async fn read<T: serde::de::DeserializeOwned>(
+        url: &str,
+        response: reqwest::Response,
+    ) -> Result<T, NodeError> {
+        let remote = |reason: String| remote(url, reason);
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| remote(e.to_string()))?;
+        if !status.is_success() {
+            let message = serde_json::from_slice::<ErrorJson>(&body)
+                .map(|e| e.error.message)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
+            return Err(remote(format!("{status}: {message}")));
+        }
+        serde_json::from_slice(&body).map_err(|e| remote(format!("unexpected answer: {e}")))
+    }
+}
+
+fn remote(url: &str, reason: String) -> NodeError {
+    NodeError::Remote {
+        url: url.to_string(),
+        reason,
+    }
+}

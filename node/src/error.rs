@@ -1,0 +1,140 @@
+//! The error type of the node: every failure of the store, the chain service, the
+//! follower, the command line and the transaction tools names its reason here.
+
+use blockchain::BlockchainError;
+use std::path::PathBuf;
+use zkvm::VmError;
+
+/// Why a node operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// Bytes that do not decode.
+    #[error("malformed encoding: {0}")]
+    Encoding(#[from] encoding::EncodingError),
+
+    /// The embedded database failed (I/O, a lock held by another process, corruption
+    /// detected by redb).
+    #[error("database: {0}")]
+    Database(Box<redb::Error>),
+
+    /// The store was written by a node of another format version.
+    #[error("store format version {found}, this node reads version {expected}")]
+    FormatVersion {
+        /// The version recorded in the store.
+        found: u32,
+        /// The version this node reads and writes.
+        expected: u32,
+    },
+
+    /// The data directory holds no store (run `zkvm-node init` first).
+    #[error("no store in {0} (run `zkvm-node init --data-dir` first)")]
+    NotInitialized(PathBuf),
+
+    /// `init` on a data directory that already holds a store.
+    #[error("{0} already holds a store")]
+    AlreadyInitialized(PathBuf),
+
+    /// The store's contents contradict each other or do not decode.
+    #[error("corrupt store: {0}")]
+    Corrupt(String),
+
+    /// A file of the data directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A block or transaction was refused by the chain rules or the mempool.
+    #[error("{0}")]
+    Chain(#[from] BlockchainError),
+
+    /// The VM refused a transaction.
+    #[error("{0}")]
+    Vm(#[from] VmError),
+
+    /// Hex input that does not decode.
+    #[error("{what} is not valid hex: {source}")]
+    Hex {
+        /// What the hex was meant to be.
+        what: &'static str,
+        /// The decoding error.
+        #[source]
+        source: hex::FromHexError,
+    },
+
+    /// Input of the right encoding but the wrong meaning (a key, a length).
+    #[error("invalid {what}: {reason}")]
+    Invalid {
+        /// What was invalid.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+
+    /// A sealed blob could not be opened: wrong passphrase or damaged bytes.
+    #[error("wrong passphrase or damaged sealed data")]
+    Unseal,
+
+    /// Key derivation from a passphrase failed.
+    #[error("key derivation failed: {0}")]
+    KeyDerivation(String),
+
+    /// The remote node of `--follow` could not be reached or answered badly.
+    #[error("remote node {url}: {reason}")]
+    Remote {
+        /// The URL asked.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+
+    /// The followed node's chain differs from ours (another genesis, a fork).
+    #[error("the followed node's chain differs: {0}")]
+    Diverged(String),
+
+    /// The node stopped while the request waited.
+    #[error("the node is shutting down")]
+    ShuttingDown,
+
+    /// A task of the node failed unexpectedly (a panic in a blocking task).
+    #[error("internal task failure: {0}")]
+    Task(String),
+}
+
+/// Converts each redb error kind through the umbrella [`redb::Error`].
+macro_rules! from_redb {
+    ($($t:ty),*) => {
+        $(impl From<$t> for NodeError {
+            fn from(e: $t) -> Self {
+                NodeError::Database(Box::new(e.into()))
+            }
+        })*
+    };
+}
+from_redb!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+impl NodeError {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        NodeError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Decodes hex naming what it was.
+    pub fn decode_hex(what: &'static str, text: &str) -> Result<Vec<u8>, NodeError> {
+        hex::decode(text.trim()).map_err(|source| NodeError::Hex { what, source })
+    }
+}

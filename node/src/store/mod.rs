@@ -1,0 +1,586 @@
+//! The embedded store: one redb database per data directory.
+//!
+//! Tables (see `spec/node.md` for keys and values): `meta` (format version, genesis,
+//! tip height, forest), `headers`, `blocks` and `block_txids` by height, `block_ids`
+//! (ID → height), `txs` (ID → height, index, log), `utxo_proofs` (contract ID →
+//! Utreexo proof at the tip's forest) and `wallets` (name → opaque bytes, sealed with
+//! [`seal()`]). A wallet run beside a node keeps the same table in a file of its own
+//! ([`WalletStore`]), since the node holds `chain.redb` locked.
+//!
+//! Applying a block is one redb write transaction: header, block, IDs, transaction
+//! records, proofs, forest and tip height commit together or not at all, so a node
+//! killed at any moment reopens at the last committed block.
+
+mod records;
+pub mod seal;
+mod wallets;
+
+pub use records::TxRecord;
+pub use seal::{open, seal};
+pub use wallets::WalletStore;
+
+use crate::error::NodeError;
+use crate::genesis::Genesis;
+use blockchain::{AppliedBlock, Block, BlockHeader, BlockId, ChainState};
+use encoding::Encodable;
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use utreexo::{Catchup, Forest, Proof};
+use zkvm::{ContractId, TxId};
+
+/// The version of the layout below. A store of another version is refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The database file inside a data directory.
+pub const DB_FILE: &str = "chain.redb";
+
+/// How many proofs are held in memory at once while a block moves them.
+const PROOF_CHUNK: usize = 1024;
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const HEADERS: TableDefinition<u64, &[u8]> = TableDefinition::new("headers");
+const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+const BLOCK_IDS: TableDefinition<&[u8], u64> = TableDefinition::new("block_ids");
+const BLOCK_TXIDS: TableDefinition<u64, &[u8]> = TableDefinition::new("block_txids");
+const TXS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("txs");
+const PROOFS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("utxo_proofs");
+const WALLETS: TableDefinition<&str, &[u8]> = TableDefinition::new("wallets");
+
+const KEY_VERSION: &str = "format_version";
+const KEY_GENESIS: &str = "genesis";
+const KEY_TIP: &str = "tip_height";
+const KEY_FOREST: &str = "forest";
+
+/// The store of one node.
+pub struct Store {
+    db: Database,
+    path: PathBuf,
+}
+
+impl core::fmt::Debug for Store {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Creates the store of a new chain in `dir` from its genesis.
+    pub fn create(dir: &Path, genesis: &Genesis) -> Result<Store, NodeError> {
+        let path = dir.join(DB_FILE);
+        if path.exists() {
+            return Err(NodeError::AlreadyInitialized(dir.to_path_buf()));
+        }
+        let (state, block, proofs) = genesis.start()?;
+        let db = Database::create(&path)?;
+        let w = db.begin_write()?;
+        {
+            let mut meta = w.open_table(META)?;
+            meta.insert(KEY_VERSION, FORMAT_VERSION.to_le_bytes().as_slice())?;
+            meta.insert(KEY_GENESIS, genesis.to_bytes().as_slice())?;
+            meta.insert(KEY_TIP, 1u64.to_le_bytes().as_slice())?;
+            meta.insert(KEY_FOREST, state.forest().encode_to_vec().as_slice())?;
+            write_block(&w, &block, &[])?;
+            let mut table = w.open_table(PROOFS)?;
+            for (id, proof) in genesis.utxos.iter().zip(&proofs) {
+                table.insert(id.0.as_slice(), proof.encode_to_vec().as_slice())?;
+            }
+            // Created now so that readers never meet a missing table.
+            w.open_table(TXS)?;
+            w.open_table(WALLETS)?;
+        }
+        w.commit()?;
+        Ok(Store { db, path })
+    }
+
+    /// Opens the store in `dir`, refusing one of another format version.
+    pub fn open(dir: &Path) -> Result<Store, NodeError> {
+        let path = dir.join(DB_FILE);
+        if !path.exists() {
+            return Err(NodeError::NotInitialized(dir.to_path_buf()));
+        }
+        let db = Database::open(&path)?;
+        let store = Store { db, path };
+        let found = store.meta(KEY_VERSION)?;
+        let found = u32::from_le_bytes(
+            found
+                .as_slice()
+                .try_into()
+                .map_err(|_| corrupt("format version is not 4 bytes"))?,
+        );
+        if found != FORMAT_VERSION {
+            return Err(NodeError::FormatVersion {
+                found,
+                expected: FORMAT_VERSION,
+            });
+        }
+        Ok(store)
+    }
+
+    /// Whether `dir` holds a store.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DB_FILE).exists()
+    }
+
+    /// The genesis this chain started from.
+    pub fn genesis(&self) -> Result<Genesis, NodeError> {
+        Genesis::from_bytes(&self.meta(KEY_GENESIS)?)
+    }
+
+    /// The chain state at the last committed block, checked against its header.
+    pub fn load_state(&self) -> Result<ChainState, NodeError> {
+        let genesis = self.genesis()?;
+        let r = self.db.begin_read()?;
+        let tip = read_u64(&r.open_table(META)?, KEY_TIP)?;
+        let headers = r.open_table(HEADERS)?;
+        let initial = read_header(&headers, 1)?;
+        let tip = read_header(&headers, tip)?;
+        let forest_bytes = r
+            .open_table(META)?
+            .get(KEY_FOREST)?
+            .ok_or_else(|| corrupt("no forest"))?
+            .value()
+            .to_vec();
+        let forest =
+            Forest::from_bytes(&forest_bytes).map_err(|e| corrupt(&format!("forest: {e}")))?;
+        Ok(ChainState::from_parts(
+            initial,
+            tip,
+            forest,
+            genesis.producer,
+        )?)
+    }
+
+    /// Records a block and what it changed, in one write transaction. The block must
+    /// follow the stored tip (checked inside the transaction, so a block is never
+    /// recorded twice).
+    pub fn apply_block(&self, block: &Block, applied: &AppliedBlock) -> Result<(), NodeError> {
+        let height = block.header.height;
+        let w = self.db.begin_write()?;
+        {
+            let mut meta = w.open_table(META)?;
+            let tip = read_u64(&meta, KEY_TIP)?;
+            if height != tip + 1 {
+                return Err(corrupt(&format!(
+                    "block {height} does not follow the stored tip {tip}"
+                )));
+            }
+            let txids: Vec<TxId> = applied.txs.iter().map(|tx| tx.id).collect();
+            write_block(&w, block, &txids)?;
+            let mut txs = w.open_table(TXS)?;
+            for (index, tx) in applied.txs.iter().enumerate() {
+                let record = TxRecord {
+                    height,
+                    index: index as u32,
+                    log: tx.log.clone(),
+                };
+                txs.insert(tx.id.0.as_slice(), record.to_bytes().as_slice())?;
+            }
+            update_proofs(&w, applied)?;
+            meta.insert(KEY_TIP, height.to_le_bytes().as_slice())?;
+            meta.insert(
+                KEY_FOREST,
+                applied.state.forest().encode_to_vec().as_slice(),
+            )?;
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// The height of the last committed block.
+    pub fn tip_height(&self) -> Result<u64, NodeError> {
+        let r = self.db.begin_read()?;
+        read_u64(&r.open_table(META)?, KEY_TIP)
+    }
+
+    /// The header at `height`.
+    pub fn header(&self, height: u64) -> Result<Option<BlockHeader>, NodeError> {
+        let r = self.db.begin_read()?;
+        let headers = r.open_table(HEADERS)?;
+        match headers.get(height)? {
+            Some(bytes) => Ok(Some(
+                BlockHeader::from_bytes(bytes.value()).map_err(|e| corrupt(&e.to_string()))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The encoded block at `height`.
+    pub fn block_bytes(&self, height: u64) -> Result<Option<Vec<u8>>, NodeError> {
+        let r = self.db.begin_read()?;
+        let blocks = r.open_table(BLOCKS)?;
+        Ok(blocks.get(height)?.map(|b| b.value().to_vec()))
+    }
+
+    /// The block at `height`.
+    pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
+        self.block_bytes(height)?
+            .map(|b| Block::from_bytes(&b).map_err(|e| corrupt(&format!("block {height}: {e}"))))
+            .transpose()
+    }
+
+    /// The IDs of the transactions of the block at `height`, in order.
+    pub fn block_txids(&self, height: u64) -> Result<Option<Vec<TxId>>, NodeError> {
+        let r = self.db.begin_read()?;
+        let table = r.open_table(BLOCK_TXIDS)?;
+        let Some(bytes) = table.get(height)? else {
+            return Ok(None);
+        };
+        let bytes = bytes.value();
+        if bytes.len() % 32 != 0 {
+            return Err(corrupt(&format!("transaction IDs of block {height}")));
+        }
+        Ok(Some(
+            bytes
+                .chunks_exact(32)
+                .map(|c| TxId(c.try_into().expect("32-byte chunks")))
+                .collect(),
+        ))
+    }
+
+    /// The height of the block with `id`.
+    pub fn height_of(&self, id: &BlockId) -> Result<Option<u64>, NodeError> {
+        let r = self.db.begin_read()?;
+        let ids = r.open_table(BLOCK_IDS)?;
+        Ok(ids.get(id.0.as_slice())?.map(|h| h.value()))
+    }
+
+    /// The encoded blocks above `since`, in order, at most `limit` of them and no
+    /// more than `max_bytes` in total (always at least one if there is one).
+    pub fn blocks_since(
+        &self,
+        since: u64,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<Vec<u8>>, NodeError> {
+        let r = self.db.begin_read()?;
+        let blocks = r.open_table(BLOCKS)?;
+        let mut out = Vec::new();
+        let mut bytes = 0usize;
+        let Some(start) = since.checked_add(1) else {
+            return Ok(out);
+        };
+        for entry in blocks.range(start..)?.take(limit) {
+            let (_, block) = entry?;
+            let block = block.value();
+            if !out.is_empty() && bytes + block.len() > max_bytes {
+                break;
+            }
+            bytes += block.len();
+            out.push(block.to_vec());
+        }
+        Ok(out)
+    }
+
+    /// Where a mined transaction is, with its log.
+    pub fn tx(&self, id: &TxId) -> Result<Option<TxRecord>, NodeError> {
+        let r = self.db.begin_read()?;
+        let txs = r.open_table(TXS)?;
+        txs.get(id.0.as_slice())?
+            .map(|b| TxRecord::from_bytes(b.value()))
+            .transpose()
+    }
+
+    /// The Utreexo proof of an unspent output against the tip's forest.
+    pub fn utxo_proof(&self, id: &ContractId) -> Result<Option<Proof>, NodeError> {
+        Ok(self.utxo_proof_at_tip(id)?.map(|(_, _, proof)| proof))
+    }
+
+    /// The proof of an unspent output with the tip height and forest generation it
+    /// is valid at, read together.
+    pub fn utxo_proof_at_tip(
+        &self,
+        id: &ContractId,
+    ) -> Result<Option<(u64, u64, Proof)>, NodeError> {
+        let r = self.db.begin_read()?;
+        let proofs = r.open_table(PROOFS)?;
+        let Some(bytes) = proofs.get(id.0.as_slice())? else {
+            return Ok(None);
+        };
+        let proof =
+            Proof::from_bytes(bytes.value()).map_err(|e| corrupt(&format!("proof: {e}")))?;
+        let meta = r.open_table(META)?;
+        let height = read_u64(&meta, KEY_TIP)?;
+        let forest = meta.get(KEY_FOREST)?.ok_or_else(|| corrupt("no forest"))?;
+        let generation = Forest::from_bytes(forest.value())
+            .map_err(|e| corrupt(&format!("forest: {e}")))?
+            .generation();
+        Ok(Some((height, generation, proof)))
+    }
+
+    /// How many unspent outputs have a proof here (all of them).
+    pub fn utxo_count(&self) -> Result<u64, NodeError> {
+        let r = self.db.begin_read()?;
+        Ok(r.open_table(PROOFS)?.len()?)
+    }
+
+    /// Stores a wallet's state (opaque bytes; the wallet seals them with [`seal()`]).
+    pub fn put_wallet(&self, name: &str, bytes: &[u8]) -> Result<(), NodeError> {
+        let w = self.db.begin_write()?;
+        w.open_table(WALLETS)?.insert(name, bytes)?;
+        w.commit()?;
+        Ok(())
+    }
+
+    /// A wallet's stored state.
+    pub fn get_wallet(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError> {
+        let r = self.db.begin_read()?;
+        let wallets = r.open_table(WALLETS)?;
+        Ok(wallets.get(name)?.map(|b| b.value().to_vec()))
+    }
+
+    /// Seals `plaintext` with `passphrase` ([`seal()`]) and stores it as wallet `name`.
+    pub fn put_sealed_wallet(
+        &self,
+        name: &str,
+        passphrase: &[u8],
+        plaintext: &[u8],
+    ) -> Result<(), NodeError> {
+        self.put_wallet(name, &seal(passphrase, plaintext)?)
+    }
+
+    /// Opens wallet `name` with `passphrase` ([`open()`]); `None` if there is none.
+    pub fn open_sealed_wallet(
+        &self,
+        name: &str,
+        passphrase: &[u8],
+    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, NodeError> {
+        self.get_wallet(name)?
+            .map(|sealed| open(passphrase, &sealed))
+            .transpose()
+    }
+
+    fn meta(&self, key: &str) -> Result<Vec<u8>, NodeError> {
+        let r = self.db.begin_read()?;
+        let meta = r.open_table(META)?;
+        let value = meta
+            .get(key)?
+            .ok_or_else(|| corrupt(&format!("no {key}")))?;
+        Ok(value.value().to_vec())
+    }
+}
+
+/// Writes a block's header, encoding, ID and transaction IDs.
+fn write_block(w: &redb::WriteTransaction, block: &Block, txids: &[TxId]) -> Result<(), NodeError> {
+    let height = block.header.height;
+    let ids: Vec<u8> = txids.iter().flat_map(|id| id.0).collect();
+    w.open_table(BLOCK_TXIDS)?.insert(height, ids.as_slice())?;
+    w.open_table(HEADERS)?
+        .insert(height, block.header.to_bytes().as_slice())?;
+    w.open_table(BLOCKS)?
+        .insert(height, block.to_bytes().as_slice())?;
+    w.open_table(BLOCK_IDS)?
+        .insert(block.header.id().0.as_slice(), height)?;
+    Ok(())
+}
+
+/// Moves the proof table onto the forest after the block: spent outputs leave, every
+/// other proof is relocated with the block's catch-up (a chunk at a time, so memory
+/// stays bounded), and the block's outputs that survive it enter.
+fn update_proofs(w: &redb::WriteTransaction, applied: &AppliedBlock) -> Result<(), NodeError> {
+    let mut table = w.open_table(PROOFS)?;
+    let spent: HashSet<ContractId> = applied
+        .txs
+        .iter()
+        .flat_map(|tx| tx.log.inputs().copied())
+        .collect();
+    for id in &spent {
+        table.remove(id.0.as_slice())?;
+    }
+    relocate_all(&mut table, &applied.catchup)?;
+    for tx in &applied.txs {
+        for output in tx.log.outputs() {
+            let id = output.id();
+            if spent.contains(&id) {
+                continue;
+            }
+            let proof = applied
+                .catchup
+                .update_proof(&id, &Proof::Transient)
+                .map_err(|e| corrupt(&format!("new output {id}: {e}")))?;
+            table.insert(id.0.as_slice(), proof.encode_to_vec().as_slice())?;
+        }
+    }
+    Ok(())
+}
+
+/// Relocates every stored proof to the catch-up's forest. The stored proofs were made
+/// by this node, so they are moved without re-hashing ([`Catchup::relocate`]).
+fn relocate_all(table: &mut redb::Table<&[u8], &[u8]>, catchup: &Catchup) -> Result<(), NodeError> {
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let chunk: Vec<(Vec<u8>, Vec<u8>)> = {
+            let range = match &after {
+                Some(key) => table.range::<&[u8]>((
+                    std::ops::Bound::Excluded(key.as_slice()),
+                    std::ops::Bound::Unbounded,
+                ))?,
+                None => table.range::<&[u8]>(..)?,
+            };
+            range
+                .take(PROOF_CHUNK)
+                .map(|e| e.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())))
+                .collect::<Result<_, _>>()?
+        };
+        let Some((last, _)) = chunk.last() else {
+            return Ok(());
+        };
+        after = Some(last.clone());
+        for (key, value) in chunk {
+            let moved = relocate(catchup, &value)
+                .map_err(|e| corrupt(&format!("proof of {}: {e}", hex::encode(&key))))?;
+            if moved != value {
+                table.insert(key.as_slice(), moved.as_slice())?;
+            }
+        }
+    }
+}
+
+fn relocate(catchup: &Catchup, bytes: &[u8]) -> Result<Vec<u8>, utreexo::UtreexoError> {
+    match Proof::from_bytes(bytes)? {
+        Proof::Committed(path) => Ok(Proof::Committed(catchup.relocate(&path)?).encode_to_vec()),
+        Proof::Transient => Err(utreexo::UtreexoError::TransientProof),
+    }
+}
+
+fn read_u64(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<u64, NodeError> {
+    let value = meta
+        .get(key)?
+        .ok_or_else(|| corrupt(&format!("no {key}")))?;
+    let bytes: [u8; 8] = value
+        .value()
+        .try_into()
+        .map_err(|_| corrupt(&format!("{key} is not 8 bytes")))?;
+    Ok(u64::from_le_bytes(bytes))
+}
+
+fn read_header(
+    headers: &impl ReadableTable<u64, &'static [u8]>,
+    height: u64,
+) -> Result<BlockHeader, NodeError> {
+    let bytes = headers
+        .get(height)?
+        .ok_or_else(|| corrupt(&format!("no header at height {height}")))?;
+    BlockHeader::from_bytes(bytes.value()).map_err(|e| corrupt(&format!("header {height}: {e}")))
+}
+
+fn corrupt(reason: &str) -> NodeError {
+    NodeError::Corrupt(reason.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use musig::SigningKey;
+
+    fn genesis() -> (SigningKey, Genesis) {
+        let key = SigningKey::random(&mut rand_core::OsRng);
+        let ids = (0..6u8).map(|i| ContractId([i; 32])).collect();
+        let genesis = Genesis::new(1_000, ids, &key).unwrap();
+        (key, genesis)
+    }
+
+    #[test]
+    fn a_new_store_reopens_at_its_genesis() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, genesis) = genesis();
+        let store = Store::create(dir.path(), &genesis).unwrap();
+        let state = store.load_state().unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.load_state().unwrap(), state);
+        assert_eq!(store.tip_height().unwrap(), 1);
+        assert_eq!(store.genesis().unwrap(), genesis);
+        assert_eq!(store.utxo_count().unwrap(), 6);
+        let proof = store.utxo_proof(&ContractId([3; 32])).unwrap().unwrap();
+        assert_eq!(state.forest().verify(&ContractId([3; 32]), &proof), Ok(()));
+        let at = store.utxo_proof_at_tip(&ContractId([3; 32])).unwrap();
+        assert_eq!(at, Some((1, state.forest().generation(), proof)));
+        assert_eq!(store.utxo_proof_at_tip(&ContractId([9; 32])).unwrap(), None);
+        assert!(matches!(
+            Store::create(dir.path(), &genesis),
+            Err(NodeError::AlreadyInitialized(_))
+        ));
+    }
+
+    #[test]
+    fn a_missing_store_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(NodeError::NotInitialized(_))
+        ));
+    }
+
+    #[test]
+    fn a_store_of_another_format_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path(), &genesis().1).unwrap();
+        let w = store.db.begin_write().unwrap();
+        w.open_table(META)
+            .unwrap()
+            .insert(KEY_VERSION, 2u32.to_le_bytes().as_slice())
+            .unwrap();
+        w.commit().unwrap();
+        drop(store);
+        match Store::open(dir.path()) {
+            Err(NodeError::FormatVersion { found, expected }) => {
+                assert_eq!((found, expected), (2, FORMAT_VERSION));
+            }
+            other => panic!("expected a format version error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn blocks_apply_once_and_move_the_proofs() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, genesis) = genesis();
+        let store = Store::create(dir.path(), &genesis).unwrap();
+        let state = store.load_state().unwrap();
+        let producer = blockchain::Producer::new(key);
+        let (block, applied) = producer.make_block(&state, 2_000, Vec::new()).unwrap();
+        store.apply_block(&block, &applied).unwrap();
+        assert!(matches!(
+            store.apply_block(&block, &applied),
+            Err(NodeError::Corrupt(_))
+        ));
+        let reopened = store.load_state().unwrap();
+        assert_eq!(reopened, applied.state);
+        assert_eq!(store.height_of(&block.header.id()).unwrap(), Some(2));
+        assert_eq!(store.block(2).unwrap(), Some(block));
+        assert_eq!(store.blocks_since(0, 10, 1 << 20).unwrap().len(), 2);
+        assert_eq!(store.blocks_since(1, 10, 1 << 20).unwrap().len(), 1);
+        assert_eq!(store.blocks_since(u64::MAX, 10, 1 << 20).unwrap().len(), 0);
+        assert_eq!(store.blocks_since(0, 10, 1).unwrap().len(), 1);
+        for id in &genesis.utxos {
+            let proof = store.utxo_proof(id).unwrap().unwrap();
+            assert_eq!(reopened.forest().verify(id, &proof), Ok(()));
+        }
+    }
+
+    #[test]
+    fn wallet_bytes_are_kept_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path(), &genesis().1).unwrap();
+        assert_eq!(store.get_wallet("alice").unwrap(), None);
+        store.put_wallet("alice", b"state").unwrap();
+        assert_eq!(store.get_wallet("alice").unwrap(), Some(b"state".to_vec()));
+        store
+            .put_sealed_wallet("bob", b"pw", b"secret state")
+            .unwrap();
+        assert_ne!(
+            store.get_wallet("bob").unwrap().unwrap(),
+            b"secret state".to_vec()
+        );
+        let opened = store.open_sealed_wallet("bob", b"pw").unwrap().unwrap();
+        assert_eq!(opened.as_slice(), b"secret state");
+        assert!(matches!(
+            store.open_sealed_wallet("bob", b"wrong"),
+            Err(NodeError::Unseal)
+        ));
+        assert!(store.open_sealed_wallet("carol", b"pw").unwrap().is_none());
+    }
+}

@@ -1,0 +1,120 @@
+//! `zkvm-node tx decode|verify HEX`: developer tools for one transaction, given as a
+//! block transaction (with input proofs) or as a bare transaction.
+
+use crate::api::json::{log_json, LogEntryJson};
+use crate::chain::GENERATORS;
+use crate::error::NodeError;
+use batch::{BatchVerifier, Generators};
+use blockchain::BlockTx;
+use encoding::Encodable;
+use rand_core::OsRng;
+use std::fmt::Write;
+use zkvm::{Program, Tx, Verifier};
+
+/// Decodes hex as a block transaction, else as a bare transaction (then no proofs).
+pub fn parse(hex_text: &str) -> Result<BlockTx, NodeError> {
+    let bytes = NodeError::decode_hex("transaction", hex_text)?;
+    match BlockTx::from_bytes(&bytes) {
+        Ok(btx) => Ok(btx),
+        Err(as_block_tx) => match Tx::from_bytes(&bytes) {
+            Ok(tx) => Ok(BlockTx {
+                tx,
+                proofs: Vec::new(),
+            }),
+            Err(as_tx) => Err(NodeError::Invalid {
+                what: "transaction",
+                reason: format!(
+                    "neither a block transaction ({as_block_tx}) nor a transaction ({as_tx})"
+                ),
+            }),
+        },
+    }
+}
+
+/// The transaction described for people: ID, header, program as assembly, log. The
+/// log comes from running the VM with the proof checks left out, so a decoded
+/// transaction is not thereby valid (see [`verify`]).
+pub fn decode(hex_text: &str) -> Result<String, NodeError> {
+    let btx = parse(hex_text)?;
+    let tx = &btx.tx;
+    let mut out = String::new();
+    let gens = Generators::new(GENERATORS);
+    let mut unchecked = BatchVerifier::new(&gens, OsRng);
+    let run = Verifier::verify_tx_batched(tx, &mut unchecked);
+    match &run {
+        Ok(v) => writeln!(out, "id: {}", v.id),
+        Err(e) => writeln!(out, "id: unknown (the VM refuses the program: {e})"),
+    }
+    .ok();
+    writeln!(
+        out,
+        "version: {}\ntime bounds: [{}, {}] ms\nsize: {} bytes ({} input proofs)",
+        tx.header.version,
+        tx.header.mintime_ms,
+        tx.header.maxtime_ms,
+        btx.encoded_len(),
+        btx.proofs.len()
+    )
+    .ok();
+    writeln!(out, "program:").ok();
+    match Program::parse(&tx.program) {
+        Ok(program) => {
+            for instruction in program.instructions() {
+                writeln!(out, "  {}", Program::from(vec![instruction.clone()])).ok();
+            }
+        }
+        Err(e) => {
+            writeln!(
+                out,
+                "  0x{} (does not parse: {e})",
+                hex::encode(&tx.program)
+            )
+            .ok();
+        }
+    }
+    if let Ok(v) = &run {
+        writeln!(out, "log:").ok();
+        for entry in log_json(&v.log) {
+            writeln!(out, "  {}", describe(&entry)).ok();
+        }
+    }
+    Ok(out)
+}
+
+/// Verifies the transaction completely (execution, proof, signatures) and the
+/// count of its input proofs; the verdict names the precise error.
+pub fn verify(hex_text: &str) -> Result<String, NodeError> {
+    let btx = parse(hex_text)?;
+    let gens = Generators::new(GENERATORS);
+    let verified = Verifier::verify_tx(&btx.tx, &gens)?;
+    let inputs = verified.log.inputs().count();
+    if !btx.proofs.is_empty() && btx.proofs.len() != inputs {
+        return Err(blockchain::BlockchainError::ProofCount {
+            inputs,
+            proofs: btx.proofs.len(),
+        }
+        .into());
+    }
+    Ok(format!(
+        "valid: id {} fee {} feerate {:.3}/byte",
+        verified.id,
+        verified.feerate.fee(),
+        verified.feerate.to_f64()
+    ))
+}
+
+fn describe(entry: &LogEntryJson) -> String {
+    match entry {
+        LogEntryJson::Header {
+            version,
+            mintime_ms,
+            maxtime_ms,
+        } => format!("header version {version} [{mintime_ms}, {maxtime_ms}]"),
+        LogEntryJson::Issue { qty, flv } => format!("issue qty {qty} flv {flv}"),
+        LogEntryJson::Retire { qty, flv } => format!("retire qty {qty} flv {flv}"),
+        LogEntryJson::Input { id } => format!("input {id}"),
+        LogEntryJson::Output { id, contract } => format!("output {id} {contract}"),
+        LogEntryJson::Fee { amount } => format!("fee {amount}"),
+        LogEntryJson::Data { hex } => format!("data {hex}"),
+    }
+}

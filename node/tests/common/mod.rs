@@ -1,0 +1,189 @@
+//! Support for the node's integration tests: devnets in temporary directories, node
+//! processes on ephemeral loopback ports, an HTTP client, and payments built from
+//! the funding outputs of a devnet's genesis.
+#![allow(dead_code)]
+
+use blockchain::BlockTx;
+use curve25519_dalek::scalar::Scalar;
+use rayon::prelude::*;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use zkvm::{Generators, Predicate, SigningKey, TxBuilder};
+use zkvm_node::devnet::{self, DevnetConfig, FUNDING_KEY_FILE};
+
+/// The node binary.
+pub const BIN: &str = env!("CARGO_BIN_EXE_zkvm-node");
+
+/// A devnet in a temporary directory, made through the library.
+pub fn devnet(funding_outputs: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    devnet::init(
+        dir.path(),
+        &DevnetConfig {
+            funding_outputs,
+            funding_qty: 1_000_000,
+        },
+    )
+    .unwrap();
+    dir
+}
+
+/// A running `zkvm-node run` child process; killed when dropped.
+pub struct NodeProcess {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `zkvm-node run` with `args` after `run`, on an ephemeral port, and waits
+/// for its address.
+pub fn spawn(args: &[&str]) -> NodeProcess {
+    let mut child = Command::new(BIN)
+        .arg("run")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    NodeProcess { child, url }
+}
+
+/// Starts a producer on `dir` making a block every `interval_ms`.
+pub fn producer(dir: &Path, interval_ms: u64) -> NodeProcess {
+    spawn(&[
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--block-interval-ms",
+        &interval_ms.to_string(),
+    ])
+}
+
+/// An HTTP client of one node.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    pub url: String,
+}
+
+impl Client {
+    pub fn new(url: &str) -> Client {
+        Client {
+            http: reqwest::Client::new(),
+            url: url.to_string(),
+        }
+    }
+
+    /// GET a path; the status and the JSON body.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
+    /// POST raw bytes to a path; the status and the JSON body.
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap())
+    }
+
+    /// Submits an encoded transaction.
+    pub async fn submit(&self, bytes: &[u8]) -> (u16, Value) {
+        let body = serde_json::json!({ "hex": hex::encode(bytes) });
+        self.post_raw("/v1/txs", serde_json::to_vec(&body).unwrap())
+            .await
+    }
+
+    /// The tip height.
+    pub async fn height(&self) -> u64 {
+        self.get("/v1/status").await.1["height"].as_u64().unwrap()
+    }
+
+    /// Waits until the tip reaches `height`.
+    pub async fn wait_height(&self, height: u64, timeout: Duration) -> u64 {
+        let start = Instant::now();
+        loop {
+            let h = self.height().await;
+            if h >= height {
+                return h;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "stuck at height {h}, waiting for {height}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// The funding key of a devnet directory.
+pub fn funding_key(dir: &Path) -> SigningKey {
+    devnet::read_secret(dir, FUNDING_KEY_FILE).unwrap().unwrap()
+}
+
+/// Generators for proving payments (a prefix of the node's).
+pub fn gens() -> Generators {
+    Generators::new(256)
+}
+
+/// A bare, signed payment spending funding output `index` into a payment of 1000
+/// to a fresh key and change back to the funding key, with a fee of 1.
+pub fn payment(funding: &SigningKey, index: u64, gens: &Generators) -> zkvm::Tx {
+    let mut rng = rand::thread_rng();
+    let input = devnet::funding_contract(funding, index, 1_000_000);
+    let recipient = SigningKey::random(&mut rng).verification_key();
+    TxBuilder::new()
+        .spend(input)
+        .pay(Predicate::from_key(&recipient), 1_000, Scalar::ZERO)
+        .change_to(Predicate::from_signing_key(funding.clone()))
+        .fee(1)
+        .build(gens, &mut rng)
+        .unwrap()
+        .sign(&mut rng)
+        .unwrap()
+}
+
+/// Payments spending the funding outputs `indices`, proven in parallel.
+pub fn payments(funding: &SigningKey, indices: std::ops::Range<u64>) -> Vec<zkvm::Tx> {
+    let gens = gens();
+    indices
+        .into_par_iter()
+        .map(|i| payment(funding, i, &gens))
+        .collect()
+}
+
+/// A block transaction of `tx` with `proofs`.
+pub fn block_tx(tx: zkvm::Tx, proofs: Vec<utreexo::Proof>) -> BlockTx {
+    BlockTx { tx, proofs }
+}
