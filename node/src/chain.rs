@@ -22,6 +22,7 @@ use rand_core::OsRng;
 use rayon::prelude::*;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 use utreexo::{Proof, UtreexoError};
 use zkvm::{FeeRate, Tx, TxId, VerifiedTx, VmError};
@@ -263,13 +264,15 @@ impl Chain {
         })?;
         let mut core = self.lock();
         let time = now_ms().max(core.state.tip().timestamp_ms + 1);
+        let started = Instant::now();
         let (block, applied) = producer.produce(
             &core.state,
             &core.mempool,
             time,
             self.config.max_block_bytes,
         )?;
-        self.store.apply_block(&block, &applied)?;
+        self.store
+            .apply_block(&block, &applied, Some(started.elapsed()))?;
         core.mempool.apply_block(&applied)?;
         core.state = applied.state;
         Ok(block.header)
@@ -279,14 +282,16 @@ impl Chain {
     /// every proof), then stores and applies it.
     pub fn apply_remote(&self, block: &Block) -> Result<(), NodeError> {
         let state = self.state();
+        let started = Instant::now();
         let applied = state.apply_block(block, &self.gens, &ZkVm)?;
+        let took = started.elapsed();
         let mut core = self.lock();
         if core.state.tip() != state.tip() {
             return Err(NodeError::Diverged(
                 "the tip moved while the block was validated".into(),
             ));
         }
-        self.store.apply_block(block, &applied)?;
+        self.store.apply_block(block, &applied, Some(took))?;
         core.mempool.apply_block(&applied)?;
         core.state = applied.state;
         Ok(())

@@ -9,7 +9,9 @@
 //!
 //! Applying a block is one redb write transaction: header, block, IDs, transaction
 //! records, proofs, forest and tip height commit together or not at all, so a node
-//! killed at any moment reopens at the last committed block.
+//! killed at any moment reopens at the last committed block. The same transaction
+//! records how long this node took to validate the block (`validation_us`, height →
+//! microseconds; for the explorer, so a store without that table is still read).
 
 mod records;
 pub mod seal;
@@ -26,6 +28,7 @@ use encoding::Encodable;
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use utreexo::{Catchup, Forest, Proof};
 use zkvm::{ContractId, TxId};
 
@@ -46,6 +49,7 @@ const BLOCK_TXIDS: TableDefinition<u64, &[u8]> = TableDefinition::new("block_txi
 const TXS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("txs");
 const PROOFS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("utxo_proofs");
 const WALLETS: TableDefinition<&str, &[u8]> = TableDefinition::new("wallets");
+const VALIDATION: TableDefinition<u64, u64> = TableDefinition::new("validation_us");
 
 const KEY_VERSION: &str = "format_version";
 const KEY_GENESIS: &str = "genesis";
@@ -88,6 +92,7 @@ impl Store {
             // Created now so that readers never meet a missing table.
             w.open_table(TXS)?;
             w.open_table(WALLETS)?;
+            w.open_table(VALIDATION)?;
         }
         w.commit()?;
         Ok(Store { db, path })
@@ -151,10 +156,15 @@ impl Store {
         )?)
     }
 
-    /// Records a block and what it changed, in one write transaction. The block must
-    /// follow the stored tip (checked inside the transaction, so a block is never
-    /// recorded twice).
-    pub fn apply_block(&self, block: &Block, applied: &AppliedBlock) -> Result<(), NodeError> {
+    /// Records a block, what it changed and how long validating it took, in one
+    /// write transaction. The block must follow the stored tip (checked inside the
+    /// transaction, so a block is never recorded twice).
+    pub fn apply_block(
+        &self,
+        block: &Block,
+        applied: &AppliedBlock,
+        validation: Option<Duration>,
+    ) -> Result<(), NodeError> {
         let height = block.header.height;
         let w = self.db.begin_write()?;
         {
@@ -177,6 +187,10 @@ impl Store {
                 txs.insert(tx.id.0.as_slice(), record.to_bytes().as_slice())?;
             }
             update_proofs(&w, applied)?;
+            if let Some(took) = validation {
+                let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+                w.open_table(VALIDATION)?.insert(height, us)?;
+            }
             meta.insert(KEY_TIP, height.to_le_bytes().as_slice())?;
             meta.insert(
                 KEY_FOREST,
@@ -272,6 +286,22 @@ impl Store {
         Ok(out)
     }
 
+    /// Summaries of at most `limit` blocks, the tip's first and going down.
+    pub fn recent_blocks(&self, limit: usize) -> Result<Vec<BlockSummary>, NodeError> {
+        let r = self.db.begin_read()?;
+        let tip = read_u64(&r.open_table(META)?, KEY_TIP)?;
+        (1..=tip)
+            .rev()
+            .take(limit)
+            .map(|h| summary(&r, h))
+            .collect()
+    }
+
+    /// How long this node took to validate the block at `height`, if recorded.
+    pub fn validation_time(&self, height: u64) -> Result<Option<Duration>, NodeError> {
+        read_validation(&self.db.begin_read()?, height)
+    }
+
     /// Where a mined transaction is, with its log.
     pub fn tx(&self, id: &TxId) -> Result<Option<TxRecord>, NodeError> {
         let r = self.db.begin_read()?;
@@ -357,6 +387,51 @@ impl Store {
             .get(key)?
             .ok_or_else(|| corrupt(&format!("no {key}")))?;
         Ok(value.value().to_vec())
+    }
+}
+
+/// What the explorer lists of a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockSummary {
+    /// The header.
+    pub header: BlockHeader,
+    /// How many transactions it holds.
+    pub txs: usize,
+    /// Its encoded size.
+    pub bytes: usize,
+    /// How long this node took to validate it, if recorded (not for the initial
+    /// block, nor for blocks stored before this was recorded).
+    pub validation: Option<Duration>,
+}
+
+fn summary(r: &redb::ReadTransaction, height: u64) -> Result<BlockSummary, NodeError> {
+    let header = read_header(&r.open_table(HEADERS)?, height)?;
+    let bytes = r
+        .open_table(BLOCKS)?
+        .get(height)?
+        .ok_or_else(|| corrupt(&format!("no block {height}")))?
+        .value()
+        .len();
+    let txids = r
+        .open_table(BLOCK_TXIDS)?
+        .get(height)?
+        .map_or(0, |b| b.value().len() / 32);
+    Ok(BlockSummary {
+        header,
+        txs: txids,
+        bytes,
+        validation: read_validation(r, height)?,
+    })
+}
+
+/// A recorded validation time; none in a store written before they were recorded.
+fn read_validation(r: &redb::ReadTransaction, height: u64) -> Result<Option<Duration>, NodeError> {
+    match r.open_table(VALIDATION) {
+        Ok(table) => Ok(table
+            .get(height)?
+            .map(|us| Duration::from_micros(us.value()))),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -542,11 +617,25 @@ mod tests {
         let state = store.load_state().unwrap();
         let producer = blockchain::Producer::new(key);
         let (block, applied) = producer.make_block(&state, 2_000, Vec::new()).unwrap();
-        store.apply_block(&block, &applied).unwrap();
+        let took = Duration::from_micros(1_234);
+        store.apply_block(&block, &applied, Some(took)).unwrap();
         assert!(matches!(
-            store.apply_block(&block, &applied),
+            store.apply_block(&block, &applied, None),
             Err(NodeError::Corrupt(_))
         ));
+        let recent = store.recent_blocks(10).unwrap();
+        let heights: Vec<u64> = recent.iter().map(|s| s.header.height).collect();
+        assert_eq!(heights, [2, 1]);
+        assert_eq!(recent[0].validation, Some(took));
+        assert_eq!(recent[0].bytes, block.to_bytes().len());
+        assert_eq!(
+            recent[1].validation, None,
+            "the initial block is not validated"
+        );
+        assert_eq!(store.recent_blocks(1).unwrap().len(), 1);
+        assert!(store.recent_blocks(0).unwrap().is_empty());
+        assert_eq!(store.validation_time(2).unwrap(), Some(took));
+        assert_eq!(store.validation_time(1).unwrap(), None);
         let reopened = store.load_state().unwrap();
         assert_eq!(reopened, applied.state);
         assert_eq!(store.height_of(&block.header.id()).unwrap(), Some(2));
