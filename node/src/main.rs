@@ -35,7 +35,9 @@ fn main() -> ExitCode {
                 Err(e) => return fail(&zkvm_node::NodeError::io("tokio runtime", e)),
             };
             let result = runtime.block_on(cli::run(args, |addr| {
-                println!("listening on http://{addr}");
+                // One write, so a reader that stops after the first line is never raced.
+                let lines = format!("listening on http://{addr}\nexplorer at http://{addr}/\n");
+                std::io::Write::write_all(&mut std::io::stdout(), lines.as_bytes()).ok();
             }));
             match result {
                 Ok(()) => ExitCode::SUCCESS,

@@ -271,3 +271,132 @@ async fn the_api_client_speaks_the_routes() {
         Err(zkvm_node::NodeError::Remote { .. })
     ));
 }
+
+/// The routes and fields the explorer reads: recent block summaries, block size and
+/// validation time (kept across a restart), transaction size, fee and program, the
+/// forest's shape, and the page and its assets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explorer_routes_and_fields() {
+    let dir = devnet(5);
+    let funding = funding_key(dir.path());
+    let txs = payments(&funding, 0..1);
+    let mut node = producer(dir.path(), 100);
+    let api = Client::new(&node.url);
+    let (status, body) = api.submit(&txs[0].to_bytes()).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    let mut tries = 0;
+    let tx = loop {
+        let (status, tx) = api.get(&format!("/v1/txs/{id}")).await;
+        if status == 200 {
+            break tx;
+        }
+        tries += 1;
+        assert!(tries < 500, "never mined");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+
+    // The transaction: size and fee rate of its encoding, its program as assembly.
+    let size = txs[0].to_bytes().len() as u64;
+    assert_eq!(
+        (tx["size"].as_u64(), tx["fee"].as_u64()),
+        (Some(size), Some(1))
+    );
+    let feerate = tx["feerate"].as_f64().unwrap();
+    assert!((feerate - 1.0 / size as f64).abs() < 1e-12, "{feerate}");
+    let program = zkvm::Program::parse(&txs[0].program).unwrap();
+    assert_eq!(tx["program"], program.to_asm());
+    assert_eq!(
+        zkvm::Program::from_asm(tx["program"].as_str().unwrap()).unwrap(),
+        program
+    );
+
+    // Its block: size and validation time, here and in the recent list.
+    let height = tx["height"].as_u64().unwrap();
+    api.wait_height(height + 1, Duration::from_secs(10)).await;
+    let (_, block) = api.get(&format!("/v1/blocks/{height}")).await;
+    assert_eq!(
+        block["bytes"].as_u64().unwrap() * 2,
+        block["hex"].as_str().unwrap().len() as u64
+    );
+    assert!(block["validation_ms"].as_f64().unwrap() > 0.0, "{block}");
+    let (_, initial) = api.get("/v1/blocks/1").await;
+    assert!(initial["validation_ms"].is_null(), "{initial}");
+    let (status, recent) = api.get("/v1/blocks/recent?limit=3").await;
+    assert_eq!(status, 200);
+    let recent = recent["blocks"].as_array().unwrap().clone();
+    assert_eq!(recent.len(), 3);
+    let heights: Vec<u64> = recent
+        .iter()
+        .map(|b| b["height"].as_u64().unwrap())
+        .collect();
+    assert!(
+        heights.windows(2).all(|w| w[0] == w[1] + 1),
+        "newest first: {heights:?}"
+    );
+    let (_, all) = api.get("/v1/blocks/recent?limit=100000").await;
+    let all = all["blocks"].as_array().unwrap();
+    assert_eq!(
+        all.last().unwrap()["height"],
+        1,
+        "the limit is clamped, not refused"
+    );
+    let listed = all.iter().find(|b| b["height"] == height).unwrap();
+    assert_eq!(listed["id"], block["id"]);
+    assert_eq!(listed["txs"], 1);
+    assert_eq!(listed["bytes"], block["bytes"]);
+    assert_eq!(listed["validation_ms"], block["validation_ms"]);
+    assert_eq!(listed["timestamp_ms"], block["timestamp_ms"]);
+    let (status, body) = api.get("/v1/blocks/recent?limit=x").await;
+    assert_eq!((status, code(&body)), (400, "bad_request"));
+    assert!(message(&body).contains("limit"), "{body}");
+    let (status, body) = api.get("/v1/blocks/recent?limit=-1").await;
+    assert_eq!((status, code(&body)), (400, "bad_request"));
+
+    // The forest: 5 funding outputs, one spent, two new: 6 in trees of 4 and 2.
+    let (status, forest) = api.get("/v1/forest").await;
+    assert_eq!(status, 200);
+    assert_eq!(forest["count"], 6, "{forest}");
+    let levels: Vec<(u64, u64)> = forest["roots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["level"].as_u64().unwrap(), r["leaves"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(levels, [(2, 4), (1, 2)]);
+    assert!(forest["generation"].as_u64().unwrap() >= 1);
+    let (status, body) = api.post_raw("/v1/forest", Vec::new()).await;
+    assert_eq!((status, code(&body)), (405, "method_not_allowed"));
+
+    // The page and its assets, and a 404 for an asset that is not there.
+    let http = reqwest::Client::new();
+    for (path, kind, marker) in [
+        ("/", "text/html", "/explorer/explorer.js"),
+        ("/explorer/explorer.css", "text/css", "@media"),
+        (
+            "/explorer/explorer.js",
+            "text/javascript",
+            "/v1/blocks/recent",
+        ),
+    ] {
+        let r = http
+            .get(format!("{}{path}", node.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let content_type = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(content_type.starts_with(kind), "{path}: {content_type}");
+        assert!(r.text().await.unwrap().contains(marker), "{path}");
+    }
+    let (status, body) = api.get("/explorer/missing.js").await;
+    assert_eq!((status, code(&body)), (404, "not_found"));
+
+    // Validation times are stored with the blocks: a restarted node still has them.
+    let validation_ms = block["validation_ms"].clone();
+    drop(node);
+    node = producer(dir.path(), 60_000);
+    let api = Client::new(&node.url);
+    let (_, again) = api.get(&format!("/v1/blocks/{height}")).await;
+    assert_eq!(again["validation_ms"], validation_ms);
+}

@@ -2,12 +2,13 @@
 //! same error shape everywhere (`{"error": {"code": …, "message": …}}`).
 
 use crate::chain::{ChainStatus, PendingTx};
-use crate::store::TxRecord;
-use blockchain::{Block, BlockHeader};
+use crate::store::{BlockSummary, TxRecord};
+use blockchain::{Block, BlockHeader, BlockTx};
 use encoding::Encodable;
 use serde::{Deserialize, Serialize};
-use utreexo::Proof;
-use zkvm::{ContractId, TxEntry, TxId, TxLog};
+use std::time::Duration;
+use utreexo::{Forest, Proof};
+use zkvm::{ContractId, FeeRate, Program, TxEntry, TxId, TxLog};
 
 /// `GET /v1/status`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -57,7 +58,7 @@ pub struct GenesisJson {
 }
 
 /// A block: its header fields, its transaction IDs and its encoding.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct BlockJson {
     /// Height.
     pub height: u64,
@@ -75,14 +76,20 @@ pub struct BlockJson {
     pub utxoroot: String,
     /// The IDs of its transactions, in order.
     pub txs: Vec<String>,
+    /// The size of its encoding.
+    pub bytes: usize,
+    /// Milliseconds this node spent validating it; `null` if not recorded.
+    pub validation_ms: Option<f64>,
     /// The block's encoding.
     pub hex: String,
 }
 
 impl BlockJson {
-    /// The JSON of a block whose transactions have `txids`.
-    pub fn new(block: &Block, txids: &[TxId]) -> Self {
+    /// The JSON of a block whose transactions have `txids` and that this node took
+    /// `validation` to validate.
+    pub fn new(block: &Block, txids: &[TxId], validation: Option<Duration>) -> Self {
         let h: &BlockHeader = &block.header;
+        let bytes = block.to_bytes();
         BlockJson {
             height: h.height,
             id: h.id().to_string(),
@@ -92,7 +99,89 @@ impl BlockJson {
             txroot: h.txroot.to_string(),
             utxoroot: h.utxoroot.to_string(),
             txs: txids.iter().map(TxId::to_string).collect(),
-            hex: hex::encode(block.to_bytes()),
+            bytes: bytes.len(),
+            validation_ms: validation.map(millis),
+            hex: hex::encode(bytes),
+        }
+    }
+}
+
+fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// `GET /v1/blocks/recent?limit=N`: the last blocks, newest first.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RecentJson {
+    /// The block summaries, the tip's first.
+    pub blocks: Vec<SummaryJson>,
+}
+
+/// What the explorer lists of a block.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SummaryJson {
+    /// Height.
+    pub height: u64,
+    /// Block ID.
+    pub id: String,
+    /// Time.
+    pub timestamp_ms: u64,
+    /// How many transactions it holds.
+    pub txs: usize,
+    /// The size of its encoding.
+    pub bytes: usize,
+    /// Milliseconds this node spent validating it; `null` if not recorded.
+    pub validation_ms: Option<f64>,
+}
+
+impl From<&BlockSummary> for SummaryJson {
+    fn from(s: &BlockSummary) -> Self {
+        SummaryJson {
+            height: s.header.height,
+            id: s.header.id().to_string(),
+            timestamp_ms: s.header.timestamp_ms,
+            txs: s.txs,
+            bytes: s.bytes,
+            validation_ms: s.validation.map(millis),
+        }
+    }
+}
+
+/// `GET /v1/forest`: the shape of the Utreexo forest at the tip.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ForestJson {
+    /// The forest's generation (blocks that changed it since the start).
+    pub generation: u64,
+    /// Unspent outputs.
+    pub count: u64,
+    /// The trees, largest first.
+    pub roots: Vec<RootJson>,
+}
+
+/// One tree of the forest.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RootJson {
+    /// Its level: it holds 2^level outputs.
+    pub level: usize,
+    /// How many outputs it holds.
+    pub leaves: u64,
+    /// Its root hash.
+    pub root: String,
+}
+
+impl From<&Forest> for ForestJson {
+    fn from(f: &Forest) -> Self {
+        ForestJson {
+            generation: f.generation(),
+            count: f.count(),
+            roots: f
+                .roots_with_levels()
+                .map(|(level, root)| RootJson {
+                    level,
+                    leaves: 1u64 << level,
+                    root: root.to_string(),
+                })
+                .collect(),
         }
     }
 }
@@ -119,19 +208,38 @@ pub struct TxJson {
     pub block: String,
     /// The block transaction's encoding (transaction, then input proofs).
     pub hex: String,
+    /// The size of the transaction's encoding without the proofs, which its fee
+    /// rate is measured on.
+    pub size: usize,
+    /// Its fee (the sum of its fee entries).
+    pub fee: u64,
+    /// Fee per byte of `size`.
+    pub feerate: f64,
+    /// Its program as assembly (hex if the bytecode does not decode).
+    pub program: String,
     /// The log.
     pub log: Vec<LogEntryJson>,
 }
 
 impl TxJson {
-    /// The JSON of a record, the block holding it and its encoding.
-    pub fn new(id: &TxId, record: &TxRecord, block: &BlockHeader, block_tx: &[u8]) -> Self {
+    /// The JSON of a record, the block holding it and the block transaction.
+    pub fn new(id: &TxId, record: &TxRecord, block: &BlockHeader, block_tx: &BlockTx) -> Self {
+        let size = block_tx.tx.to_bytes().len();
+        let fee = record.log.fee();
+        let program = match Program::parse(&block_tx.tx.program) {
+            Ok(program) => program.to_asm(),
+            Err(_) => format!("0x{}", hex::encode(&block_tx.tx.program)),
+        };
         TxJson {
             id: id.to_string(),
             height: record.height,
             index: record.index,
             block: block.id().to_string(),
-            hex: hex::encode(block_tx),
+            hex: hex::encode(block_tx.to_bytes()),
+            size,
+            fee,
+            feerate: FeeRate::new(fee, size as u64).to_f64(),
+            program,
             log: log_json(&record.log),
         }
     }

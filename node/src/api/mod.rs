@@ -6,6 +6,7 @@
 //! IDs 404, bodies above [`MAX_BODY`] 413. Store reads and submissions run on
 //! blocking threads.
 
+pub mod explorer;
 pub mod json;
 
 use crate::chain::{Chain, Submitter};
@@ -27,6 +28,8 @@ use zkvm::{ContractId, TxId};
 pub const MAX_BODY: usize = 256 * 1024;
 /// The most blocks one `GET /v1/blocks` page holds.
 pub const MAX_PAGE_BLOCKS: usize = 100;
+/// The most summaries one `GET /v1/blocks/recent` answer holds.
+pub const MAX_RECENT_BLOCKS: usize = 500;
 /// The most bytes of blocks one page holds (a larger single block is sent alone).
 pub const MAX_PAGE_BYTES: usize = 4 << 20;
 
@@ -45,12 +48,15 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/status", get(status))
         .route("/v1/genesis", get(genesis))
         .route("/v1/blocks", get(blocks_since))
+        .route("/v1/blocks/recent", get(recent_blocks))
         .route("/v1/blocks/{height}", get(block_by_height))
         .route("/v1/blocks/id/{id}", get(block_by_id))
         .route("/v1/txs", axum::routing::post(submit))
         .route("/v1/txs/{id}", get(tx_by_id))
         .route("/v1/mempool", get(mempool))
         .route("/v1/utxos/{id}/proof", get(utxo_proof))
+        .route("/v1/forest", get(forest))
+        .merge(explorer::routes())
         .fallback(not_found_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -195,6 +201,31 @@ async fn blocks_since(
     .await
 }
 
+async fn recent_blocks(
+    State(state): State<ApiState>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<RecentJson> {
+    let Query(query) = query.map_err(|e| ApiError::bad(e.body_text()))?;
+    let limit = match query.get("limit") {
+        Some(text) => parse_u64("limit", text)?.clamp(1, MAX_RECENT_BLOCKS as u64) as usize,
+        None => 20,
+    };
+    blocking(&state, move |chain| {
+        let blocks = chain.store().recent_blocks(limit)?;
+        Ok(Json(RecentJson {
+            blocks: blocks.iter().map(SummaryJson::from).collect(),
+        }))
+    })
+    .await
+}
+
+async fn forest(State(state): State<ApiState>) -> ApiResult<ForestJson> {
+    blocking(&state, |chain| {
+        Ok(Json(ForestJson::from(chain.state().forest())))
+    })
+    .await
+}
+
 async fn block_by_height(
     State(state): State<ApiState>,
     path: Result<Path<String>, PathRejection>,
@@ -224,7 +255,8 @@ fn block_json(chain: &Chain, height: u64) -> ApiResult<BlockJson> {
         .block(height)?
         .ok_or_else(|| ApiError::not_found(format!("no block at height {height}")))?;
     let txids = store.block_txids(height)?.unwrap_or_default();
-    Ok(Json(BlockJson::new(&block, &txids)))
+    let validation = store.validation_time(height)?;
+    Ok(Json(BlockJson::new(&block, &txids, validation)))
 }
 
 async fn tx_by_id(
@@ -246,12 +278,7 @@ async fn tx_by_id(
         let btx = block.txs.get(record.index as usize).ok_or_else(|| {
             NodeError::Corrupt(format!("transaction {id} names a missing position"))
         })?;
-        Ok(Json(TxJson::new(
-            &id,
-            &record,
-            &block.header,
-            &btx.to_bytes(),
-        )))
+        Ok(Json(TxJson::new(&id, &record, &block.header, btx)))
     })
     .await
 }

@@ -1,0 +1,267 @@
+// The explorer: a small single-page view over the node's JSON API. Routes live in the
+// URL fragment (#/block/5, #/tx/ID, #/mempool, #/submit) so every view has a link.
+"use strict";
+
+const view = document.getElementById("view");
+const REFRESH_MS = 2000;
+let timer = null;
+let navigation = 0; // counts route() calls, so a slow answer never paints over a newer view
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === "" || v === null || v === undefined) continue;
+    if (k === "class") node.className = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+function link(href, text, cls) {
+  return el("a", { href, class: cls || "" }, text);
+}
+
+function short(hex) {
+  return hex.length > 20 ? hex.slice(0, 10) + "…" + hex.slice(-8) : hex;
+}
+
+function time(ms) {
+  return new Date(ms).toISOString().replace("T", " ").replace(".000Z", "Z");
+}
+
+// Fetches JSON; an API error ({"error": {code, message}}) becomes a thrown Error.
+async function api(path, options) {
+  const response = await fetch(path, options);
+  let body = null;
+  try { body = await response.json(); } catch (_) { body = null; }
+  if (!response.ok) {
+    const message = body && body.error ? body.error.message : response.statusText;
+    const error = new Error(message);
+    error.status = response.status;
+    throw error;
+  }
+  return body;
+}
+
+function failure(error) {
+  return el("p", { class: "error", id: "error" }, error.message);
+}
+
+function card(label, value, id) {
+  return el("div", { class: "card" }, el("div", { class: "label" }, label),
+    el("div", { class: "value", id: id || "" }, value));
+}
+
+function fields(pairs) {
+  return el("dl", { class: "fields" }, pairs.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+}
+
+// A two-series line chart: transactions per block and validation time per block.
+function chart(blocks) {
+  const ns = "http://www.w3.org/2000/svg";
+  const w = 600, h = 160, pad = 4;
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("id", "chart");
+  const series = (values, color) => {
+    const max = Math.max(1, ...values);
+    const step = values.length > 1 ? (w - 2 * pad) / (values.length - 1) : 0;
+    const points = values.map((v, i) => `${pad + i * step},${h - pad - (v / max) * (h - 2 * pad)}`);
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", points.join(" "));
+    line.setAttribute("fill", "none");
+    line.setAttribute("stroke", color);
+    line.setAttribute("stroke-width", "2");
+    line.setAttribute("vector-effect", "non-scaling-stroke");
+    svg.append(line);
+  };
+  const ordered = blocks.slice().reverse();
+  const txs = ordered.map((b) => b.txs);
+  const ms = ordered.map((b) => b.validation_ms || 0);
+  series(txs, "#3b5bdb");
+  series(ms, "#e8590c");
+  return el("div", { class: "chart" }, svg,
+    el("div", { class: "legend" },
+      el("span", { style: "color:#3b5bdb" }, `― transactions per block (max ${Math.max(0, ...txs)})`),
+      el("span", { style: "color:#e8590c" }, `― validation ms per block (max ${Math.max(0, ...ms).toFixed(1)})`)));
+}
+
+// Assembly with one top-level instruction per line (nested programs and strings stay whole).
+function asmLines(text) {
+  let out = "", depth = 0, quoted = false;
+  for (const c of text) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === "[") depth++;
+    else if (!quoted && c === "]") depth--;
+    out += c === " " && depth === 0 && !quoted ? "\n" : c;
+  }
+  return out;
+}
+
+function forest(f) {
+  const trees = f.roots.map((r) => el("div", { title: r.root }, `2^${r.level} = ${r.leaves}`));
+  return el("div", {},
+    el("p", { class: "muted" }, `${f.count} unspent outputs in ${f.roots.length} trees (generation ${f.generation})`),
+    el("div", { class: "forest", id: "forest" }, trees));
+}
+
+async function home() {
+  const [status, recent, f] = await Promise.all([
+    api("/v1/status"), api("/v1/blocks/recent?limit=30"), api("/v1/forest"),
+  ]);
+  const rows = recent.blocks.map((b) => el("tr", {},
+    el("td", { class: "num" }, link(`#/block/${b.height}`, b.height)),
+    el("td", { class: "hash" }, link(`#/block/${b.height}`, short(b.id))),
+    el("td", { class: "wide" }, time(b.timestamp_ms)),
+    el("td", { class: "num" }, b.txs),
+    el("td", { class: "num" }, b.bytes),
+    el("td", { class: "num" }, b.validation_ms === null ? "–" : b.validation_ms.toFixed(1))));
+  return [
+    el("h1", {}, "Chain"),
+    el("div", { class: "cards" },
+      card("Height", status.height, "tip-height"),
+      card("Tip", link(`#/block/${status.height}`, short(status.tip), "hash")),
+      card("Unspent outputs", status.utxos),
+      card("Mempool", `${status.mempool_txs} tx, ${status.mempool_bytes} B`),
+      card("Role", status.producing ? "producer" : "follower")),
+    el("h2", {}, "Recent blocks"),
+    chart(recent.blocks),
+    el("table", { id: "blocks" },
+      el("thead", {}, el("tr", {},
+        el("th", { class: "num" }, "Height"), el("th", {}, "ID"), el("th", { class: "wide" }, "Time"),
+        el("th", { class: "num" }, "Txs"), el("th", { class: "num" }, "Bytes"),
+        el("th", { class: "num" }, "Validation ms"))),
+      el("tbody", {}, rows)),
+    el("h2", {}, "Utreexo forest"),
+    forest(f)];
+}
+
+async function block(which) {
+  const path = /^\d+$/.test(which) ? `/v1/blocks/${which}` : `/v1/blocks/id/${which}`;
+  const b = await api(path);
+  return [
+    el("h1", {}, `Block ${b.height}`),
+    fields([
+      ["ID", el("span", { class: "hash", id: "block-id" }, b.id)],
+      ["Height", b.height],
+      ["Version", b.version],
+      ["Previous", b.height > 1 ? link(`#/block/${b.height - 1}`, b.prev, "hash") : el("span", { class: "hash" }, b.prev)],
+      ["Time", time(b.timestamp_ms)],
+      ["Transaction root", el("span", { class: "hash" }, b.txroot)],
+      ["UTXO root", el("span", { class: "hash" }, b.utxoroot)],
+      ["Size", `${b.bytes} bytes`],
+      ["Validation", b.validation_ms === null ? "not recorded" : `${b.validation_ms.toFixed(1)} ms`],
+    ]),
+    el("h2", {}, `Transactions (${b.txs.length})`),
+    el("table", { id: "block-txs" }, el("tbody", {},
+      b.txs.map((id, i) => el("tr", {}, el("td", { class: "num" }, i),
+        el("td", { class: "hash" }, link(`#/tx/${id}`, id))))))];
+}
+
+function logEntry(e) {
+  switch (e.type) {
+    case "header": return ["header", `version ${e.version}, time ${e.mintime_ms}…${e.maxtime_ms}`];
+    case "input": return ["input", el("span", { class: "hash" }, e.id)];
+    case "output": return ["output", el("span", { class: "hash" }, e.id)];
+    case "issue": return ["issue", el("span", { class: "hash" }, `qty ${e.qty}\nflv ${e.flv}`)];
+    case "retire": return ["retire", el("span", { class: "hash" }, `qty ${e.qty}\nflv ${e.flv}`)];
+    case "fee": return ["fee", e.amount];
+    case "data": return ["data", el("span", { class: "hash" }, `${e.hex.length / 2} bytes: ${short(e.hex)}`)];
+    default: return [e.type, JSON.stringify(e)];
+  }
+}
+
+async function tx(id) {
+  const t = await api(`/v1/txs/${id}`);
+  return [
+    el("h1", {}, "Transaction"),
+    fields([
+      ["ID", el("span", { class: "hash", id: "tx-id" }, t.id)],
+      ["Block", link(`#/block/${t.height}`, `${t.height} (position ${t.index})`)],
+      ["Size", `${t.size} bytes`],
+      ["Fee", `${t.fee} (fee rate ${t.feerate.toFixed(4)} per byte)`],
+    ]),
+    el("h2", {}, "Log"),
+    el("table", { id: "tx-log" }, el("tbody", {},
+      t.log.map((e) => { const [k, v] = logEntry(e); return el("tr", {}, el("th", {}, k), el("td", {}, v)); }))),
+    el("p", { class: "muted" }, "Quantities and flavors are confidential: the log shows their commitments."),
+    el("h2", {}, "Program"),
+    el("pre", { id: "tx-program" }, asmLines(t.program))];
+}
+
+async function mempool() {
+  const m = await api("/v1/mempool");
+  return [
+    el("h1", {}, "Mempool"),
+    el("p", {}, `${m.count} transactions, ${m.bytes} bytes, highest fee rate first.`),
+    el("table", { id: "mempool" }, el("tbody", {},
+      m.txs.map((p) => el("tr", {}, el("td", { class: "hash" }, p.id),
+        el("td", { class: "num" }, `${p.size} B`), el("td", { class: "num" }, `fee ${p.fee}`),
+        el("td", { class: "num wide" }, `${p.feerate.toFixed(4)} per byte`)))))];
+}
+
+function submitForm() {
+  const text = el("textarea", { id: "tx-hex", placeholder: "A block transaction in hex (the transaction, then its inputs' Utreexo proofs)" });
+  const result = el("div", { id: "submit-result" });
+  const form = el("form", { id: "submit-form" }, text, el("p", {}, el("button", { type: "submit" }, "Submit")), result);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    result.replaceChildren(el("p", { class: "muted" }, "Verifying…"));
+    try {
+      const answer = await api("/v1/txs", {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ hex: text.value.trim() }),
+      });
+      result.replaceChildren(el("p", { class: "ok", id: "accepted" }, `Accepted: ${answer.id}`));
+    } catch (error) {
+      result.replaceChildren(el("p", { class: "error", id: "rejected" }, `Rejected: ${error.message}`));
+    }
+  });
+  return [el("h1", {}, "Submit a transaction"), form];
+}
+
+// A height, a block ID or a transaction ID: tried in that order. Moves to the view found,
+// replacing the search in the history so that Back does not search again.
+async function search(query) {
+  const q = query.trim().toLowerCase();
+  const go = (hash) => location.replace(hash);
+  if (/^\d+$/.test(q)) return go(`#/block/${q}`);
+  if (!/^[0-9a-f]{64}$/.test(q)) throw new Error(`"${query}" is neither a height nor a 64-digit hex ID`);
+  try { await api(`/v1/blocks/id/${q}`); return go(`#/block/${q}`); } catch (e) { if (e.status !== 404) throw e; }
+  try { await api(`/v1/txs/${q}`); return go(`#/tx/${q}`); } catch (e) { if (e.status !== 404) throw e; }
+  throw new Error(`no block or transaction has ID ${q}`);
+}
+
+// The views that refresh themselves while shown.
+const LIVE = { "": home, mempool };
+const VIEWS = { ...LIVE, block, tx, submit: submitForm, search: (q) => search(decodeURIComponent(q || "")) };
+
+async function route() {
+  clearTimeout(timer);
+  const token = ++navigation;
+  const [name, arg] = location.hash.replace(/^#\/?/, "").split("/");
+  const render = Object.hasOwn(VIEWS, name) ? VIEWS[name] : home;
+  let nodes;
+  try {
+    nodes = await render(arg);
+  } catch (error) {
+    nodes = [failure(error)];
+  }
+  if (token !== navigation || !nodes) return; // a newer route() owns the view
+  view.replaceChildren(...nodes);
+  if (render === LIVE[name || ""]) timer = setTimeout(route, REFRESH_MS);
+}
+
+document.getElementById("search").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const target = `#/search/${encodeURIComponent(document.getElementById("query").value)}`;
+  if (location.hash === target) route();
+  else location.hash = target;
+});
+window.addEventListener("hashchange", route);
+route();
