@@ -288,18 +288,22 @@ async fn explore(browser: Browser, url: String, api: Client, ids: Vec<String>, t
     search(&browser, "2").await;
     wait_text(&browser, "h1", |t| t == "Block 2").await;
 
+    // The mempool view.
+    browser.goto(&format!("{url}/#/mempool")).await.unwrap();
+    wait_text(&browser, "main p", |t| t.contains("transactions")).await;
+
     // Bad transactions: the page shows the node's precise error.
+    let shown = submit_through_page(&browser, &url, "0102zz").await;
+    assert!(
+        shown.starts_with("Rejected: ") && shown.contains("hex"),
+        "{shown}"
+    );
     let spent = hex::encode(txs[0].to_bytes());
     let (status, answer) = api.submit(&txs[0].to_bytes()).await;
     assert_eq!(status, 400, "{answer}");
     let reason = answer["error"]["message"].as_str().unwrap().to_string();
     let shown = submit_through_page(&browser, &url, &spent).await;
     assert_eq!(shown, format!("Rejected: {reason}"));
-    let shown = submit_through_page(&browser, &url, "0102zz").await;
-    assert!(
-        shown.starts_with("Rejected: ") && shown.contains("hex"),
-        "{shown}"
-    );
     screenshot(&browser, "rejected.png").await;
 
     // A phone-sized window.
