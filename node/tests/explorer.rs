@@ -17,8 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Debian's paths; `ZKVM_CHROMIUM` and `ZKVM_CHROMEDRIVER` point elsewhere.
+const CHROMIUM: (&str, &str) = ("ZKVM_CHROMIUM", "/usr/bin/chromium");
+const CHROMEDRIVER: (&str, &str) = ("ZKVM_CHROMEDRIVER", "/usr/bin/chromedriver");
 const WAIT: Duration = Duration::from_secs(20);
 
 /// A chromedriver process we started; killed when dropped.
@@ -34,11 +35,16 @@ impl Drop for Driver {
     }
 }
 
+/// A tool's path: its environment variable, else its Debian path.
+fn tool((var, default): (&str, &str)) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.to_string())
+}
+
 /// Starts chromedriver on a free loopback port and waits until it listens.
 fn start_driver() -> Driver {
-    for path in [CHROMIUM, CHROMEDRIVER] {
+    for path in [tool(CHROMIUM), tool(CHROMEDRIVER)] {
         assert!(
-            Path::new(path).exists(),
+            Path::new(&path).exists(),
             "the explorer test needs headless Chromium and its WebDriver: {path} is \
              missing; install them with `apt-get install chromium chromium-driver`"
         );
@@ -48,12 +54,13 @@ fn start_driver() -> Driver {
         .local_addr()
         .unwrap()
         .port();
-    let child = Command::new(CHROMEDRIVER)
+    let chromedriver = tool(CHROMEDRIVER);
+    let child = Command::new(&chromedriver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("starting {CHROMEDRIVER}: {e}"));
+        .unwrap_or_else(|e| panic!("starting {chromedriver}: {e}"));
     let driver = Driver {
         child,
         url: format!("http://127.0.0.1:{port}"),
@@ -72,7 +79,7 @@ async fn open_browser(driver: &Driver, profile: &Path) -> Browser {
     caps.insert(
         "goog:chromeOptions".into(),
         json!({
-            "binary": CHROMIUM,
+            "binary": tool(CHROMIUM),
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", "--window-size=1280,1000",
