@@ -187,3 +187,11 @@ pub fn payments(funding: &SigningKey, indices: std::ops::Range<u64>) -> Vec<zkvm
 pub fn block_tx(tx: zkvm::Tx, proofs: Vec<utreexo::Proof>) -> BlockTx {
     BlockTx { tx, proofs }
 }
+
+/// A block's JSON without `validation_ms`, which is each node's own measurement:
+/// what two nodes holding the same block agree on.
+pub fn consensus_fields(mut block: Value) -> Value {
+    assert!(block.get("validation_ms").is_some(), "not a block: {block}");
+    block["validation_ms"].take();
+    block
+}
