@@ -24,6 +24,15 @@ pub enum BlockchainError {
     #[error("malformed Utreexo proof: {0}")]
     MalformedProof(UtreexoError),
 
+    /// The block's transactions weigh more than
+    /// [`MAX_BLOCK_WEIGHT`](crate::validation::MAX_BLOCK_WEIGHT) (their encoded bytes
+    /// alone, or their weights as verification counts them).
+    #[error("block weight exceeds the limit of {limit}")]
+    BlockWeightExceeded {
+        /// The limit.
+        limit: u64,
+    },
+
     /// The block's version is lower than its predecessor's.
     #[error("block version {got} is lower than the previous block's {previous}")]
     VersionDecreased {

@@ -6,13 +6,20 @@
 //! proofs and signatures are checked by one multiscalar multiplication. The error
 //! reported is always that of the first failing transaction in block order: a run
 //! stops at its first failure, and runs are scanned in order.
+//!
+//! All runs add their transactions' weights to one shared total and stop as soon as
+//! it passes [`MAX_BLOCK_WEIGHT`], so an overweight block costs at most that much work
+//! (plus one transaction per thread) before it is refused. A block that breaks that
+//! rule and another may report either.
 
 use crate::block::BlockTx;
 use crate::errors::BlockchainError;
+use crate::validation::{check_block_weight, MAX_BLOCK_WEIGHT};
 use crate::vm::TxVerifier;
 use batch::{BatchVerifier, Generators};
 use rand_core::OsRng;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
 use zkvm::VerifiedTx;
 
 /// The batch a block's statements collect in.
@@ -26,10 +33,11 @@ pub(crate) fn execute<'g, V: TxVerifier>(
     txs: &[BlockTx],
 ) -> Result<(Vec<VerifiedTx>, Batch<'g>), BlockchainError> {
     let run_len = txs.len().div_ceil(rayon::current_num_threads()).max(1);
+    let weight = AtomicU64::new(0);
     let runs: Vec<_> = txs
         .par_chunks(run_len)
         .enumerate()
-        .map(|(run, chunk)| execute_run(vm, gens, run * run_len, chunk))
+        .map(|(run, chunk)| execute_run(vm, gens, run * run_len, chunk, &weight))
         .collect();
     let mut verified = Vec::with_capacity(txs.len());
     let mut batch = BatchVerifier::new(gens, OsRng);
@@ -41,12 +49,14 @@ pub(crate) fn execute<'g, V: TxVerifier>(
     Ok((verified, batch))
 }
 
-/// Executes consecutive transactions, the first at position `first` of the block.
+/// Executes consecutive transactions, the first at position `first` of the block,
+/// adding their weights to the block's `weight`.
 fn execute_run<'g, V: TxVerifier>(
     vm: &V,
     gens: &'g Generators,
     first: usize,
     txs: &[BlockTx],
+    weight: &AtomicU64,
 ) -> Result<(Vec<VerifiedTx>, Batch<'g>), BlockchainError> {
     let mut batch = BatchVerifier::new(gens, OsRng);
     let mut verified = Vec::with_capacity(txs.len());
@@ -54,6 +64,12 @@ fn execute_run<'g, V: TxVerifier>(
         let tx = vm
             .verify_tx(&btx.tx, &mut batch)
             .map_err(|e| BlockchainError::TxInvalid(e).in_tx(first + offset))?;
+        let added = tx.weight.min(MAX_BLOCK_WEIGHT + 1);
+        check_block_weight(
+            weight
+                .fetch_add(added, Ordering::Relaxed)
+                .saturating_add(added),
+        )?;
         verified.push(tx);
     }
     Ok((verified, batch))

@@ -30,7 +30,9 @@ pub use header::{BlockHeader, BlockId, CURRENT_VERSION};
 pub use mempool::{Admitted, Dropped, Mempool, MempoolEntry};
 pub use producer::{sign_block, verify_block_signature, Producer};
 pub use state::{apply_log, AppliedBlock, ChainState};
-pub use validation::{check_header, check_tx_header};
+pub use validation::{
+    check_block_bytes, check_block_weight, check_header, check_tx_header, MAX_BLOCK_WEIGHT,
+};
 pub use vm::{TxVerifier, ZkVm};
 
 /// `Display` as lowercase hex and `Debug` as `Name(hex)` for a 32-byte newtype.

@@ -1,4 +1,5 @@
-//! The mempool: transactions waiting for a block, ordered by fee rate.
+//! The mempool: transactions waiting for a block, ordered by fee rate (fee per unit of
+//! weight, [`zkvm::cost`]).
 //!
 //! Admission runs the cheap checks first and the expensive one last: the size, the
 //! time bounds and version, the VM's execution (point checks deferred), duplicates,
@@ -20,7 +21,7 @@ use crate::block::BlockTx;
 use crate::errors::BlockchainError;
 use crate::header::BlockHeader;
 use crate::state::{AppliedBlock, ChainState};
-use crate::validation::check_tx_header;
+use crate::validation::{check_tx_header, MAX_BLOCK_WEIGHT};
 use crate::vm::TxVerifier;
 use batch::{BatchVerifier, Generators};
 use core::cmp::Reverse;
@@ -222,15 +223,19 @@ impl Mempool {
     }
 
     /// The transactions a block at `time_ms` of `version` should carry: highest fee
-    /// rate first, skipping those whose time bounds or version do not fit and those
-    /// that would take the total past `max_bytes`.
+    /// rate (per unit of weight) first, skipping those whose time bounds or version do
+    /// not fit and those that would take the total past `max_bytes` or the weight past
+    /// [`MAX_BLOCK_WEIGHT`].
     pub fn select(&self, time_ms: u64, version: u64, max_bytes: usize) -> Vec<&MempoolEntry> {
         let mut used = 0usize;
+        let mut weight = 0u64;
         let mut chosen = Vec::new();
         for entry in self.entries() {
-            let fits = used.saturating_add(entry.size) <= max_bytes;
+            let fits = used.saturating_add(entry.size) <= max_bytes
+                && weight.saturating_add(entry.verified.weight) <= MAX_BLOCK_WEIGHT;
             if fits && check_tx_header(&entry.block_tx.tx.header, time_ms, version).is_ok() {
                 used += entry.size;
+                weight += entry.verified.weight;
                 chosen.push(entry);
             }
         }

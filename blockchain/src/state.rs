@@ -10,7 +10,7 @@ use crate::errors::BlockchainError;
 use crate::execution::{check_batch, execute};
 use crate::header::BlockHeader;
 use crate::producer::verify_block_signature;
-use crate::validation::{check_header, check_tx_header};
+use crate::validation::{check_block_bytes, check_header, check_tx_header};
 use crate::vm::TxVerifier;
 use batch::Generators;
 use musig::VerificationKey;
@@ -149,6 +149,7 @@ impl ChainState {
                 .map_err(|e| e.in_tx(index))?;
         }
         check_txroot(header, txs)?;
+        check_block_bytes(txs)?;
         let (verified, batch) = execute(vm, gens, txs)?;
         let (forest, catchup) = self.apply_logs(txs, &verified)?;
         check_utxoroot(header, &forest)?;

@@ -1,9 +1,35 @@
 //! The rules a block must meet before its transactions run: the header against the
 //! previous header, and each transaction's header against the block's time and version.
 
+use crate::block::BlockTx;
 use crate::errors::BlockchainError;
 use crate::header::BlockHeader;
+use encoding::Encodable;
 use zkvm::TxHeader;
+
+/// The largest total weight of a block's transactions: eight transactions of the
+/// largest weight ([`zkvm::MAX_TX_WEIGHT`]).
+pub const MAX_BLOCK_WEIGHT: u64 = 8 * zkvm::MAX_TX_WEIGHT;
+
+/// Checks, before anything runs, that the block transactions' encoded bytes (a lower
+/// bound of their weight) fit in [`MAX_BLOCK_WEIGHT`].
+pub fn check_block_bytes(txs: &[BlockTx]) -> Result<(), BlockchainError> {
+    let bytes = txs
+        .iter()
+        .map(|btx| btx.tx.encoded_len() as u64)
+        .fold(0u64, u64::saturating_add);
+    check_block_weight(bytes)
+}
+
+/// Checks a block's total weight against [`MAX_BLOCK_WEIGHT`].
+pub fn check_block_weight(weight: u64) -> Result<(), BlockchainError> {
+    if weight > MAX_BLOCK_WEIGHT {
+        return Err(BlockchainError::BlockWeightExceeded {
+            limit: MAX_BLOCK_WEIGHT,
+        });
+    }
+    Ok(())
+}
 
 /// Checks `header` against `prev`, the header it claims to follow, in this order:
 /// the version does not decrease; a version 1 header has an empty extension; the
@@ -138,6 +164,18 @@ mod tests {
                 got: 10
             })
         );
+    }
+
+    #[test]
+    fn block_weight_at_the_limit_passes_and_one_more_fails() {
+        assert_eq!(check_block_weight(MAX_BLOCK_WEIGHT), Ok(()));
+        assert_eq!(
+            check_block_weight(MAX_BLOCK_WEIGHT + 1),
+            Err(BlockchainError::BlockWeightExceeded {
+                limit: MAX_BLOCK_WEIGHT
+            })
+        );
+        assert_eq!(check_block_bytes(&[]), Ok(()));
     }
 
     #[test]

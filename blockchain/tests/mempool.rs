@@ -116,13 +116,13 @@ fn a_large_newcomer_evicts_several_or_none() {
     }
     assert!(big > small && big <= 3 * small);
     // Pays a rate above only the cheapest one: evicting it is not enough. (Rates
-    // are per byte of the transaction without its proofs.)
+    // are per unit of weight, here the bytes of the transaction without its proofs.)
     let small_tx = verified(&spend(&net.utxos[..1], &[anchor(0)], 1))
         .feerate
-        .size();
+        .weight();
     let big_tx = verified(&spend(&net.utxos[..3], &[anchor(0)], 1))
         .feerate
-        .size();
+        .weight();
     let fee = (10 * big_tx) / small_tx + 1;
     assert!(fee * small_tx < 11 * big_tx);
     let err = refused(&mut pool, spend(&net.utxos[3..6], &[anchor(9)], fee));

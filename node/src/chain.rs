@@ -27,8 +27,9 @@ use tokio::sync::{mpsc, oneshot};
 use utreexo::{Proof, UtreexoError};
 use zkvm::{FeeRate, Tx, TxId, VerifiedTx, VmError};
 
-/// Generators for the largest transaction the node verifies (2048 multipliers).
-pub const GENERATORS: usize = 2048;
+/// Generators for the largest transaction consensus allows
+/// ([`zkvm::MAX_MULTIPLIERS`]): with fewer, the node would refuse valid transactions.
+pub const GENERATORS: usize = zkvm::MAX_MULTIPLIERS;
 
 /// At most this many queued submissions are verified as one batch.
 pub const MAX_BATCH: usize = 64;

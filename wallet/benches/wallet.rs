@@ -106,6 +106,7 @@ fn scanning_setup() -> (Wallet, AppliedBlock) {
             let verified = VerifiedTx {
                 header: header(),
                 id: log.id(),
+                weight: 1,
                 feerate: FeeRate::new(0, 1),
                 log,
             };

@@ -4,9 +4,9 @@
 //! Inputs are chosen per flavor ([`crate::selection`]); whatever is left of a flavor
 //! returns to the sender's own address as change, with a note like any payment, so
 //! a recovered wallet finds its change by scanning. The fee is the fee rate times the
-//! encoded size; the size is known only after proving, so the wallet proves with an
-//! estimate (the last size seen for the same shape) and proves again if the estimate
-//! was short. The chosen outputs are reserved for the transaction until it is mined,
+//! transaction's weight (its size plus the verification work it charges); the weight
+//! is known only after proving, so the wallet proves with an estimate (the last
+//! weight seen for the same shape) and proves again if the estimate was short. The chosen outputs are reserved for the transaction until it is mined,
 //! expires, loses an input to another transaction, or is released.
 
 use crate::address::Address;
@@ -78,7 +78,7 @@ impl TxPlan {
         self
     }
 
-    /// The fee rate: at least `rate.fee()` units per `rate.size()` bytes.
+    /// The fee rate: at least `rate.fee()` units per `rate.weight()` units of weight.
     pub fn fee_rate(mut self, rate: FeeRate) -> Self {
         self.fee_rate = rate;
         self
@@ -176,13 +176,13 @@ fn total_of(totals: &[(Scalar, u64)], flavor: &Scalar) -> u64 {
         .map_or(0, |(_, t)| *t)
 }
 
-/// The smallest fee meeting `rate` for `size` bytes.
-fn required_fee(rate: FeeRate, size: usize) -> Result<u64, WalletError> {
-    if rate.size() == 0 {
+/// The smallest fee meeting `rate` for `weight` units of weight.
+fn required_fee(rate: FeeRate, weight: u64) -> Result<u64, WalletError> {
+    if rate.weight() == 0 {
         return Ok(0);
     }
-    let num = u128::from(rate.fee()) * size as u128;
-    let fee = num.div_ceil(u128::from(rate.size()));
+    let num = u128::from(rate.fee()) * u128::from(weight);
+    let fee = num.div_ceil(u128::from(rate.weight()));
     let fee = u64::try_from(fee).unwrap_or(u64::MAX);
     if fee > MAX_FEE {
         return Err(WalletError::FeeTooHigh { fee });
@@ -262,9 +262,9 @@ impl Wallet {
         for _ in 0..4 {
             let (inputs, totals) = self.choose_inputs(plan.from, &outs, &issued, fee)?;
             let built = self.assemble(plan, &inputs, &totals, fee, maxtime, gens, rng)?;
-            let size = built.unsigned.encoded_len();
-            self.size_hints.insert(shape, size);
-            let required = required_fee(plan.fee_rate, size)?;
+            let weight = built.unsigned.weight();
+            self.size_hints.insert(shape, weight);
+            let required = required_fee(plan.fee_rate, weight)?;
             if fee >= required {
                 return Ok(built);
             }

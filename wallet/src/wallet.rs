@@ -28,8 +28,8 @@ pub struct Wallet {
     pub(crate) shared: Option<SharedAccount>,
     pub(crate) openers: Vec<(Owner, NoteOpener)>,
     pub(crate) ledger: Ledger,
-    /// Encoded sizes of transactions by shape, to estimate fees before proving.
-    pub(crate) size_hints: HashMap<(usize, usize), usize>,
+    /// Weights of transactions by shape, to estimate fees before proving.
+    pub(crate) size_hints: HashMap<(usize, usize), u64>,
 }
 
 impl core::fmt::Debug for Wallet {

@@ -162,6 +162,14 @@ impl Expression {
         }
     }
 
+    /// The number of terms (zero for a constant).
+    pub fn term_count(&self) -> usize {
+        match self {
+            Expression::Constant(_) => 0,
+            Expression::Linear { terms, .. } => terms.len(),
+        }
+    }
+
     /// The expression's value, when it is known.
     pub fn eval(&self) -> Option<ScalarWitness> {
         match self {
@@ -333,6 +341,20 @@ impl Constraint {
         }
     }
 
+    /// What compiling the constraint with [`Constraint::verify`] will add: terms
+    /// written (each node rewrites the terms below it), and the second-phase
+    /// multipliers and constraints.
+    pub fn cost(&self) -> ConstraintCost {
+        match self {
+            Constraint::Cleartext(_) => ConstraintCost::default(),
+            Constraint::Secret { tree, .. } => {
+                let (mut cost, _) = tree.cost();
+                cost.constraints += 1;
+                cost
+            }
+        }
+    }
+
     /// Whether the constraint holds, when every value in it is known.
     pub fn eval(&self) -> Option<bool> {
         match self {
@@ -359,6 +381,16 @@ impl Constraint {
     }
 }
 
+impl ConstraintCost {
+    fn plus(self, other: ConstraintCost) -> ConstraintCost {
+        ConstraintCost {
+            terms: self.terms.saturating_add(other.terms),
+            multipliers: self.multipliers.saturating_add(other.multipliers),
+            constraints: self.constraints.saturating_add(other.constraints),
+        }
+    }
+}
+
 /// A node one level above children of depth `below`, if that is not too deep.
 fn node(tree: SecretConstraint, below: u32) -> Result<Constraint, VmError> {
     let depth = below + 1;
@@ -370,7 +402,46 @@ fn node(tree: SecretConstraint, below: u32) -> Result<Constraint, VmError> {
     Ok(Constraint::Secret { tree, depth })
 }
 
+/// What compiling a constraint adds to the constraint system.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConstraintCost {
+    /// Terms written while flattening.
+    pub terms: usize,
+    /// Multipliers (one per `or`, two per `not`).
+    pub multipliers: usize,
+    /// Linear constraints (two per `or` and four per `not`, one at the root).
+    pub constraints: usize,
+}
+
 impl SecretConstraint {
+    /// The cost of flattening this subtree, and the terms of its combination.
+    fn cost(&self) -> (ConstraintCost, usize) {
+        let (mut cost, terms) = match self {
+            SecretConstraint::Eq(a, b) => {
+                let t = a.term_count().max(1) + b.term_count().max(1);
+                (ConstraintCost::default(), t)
+            }
+            SecretConstraint::And(a, b) => {
+                let ((ca, ta), (cb, tb)) = (a.cost(), b.cost());
+                (ca.plus(cb), ta + tb)
+            }
+            SecretConstraint::Or(a, b) => {
+                let ((ca, _), (cb, _)) = (a.cost(), b.cost());
+                let mut c = ca.plus(cb);
+                c.multipliers += 1;
+                c.constraints += 2;
+                (c, 1)
+            }
+            SecretConstraint::Not(a) => {
+                let (mut c, _) = a.cost();
+                c.multipliers += 2;
+                c.constraints += 4;
+                (c, 1)
+            }
+        };
+        cost.terms = cost.terms.saturating_add(terms);
+        (cost, terms)
+    }
     /// Reduces the constraint to one linear combination that must be zero, with its
     /// value when known. Depth first: the left side, the right side, then the node.
     fn flatten<CS: RandomizedConstraintSystem>(

@@ -119,6 +119,29 @@ pub enum VmError {
         what: &'static str,
     },
 
+    /// The transaction's weight would exceed [`MAX_TX_WEIGHT`](crate::cost::MAX_TX_WEIGHT).
+    #[error("transaction weight exceeds the limit of {limit}")]
+    TxWeightExceeded {
+        /// The limit.
+        limit: u64,
+    },
+
+    /// The constraint system would hold more multipliers than
+    /// [`MAX_MULTIPLIERS`](crate::cost::MAX_MULTIPLIERS).
+    #[error("more than {limit} multipliers")]
+    TooManyMultipliers {
+        /// The limit.
+        limit: usize,
+    },
+
+    /// The constraint system would hold more linear constraints than
+    /// [`MAX_CONSTRAINTS`](crate::cost::MAX_CONSTRAINTS).
+    #[error("more than {limit} constraints")]
+    TooManyConstraints {
+        /// The limit.
+        limit: usize,
+    },
+
     /// `verify` on a cleartext constraint that is false.
     #[error("cleartext constraint is false")]
     CleartextConstraintFalse,

@@ -1,5 +1,6 @@
 //! Fees: paid in flavor zero with `fee`, at most 2^24 units per transaction, and the
-//! fee rate (fee per byte of the transaction) that orders transactions.
+//! fee rate (fee per unit of the transaction's weight, see [`crate::cost`]) that
+//! orders transactions.
 
 use core::cmp::Ordering;
 use curve25519_dalek::scalar::Scalar;
@@ -32,17 +33,17 @@ impl CheckedFee {
     }
 }
 
-/// A fee per byte, kept as the exact fraction `fee / size`.
+/// A fee per unit of weight, kept as the exact fraction `fee / weight`.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct FeeRate {
     fee: u64,
-    size: u64,
+    weight: u64,
 }
 
 impl FeeRate {
-    /// The rate of `fee` units over `size` bytes.
-    pub fn new(fee: u64, size: u64) -> Self {
-        FeeRate { fee, size }
+    /// The rate of `fee` units over `weight` units of weight.
+    pub fn new(fee: u64, weight: u64) -> Self {
+        FeeRate { fee, weight }
     }
 
     /// The fee.
@@ -50,25 +51,25 @@ impl FeeRate {
         self.fee
     }
 
-    /// The size in bytes.
-    pub fn size(&self) -> u64 {
-        self.size
+    /// The weight.
+    pub fn weight(&self) -> u64 {
+        self.weight
     }
 
-    /// The rate of two transactions together (their fees and sizes summed).
+    /// The rate of two transactions together (their fees and weights summed).
     pub fn combine(self, other: FeeRate) -> FeeRate {
         FeeRate {
             fee: self.fee.saturating_add(other.fee),
-            size: self.size.saturating_add(other.size),
+            weight: self.weight.saturating_add(other.weight),
         }
     }
 
     /// The rate as a float, for display.
     pub fn to_f64(self) -> f64 {
-        if self.size == 0 {
+        if self.weight == 0 {
             0.0
         } else {
-            self.fee as f64 / self.size as f64
+            self.fee as f64 / self.weight as f64
         }
     }
 }
@@ -84,8 +85,8 @@ impl Eq for FeeRate {}
 impl Ord for FeeRate {
     /// Compares `a/b` with `c/d` as `a·d` with `c·b`, in 128 bits so nothing overflows.
     fn cmp(&self, other: &FeeRate) -> Ordering {
-        let left = u128::from(self.fee) * u128::from(other.size);
-        let right = u128::from(other.fee) * u128::from(self.size);
+        let left = u128::from(self.fee) * u128::from(other.weight);
+        let right = u128::from(other.fee) * u128::from(self.weight);
         left.cmp(&right)
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::constraints::Commitment;
 use crate::contract::ContractId;
+use crate::cost::Meter;
 use crate::errors::VmError;
 use crate::predicate::Predicate;
 use crate::program::Program;
@@ -82,7 +83,8 @@ impl Prover {
             batch: BatchVerifier::new(gens, OsRng),
         };
         let run = Run::new(program.into());
-        let outcome = Vm::new(header, run, bytecode.len(), &mut delegate).run()?;
+        let meter = Meter::new(bytecode.len())?;
+        let outcome = Vm::new(header, run, bytecode.len(), meter, &mut delegate).run()?;
         let id = outcome.log.id();
         let ProverDelegate {
             mut cs,
@@ -100,6 +102,7 @@ impl Prover {
             id,
             log: outcome.log,
             fee: outcome.fee.get(),
+            run_weight: outcome.run_weight,
             signing_instructions: signtx,
         })
     }
@@ -120,6 +123,9 @@ pub struct UnsignedTx {
     pub log: TxLog,
     /// The total fee.
     pub fee: u64,
+    /// The weight the run charged beyond the transaction's bytes (see
+    /// [`UnsignedTx::weight`]).
+    pub run_weight: u64,
     /// The predicates that must sign the ID (one per `signtx`, in order), each with
     /// the ID of the contract it opened: the messages of the multi-message signature.
     pub signing_instructions: Vec<(Predicate, ContractId)>,
@@ -176,6 +182,11 @@ impl UnsignedTx {
             signature.verify_multi_single(&mut self.signing_transcript(), &context)?;
         }
         Ok(self.into_tx(signature))
+    }
+
+    /// The weight of the signed transaction: its size plus what its run charged.
+    pub fn weight(&self) -> u64 {
+        self.encoded_len() as u64 + self.run_weight
     }
 
     /// The encoded size of the signed transaction.

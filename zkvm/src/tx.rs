@@ -114,7 +114,9 @@ pub struct VerifiedTx {
     pub id: TxId,
     /// The log, to be applied to the chain state.
     pub log: TxLog,
-    /// The fee over the encoded size.
+    /// The weight: the encoded size plus what the run charged.
+    pub weight: u64,
+    /// The fee over the weight.
     pub feerate: FeeRate,
 }
 

@@ -5,6 +5,7 @@
 
 use crate::constraints::Commitment;
 use crate::contract::ContractId;
+use crate::cost::Meter;
 use crate::errors::VmError;
 use crate::fees::FeeRate;
 use crate::predicate::Predicate;
@@ -108,8 +109,10 @@ impl Verifier {
             signtx: Vec::new(),
             batch,
         };
+        let size = tx.encoded_len();
+        let meter = Meter::new(size)?;
         let run = Run::new(ProgramItem::Bytecode(tx.program.clone()));
-        let outcome = Vm::new(tx.header, run, tx.program.len(), &mut delegate).run()?;
+        let outcome = Vm::new(tx.header, run, tx.program.len(), meter, &mut delegate).run()?;
         let id = outcome.log.id();
         let VerifierDelegate {
             mut cs,
@@ -129,7 +132,8 @@ impl Verifier {
             header: tx.header,
             id,
             log: outcome.log,
-            feerate: FeeRate::new(outcome.fee.get(), tx.encoded_len() as u64),
+            weight: size as u64 + outcome.run_weight,
+            feerate: FeeRate::new(outcome.fee.get(), size as u64 + outcome.run_weight),
         })
     }
 

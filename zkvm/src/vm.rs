@@ -7,6 +7,7 @@
 
 use crate::constraints::{Commitment, Constraint, Expression, Variable};
 use crate::contract::{Anchor, Contract, ContractId, PortableItem};
+use crate::cost::Meter;
 use crate::errors::VmError;
 use crate::fees::{CheckedFee, FEE_FLAVOR};
 use crate::ops::Instruction;
@@ -86,6 +87,8 @@ impl Run {
 pub(crate) struct Outcome {
     pub(crate) log: TxLog,
     pub(crate) fee: CheckedFee,
+    /// The weight charged beyond the transaction's bytes.
+    pub(crate) run_weight: u64,
 }
 
 /// The VM state.
@@ -98,6 +101,7 @@ pub(crate) struct Vm<'d, D: Delegate> {
     log: TxLog,
     fee: CheckedFee,
     limits: Limits,
+    meter: Meter,
     delegate: &'d mut D,
 }
 
@@ -131,11 +135,12 @@ fn charge(budget: &mut usize, amount: usize, what: &'static str) -> Result<(), V
 
 impl<'d, D: Delegate> Vm<'d, D> {
     /// A VM about to run `program` (`program_len` bytes long) in a transaction with
-    /// `header`.
+    /// `header`, charging its work to `meter`.
     pub(crate) fn new(
         header: TxHeader,
         program: Run,
         program_len: usize,
+        meter: Meter,
         delegate: &'d mut D,
     ) -> Self {
         Vm {
@@ -147,6 +152,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
             log: TxLog::new(header),
             fee: CheckedFee::zero(),
             limits: Limits::new(program_len),
+            meter,
             delegate,
         }
     }
@@ -155,6 +161,8 @@ impl<'d, D: Delegate> Vm<'d, D> {
     pub(crate) fn run(mut self) -> Result<Outcome, VmError> {
         while let Some(instr) = self.next_instruction()? {
             self.step(instr)?;
+            let metrics = self.delegate.cs().metrics();
+            self.meter.observe(metrics)?;
         }
         if !self.stack.is_empty() {
             return Err(VmError::StackNotClean {
@@ -167,6 +175,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
         Ok(Outcome {
             log: self.log,
             fee: self.fee,
+            run_weight: self.meter.run_weight(),
         })
     }
 
@@ -186,7 +195,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
     fn step(&mut self, instr: Instruction) -> Result<(), VmError> {
         match instr {
             Instruction::Push(data) => self.push(Item::Data(data)),
-            Instruction::Program(p) => self.push(Item::Program(p)),
+            Instruction::Program(p) => self.program(p)?,
             Instruction::Drop => self.pop()?.check_droppable()?,
             Instruction::Dup(k) => self.dup(k)?,
             Instruction::Roll(k) => self.roll(k)?,
@@ -250,6 +259,14 @@ impl<'d, D: Delegate> Vm<'d, D> {
         Ok(())
     }
 
+    /// `program:n:x` copies `n` bytes out of the running program: charged like
+    /// hashing, so nesting cannot copy more than the weight allows.
+    fn program(&mut self, p: ProgramItem) -> Result<(), VmError> {
+        self.meter.hashed(encoding::Encodable::encoded_len(&p))?;
+        self.push(Item::Program(p));
+        Ok(())
+    }
+
     // Constraint-system instructions.
 
     fn scalar(&mut self) -> Result<(), VmError> {
@@ -270,6 +287,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
             .cs()
             .allocate(value.map(|v| v.to_scalar()))
             .map_err(|e| missing_or(e, "alloc value"))?;
+        self.meter.terms(1)?;
         self.push(Item::Expression(Expression::variable(var, value)));
         Ok(())
     }
@@ -287,18 +305,24 @@ impl<'d, D: Delegate> Vm<'d, D> {
 
     fn neg(&mut self) -> Result<(), VmError> {
         let e = self.pop()?.into_expression()?;
+        self.meter.terms(e.term_count())?;
         self.push(Item::Expression(-e));
         Ok(())
     }
 
     fn add(&mut self) -> Result<(), VmError> {
         let (e1, e2) = self.pop_two_expressions()?;
+        self.meter.terms(e2.term_count().max(1))?;
         self.push(Item::Expression(e1 + e2));
         Ok(())
     }
 
     fn mul(&mut self) -> Result<(), VmError> {
         let (e1, e2) = self.pop_two_expressions()?;
+        self.meter.terms(e1.term_count() + e2.term_count())?;
+        if e1.term_count() > 0 && e2.term_count() > 0 {
+            self.meter.expect_multipliers(1)?;
+        }
         let product = e1.multiply(e2, self.delegate.cs());
         self.push(Item::Expression(product));
         Ok(())
@@ -335,6 +359,9 @@ impl<'d, D: Delegate> Vm<'d, D> {
 
     fn verify(&mut self) -> Result<(), VmError> {
         let c = self.pop()?.into_constraint()?;
+        let cost = c.cost();
+        self.meter.terms(cost.terms)?;
+        self.meter.defer(cost.multipliers, cost.constraints);
         c.verify(self.delegate.cs())
     }
 
@@ -342,6 +369,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
     fn unblind(&mut self) -> Result<(), VmError> {
         let v = self.pop_data()?.into_scalar()?.to_scalar();
         let commitment = self.pop_data()?.into_commitment()?;
+        self.meter.points(1)?;
         let point = decompress(&commitment.to_point(), "unblinded commitment")?;
         self.delegate.batch().append(
             "unblind",
@@ -364,8 +392,10 @@ impl<'d, D: Delegate> Vm<'d, D> {
         let flv = self.pop()?.into_variable()?;
         let qty = self.pop()?.into_variable()?;
 
-        let (flv_point, _) = self.delegate.commit_variable(&flv.commitment)?;
-        let (qty_point, _) = self.delegate.commit_variable(&qty.commitment)?;
+        let (flv_point, _) = self.commit_variable(&flv.commitment)?;
+        let (qty_point, _) = self.commit_variable(&qty.commitment)?;
+        self.meter.hashed(metadata.len())?;
+        self.meter.points(1)?;
         let flavor = issue_flavor(&predicate.to_point(), &metadata);
         let flv_decompressed = decompress(&flv_point, "issued flavor commitment")?;
         self.delegate.batch().append(
@@ -394,8 +424,9 @@ impl<'d, D: Delegate> Vm<'d, D> {
     fn borrow(&mut self) -> Result<(), VmError> {
         let flv = self.pop()?.into_variable()?;
         let qty = self.pop()?.into_variable()?;
-        let (_, flv_var) = self.delegate.commit_variable(&flv.commitment)?;
-        let (_, qty_var) = self.delegate.commit_variable(&qty.commitment)?;
+        let (_, flv_var) = self.commit_variable(&flv.commitment)?;
+        let (_, qty_var) = self.commit_variable(&qty.commitment)?;
+        self.meter.expect_multipliers(BitRange::MAX.bits() + 1)?;
         let q = qty.commitment.assignment().map(integer).transpose()?;
         let f = flv.commitment.assignment().map(|f| f.to_scalar());
 
@@ -436,6 +467,10 @@ impl<'d, D: Delegate> Vm<'d, D> {
                 available: self.stack.len(),
             });
         }
+        // At least the outputs' range proofs and one multiplier per value.
+        let least = (m as usize).saturating_add(n as usize);
+        let least = least.saturating_add((n as usize).saturating_mul(BitRange::MAX.bits()));
+        self.meter.expect_multipliers(least)?;
         // Outputs: pairs of (quantity, flavor) commitments, flavor on top; each is
         // committed quantity first. Values are pushed back in reverse order.
         let mut values = Vec::with_capacity(n as usize);
@@ -489,7 +524,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
 
     fn input(&mut self) -> Result<(), VmError> {
         let contract = self.pop_data()?.into_output()?;
-        let id = contract.id();
+        let id = self.contract_id(&contract)?;
         self.log.push(TxEntry::Input(id));
         self.push(Item::Contract(contract));
         self.last_anchor = Some(id.to_anchor().ratchet());
@@ -498,6 +533,8 @@ impl<'d, D: Delegate> Vm<'d, D> {
 
     fn output(&mut self, k: u32) -> Result<(), VmError> {
         let contract = self.pop_contract(k)?;
+        self.meter
+            .hashed(encoding::Encodable::encoded_len(&contract))?;
         self.log.push(TxEntry::Output(Box::new(contract)));
         Ok(())
     }
@@ -510,6 +547,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
 
     fn log_data(&mut self) -> Result<(), VmError> {
         let data = self.pop_data()?.into_bytes();
+        self.meter.hashed(data.len())?;
         self.log.push(TxEntry::Data(data));
         Ok(())
     }
@@ -525,6 +563,9 @@ impl<'d, D: Delegate> Vm<'d, D> {
         let program = self.pop()?.into_program()?;
         let proof = CallProof::from_bytes(&self.pop_data()?.into_bytes())?;
         let contract = self.pop()?.into_contract()?;
+        self.meter
+            .hashed(encoding::Encodable::encoded_len(&program))?;
+        self.meter.points(2)?;
         proof.verify(
             &contract.predicate.to_point(),
             &program,
@@ -537,7 +578,8 @@ impl<'d, D: Delegate> Vm<'d, D> {
 
     fn signtx(&mut self) -> Result<(), VmError> {
         let contract = self.pop()?.into_contract()?;
-        let id = contract.id();
+        let id = self.contract_id(&contract)?;
+        self.meter.points(1)?;
         self.delegate.process_tx_signature(contract.predicate, id)?;
         self.push_payload(contract.payload);
         Ok(())
@@ -548,7 +590,8 @@ impl<'d, D: Delegate> Vm<'d, D> {
         let signature = Signature::from_bytes(&self.pop_data()?.into_bytes())?;
         let program = self.pop()?.into_program()?;
         let contract = self.pop()?.into_contract()?;
-        let id = contract.id();
+        let id = self.contract_id(&contract)?;
+        self.charge_signature(&program)?;
         self.push_payload(contract.payload);
         let mut t = Transcript::new(labels::SIGNID);
         t.append_message(b"contract", id.as_bytes());
@@ -567,6 +610,8 @@ impl<'d, D: Delegate> Vm<'d, D> {
         let contract = self.pop()?.into_contract()?;
         self.push_payload(contract.payload);
         let tag = self.pop_data()?;
+        self.meter.hashed(encoding::Encodable::encoded_len(&tag))?;
+        self.charge_signature(&program)?;
         let mut t = Transcript::new(labels::SIGNTAG);
         t.append_message(b"tag", &tag.to_bytes());
         t.append_message(b"prog", &program.to_bytes());
@@ -634,14 +679,39 @@ impl<'d, D: Delegate> Vm<'d, D> {
 
     /// Commits a variable's commitment and wraps it in an expression.
     fn variable_to_expression(&mut self, var: &Variable) -> Result<Expression, VmError> {
-        let (_, v) = self.delegate.commit_variable(&var.commitment)?;
+        let (_, v) = self.commit_variable(&var.commitment)?;
+        self.meter.terms(1)?;
         Ok(Expression::variable(v, var.commitment.assignment()))
+    }
+
+    /// Commits a point to the constraint system: one more point in the final check.
+    fn commit_variable(
+        &mut self,
+        com: &Commitment,
+    ) -> Result<(CompressedRistretto, r1cs::Variable), VmError> {
+        self.meter.points(1)?;
+        self.delegate.commit_variable(com)
+    }
+
+    /// A contract's ID, charging the bytes it hashes.
+    fn contract_id(&mut self, contract: &Contract) -> Result<ContractId, VmError> {
+        self.meter
+            .hashed(encoding::Encodable::encoded_len(contract))?;
+        Ok(contract.id())
+    }
+
+    /// `signid` and `signtag`: the program hashed into the message and the
+    /// signature's points.
+    fn charge_signature(&mut self, program: &ProgramItem) -> Result<(), VmError> {
+        self.meter
+            .hashed(encoding::Encodable::encoded_len(program))?;
+        self.meter.points(2)
     }
 
     /// Commits a value's quantity then its flavor, for the cloak.
     fn commit_value(&mut self, value: &Value) -> Result<AllocatedValue, VmError> {
-        let (_, q) = self.delegate.commit_variable(&value.qty)?;
-        let (_, f) = self.delegate.commit_variable(&value.flv)?;
+        let (_, q) = self.commit_variable(&value.qty)?;
+        let (_, f) = self.commit_variable(&value.flv)?;
         let assignment = match (value.qty.assignment(), value.flv.assignment()) {
             (Some(q), Some(f)) => Some(spacesuit::Value {
                 q: integer(q)?,
@@ -658,6 +728,8 @@ impl<'d, D: Delegate> Vm<'d, D> {
             Expression::Constant(c) if c.in_range() => Ok(()),
             Expression::Constant(_) => Err(VmError::ConstantOutOfRange),
             Expression::Linear { terms, assignment } => {
+                self.meter.terms(terms.len())?;
+                self.meter.expect_multipliers(BitRange::MAX.bits())?;
                 let value = assignment.map(integer).transpose()?;
                 let lc: LinearCombination = terms.iter().collect();
                 spacesuit::range_proof(self.delegate.cs(), lc, value, BitRange::MAX)?;
@@ -697,7 +769,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
             payload,
             anchor,
         };
-        self.last_anchor = Some(contract.id().to_anchor());
+        self.last_anchor = Some(self.contract_id(&contract)?.to_anchor());
         Ok(contract)
     }
 }

@@ -27,7 +27,8 @@ fn valid_transactions_verify_with_their_ids_logs_and_fees() {
                 case["fee"].as_u64().unwrap(),
                 "{name}"
             );
-            assert_eq!(verified.feerate.size(), bytes.len() as u64);
+            assert!(verified.weight >= bytes.len() as u64, "{name}");
+            assert_eq!(verified.feerate.weight(), verified.weight);
         }
         checked += 1;
     }

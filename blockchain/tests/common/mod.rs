@@ -52,6 +52,7 @@ impl TxVerifier for MockVm {
             header: tx.header,
             id: log.id(),
             log,
+            weight: tx.encoded_len() as u64,
             feerate: FeeRate::new(fee, tx.encoded_len() as u64),
         })
     }
