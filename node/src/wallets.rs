@@ -509,10 +509,11 @@ impl Session {
         self.dir.save(&self.name, &self.passphrase, &self.local)
     }
 
-    /// Proves `plan`, submits it, saves; a refused transaction frees its inputs.
+    /// Proves `plan`, submits it (without the inputs' proofs, which the node takes
+    /// from its store at its tip), saves; a refused transaction frees its inputs.
     async fn submit(mut self, plan: &TxPlan, what: &str) -> Result<String, NodeError> {
         let sent = self.local.send(plan, what, &self.gens)?;
-        match self.remote.submit(&sent.block_tx.to_bytes()).await {
+        match self.remote.submit(&sent.block_tx.tx.to_bytes()).await {
             Ok(_) => {
                 self.save()?;
                 Ok(format!(
