@@ -292,6 +292,10 @@ struct Payment {
     pick: u64,
 }
 
+/// A proved round: each transaction with its payer's index, the proving time, how
+/// many payments were skipped.
+type Round = (Vec<(usize, SentTx)>, Duration, u64);
+
 /// Proves the payments of a round, wallets in parallel, each wallet's in order.
 /// Payments whose payer has nothing free to spend are skipped.
 fn prove_round(
@@ -300,7 +304,7 @@ fn prove_round(
     flavors: &[Scalar],
     round: &[Payment],
     gens: &Generators,
-) -> Result<(Vec<(usize, SentTx)>, Duration, u64), NodeError> {
+) -> Result<Round, NodeError> {
     let rate = FeeRate::new(1, 10);
     let results = wallets
         .par_iter_mut()
