@@ -529,3 +529,54 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devnet::{init_with_wallets, DevnetConfig};
+
+    #[test]
+    fn a_wallet_record_round_trips_through_its_sealed_plaintext() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = Xprv::random(&mut OsRng);
+        let mut wallet = Wallet::new(root.clone(), NETWORK);
+        let config = DevnetConfig {
+            funding_outputs: 1,
+            funding_qty: 500,
+        };
+        let (_, initial) =
+            init_with_wallets(&dir.path().join("n"), &config, &mut [&mut wallet], 2).unwrap();
+        let mut local = LocalWallet::from_parts(root, wallet, initial);
+        local.history.push(HistoryEntry {
+            height: 1,
+            text: "genesis".into(),
+        });
+        let wallets = WalletDir::open(dir.path()).unwrap();
+        wallets.save("w", b"pw", &local).unwrap();
+        let back = wallets.load("w", b"pw").unwrap();
+        assert_eq!(back.chain, local.chain);
+        assert_eq!(back.history, local.history);
+        assert_eq!(back.balances(), local.balances());
+        assert_eq!(back.balances()[0].1.confirmed, 1_000);
+        assert!(matches!(wallets.load("w", b"no"), Err(NodeError::Unseal)));
+        assert!(matches!(
+            wallets.load("x", b"pw"),
+            Err(NodeError::UnknownWallet(_))
+        ));
+        let stored = wallets.store.get("w").unwrap().unwrap();
+        assert!(!stored.windows(7).any(|w| w == b"genesis"));
+    }
+
+    #[test]
+    fn fee_rates_flavors_and_addresses_are_parsed_or_refused() {
+        assert_eq!(parse_fee_rate("3/20").unwrap(), FeeRate::new(3, 20));
+        assert_eq!(parse_fee_rate("2").unwrap(), FeeRate::new(2, 1));
+        for bad in ["1/0", "x", "-1", "1/2/3"] {
+            assert!(parse_fee_rate(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_flavor(&"00".repeat(32)).unwrap(), Scalar::ZERO);
+        assert!(parse_flavor("00").is_err());
+        assert!(parse_flavor(&"ff".repeat(32)).is_err());
+        assert!(parse_address("zkd1nothing").is_err());
+    }
+}
