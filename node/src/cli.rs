@@ -7,6 +7,7 @@ use crate::client::Remote;
 use crate::devnet::{self, DevnetConfig, DevnetInfo, PRODUCER_KEY_FILE};
 use crate::error::NodeError;
 use crate::follow;
+use crate::wallets::{self, WalletDir};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -32,6 +33,16 @@ pub enum Command {
     /// Runs a node: a producer (with the data directory's producer key) or, with
     /// --follow, a follower of another node.
     Run(RunArgs),
+    /// Wallets in the data directory's `wallets.redb`, sealed with a passphrase,
+    /// synced from a running node before each command.
+    Wallet {
+        /// Which wallet command.
+        #[command(subcommand)]
+        command: WalletCommand,
+    },
+    /// Runs a whole devnet in one program in a temporary directory: a producer,
+    /// wallets paying each other over its API, a follower validating every block.
+    Demo(crate::demo::DemoArgs),
     /// Developer tools for one transaction.
     Tx {
         /// Which tool.
@@ -52,6 +63,105 @@ pub struct InitArgs {
     /// Units of flavor zero in each funding output.
     #[arg(long, default_value_t = DevnetConfig::default().funding_qty)]
     pub funding_qty: u64,
+    /// The name of the funded wallet.
+    #[arg(long, default_value = "funding")]
+    pub wallet_name: String,
+    /// How many initial outputs of --funding-qty units the funded wallet receives.
+    #[arg(long, default_value_t = 16)]
+    pub wallet_outputs: u64,
+    /// A file whose first line is the funded wallet's passphrase (else the
+    /// environment variable ZKVM_WALLET_PASSPHRASE).
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// What every wallet command needs.
+#[derive(Debug, Args, Clone)]
+pub struct WalletOptions {
+    /// The data directory holding `wallets.redb`.
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    /// The API of a running node.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub node: String,
+    /// A file whose first line is the wallet's passphrase (else the environment
+    /// variable ZKVM_WALLET_PASSPHRASE).
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `wallet`.
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Creates a wallet (a fresh random root key) at the node's tip.
+    Create {
+        /// The wallet's name.
+        name: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
+    /// Prints the wallet's address (non-interactive payments go to it).
+    Address {
+        /// The wallet's name.
+        name: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
+    /// Prints balances per flavor: confirmed, pending, locked.
+    Balance {
+        /// The wallet's name.
+        name: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
+    /// Pays an address and submits the transaction to the node.
+    Pay {
+        /// The wallet's name.
+        name: String,
+        /// The recipient's address.
+        #[arg(long)]
+        to: String,
+        /// How many units.
+        #[arg(long)]
+        amount: u64,
+        /// The flavor, 32 bytes hex (flavor zero if absent).
+        #[arg(long)]
+        flavor: Option<String>,
+        /// The fee rate: F/S is F units per S bytes, F is F units per byte.
+        #[arg(long, default_value = "1/10")]
+        fee_rate: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
+    /// Issues units of the wallet's own flavor for a metadata text.
+    Issue {
+        /// The wallet's name.
+        name: String,
+        /// The metadata the flavor is derived from.
+        #[arg(long)]
+        metadata: String,
+        /// How many units.
+        #[arg(long)]
+        amount: u64,
+        /// The fee rate: F/S is F units per S bytes, F is F units per byte.
+        #[arg(long, default_value = "1/10")]
+        fee_rate: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
+    /// Lists what happened to the wallet, oldest first.
+    History {
+        /// The wallet's name.
+        name: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
 }
 
 /// `run`.
@@ -86,21 +196,48 @@ pub enum TxCommand {
     },
 }
 
-/// `init`: creates the devnet.
-pub fn init(args: &InitArgs) -> Result<DevnetInfo, NodeError> {
+/// What `init` made.
+#[derive(Debug)]
+pub struct InitReport {
+    /// The devnet's public record.
+    pub info: DevnetInfo,
+    /// The funded wallet's name.
+    pub wallet_name: String,
+    /// Its address.
+    pub wallet_address: String,
+    /// Where it is stored.
+    pub wallets_file: PathBuf,
+}
+
+/// `init`: creates the devnet and its funded wallet.
+pub fn init(args: &InitArgs) -> Result<InitReport, NodeError> {
     if args.funding_outputs == 0 {
         return Err(NodeError::Invalid {
             what: "--funding-outputs",
             reason: "a devnet needs at least one funding output".into(),
         });
     }
-    devnet::init(
+    let passphrase = wallets::passphrase(args.passphrase_file.as_deref())?;
+    let root = keytree::Xprv::random(&mut rand_core::OsRng);
+    let mut wallet = wallet::Wallet::new(root.clone(), wallets::NETWORK);
+    let (info, initial) = devnet::init_with_wallets(
         &args.data_dir,
         &DevnetConfig {
             funding_outputs: args.funding_outputs,
             funding_qty: args.funding_qty,
         },
-    )
+        &mut [&mut wallet],
+        args.wallet_outputs,
+    )?;
+    let wallet_address = wallet.address(wallets::ACCOUNT)?.to_string();
+    let local = wallets::LocalWallet::from_parts(root, wallet, initial);
+    WalletDir::open(&args.data_dir)?.save(&args.wallet_name, &passphrase, &local)?;
+    Ok(InitReport {
+        info,
+        wallet_name: args.wallet_name.clone(),
+        wallet_address,
+        wallets_file: WalletDir::path(&args.data_dir),
+    })
 }
 
 /// `run`: opens the store, starts the producer or the follower and serves the API

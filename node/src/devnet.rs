@@ -9,17 +9,21 @@
 //!
 //! Files: `producer.key` and `funding.key` hold a secret key as hex and are created
 //! with mode 0600 (readable by the owner only; they are not encrypted);
-//! `devnet.json` records the public parameters; `chain.redb` is the store.
+//! `devnet.json` records the public parameters; `chain.redb` is the store;
+//! `wallets.redb` holds the funded wallet of `zkvm-node init`, sealed with its
+//! passphrase ([`crate::wallets`]).
 
 use crate::error::NodeError;
 use crate::genesis::Genesis;
 use crate::store::Store;
+use blockchain::ChainState;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use musig::SigningKey;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use wallet::Wallet;
 use zeroize::Zeroizing;
 use zkvm::{Anchor, Commitment, Contract, ContractId, PortableItem, Predicate, Value};
 
@@ -66,16 +70,47 @@ pub struct DevnetInfo {
 /// Creates a devnet in `dir`: keys, genesis, store. Refuses a directory that holds a
 /// store already.
 pub fn init(dir: &Path, config: &DevnetConfig) -> Result<DevnetInfo, NodeError> {
+    init_with_wallets(dir, config, &mut [], 0).map(|(info, _)| info)
+}
+
+/// Like [`init`], and the genesis also funds `wallets`: after the funding key's
+/// outputs, each wallet receives `per_wallet` outputs of `config.funding_qty` units
+/// of flavor zero (made by [`Wallet::genesis_output`], so the wallet holds their
+/// openings), and is started at the initial state with them and their proofs.
+/// Returns the initial state too.
+pub fn init_with_wallets(
+    dir: &Path,
+    config: &DevnetConfig,
+    wallets: &mut [&mut Wallet],
+    per_wallet: u64,
+) -> Result<(DevnetInfo, ChainState), NodeError> {
     if Store::exists(dir) {
         return Err(NodeError::AlreadyInitialized(dir.to_path_buf()));
     }
     std::fs::create_dir_all(dir).map_err(|e| NodeError::io(dir, e))?;
     let producer = SigningKey::random(&mut rand_core::OsRng);
     let funding = SigningKey::random(&mut rand_core::OsRng);
-    let utxos: Vec<ContractId> = (0..config.funding_outputs)
+    let mut utxos: Vec<ContractId> = (0..config.funding_outputs)
         .map(|i| funding_contract(&funding, i, config.funding_qty).id())
         .collect();
+    let mut seeds = Vec::with_capacity(wallets.len());
+    for w in wallets.iter() {
+        let outputs = (0..per_wallet)
+            .map(|_| w.genesis_output(0, config.funding_qty, Scalar::ZERO, &mut rand_core::OsRng))
+            .collect::<Result<Vec<_>, _>>()?;
+        utxos.extend(outputs.iter().map(|o| o.id()));
+        seeds.push(outputs);
+    }
     let genesis = Genesis::new(now_ms(), utxos, &producer)?;
+    let (initial, _, proofs) = genesis.start()?;
+    let mut proofs = proofs.into_iter().skip(config.funding_outputs as usize);
+    for (w, outputs) in wallets.iter_mut().zip(seeds) {
+        let owned = outputs
+            .into_iter()
+            .map(|o| (o, proofs.next().expect("one proof per initial output")))
+            .collect();
+        w.start(&initial, owned);
+    }
     write_secret(&dir.join(PRODUCER_KEY_FILE), &producer)?;
     write_secret(&dir.join(FUNDING_KEY_FILE), &funding)?;
     let store = Store::create(dir, &genesis)?;
@@ -89,7 +124,7 @@ pub fn init(dir: &Path, config: &DevnetConfig) -> Result<DevnetInfo, NodeError> 
     let json = serde_json::to_vec_pretty(&info).expect("plain data serializes");
     let path = dir.join(DEVNET_FILE);
     std::fs::write(&path, json).map_err(|e| NodeError::io(path, e))?;
-    Ok(info)
+    Ok((info, initial))
 }
 
 /// Reads `devnet.json` of `dir`.

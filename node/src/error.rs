@@ -100,6 +100,23 @@ pub enum NodeError {
     #[error("the node is shutting down")]
     ShuttingDown,
 
+    /// The wallet library refused (insufficient funds, malformed or wrong-network
+    /// address, a block that does not extend the wallet's tip).
+    #[error("{0}")]
+    Wallet(#[from] wallet::WalletError),
+
+    /// No wallet of this name in the data directory.
+    #[error("no wallet named {0:?} (create it with `zkvm-node wallet create`)")]
+    UnknownWallet(String),
+
+    /// `wallet create` with a name already taken.
+    #[error("a wallet named {0:?} exists already")]
+    WalletExists(String),
+
+    /// No passphrase was given for a wallet.
+    #[error("no wallet passphrase: pass --passphrase-file FILE or set ZKVM_WALLET_PASSPHRASE")]
+    NoPassphrase,
+
     /// A task of the node failed unexpectedly (a panic in a blocking task).
     #[error("internal task failure: {0}")]
     Task(String),

@@ -10,6 +10,8 @@
 //! - [`client`]: a client of a node's API;
 //! - [`follow`]: the sync loop of `run --follow`;
 //! - [`cli`]: the commands;
+//! - [`wallets`]: the wallet commands and the funded wallet of `init`;
+//! - [`demo`]: the in-process devnet of `zkvm-node demo`;
 //! - [`txtool`]: `tx decode` and `tx verify`.
 #![deny(missing_docs)]
 
@@ -17,11 +19,13 @@ pub mod api;
 pub mod chain;
 pub mod cli;
 pub mod client;
+pub mod demo;
 pub mod devnet;
 mod error;
 pub mod follow;
 pub mod genesis;
 pub mod store;
 pub mod txtool;
+pub mod wallets;
 
 pub use error::NodeError;

@@ -6,29 +6,68 @@ use zkvm_node::cli::{self, Cli, Command, TxCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The demo's and the wallet's own output is what matters; node logs only warn.
+    let default_log = match cli.command {
+        Command::Demo(_) | Command::Wallet { .. } => "warn",
+        _ => "info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_log)),
         )
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
         Command::Init(args) => match cli::init(&args) {
-            Ok(info) => {
+            Ok(report) => {
+                let info = &report.info;
                 println!(
-                    "created a devnet in {}\n  genesis block {}\n  producer key {} (secret in producer.key, mode 0600, not encrypted)\n  {} funding outputs of {} units to key {} (secret in funding.key, mode 0600, not encrypted)",
+                    "created a devnet in {}\n  genesis block {}\n  producer key {} (secret in producer.key, mode 0600, not encrypted)\n  {} funding outputs of {} units to key {} (secret in funding.key, mode 0600, not encrypted)\n  funded wallet {:?}, address {}\n    (root key and openings in {}, sealed with your passphrase: Argon2id key, ChaCha20-Poly1305)",
                     args.data_dir.display(),
                     info.genesis_block,
                     info.producer_key,
                     info.funding_outputs,
                     info.funding_qty,
-                    info.funding_key
+                    info.funding_key,
+                    report.wallet_name,
+                    report.wallet_address,
+                    report.wallets_file.display()
                 );
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e),
         },
+        Command::Wallet { command } => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(r) => r,
+                Err(e) => return fail(&zkvm_node::NodeError::io("tokio runtime", e)),
+            };
+            match runtime.block_on(zkvm_node::wallets::run_command(&command)) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Demo(args) => {
+            let result = zkvm_node::demo::run(&args, |addr| {
+                println!("producer API: http://{addr}/v1/status\nexplorer: http://{addr}/");
+            });
+            match result {
+                Ok(summary) => {
+                    println!("{}", summary.table());
+                    if summary.agree() {
+                        ExitCode::SUCCESS
+                    } else {
+                        eprintln!("error: the nodes did not reach the same tip and UTXO root");
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(e) => fail(&e),
+            }
+        }
         Command::Run(args) => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,

@@ -28,6 +28,7 @@ fn init_creates_private_key_files_and_refuses_to_run_twice() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("node");
     let out = Command::new(BIN)
+        .env("ZKVM_WALLET_PASSPHRASE", "test passphrase")
         .args([
             "init",
             "--data-dir",
@@ -55,6 +56,7 @@ fn init_creates_private_key_files_and_refuses_to_run_twice() {
         assert_eq!(mode & 0o777, 0o600);
     }
     let again = Command::new(BIN)
+        .env("ZKVM_WALLET_PASSPHRASE", "test passphrase")
         .args(["init", "--data-dir", data.to_str().unwrap()])
         .output()
         .unwrap();
