@@ -35,7 +35,8 @@ use zkvm::{
 
 const USAGE: &str = "\
 payments bench [--runs N] [--seq N] [--block N] [--threads N]
-payments compare --reference PATH/refharness [--rounds N] [--runs N]";
+payments compare --reference PATH/refharness [--rounds N] [--runs N]
+payments loop prove|verify [--runs N]   (one thread, 2x2 only: for a profiler)";
 
 /// A payment: (quantity, flavor number) of each input and each output.
 struct Shape {
@@ -368,6 +369,27 @@ fn time_block<T, E: std::fmt::Display>(
     Ok(median(per_tx))
 }
 
+/// Proves or verifies the 2×2 payment `runs` times on one thread, for a profiler.
+fn repeat(what: &str, runs: usize) -> Result<(), String> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+        .map_err(|e| format!("thread pool: {e}"))?;
+    let gens = Generators::new(1024);
+    let shape = &shapes()[1];
+    match what {
+        "prove" => (0..runs).for_each(|_| drop(prove(fresh_program(shape), &gens))),
+        "verify" => {
+            let bytes = prove(fresh_program(shape), &gens).to_bytes();
+            for _ in 0..runs {
+                Verifier::verify_bytes(&bytes, &gens).map_err(|e| format!("verify: {e}"))?;
+            }
+        }
+        _ => return Err(USAGE.to_string()),
+    }
+    Ok(())
+}
+
 /// One run's figures by row name: (prove, verify) for the cases, (value, NaN) for the
 /// per-transaction lines.
 type Figures = BTreeMap<String, (f64, f64)>;
@@ -534,6 +556,10 @@ fn main() {
                 value(&args, "--runs", 7)?.max(1),
             )
         })(),
+        Some("loop") => repeat(
+            args.get(1).map_or("", String::as_str),
+            value(&args, "--runs", 100).unwrap_or(100),
+        ),
         _ => Err(USAGE.to_string()),
     };
     if let Err(e) = result {
