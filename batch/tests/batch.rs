@@ -1,6 +1,6 @@
 //! Batch and single verification of random true and false statements.
 
-use batch::{BatchError, BatchVerification, BatchVerifier, Generators, SingleVerifier};
+use batch::{BatchError, BatchVerification, BatchVerifier, Blame, Generators, SingleVerifier};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use rand::rngs::OsRng;
@@ -195,4 +195,76 @@ fn too_many_generators_is_an_error_in_both() {
     assert_eq!(s.append(&mut batch), expected);
     // The half-added statement poisons the batch rather than being dropped silently.
     assert_eq!(batch.verify(), expected);
+}
+
+/// One batch per statement, the statement at each position of `bad` broken.
+fn batches_with_bad<'g>(
+    gens: &'g Generators,
+    n: usize,
+    bad: &[usize],
+) -> Vec<BatchVerifier<'g, OsRng>> {
+    (0..n)
+        .map(|i| {
+            let mut s = Statement::random(gens, 1 + i % 4, 1);
+            if bad.contains(&i) {
+                s.g[0] += Scalar::ONE;
+            }
+            let mut batch = BatchVerifier::new(gens, OsRng);
+            s.append(&mut batch).unwrap();
+            batch
+        })
+        .collect()
+}
+
+#[test]
+fn the_union_of_good_batches_holds() {
+    let gens = Generators::new(4);
+    let batches = batches_with_bad(&gens, 9, &[]);
+    assert_eq!(BatchVerifier::verify_union(&batches), Ok(()));
+    assert_eq!(BatchVerifier::verify_blaming(&batches), Ok(()));
+    assert_eq!(BatchVerifier::<OsRng>::verify_union(&[]), Ok(()));
+}
+
+#[test]
+fn blame_names_the_first_bad_batch_among_many() {
+    let gens = Generators::new(4);
+    for (n, bad) in [
+        (1, vec![0]),
+        (2, vec![1]),
+        (37, vec![0]),
+        (37, vec![36]),
+        (64, vec![23]),
+        (64, vec![40, 11]),
+        (100, vec![99, 98, 50]),
+    ] {
+        let batches = batches_with_bad(&gens, n, &bad);
+        let first = *bad.iter().min().unwrap();
+        assert_eq!(
+            BatchVerifier::verify_blaming(&batches),
+            Err(Blame {
+                index: first,
+                error: BatchError::BatchFailed
+            }),
+            "{n} batches, bad at {bad:?}"
+        );
+    }
+}
+
+#[test]
+fn blame_reports_a_poisoned_batch() {
+    let small = Generators::new(4);
+    let mut batches = batches_with_bad(&small, 6, &[]);
+    let too_wide = Statement::random(&Generators::new(8), 8, 1);
+    let _ = too_wide.append(&mut batches[4]);
+    let expected = BatchError::TooManyGenerators {
+        needed: 5,
+        capacity: 4,
+    };
+    assert_eq!(
+        BatchVerifier::verify_blaming(&batches),
+        Err(Blame {
+            index: 4,
+            error: expected
+        })
+    );
 }

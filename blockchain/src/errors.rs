@@ -2,7 +2,6 @@
 //! or in the mempool, and every mempool eviction names its reason here.
 
 use crate::header::BlockId;
-use batch::BatchError;
 use encoding::EncodingError;
 use merkle::Hash;
 use musig::MusigError;
@@ -126,10 +125,6 @@ pub enum BlockchainError {
     /// failed when checked on their own.
     #[error("the transaction's proofs or signatures do not verify")]
     TxProofInvalid,
-
-    /// A batch of deferred point checks failed, yet no single part failed alone.
-    #[error("batch verification failed: {0}")]
-    Batch(BatchError),
 
     /// A block transaction does not carry one Utreexo proof per input.
     #[error("transaction has {inputs} inputs but {proofs} Utreexo proofs")]

@@ -1,16 +1,15 @@
 //! Running a block's transactions on all cores with one batch of point checks.
 //!
-//! The transactions are cut into one run of consecutive transactions per thread of the
-//! current rayon pool. Each run executes in order into its own [`BatchVerifier`]; the
-//! runs' results are joined in block order and their batches merged, so the block's
-//! proofs and signatures are checked by one multiscalar multiplication. The error
-//! reported is always that of the first failing transaction in block order: a run
-//! stops at its first failure, and runs are scanned in order.
+//! Each transaction runs into a batch of its own, on rayon's threads; the block's
+//! proofs and signatures are then checked by one multiscalar multiplication over the
+//! union of those batches. When that check fails, the batches are bisected to name the
+//! first transaction at fault, without running any VM again. The VM error reported is
+//! always that of the first failing transaction in block order.
 //!
-//! All runs add their transactions' weights to one shared total and stop as soon as
-//! it passes [`MAX_BLOCK_WEIGHT`], so an overweight block costs at most that much work
-//! (plus one transaction per thread) before it is refused. A block that breaks that
-//! rule and another may report either.
+//! Every transaction adds its weight to one shared total, and no transaction starts
+//! once the total has passed [`MAX_BLOCK_WEIGHT`], so an overweight block costs at most
+//! that much work (plus one transaction per thread) before it is refused. A block that
+//! breaks that rule and another may report either.
 
 use crate::block::BlockTx;
 use crate::errors::BlockchainError;
@@ -22,91 +21,59 @@ use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use zkvm::VerifiedTx;
 
-/// The batch a block's statements collect in.
+/// The batch one transaction's statements collect in.
 pub(crate) type Batch<'g> = BatchVerifier<'g, OsRng>;
 
-/// Executes every transaction of `txs`, in parallel, deferring point checks into the
-/// returned batch. Fails with the first transaction (in order) the VM refuses.
+/// Executes every transaction of `txs`, in parallel, deferring each one's point
+/// checks into a batch of its own. Fails with the first transaction (in order) the VM
+/// refuses, or when the block's weight passes its limit.
 pub(crate) fn execute<'g, V: TxVerifier>(
     vm: &V,
     gens: &'g Generators,
     txs: &[BlockTx],
-) -> Result<(Vec<VerifiedTx>, Batch<'g>), BlockchainError> {
-    let run_len = txs.len().div_ceil(rayon::current_num_threads()).max(1);
+) -> Result<(Vec<VerifiedTx>, Vec<Batch<'g>>), BlockchainError> {
     let weight = AtomicU64::new(0);
     let runs: Vec<_> = txs
-        .par_chunks(run_len)
+        .par_iter()
         .enumerate()
-        .map(|(run, chunk)| execute_run(vm, gens, run * run_len, chunk, &weight))
+        .map(|(index, btx)| execute_one(vm, gens, index, btx, &weight))
         .collect();
     let mut verified = Vec::with_capacity(txs.len());
-    let mut batch = BatchVerifier::new(gens, OsRng);
+    let mut batches = Vec::with_capacity(txs.len());
     for run in runs {
-        let (txs, run_batch) = run?;
-        verified.extend(txs);
-        batch.merge(run_batch);
+        let (tx, batch) = run?;
+        verified.push(tx);
+        batches.push(batch);
     }
-    Ok((verified, batch))
+    Ok((verified, batches))
 }
 
-/// Executes consecutive transactions, the first at position `first` of the block,
-/// adding their weights to the block's `weight`.
-fn execute_run<'g, V: TxVerifier>(
+/// Executes the transaction at position `index`, adding its weight to the block's.
+fn execute_one<'g, V: TxVerifier>(
     vm: &V,
     gens: &'g Generators,
-    first: usize,
-    txs: &[BlockTx],
-    weight: &AtomicU64,
-) -> Result<(Vec<VerifiedTx>, Batch<'g>), BlockchainError> {
-    let mut batch = BatchVerifier::new(gens, OsRng);
-    let mut verified = Vec::with_capacity(txs.len());
-    for (offset, btx) in txs.iter().enumerate() {
-        let tx = vm
-            .verify_tx(&btx.tx, &mut batch)
-            .map_err(|e| BlockchainError::TxInvalid(e).in_tx(first + offset))?;
-        let added = tx.weight.min(MAX_BLOCK_WEIGHT + 1);
-        check_block_weight(
-            weight
-                .fetch_add(added, Ordering::Relaxed)
-                .saturating_add(added),
-        )?;
-        verified.push(tx);
-    }
-    Ok((verified, batch))
-}
-
-/// Checks a block's batch; when it fails, checks each transaction on its own (in
-/// parallel) to name the first one at fault.
-pub(crate) fn check_batch<V: TxVerifier>(
-    batch: Batch<'_>,
-    vm: &V,
-    gens: &Generators,
-    txs: &[BlockTx],
-) -> Result<(), BlockchainError> {
-    let Err(batch_error) = batch.verify() else {
-        return Ok(());
-    };
-    let culprit = txs
-        .par_iter()
-        .position_first(|btx| verify_alone(vm, gens, btx).is_err());
-    Err(match culprit {
-        Some(index) => BlockchainError::TxProofInvalid.in_tx(index),
-        None => BlockchainError::Batch(batch_error),
-    })
-}
-
-/// Verifies one transaction completely, with a batch of its own.
-pub(crate) fn verify_alone<V: TxVerifier>(
-    vm: &V,
-    gens: &Generators,
+    index: usize,
     btx: &BlockTx,
-) -> Result<VerifiedTx, BlockchainError> {
+    weight: &AtomicU64,
+) -> Result<(VerifiedTx, Batch<'g>), BlockchainError> {
+    // Work stops once the block is known to be too heavy.
+    check_block_weight(weight.load(Ordering::Relaxed))?;
     let mut batch = BatchVerifier::new(gens, OsRng);
     let tx = vm
         .verify_tx(&btx.tx, &mut batch)
-        .map_err(BlockchainError::TxInvalid)?;
-    batch
-        .verify()
-        .map_err(|_| BlockchainError::TxProofInvalid)?;
-    Ok(tx)
+        .map_err(|e| BlockchainError::TxInvalid(e).in_tx(index))?;
+    let added = tx.weight.min(MAX_BLOCK_WEIGHT + 1);
+    check_block_weight(
+        weight
+            .fetch_add(added, Ordering::Relaxed)
+            .saturating_add(added),
+    )?;
+    Ok((tx, batch))
+}
+
+/// Checks the transactions' batches together; when that fails, names the first
+/// transaction whose own batch fails.
+pub(crate) fn check_batches(batches: &[Batch<'_>]) -> Result<(), BlockchainError> {
+    BatchVerifier::verify_blaming(batches)
+        .map_err(|blame| BlockchainError::TxProofInvalid.in_tx(blame.index))
 }

@@ -9,12 +9,14 @@
 //! - [`state`]: the chain state, starting a network, applying a block;
 //! - `execution`: running a block's transactions on all cores with one batch of
 //!   point checks;
+//! - [`cache`]: transactions already verified, so blocks need not check them again;
 //! - [`producer`]: block production by a single trusted producer, block signatures;
 //! - [`mempool`]: pending transactions ordered by fee rate;
 //! - [`vm`]: what the chain needs from ZkVM.
 #![deny(missing_docs)]
 
 pub mod block;
+pub mod cache;
 mod errors;
 mod execution;
 pub mod header;
@@ -25,6 +27,7 @@ pub mod validation;
 pub mod vm;
 
 pub use block::{txroot, Block, BlockTx, WitnessHash, TXROOT_LABEL};
+pub use cache::{CacheKey, CachingVerifier, VerificationCache};
 pub use errors::BlockchainError;
 pub use header::{BlockHeader, BlockId, CURRENT_VERSION};
 pub use mempool::{Admitted, Dropped, Mempool, MempoolEntry};

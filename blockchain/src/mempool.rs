@@ -16,8 +16,13 @@
 //! it spent, what expired and what its version no longer admits leave the pool, and
 //! the proofs of the rest are brought to the new forest. Every transaction that leaves
 //! is reported with its reason.
+//!
+//! Every transaction admitted enters the pool's [`VerificationCache`], shared with
+//! block validation through [`Mempool::cache`], so a block carrying it need not
+//! verify its proof and signatures again.
 
 use crate::block::BlockTx;
+use crate::cache::VerificationCache;
 use crate::errors::BlockchainError;
 use crate::header::BlockHeader;
 use crate::state::{AppliedBlock, ChainState};
@@ -28,6 +33,7 @@ use core::cmp::Reverse;
 use encoding::Encodable;
 use rand_core::OsRng;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 use utreexo::{Catchup, Forest, Proof};
 use zkvm::{ContractId, FeeRate, TxId, VerifiedTx};
 
@@ -103,12 +109,19 @@ pub struct Mempool {
     entries: HashMap<TxId, MempoolEntry>,
     order: BTreeSet<OrderKey>,
     spent: HashMap<ContractId, TxId>,
+    /// Shared with block validation (and with clones of this pool).
+    cache: Arc<VerificationCache>,
 }
 
 impl Mempool {
     /// An empty mempool on top of `state`, holding at most `max_bytes` of block
     /// transactions.
     pub fn new(state: &ChainState, max_bytes: usize) -> Self {
+        Self::with_cache(state, max_bytes, Arc::default())
+    }
+
+    /// An empty mempool that records the transactions it admits in `cache`.
+    pub fn with_cache(state: &ChainState, max_bytes: usize, cache: Arc<VerificationCache>) -> Self {
         Mempool {
             tip: state.tip().clone(),
             forest: state.forest().clone(),
@@ -118,7 +131,14 @@ impl Mempool {
             entries: HashMap::new(),
             order: BTreeSet::new(),
             spent: HashMap::new(),
+            cache,
         }
+    }
+
+    /// The cache of the transactions it verified, for block validation
+    /// ([`crate::CachingVerifier`]).
+    pub fn cache(&self) -> &Arc<VerificationCache> {
+        &self.cache
     }
 
     /// How many transactions wait.
@@ -204,6 +224,7 @@ impl Mempool {
         batch
             .verify()
             .map_err(|_| BlockchainError::TxProofInvalid)?;
+        self.cache.insert(&block_tx.tx, verified.clone());
 
         let evicted = victims
             .into_iter()

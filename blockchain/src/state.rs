@@ -7,7 +7,7 @@
 
 use crate::block::{txroot, Block, BlockTx};
 use crate::errors::BlockchainError;
-use crate::execution::{check_batch, execute};
+use crate::execution::{check_batches, execute};
 use crate::header::BlockHeader;
 use crate::producer::verify_block_signature;
 use crate::validation::{check_block_bytes, check_header, check_tx_header};
@@ -150,10 +150,10 @@ impl ChainState {
         }
         check_txroot(header, txs)?;
         check_block_bytes(txs)?;
-        let (verified, batch) = execute(vm, gens, txs)?;
+        let (verified, batches) = execute(vm, gens, txs)?;
         let (forest, catchup) = self.apply_logs(txs, &verified)?;
         check_utxoroot(header, &forest)?;
-        check_batch(batch, vm, gens, txs)?;
+        check_batches(&batches)?;
         Ok(AppliedBlock {
             state: self.successor(header.clone(), forest),
             catchup,

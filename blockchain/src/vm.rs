@@ -36,3 +36,13 @@ impl TxVerifier for ZkVm {
         zkvm::Verifier::verify_tx_batched(tx, batch)
     }
 }
+
+impl<T: TxVerifier> TxVerifier for &T {
+    fn verify_tx<B: BatchVerification>(
+        &self,
+        tx: &Tx,
+        batch: &mut B,
+    ) -> Result<VerifiedTx, VmError> {
+        (**self).verify_tx(tx, batch)
+    }
+}

@@ -15,7 +15,8 @@ use crate::error::NodeError;
 use crate::store::Store;
 use batch::{BatchVerification, BatchVerifier, Generators};
 use blockchain::{
-    Block, BlockHeader, BlockTx, BlockchainError, ChainState, Mempool, Producer, TxVerifier, ZkVm,
+    Block, BlockHeader, BlockTx, BlockchainError, CachingVerifier, ChainState, Mempool, Producer,
+    TxVerifier, ZkVm,
 };
 use musig::SigningKey;
 use rand_core::OsRng;
@@ -282,9 +283,13 @@ impl Chain {
     /// Validates a block from elsewhere against the tip (signature, every rule,
     /// every proof), then stores and applies it.
     pub fn apply_remote(&self, block: &Block) -> Result<(), NodeError> {
-        let state = self.state();
+        let (state, cache) = {
+            let core = self.lock();
+            (core.state.clone(), core.mempool.cache().clone())
+        };
+        // Transactions the mempool admitted are not verified again.
         let started = Instant::now();
-        let applied = state.apply_block(block, &self.gens, &ZkVm)?;
+        let applied = state.apply_block(block, &self.gens, &CachingVerifier::new(&cache, ZkVm))?;
         let took = started.elapsed();
         let mut core = self.lock();
         if core.state.tip() != state.tip() {

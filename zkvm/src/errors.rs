@@ -166,6 +166,15 @@ pub enum VmError {
     #[error("point check failed: {0}")]
     PointCheck(#[from] BatchError),
 
+    /// The transaction at `index` of a list failed.
+    #[error("transaction {index}: {error}")]
+    InTx {
+        /// Its position in the list.
+        index: usize,
+        /// Why it failed.
+        error: Box<VmError>,
+    },
+
     /// A signature is malformed, or signing failed.
     #[error("signature: {0}")]
     Signature(#[from] musig::MusigError),
@@ -196,6 +205,14 @@ impl VmError {
     /// A type mismatch error.
     pub(crate) fn expected(expected: &'static str, found: ItemKind) -> Self {
         VmError::TypeMismatch { expected, found }
+    }
+
+    /// `error`, attributed to the transaction at `index` of a list.
+    pub(crate) fn in_tx(index: usize, error: VmError) -> Self {
+        VmError::InTx {
+            index,
+            error: Box::new(error),
+        }
     }
 }
 

@@ -21,6 +21,7 @@ use merlin::Transcript;
 use musig::{Multimessage, VerificationKey};
 use r1cs::ConstraintSystem;
 use rand_core::OsRng;
+use rayon::prelude::*;
 
 /// Verifies transactions.
 #[derive(Debug, Clone, Copy)]
@@ -77,23 +78,29 @@ impl Verifier {
         }
     }
 
-    /// Verifies a list of transactions with one multiscalar multiplication for all.
-    /// On failure, finds the first transaction that fails on its own.
+    /// Verifies a list of transactions with one multiscalar multiplication for all,
+    /// their VMs running in parallel on rayon's threads. Fails with
+    /// [`VmError::InTx`], naming the first transaction the VM refuses or, if the
+    /// combined check fails, the first whose own statements fail, found by bisecting
+    /// the transactions' batches without running any VM again.
     pub fn verify_txs(txs: &[Tx], gens: &Generators) -> Result<Vec<VerifiedTx>, VmError> {
-        let mut batch = BatchVerifier::new(gens, OsRng);
-        let verified = txs
-            .iter()
-            .map(|tx| Self::verify_tx_batched(tx, &mut batch))
-            .collect::<Result<Vec<_>, _>>()?;
-        match batch.verify() {
-            Ok(()) => Ok(verified),
-            Err(e) => {
-                for tx in txs {
-                    Self::verify_tx(tx, gens)?;
-                }
-                Err(VmError::PointCheck(e))
-            }
+        let runs: Vec<_> = txs
+            .par_iter()
+            .map(|tx| {
+                let mut batch = BatchVerifier::new(gens, OsRng);
+                Self::verify_tx_batched(tx, &mut batch).map(|v| (v, batch))
+            })
+            .collect();
+        let mut verified = Vec::with_capacity(txs.len());
+        let mut batches = Vec::with_capacity(txs.len());
+        for (index, run) in runs.into_iter().enumerate() {
+            let (tx, batch) = run.map_err(|e| VmError::in_tx(index, e))?;
+            verified.push(tx);
+            batches.push(batch);
         }
+        BatchVerifier::verify_blaming(&batches)
+            .map_err(|blame| VmError::in_tx(blame.index, VmError::PointCheck(blame.error)))?;
+        Ok(verified)
     }
 
     /// Runs the transaction and appends its point checks to `batch`, which decides.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use zkvm::{Tx, Verifier};
+use zkvm::{Tx, Verifier, VmError};
 
 #[test]
 fn valid_transactions_verify_with_their_ids_logs_and_fees() {
@@ -71,7 +71,30 @@ fn valid_transactions_verify_as_one_batch() {
         .iter()
         .find(|c| c["valid"] == false && c["description"] == "byte flipped in the signature s")
         .expect("a signature mutation");
-    let mut with_bad = txs.clone();
-    with_bad.push(Tx::from_bytes(&vectors::bytes(&invalid["tx"])).expect("decodes"));
-    assert!(Verifier::verify_txs(&with_bad, &gens).is_err());
+    let bad = Tx::from_bytes(&vectors::bytes(&invalid["tx"])).expect("decodes");
+    // Among many good ones, wherever it stands, bisection names it.
+    let many: Vec<Tx> = txs.iter().cycle().take(40).cloned().collect();
+    for at in [0, 1, 17, 39, 40] {
+        let mut with_bad = many.clone();
+        with_bad.insert(at, bad.clone());
+        match Verifier::verify_txs(&with_bad, &gens) {
+            Err(VmError::InTx { index, error }) => {
+                assert_eq!(index, at);
+                assert!(matches!(*error, VmError::PointCheck(_)), "{error:?}");
+            }
+            other => panic!("bad transaction at {at} not named: {other:?}"),
+        }
+    }
+    // A transaction the VM refuses is named by the VM's error.
+    let mut refused = bad.clone();
+    refused.program = vec![0xff];
+    let mut with_refused = many.clone();
+    with_refused.insert(5, refused);
+    with_refused.insert(9, bad);
+    match Verifier::verify_txs(&with_refused, &gens) {
+        Err(VmError::InTx { index: 5, error }) => {
+            assert!(!matches!(*error, VmError::PointCheck(_)), "{error:?}")
+        }
+        other => panic!("refused transaction not named: {other:?}"),
+    }
 }

@@ -12,7 +12,10 @@
 //!
 //! It adds what the reference cannot do: the same 64 payments verified together
 //! (`Verifier::verify_txs`), and a block of 256 such payments applied to a chain
-//! (`ChainState::apply_block`), each in ms per payment. `--threads N` sets the number
+//! (`ChainState::apply_block`), the same block with every transaction already in the
+//! verification cache (as after mempool admission), and the block with one bad
+//! transaction (another's signature), rejected with the culprit named; each in ms per
+//! payment. `--threads N` sets the number
 //! of threads (0: one per core).
 //!
 //! `payments compare --reference PATH` runs the reference's `bench` and this one on one
@@ -32,7 +35,8 @@ use zkvm::{
 
 const USAGE: &str = "\
 payments bench [--runs N] [--seq N] [--block N] [--threads N]
-payments compare --reference PATH/refharness [--rounds N] [--runs N]";
+payments compare --reference PATH/refharness [--rounds N] [--runs N]
+payments loop prove|verify [--runs N]   (one thread, 2x2 only: for a profiler)";
 
 /// A payment: (quantity, flavor number) of each input and each output.
 struct Shape {
@@ -276,7 +280,9 @@ fn sequence(o: &Options, gens: &Generators) -> Result<(), String> {
 /// A block of distinct 2×2 payments of the sequence's shape, spending outputs of the
 /// initial UTXO set, applied to the chain.
 fn block(o: &Options, gens: &Generators) -> Result<(), String> {
-    use blockchain::{BlockTx, Producer, ZkVm};
+    use blockchain::{
+        BlockTx, BlockchainError, CachingVerifier, Producer, VerificationCache, ZkVm,
+    };
     use rayon::prelude::*;
     let shapes: Vec<Shape> = (0..o.block as u64).map(sequence_shape).collect();
     let coins: Vec<Vec<Contract>> = shapes
@@ -303,23 +309,84 @@ fn block(o: &Options, gens: &Generators) -> Result<(), String> {
         })
         .collect();
     let (block, _) = producer
-        .make_block(&genesis, 2_000, txs)
+        .make_block(&genesis, 2_000, txs.clone())
         .map_err(|e| format!("block: {e}"))?;
+    let n = o.block;
+    let good = time_block(o, n, || genesis.apply_block(&block, gens, &ZkVm))?;
+    println!("block of {n} distinct 2x2 txs: {good:.3} ms/tx");
+
+    // Every transaction verified at admission, as the mempool does.
+    let cache = VerificationCache::new(n);
+    for (btx, verified) in &txs {
+        cache.insert(&btx.tx, verified.clone());
+    }
+    let cached = CachingVerifier::new(&cache, ZkVm);
+    let hit = time_block(o, n, || genesis.apply_block(&block, gens, &cached))?;
+    println!("cached block of {n} distinct 2x2 txs, all admitted before: {hit:.4} ms/tx");
+
+    // One transaction carries another's signature: its VM runs, its batch fails.
+    let culprit = n * 7 / 13;
+    let mut bad_txs = txs;
+    bad_txs[culprit].0.tx.signature = bad_txs[(culprit + 1) % n].0.tx.signature;
+    let (bad, _) = producer
+        .make_block(&genesis, 2_000, bad_txs)
+        .map_err(|e| format!("bad block: {e}"))?;
     let mut per_tx = Vec::new();
     for round in 0..=o.runs {
         let started = Instant::now();
-        genesis
-            .apply_block(&block, gens, &ZkVm)
-            .map_err(|e| format!("block: {e}"))?;
+        let err = genesis.apply_block(&bad, gens, &ZkVm).err();
+        let elapsed = ms(started) / n as f64;
+        match err {
+            Some(BlockchainError::InTx { index, .. }) if index == culprit => {}
+            other => return Err(format!("bad block: culprit {culprit} not named: {other:?}")),
+        }
         if round > 0 {
-            per_tx.push(ms(started) / o.block as f64);
+            per_tx.push(elapsed);
         }
     }
+    let blamed = median(per_tx);
     println!(
-        "block of {} distinct 2x2 txs: {:.3} ms/tx",
-        o.block,
-        median(per_tx)
+        "bad block of {n} distinct 2x2 txs, one bad, rejected and named: {blamed:.3} ms/tx ({:.2}x the good block)",
+        blamed / good
     );
+    Ok(())
+}
+
+/// Applies a block `runs` times after a warm-up; the median in ms per transaction.
+fn time_block<T, E: std::fmt::Display>(
+    o: &Options,
+    txs: usize,
+    apply: impl Fn() -> Result<T, E>,
+) -> Result<f64, String> {
+    let mut per_tx = Vec::new();
+    for round in 0..=o.runs {
+        let started = Instant::now();
+        apply().map_err(|e| format!("block: {e}"))?;
+        if round > 0 {
+            per_tx.push(ms(started) / txs as f64);
+        }
+    }
+    Ok(median(per_tx))
+}
+
+/// Proves or verifies the 2×2 payment `runs` times on one thread, for a profiler.
+fn repeat(what: &str, runs: usize) -> Result<(), String> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+        .map_err(|e| format!("thread pool: {e}"))?;
+    let gens = Generators::new(1024);
+    let shape = &shapes()[1];
+    match what {
+        "prove" => (0..runs).for_each(|_| drop(prove(fresh_program(shape), &gens))),
+        "verify" => {
+            let bytes = prove(fresh_program(shape), &gens).to_bytes();
+            for _ in 0..runs {
+                Verifier::verify_bytes(&bytes, &gens).map_err(|e| format!("verify: {e}"))?;
+            }
+        }
+        _ => return Err(USAGE.to_string()),
+    }
     Ok(())
 }
 
@@ -431,7 +498,13 @@ fn compare(reference: &str, rounds: usize, runs: usize) -> Result<(), String> {
     let seq = med(&r, "sequential verify", false);
     println!();
     println!("per 2x2 payment, against the reference's sequential verification ({seq:.2} ms/tx):");
-    for key in ["sequential verify", "batch verify", "block of"] {
+    for key in [
+        "sequential verify",
+        "batch verify",
+        "block of",
+        "cached block",
+        "bad block",
+    ] {
         println!(
             "{:<18} 1 thread {:>6.3}   all cores {:>6.3}",
             key,
@@ -439,6 +512,13 @@ fn compare(reference: &str, rounds: usize, runs: usize) -> Result<(), String> {
             med(&all, key, false) / seq
         );
     }
+    let bad_over_good =
+        |set: &[Figures]| med(set, "bad block", false) / med(set, "block of", false);
+    println!(
+        "bad block / good block: 1 thread {:.2}x, all cores {:.2}x",
+        bad_over_good(&one),
+        bad_over_good(&all)
+    );
     Ok(())
 }
 
@@ -476,6 +556,10 @@ fn main() {
                 value(&args, "--runs", 7)?.max(1),
             )
         })(),
+        Some("loop") => repeat(
+            args.get(1).map_or("", String::as_str),
+            value(&args, "--runs", 100).unwrap_or(100),
+        ),
         _ => Err(USAGE.to_string()),
     };
     if let Err(e) = result {
