@@ -37,10 +37,10 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 6)]
     pub wallets: usize,
     /// How many payments in all (after the two issuances).
-    #[arg(long, default_value_t = 240)]
+    #[arg(long, default_value_t = 720)]
     pub payments: usize,
     /// Over how many rounds of blocks the payments are spread.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 60)]
     pub blocks: usize,
     /// Milliseconds between the producer's blocks.
     #[arg(long, default_value_t = 250)]
@@ -54,8 +54,8 @@ impl Default for DemoArgs {
     fn default() -> Self {
         DemoArgs {
             wallets: 6,
-            payments: 240,
-            blocks: 30,
+            payments: 720,
+            blocks: 60,
             block_interval_ms: 250,
             quiet: false,
         }
