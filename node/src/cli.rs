@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 /// A full node of the ZkVM chain: a devnet producer or a follower, with an HTTP
 /// JSON API.
@@ -331,4 +332,57 @@ async fn shutdown_signal() {
         _ = terminate => {}
     }
     tracing::info!("shutting down");
+}
+
+/// A node running inside this program (see [`start_node`]): its address, its stop
+/// switch and its task.
+pub struct NodeTask {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), NodeError>>,
+}
+
+/// Starts a node inside this program on an ephemeral loopback port (producing, or
+/// following `follow`), and returns once it listens.
+pub async fn start_node(
+    data_dir: PathBuf,
+    follow: Option<String>,
+    interval_ms: u64,
+) -> Result<NodeTask, NodeError> {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (tell, told) = oneshot::channel();
+    let args = RunArgs {
+        data_dir,
+        listen: "127.0.0.1:0".parse().expect("a socket address"),
+        block_interval_ms: interval_ms,
+        follow,
+    };
+    let task = tokio::spawn(run_until(
+        args,
+        move |addr| {
+            let _ = tell.send(addr);
+        },
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    match told.await {
+        Ok(addr) => Ok(NodeTask { addr, stop, task }),
+        Err(_) => Err(task
+            .await
+            .map_err(|e| NodeError::Task(e.to_string()))?
+            .err()
+            .unwrap_or_else(|| NodeError::Task("the node stopped before listening".into()))),
+    }
+}
+
+impl NodeTask {
+    /// Stops the node and waits for it to finish.
+    pub async fn stop(self) -> Result<(), NodeError> {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .map_err(|e| NodeError::Task(e.to_string()))?
+    }
 }

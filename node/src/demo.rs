@@ -9,7 +9,7 @@
 //! application following the node would) and applies it to every wallet. At the
 //! end both nodes must report the same tip and UTXO root.
 
-use crate::cli::{run_until, RunArgs};
+use crate::cli::start_node;
 use crate::client::Remote;
 use crate::devnet::{self, DevnetConfig};
 use crate::error::NodeError;
@@ -24,9 +24,7 @@ use rand_core::{OsRng, RngCore};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
 use wallet::{Address, SentTx, TxPlan, Wallet, WalletError};
 use zkvm::{FeeRate, TxId};
 
@@ -144,54 +142,6 @@ impl DemoSummary {
             out += &format!("  {k:<24} {v}\n");
         }
         out
-    }
-}
-
-/// A node task: its address, its stop switch and its handle.
-struct NodeTask {
-    addr: SocketAddr,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<Result<(), NodeError>>,
-}
-
-async fn start_node(
-    data_dir: PathBuf,
-    follow: Option<String>,
-    interval_ms: u64,
-) -> Result<NodeTask, NodeError> {
-    let (stop, stopped) = oneshot::channel::<()>();
-    let (tell, told) = oneshot::channel();
-    let args = RunArgs {
-        data_dir,
-        listen: "127.0.0.1:0".parse().expect("a socket address"),
-        block_interval_ms: interval_ms,
-        follow,
-    };
-    let task = tokio::spawn(run_until(
-        args,
-        move |addr| {
-            let _ = tell.send(addr);
-        },
-        async move {
-            let _ = stopped.await;
-        },
-    ));
-    match told.await {
-        Ok(addr) => Ok(NodeTask { addr, stop, task }),
-        Err(_) => Err(task
-            .await
-            .map_err(|e| NodeError::Task(e.to_string()))?
-            .err()
-            .unwrap_or_else(|| NodeError::Task("the node stopped before listening".into()))),
-    }
-}
-
-impl NodeTask {
-    async fn stop(self) -> Result<(), NodeError> {
-        let _ = self.stop.send(());
-        self.task
-            .await
-            .map_err(|e| NodeError::Task(e.to_string()))?
     }
 }
 
