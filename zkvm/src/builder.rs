@@ -6,14 +6,19 @@
 //! checks that every flavor balances, and writes the program:
 //!
 //! ```text
-//! <output> input signtx                                  for each spent output
+//! <args…> <output> input <unlock> <then>               for each spent output
 //! <q> commit <f> commit <metadata> <issuer> issue signtx  for each issuance
 //! <fee> fee                                              if there is a fee
 //! <qty> <flv> …                                          for each value out
 //! cloak:m:n
-//! <predicate> output:1  |  retire                        for each value out, in order
+//! <payload…> <predicate> output:k  |  retire             for each value out, in order
 //! <data> log                                             for each data entry
 //! ```
+//!
+//! where `<unlock>` is `signtx` for an output its key opens, `<proof> <clause> call`
+//! for a Taproot clause, or `<program> <signature> signid|signtag` for a delegated
+//! program (see [`Spend`]). Each spent output leaves values and debts for the cloak
+//! ([`Leftover`]); the cloak is left out when nothing enters or leaves it.
 //!
 //! A flavor that nets to zero still gets a zero-quantity change output, because the
 //! cloak pads only with flavor zero (a known property of v1).
@@ -31,6 +36,7 @@ use crate::tx::{TxHeader, CURRENT_VERSION};
 use crate::types::{issue_flavor, Data};
 use batch::Generators;
 use curve25519_dalek::scalar::Scalar;
+use musig::Signature;
 use rand_core::{CryptoRng, RngCore};
 
 /// A quantity of a flavor, in the clear.
@@ -40,6 +46,233 @@ pub struct ClearValue {
     pub qty: u64,
     /// The flavor.
     pub flv: Scalar,
+}
+
+/// What the unlocking of a spent output leaves on the stack for the cloak.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Leftover {
+    /// A value (for example the contract's own payload).
+    Value(ClearValue),
+    /// A debt, as `borrow` leaves it: the cloak must repay it from other values.
+    Debt(ClearValue),
+}
+
+/// How a spent output is opened.
+#[derive(Clone, Debug)]
+enum Unlock {
+    Signtx,
+    Call {
+        proof: Vec<u8>,
+        clause: ProgramItem,
+    },
+    Signid {
+        program: Program,
+        signature: Signature,
+    },
+    Signtag {
+        program: Program,
+        signature: Signature,
+    },
+}
+
+/// A spent output with the way it is opened: the arguments pushed before it, the
+/// unlocking instruction, instructions run after it, and what it leaves for the
+/// cloak.
+///
+/// Unless declared with [`Spend::leaves`], a `signtx` spend leaves its one open value
+/// and the other kinds leave nothing.
+#[derive(Clone, Debug)]
+pub struct Spend {
+    args: Vec<Data>,
+    output: Contract,
+    unlock: Unlock,
+    then: Program,
+    leftovers: Option<Vec<Leftover>>,
+}
+
+impl Spend {
+    /// Opens `output` with `signtx`: its predicate signs the transaction (a key, a
+    /// MuSig key, or a Taproot key path).
+    ///
+    /// ```
+    /// use curve25519_dalek::scalar::Scalar;
+    /// use zkvm::{Anchor, Commitment, Contract, PortableItem, Predicate, Spend, SigningKey, Value};
+    /// let key: Predicate = SigningKey::new(Scalar::from(9u64)).into();
+    /// let mut rng = rand_core::OsRng;
+    /// let value = Value { qty: Commitment::blinded(5u64, &mut rng), flv: Commitment::blinded(Scalar::ZERO, &mut rng) };
+    /// let output = Contract { predicate: key, payload: vec![PortableItem::Value(value)], anchor: Anchor([0; 32]) };
+    /// let spend = Spend::signtx(output);
+    /// # let _ = spend;
+    /// ```
+    pub fn signtx(output: Contract) -> Self {
+        Self::with(output, Unlock::Signtx)
+    }
+
+    /// Opens `output` with clause `clause` of `taproot` (`call`). The clause usually
+    /// leaves values or debts, declared with [`Spend::leaves`].
+    ///
+    /// ```
+    /// use curve25519_dalek::scalar::Scalar;
+    /// use zkvm::{Anchor, ClearValue, Commitment, Contract, Leftover, PortableItem, Predicate};
+    /// use zkvm::{Program, Spend, SigningKey, TaprootBuilder, TxBuilder, Value, Generators, Verifier};
+    /// let owner: Predicate = SigningKey::new(Scalar::from(9u64)).into();
+    /// // A clause anyone may run: it hands the value to `owner`'s signature.
+    /// let clause = Program::build(|p| { p.push(owner.clone()).contract(1).signtx(); });
+    /// let taproot = TaprootBuilder::new().clause(clause).build([1; 32]).unwrap();
+    /// let mut rng = rand_core::OsRng;
+    /// let value = Value { qty: Commitment::blinded(5u64, &mut rng), flv: Commitment::blinded(Scalar::ZERO, &mut rng) };
+    /// let output = Contract { predicate: taproot.predicate(), payload: vec![PortableItem::Value(value)], anchor: Anchor([0; 32]) };
+    /// let spend = Spend::call(output, &taproot, 0).unwrap()
+    ///     .leaves(Leftover::Value(ClearValue { qty: 5, flv: Scalar::ZERO }));
+    /// let gens = Generators::new(256);
+    /// let tx = TxBuilder::new().spend_with(spend).pay(owner, 5, Scalar::ZERO)
+    ///     .build(&gens, &mut rng).unwrap().sign(&mut rng).unwrap();
+    /// Verifier::verify_tx(&tx, &gens).unwrap();
+    /// ```
+    pub fn call(output: Contract, taproot: &Taproot, clause: usize) -> Result<Self, VmError> {
+        let (proof, program) = taproot
+            .calls
+            .get(clause)
+            .ok_or(VmError::InvalidPredicateTree {
+                what: "no clause at that index",
+            })?;
+        let unlock = Unlock::Call {
+            proof: encoding::Encodable::encode_to_vec(proof),
+            clause: program.clone(),
+        };
+        Ok(Self::with(output, unlock))
+    }
+
+    /// Opens `output` with `program` and the predicate's `signid` signature over the
+    /// output's ID and the program (see [`crate::signing::sign_id`]).
+    ///
+    /// ```
+    /// use curve25519_dalek::scalar::Scalar;
+    /// use zkvm::{Anchor, Commitment, Contract, PortableItem, Predicate, Program, Spend, SigningKey, Value, sign_id};
+    /// let key = SigningKey::new(Scalar::from(9u64));
+    /// let mut rng = rand_core::OsRng;
+    /// let value = Value { qty: Commitment::blinded(5u64, &mut rng), flv: Commitment::blinded(Scalar::ZERO, &mut rng) };
+    /// let output = Contract { predicate: key.verification_key().into(), payload: vec![PortableItem::Value(value)], anchor: Anchor([0; 32]) };
+    /// // The key owner delegates: whoever runs this program gets the value to output.
+    /// let program = Program::build(|p| { p.push(Predicate::from_key(&key.verification_key())).output(1); });
+    /// let signature = sign_id(&key, &output.id(), &program, &mut rng);
+    /// let spend = Spend::signid(output, program, signature);
+    /// # let _ = spend;
+    /// ```
+    pub fn signid(output: Contract, program: Program, signature: Signature) -> Self {
+        Self::with(output, Unlock::Signid { program, signature })
+    }
+
+    /// Opens `output` with `program` and the predicate's `signtag` signature over the
+    /// tag (the last item of the output's payload) and the program (see
+    /// [`crate::signing::sign_tag`]).
+    ///
+    /// ```
+    /// use curve25519_dalek::scalar::Scalar;
+    /// use zkvm::{Anchor, Contract, Data, PortableItem, Program, Spend, SigningKey, sign_tag};
+    /// let key = SigningKey::new(Scalar::from(9u64));
+    /// let tag = Data::from(b"tag".to_vec());
+    /// let output = Contract { predicate: key.verification_key().into(), payload: vec![PortableItem::Data(tag.clone())], anchor: Anchor([0; 32]) };
+    /// let program = Program::build(|p| { p.drop(); });
+    /// let signature = sign_tag(&key, &tag, &program, &mut rand_core::OsRng);
+    /// let spend = Spend::signtag(output, program, signature);
+    /// # let _ = spend;
+    /// ```
+    pub fn signtag(output: Contract, program: Program, signature: Signature) -> Self {
+        Self::with(output, Unlock::Signtag { program, signature })
+    }
+
+    /// Pushes `data` before the output (arguments of the clause or program, in
+    /// order: the last one ends nearest the payload).
+    ///
+    /// ```
+    /// # use curve25519_dalek::scalar::Scalar;
+    /// # use zkvm::{Anchor, Contract, Commitment, Spend, SigningKey};
+    /// # let key = SigningKey::new(Scalar::from(9u64));
+    /// # let output = Contract { predicate: key.into(), payload: vec![], anchor: Anchor([0; 32]) };
+    /// let spend = Spend::signtx(output).arg(Commitment::unblinded(3u64));
+    /// # let _ = spend;
+    /// ```
+    pub fn arg(mut self, data: impl Into<Data>) -> Self {
+        self.args.push(data.into());
+        self
+    }
+
+    /// Appends instructions run right after the unlocking one (for example `drop`s of
+    /// payload items the cloak cannot take).
+    ///
+    /// ```
+    /// # use curve25519_dalek::scalar::Scalar;
+    /// # use zkvm::{Anchor, Contract, Program, Spend, SigningKey};
+    /// # let key = SigningKey::new(Scalar::from(9u64));
+    /// # let output = Contract { predicate: key.into(), payload: vec![], anchor: Anchor([0; 32]) };
+    /// let spend = Spend::signtx(output).then(Program::build(|p| { p.drop(); }));
+    /// # let _ = spend;
+    /// ```
+    pub fn then(mut self, program: Program) -> Self {
+        self.then.append(program);
+        self
+    }
+
+    /// Declares one more value or debt this spend leaves for the cloak, in stack
+    /// order (deepest first).
+    ///
+    /// ```
+    /// # use curve25519_dalek::scalar::Scalar;
+    /// # use zkvm::{Anchor, ClearValue, Contract, Leftover, Spend, SigningKey};
+    /// # let key = SigningKey::new(Scalar::from(9u64));
+    /// # let output = Contract { predicate: key.into(), payload: vec![], anchor: Anchor([0; 32]) };
+    /// let spend = Spend::signtx(output).leaves(Leftover::Debt(ClearValue { qty: 3, flv: Scalar::ONE }));
+    /// # let _ = spend;
+    /// ```
+    pub fn leaves(mut self, leftover: Leftover) -> Self {
+        self.leftovers.get_or_insert_with(Vec::new).push(leftover);
+        self
+    }
+
+    /// The output being spent.
+    pub fn output(&self) -> &Contract {
+        &self.output
+    }
+
+    fn with(output: Contract, unlock: Unlock) -> Self {
+        Spend {
+            args: Vec::new(),
+            output,
+            unlock,
+            then: Program::new(),
+            leftovers: None,
+        }
+    }
+
+    /// What the spend leaves for the cloak.
+    fn leftovers(&self) -> Result<Vec<Leftover>, VmError> {
+        match (&self.leftovers, &self.unlock) {
+            (Some(l), _) => Ok(l.clone()),
+            (None, Unlock::Signtx) => Ok(vec![Leftover::Value(open_single_value(&self.output)?)]),
+            (None, _) => Ok(Vec::new()),
+        }
+    }
+
+    fn write(&self, p: &mut Program) {
+        for arg in &self.args {
+            p.push(arg.clone());
+        }
+        p.push(self.output.clone()).input();
+        match &self.unlock {
+            Unlock::Signtx => p.signtx(),
+            Unlock::Call { proof, clause } => p.push(proof.clone()).program(clause.clone()).call(),
+            Unlock::Signid { program, signature } => p
+                .program(program.clone())
+                .push(signature.to_bytes().to_vec())
+                .signid(),
+            Unlock::Signtag { program, signature } => p
+                .program(program.clone())
+                .push(signature.to_bytes().to_vec())
+                .signtag(),
+        };
+        p.append(self.then.clone());
+    }
 }
 
 /// One value leaving the cloak.
@@ -56,6 +289,7 @@ struct Out {
     value: ClearValue,
     blinding: Option<[Scalar; 2]>,
     destination: Destination,
+    payload: Vec<Data>,
 }
 
 /// An issuance: the issuer's predicate (holding its key), the metadata and quantity.
@@ -70,7 +304,7 @@ struct Issuance {
 #[derive(Clone, Debug)]
 pub struct TxBuilder {
     header: TxHeader,
-    inputs: Vec<Contract>,
+    inputs: Vec<Spend>,
     issuances: Vec<Issuance>,
     outs: Vec<Out>,
     change: Option<Predicate>,
@@ -102,10 +336,17 @@ impl TxBuilder {
         }
     }
 
-    /// Spends an output: a contract whose payload is one value with open commitments
-    /// and whose predicate holds its signing key (it is opened with `signtx`).
-    pub fn spend(mut self, output: Contract) -> Self {
-        self.inputs.push(output);
+    /// Spends an output: a contract whose payload is one value with open commitments,
+    /// opened with `signtx` (its predicate is a key, a MuSig key or a Taproot key).
+    pub fn spend(self, output: Contract) -> Self {
+        self.spend_with(Spend::signtx(output))
+    }
+
+    /// Spends an output the way `spend` says: a Taproot clause, a `signid` or
+    /// `signtag` program, or `signtx` with arguments and follow-up instructions.
+    /// See [`Spend::call`] for an example.
+    pub fn spend_with(mut self, spend: Spend) -> Self {
+        self.inputs.push(spend);
         self
     }
 
@@ -144,6 +385,39 @@ impl TxBuilder {
         )
     }
 
+    /// Pays `value` to `predicate` in a contract whose payload is the value followed by
+    /// `payload` (data a contract's clauses read, such as a tag or a state number),
+    /// with the given blinding factors of the value's commitments if any.
+    ///
+    /// ```
+    /// use curve25519_dalek::scalar::Scalar;
+    /// use zkvm::{Anchor, ClearValue, Commitment, Contract, Data, PortableItem, Predicate, SigningKey, TxBuilder, Value};
+    /// let key: Predicate = SigningKey::new(Scalar::from(9u64)).into();
+    /// let mut rng = rand_core::OsRng;
+    /// let value = Value { qty: Commitment::blinded(5u64, &mut rng), flv: Commitment::blinded(Scalar::ZERO, &mut rng) };
+    /// let coin = Contract { predicate: key.clone(), payload: vec![PortableItem::Value(value)], anchor: Anchor([0; 32]) };
+    /// let five = ClearValue { qty: 5, flv: Scalar::ZERO };
+    /// let program = TxBuilder::new().spend(coin)
+    ///     .pay_with_payload(key, five, None, vec![Data::from(b"tag".to_vec())])
+    ///     .program(&mut rng).unwrap();
+    /// assert!(program.to_string().contains("output:2"));
+    /// ```
+    pub fn pay_with_payload(
+        mut self,
+        predicate: Predicate,
+        value: ClearValue,
+        blinding: Option<[Scalar; 2]>,
+        payload: Vec<Data>,
+    ) -> Self {
+        self.outs.push(Out {
+            value,
+            blinding,
+            destination: Destination::Output(predicate),
+            payload,
+        });
+        self
+    }
+
     /// Retires `qty` units of `flavor`.
     pub fn retire(self, qty: u64, flavor: Scalar) -> Self {
         self.out(qty, flavor, None, Destination::Retire)
@@ -166,6 +440,7 @@ impl TxBuilder {
             value: ClearValue { qty, flv },
             blinding,
             destination,
+            payload: Vec::new(),
         });
         self
     }
@@ -210,12 +485,12 @@ impl TxBuilder {
     /// Writes the program, with change and the zero outputs a cloak needs.
     pub fn program<R: RngCore + CryptoRng>(mut self, rng: &mut R) -> Result<Program, VmError> {
         self.check_shape()?;
-        let inputs = self.values_in()?;
-        self.add_change(&inputs)?;
-        let m = inputs.len() + usize::from(self.fee > 0);
+        let leftovers = self.leftovers()?;
+        self.add_change(&leftovers)?;
+        let m = leftovers.len() + usize::from(self.fee > 0);
         let mut p = Program::new();
-        for input in &self.inputs {
-            p.push(input.clone()).input().signtx();
+        for spend in &self.inputs {
+            spend.write(&mut p);
         }
         for issuance in &self.issuances {
             write_issuance(&mut p, issuance, rng);
@@ -234,10 +509,18 @@ impl TxBuilder {
                     .push(Commitment::blinded(flv, rng)),
             };
         }
-        p.cloak(count(m)?, count(self.outs.len())?);
+        if m > 0 || !self.outs.is_empty() {
+            p.cloak(count(m)?, count(self.outs.len())?);
+        }
         for out in self.outs {
             match out.destination {
-                Destination::Output(predicate) => p.push(predicate).output(1),
+                Destination::Output(predicate) => {
+                    let k = count(1 + out.payload.len())?;
+                    for data in out.payload {
+                        p.push(data);
+                    }
+                    p.push(predicate).output(k)
+                }
                 Destination::Retire => p.retire(),
             };
         }
@@ -257,24 +540,35 @@ impl TxBuilder {
         Ok(())
     }
 
-    /// The clear values going into the cloak: spent values, then issued ones.
-    fn values_in(&self) -> Result<Vec<ClearValue>, VmError> {
-        let mut values = Vec::with_capacity(self.inputs.len() + self.issuances.len());
-        for input in &self.inputs {
-            values.push(open_single_value(input)?);
+    /// What goes into the cloak: what the spends leave, then issued values.
+    fn leftovers(&self) -> Result<Vec<Leftover>, VmError> {
+        let mut all = Vec::with_capacity(self.inputs.len() + self.issuances.len());
+        for spend in &self.inputs {
+            all.extend(spend.leftovers()?);
         }
         for i in &self.issuances {
             let flv = issue_flavor(&i.issuer.to_point(), &i.metadata);
-            values.push(ClearValue { qty: i.qty, flv });
+            all.push(Leftover::Value(ClearValue { qty: i.qty, flv }));
         }
-        Ok(values)
+        Ok(all)
     }
 
     /// Adds one change output per flavor that has something left, or that nets to
     /// zero without any output (the cloak cannot absorb it otherwise).
-    fn add_change(&mut self, inputs: &[ClearValue]) -> Result<(), VmError> {
+    fn add_change(&mut self, leftovers: &[Leftover]) -> Result<(), VmError> {
         let mut flavors: Vec<Scalar> = Vec::new();
-        for v in inputs {
+        let (mut inputs, mut debts) = (Vec::new(), Vec::new());
+        for l in leftovers {
+            let v = match l {
+                Leftover::Value(v) => {
+                    inputs.push(*v);
+                    v
+                }
+                Leftover::Debt(v) => {
+                    debts.push(*v);
+                    v
+                }
+            };
             if !flavors.contains(&v.flv) {
                 flavors.push(v.flv);
             }
@@ -292,9 +586,11 @@ impl TxBuilder {
                 .iter()
                 .filter(|o| o.value.flv == flv)
                 .map(|o| o.value.qty))?;
+            let owed = sum(debts.iter().filter(|v| v.flv == flv).map(|v| v.qty))?;
             let fee = if flv == FEE_FLAVOR { self.fee } else { 0 };
             let spent = total_out
-                .checked_add(fee)
+                .checked_add(owed)
+                .and_then(|s| s.checked_add(fee))
                 .filter(|s| *s <= total_in)
                 .ok_or_else(|| bad("outputs and fee exceed the inputs of a flavor"))?;
             let left = total_in - spent;
@@ -308,6 +604,7 @@ impl TxBuilder {
                     value: ClearValue { qty: left, flv },
                     blinding: None,
                     destination: Destination::Output(change),
+                    payload: Vec::new(),
                 });
             }
         }

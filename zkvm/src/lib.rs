@@ -42,7 +42,7 @@ pub mod types;
 mod verifier;
 mod vm;
 
-pub use builder::{ClearValue, Taproot, TaprootBuilder, TxBuilder};
+pub use builder::{ClearValue, Leftover, Spend, Taproot, TaprootBuilder, TxBuilder};
 pub use constraints::{Commitment, Constraint, Expression, Variable};
 pub use contract::{Anchor, Contract, ContractId, PortableItem};
 pub use cost::{MAX_CONSTRAINTS, MAX_MULTIPLIERS, MAX_TX_WEIGHT};
@@ -60,6 +60,10 @@ pub use types::{issue_flavor, Data, Item, ItemKind, Value, WideValue};
 pub use verifier::Verifier;
 
 pub use batch::Generators;
-pub use musig::{Multikey, Signature, SigningKey, VerificationKey};
+pub use musig::{
+    Multikey, MusigContext, PartialSignature, PublicNonce, SecretNonce, Session, Signature,
+    SigningKey, VerificationKey,
+};
 pub use r1cs::R1csProof;
+pub use signing::{musig2_sign, sign_id, sign_tag, TxSigningContext};
 pub use spacesuit::SignedInteger;
