@@ -63,6 +63,18 @@ pub struct SignedState {
     settle: (Program, Signature),
 }
 
+impl SignedState {
+    /// The close program of the state and its signature.
+    pub fn close(&self) -> (&Program, &Signature) {
+        (&self.close.0, &self.close.1)
+    }
+
+    /// The settle program of the state and its signature.
+    pub fn settle(&self) -> (&Program, &Signature) {
+        (&self.settle.0, &self.settle.1)
+    }
+}
+
 impl Channel {
     /// The channel of `alice` and `bob` (keys, also the recipients of their
     /// balances) over `capacity`, with a dispute period of `dispute_ms` and a `tag`
@@ -85,6 +97,16 @@ impl Channel {
             tag: Data::from(tag),
             terms,
         })
+    }
+
+    /// The channel's tag (the last item of its payload, what states are signed for).
+    pub fn tag(&self) -> &Data {
+        &self.tag
+    }
+
+    /// The dispute period.
+    pub fn dispute_ms(&self) -> u64 {
+        self.dispute_ms
     }
 
     /// The channel's predicate, the parties' MuSig key.
