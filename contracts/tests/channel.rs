@@ -130,7 +130,10 @@ fn an_old_state_cannot_follow_a_newer_one() {
     let pending = disputed(&mut s, &mut r);
     let old = s.old.clone();
     let e = close_alone(&mut s, &pending, &old, 30_000, &mut r).unwrap_err();
-    assert!(matches!(e, Refusal::Vm(VmError::ConstantOutOfRange)), "{e:?}");
+    assert!(
+        matches!(e, Refusal::Vm(VmError::ConstantOutOfRange)),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -141,7 +144,10 @@ fn settling_during_the_dispute_period_is_refused() {
     let new = s.new.clone();
     let e = settle(&mut s, &pending, &new, 20_000 + DISPUTE - 1, &mut r).unwrap_err();
     assert!(
-        matches!(e, Refusal::Vm(VmError::R1cs(_) | VmError::InvalidR1csProof(_))),
+        matches!(
+            e,
+            Refusal::Vm(VmError::R1cs(_) | VmError::InvalidR1csProof(_))
+        ),
         "{e:?}"
     );
     assert!(s.chain.is_unspent(&pending));
@@ -154,7 +160,10 @@ fn settling_a_stale_state_is_refused() {
     let pending = disputed(&mut s, &mut r);
     let old = s.old.clone();
     let e = settle(&mut s, &pending, &old, 20_000 + DISPUTE, &mut r).unwrap_err();
-    assert!(matches!(e, Refusal::Vm(VmError::CleartextConstraintFalse)), "{e:?}");
+    assert!(
+        matches!(e, Refusal::Vm(VmError::CleartextConstraintFalse)),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -167,8 +176,8 @@ fn a_state_signed_by_one_party_is_refused() {
     let signature = zkvm::sign_tag(&key(1), s.channel.tag(), &program, &mut r);
     let mut funded = s.funded.clone();
     funded.predicate = s.channel.predicate();
-    let spend = Spend::signtag(funded, program, signature)
-        .arg(Commitment::unblinded(10_000 + DISPUTE));
+    let spend =
+        Spend::signtag(funded, program, signature).arg(Commitment::unblinded(10_000 + DISPUTE));
     let tx = TxBuilder::new()
         .spend_with(spend)
         .time_bounds(9_000, 10_000);
@@ -183,14 +192,17 @@ fn a_shortened_dispute_period_is_refused() {
     let (program, signature) = s.old.close();
     let mut funded = s.funded.clone();
     funded.predicate = s.channel.predicate();
-    let spend = Spend::signtag(funded, program.clone(), *signature)
-        .arg(Commitment::unblinded(10_000 + 1));
+    let spend =
+        Spend::signtag(funded, program.clone(), *signature).arg(Commitment::unblinded(10_000 + 1));
     let tx = TxBuilder::new()
         .spend_with(spend)
         .time_bounds(9_000, 10_000);
     let e = s.chain.run(tx, &[], 10_000, &mut r).unwrap_err();
     assert!(
-        matches!(e, Refusal::Vm(VmError::R1cs(_) | VmError::InvalidR1csProof(_))),
+        matches!(
+            e,
+            Refusal::Vm(VmError::R1cs(_) | VmError::InvalidR1csProof(_))
+        ),
         "{e:?}"
     );
 }

@@ -22,7 +22,11 @@ struct Setup {
 fn setup(rng: &mut StdRng, vaults: usize) -> Setup {
     let factors = [key(1), key(2), key(3)];
     let custody = Custody::new(
-        [&owner(&factors[0]), &owner(&factors[1]), &owner(&factors[2])],
+        [
+            &owner(&factors[0]),
+            &owner(&factors[1]),
+            &owner(&factors[2]),
+        ],
         &owner(&key(4)),
         RECOVERY_FROM,
         &terms(1),
@@ -67,11 +71,17 @@ fn every_pair_of_factors_spends() {
 fn one_factor_alone_is_refused() {
     let mut r = rng(2);
     let mut s = setup(&mut r, 1);
-    let spend = s.custody.spend_with_pair(s.vaults[0].clone(), (0, 1)).unwrap();
+    let spend = s
+        .custody
+        .spend_with_pair(s.vaults[0].clone(), (0, 1))
+        .unwrap();
     let unsigned = s.chain.prove(pay_out(spend), &mut r).unwrap();
     // The signer cannot even start MuSig2 without the second factor …
     let alone = unsigned.clone().sign_musig(&[s.factors[0].clone()], &mut r);
-    assert!(matches!(alone, Err(VmError::WitnessMissing { .. })), "{alone:?}");
+    assert!(
+        matches!(alone, Err(VmError::WitnessMissing { .. })),
+        "{alone:?}"
+    );
     // … and a signature by the first factor alone is refused by the chain.
     let tx = forge(unsigned, &s.factors[0], &mut r);
     assert_bad_signature(s.chain.mine(tx, 2_000));
@@ -82,13 +92,19 @@ fn one_factor_alone_is_refused() {
 fn a_pair_with_a_stranger_is_refused() {
     let mut r = rng(3);
     let mut s = setup(&mut r, 1);
-    let spend = s.custody.spend_with_pair(s.vaults[0].clone(), (0, 2)).unwrap();
+    let spend = s
+        .custody
+        .spend_with_pair(s.vaults[0].clone(), (0, 2))
+        .unwrap();
     let unsigned = s.chain.prove(pay_out(spend), &mut r).unwrap();
     let stranger = key(66);
     let musig = unsigned
         .clone()
         .sign_musig(&[s.factors[0].clone(), stranger.clone()], &mut r);
-    assert!(matches!(musig, Err(VmError::WitnessMissing { .. })), "{musig:?}");
+    assert!(
+        matches!(musig, Err(VmError::WitnessMissing { .. })),
+        "{musig:?}"
+    );
     assert_bad_signature(s.chain.mine(forge(unsigned, &stranger, &mut r), 2_000));
 }
 
@@ -111,7 +127,10 @@ fn recovery_before_the_time_lock_is_refused() {
     let mut r = rng(5);
     let mut s = setup(&mut r, 1);
     let e = recover(&mut s, RECOVERY_FROM - 1, &mut r).unwrap_err();
-    assert!(matches!(e, Refusal::Vm(VmError::ConstantOutOfRange)), "{e:?}");
+    assert!(
+        matches!(e, Refusal::Vm(VmError::ConstantOutOfRange)),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -121,5 +140,8 @@ fn recovery_by_another_key_is_refused() {
     let spend = s.custody.recover(s.vaults[0].clone()).unwrap();
     let tx = pay_out(spend).time_bounds(RECOVERY_FROM, u64::MAX);
     let unsigned = s.chain.prove(tx, &mut r).unwrap();
-    assert_bad_signature(s.chain.mine(forge(unsigned, &key(66), &mut r), RECOVERY_FROM));
+    assert_bad_signature(
+        s.chain
+            .mine(forge(unsigned, &key(66), &mut r), RECOVERY_FROM),
+    );
 }

@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::{assert_bad_signature, coin, flavor, forge, key, owner, qty, rng, terms, Chain};
 use common::Refusal;
+use common::{assert_bad_signature, coin, flavor, forge, key, owner, qty, rng, terms, Chain};
 use contracts::loan::{Loan, REPAY};
 use contracts::open_value;
 use rand::rngs::StdRng;
@@ -44,10 +44,11 @@ fn setup(r: &mut StdRng) -> Setup {
     };
     let loan = Loan::new(&lender, &borrower, collateral, due, DEADLINE, &terms(3)).unwrap();
     // The origination: the lender's dollars to the borrower, the gold into the loan.
-    let tx = TxBuilder::new()
-        .spend(funds)
-        .spend(gold)
-        .pay(borrower.to_opaque(), PRINCIPAL, flavor(DOLLAR));
+    let tx = TxBuilder::new().spend(funds).spend(gold).pay(
+        borrower.to_opaque(),
+        PRINCIPAL,
+        flavor(DOLLAR),
+    );
     let outs = chain
         .run(loan.lock_collateral(tx), &[], 2_000, r)
         .expect("originated");
@@ -76,7 +77,10 @@ fn repaying_before_the_deadline_returns_the_collateral() {
     let mut s = setup(&mut r);
     let spend = s.loan.repay(s.locked.clone()).unwrap();
     let tx = repayment(&s, spend, 150, DEADLINE - 1_001);
-    let outs = s.chain.run(tx, &[], DEADLINE - 1_001, &mut r).expect("repaid");
+    let outs = s
+        .chain
+        .run(tx, &[], DEADLINE - 1_001, &mut r)
+        .expect("repaid");
     // The lender has the amount due, the borrower the gold and its change.
     assert_eq!(open_value(&outs[0], "repayment").unwrap().qty, DUE);
     assert_eq!(qty(&outs[1]), Some(COLLATERAL));
@@ -90,7 +94,10 @@ fn repaying_after_the_deadline_is_refused() {
     let spend = s.loan.repay(s.locked.clone()).unwrap();
     let tx = repayment(&s, spend, 150, DEADLINE - 1_000);
     let e = s.chain.run(tx, &[], DEADLINE, &mut r).unwrap_err();
-    assert!(matches!(e, Refusal::Vm(VmError::ConstantOutOfRange)), "{e:?}");
+    assert!(
+        matches!(e, Refusal::Vm(VmError::ConstantOutOfRange)),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -154,7 +161,10 @@ fn claiming_before_the_deadline_is_refused() {
     let mut r = rng(25);
     let mut s = setup(&mut r);
     let e = claim(&mut s, DEADLINE - 1, &mut r).unwrap_err();
-    assert!(matches!(e, Refusal::Vm(VmError::ConstantOutOfRange)), "{e:?}");
+    assert!(
+        matches!(e, Refusal::Vm(VmError::ConstantOutOfRange)),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -162,12 +172,21 @@ fn lender_and_borrower_settle_together() {
     let mut r = rng(26);
     let mut s = setup(&mut r);
     let spend = s.loan.settle_together(s.locked.clone()).unwrap();
-    let tx = TxBuilder::new()
-        .spend_with(spend)
-        .pay(owner(&key(2)).to_opaque(), COLLATERAL, flavor(GOLD));
+    let tx = TxBuilder::new().spend_with(spend).pay(
+        owner(&key(2)).to_opaque(),
+        COLLATERAL,
+        flavor(GOLD),
+    );
     // Without the lender the MuSig2 session cannot run.
-    let alone = s.chain.prove(tx.clone(), &mut r).unwrap().sign_musig(&[key(2)], &mut r);
-    assert!(matches!(alone, Err(VmError::WitnessMissing { .. })), "{alone:?}");
+    let alone = s
+        .chain
+        .prove(tx.clone(), &mut r)
+        .unwrap()
+        .sign_musig(&[key(2)], &mut r);
+    assert!(
+        matches!(alone, Err(VmError::WitnessMissing { .. })),
+        "{alone:?}"
+    );
     s.chain
         .run(tx, &[key(1), key(2)], 3_000, &mut r)
         .expect("settled");

@@ -120,7 +120,10 @@ fn underpaying_a_take_is_refused() {
         .chain
         .run(taker_tx(&s, spend, OFFERED), &[], 3_000, &mut r)
         .unwrap_err();
-    assert!(matches!(e, Refusal::Vm(VmError::InvalidR1csProof(_))), "{e:?}");
+    assert!(
+        matches!(e, Refusal::Vm(VmError::InvalidR1csProof(_))),
+        "{e:?}"
+    );
     assert!(s.chain.is_unspent(&s.on_offer));
 }
 
@@ -154,7 +157,10 @@ fn a_lift_cannot_keep_more_than_it_paid_for() {
         .chain
         .run(taker_tx(&s, cheat, 5), &[], 3_000, &mut r)
         .unwrap_err();
-    assert!(matches!(e, Refusal::Vm(VmError::InvalidR1csProof(_))), "{e:?}");
+    assert!(
+        matches!(e, Refusal::Vm(VmError::InvalidR1csProof(_))),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -163,9 +169,10 @@ fn only_the_maker_cancels() {
     let mut s = setup(&mut r);
     let cancel = s.offer.cancel(s.on_offer.clone()).unwrap();
     let thief = key(66);
-    let tx = TxBuilder::new()
-        .spend_with(cancel)
-        .pay(owner(&thief).to_opaque(), OFFERED, flavor(GOLD));
+    let tx =
+        TxBuilder::new()
+            .spend_with(cancel)
+            .pay(owner(&thief).to_opaque(), OFFERED, flavor(GOLD));
     let unsigned = s.chain.prove(tx, &mut r).unwrap();
     assert_bad_signature(s.chain.mine(forge(unsigned, &thief, &mut r), 3_000));
     assert!(s.chain.is_unspent(&s.on_offer));
