@@ -1,0 +1,125 @@
+//! The builder's spends beyond a single key: `signid` and `signtag` programs, MuSig
+//! keys signed through MuSig2, and outputs with a payload, each proven and verified,
+//! and each refused with the wrong signature.
+
+mod common;
+
+use common::{key, rng, utxo};
+use curve25519_dalek::scalar::Scalar;
+use zkvm::{
+    sign_id, sign_tag, ClearValue, Data, Generators, Multikey, PortableItem, Predicate, Program,
+    Spend, TxBuilder, Verifier, VmError,
+};
+
+fn gens() -> Generators {
+    Generators::new(256)
+}
+
+/// A program that sends the value on top of the stack to key 9.
+fn to_key_9() -> Program {
+    Program::build(|p| {
+        p.push(Predicate::from_key(&key(9).verification_key()))
+            .output(1);
+    })
+}
+
+#[test]
+fn a_signid_program_spends() {
+    let mut r = rng(70);
+    let owner = key(1);
+    let output = utxo(&mut r, owner.verification_key().into(), 5, Scalar::ONE);
+    let signature = sign_id(&owner, &output.id(), &to_key_9(), &mut r);
+    let tx = TxBuilder::new()
+        .spend_with(Spend::signid(output, to_key_9(), signature))
+        .build(&gens(), &mut r)
+        .expect("proves")
+        .sign(&mut r)
+        .expect("nothing to sign");
+    let verified = Verifier::verify_tx(&tx, &gens()).expect("verifies");
+    assert_eq!(verified.log.outputs().count(), 1);
+}
+
+#[test]
+fn a_signid_signature_for_another_contract_is_refused() {
+    let mut r = rng(71);
+    let owner = key(1);
+    let output = utxo(&mut r, owner.verification_key().into(), 5, Scalar::ONE);
+    let other = utxo(&mut r, owner.verification_key().into(), 5, Scalar::ONE);
+    let signature = sign_id(&owner, &other.id(), &to_key_9(), &mut r);
+    let e = TxBuilder::new()
+        .spend_with(Spend::signid(output, to_key_9(), signature))
+        .build(&gens(), &mut r)
+        .unwrap_err();
+    assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
+}
+
+fn tagged(r: &mut rand::rngs::StdRng, tag: &Data) -> zkvm::Contract {
+    let mut output = utxo(r, key(1).verification_key().into(), 5, Scalar::ONE);
+    output.payload.push(PortableItem::Data(tag.clone()));
+    output
+}
+
+/// Drops the tag, sends the value to key 9.
+fn drop_and_send() -> Program {
+    let mut p = Program::build(|p| {
+        p.drop();
+    });
+    p.append(to_key_9());
+    p
+}
+
+#[test]
+fn a_signtag_program_spends() {
+    let mut r = rng(72);
+    let tag = Data::from(b"tag-1".to_vec());
+    let output = tagged(&mut r, &tag);
+    let signature = sign_tag(&key(1), &tag, &drop_and_send(), &mut r);
+    let tx = TxBuilder::new()
+        .spend_with(Spend::signtag(output, drop_and_send(), signature))
+        .build(&gens(), &mut r)
+        .expect("proves")
+        .sign(&mut r)
+        .expect("nothing to sign");
+    Verifier::verify_tx(&tx, &gens()).expect("verifies");
+}
+
+#[test]
+fn a_signtag_signature_for_another_tag_is_refused() {
+    let mut r = rng(73);
+    let output = tagged(&mut r, &Data::from(b"tag-1".to_vec()));
+    let wrong = Data::from(b"tag-2".to_vec());
+    let signature = sign_tag(&key(1), &wrong, &drop_and_send(), &mut r);
+    let e = TxBuilder::new()
+        .spend_with(Spend::signtag(output, drop_and_send(), signature))
+        .build(&gens(), &mut r)
+        .unwrap_err();
+    assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
+}
+
+#[test]
+fn a_musig_output_is_spent_with_musig2_and_needs_every_party() {
+    let mut r = rng(74);
+    let (a, b) = (key(1), key(2));
+    let keys = Multikey::new(vec![a.verification_key(), b.verification_key()]).unwrap();
+    let output = utxo(&mut r, Predicate::from_multikey(keys), 5, Scalar::ONE);
+    let payload = vec![Data::from(b"memo".to_vec())];
+    let five = ClearValue {
+        qty: 5,
+        flv: Scalar::ONE,
+    };
+    let unsigned = TxBuilder::new()
+        .spend(output)
+        .pay_with_payload(key(9).verification_key().into(), five, None, payload)
+        .build(&gens(), &mut r)
+        .expect("proves");
+    assert_eq!(unsigned.log.outputs().next().unwrap().payload.len(), 2);
+    let alone = unsigned
+        .clone()
+        .sign_musig(std::slice::from_ref(&a), &mut r);
+    assert!(
+        matches!(alone, Err(VmError::WitnessMissing { .. })),
+        "{alone:?}"
+    );
+    let tx = unsigned.sign_musig(&[b, a], &mut r).expect("both sign");
+    Verifier::verify_tx(&tx, &gens()).expect("verifies");
+}
