@@ -332,3 +332,29 @@ impl Channel {
         Ok(musig2_sign(&transcript, multikey, keys, rng)?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_balance_above_the_capacity_is_refused() {
+        let key = |n: u64| Predicate::from(SigningKey::new(Scalar::from(n)));
+        let capacity = ClearValue {
+            qty: 10,
+            flv: Scalar::ONE,
+        };
+        let channel = Channel::new(
+            key(1),
+            key(2),
+            capacity,
+            5,
+            b"t".to_vec(),
+            Terms::new([0; 32]),
+        )
+        .unwrap();
+        let state = ChannelState { seq: 1, alice: 11 };
+        let e = channel.settle_program(state).unwrap_err();
+        assert!(matches!(e, ContractError::InvalidTerms(_)), "{e:?}");
+    }
+}

@@ -115,3 +115,40 @@ impl Custody {
         adopt(vault, self.predicate(), "custody")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use curve25519_dalek::scalar::Scalar;
+    use zkvm::{Anchor, Commitment, PortableItem, SigningKey, Value};
+
+    #[test]
+    fn a_pair_must_be_two_distinct_factors_in_order() {
+        let keys: Vec<Predicate> = (1..=4u64)
+            .map(|n| SigningKey::new(Scalar::from(n)).into())
+            .collect();
+        let custody = Custody::new(
+            [&keys[0], &keys[1], &keys[2]],
+            &keys[3],
+            5,
+            &Terms::new([0; 32]),
+        )
+        .unwrap();
+        let vault = Contract {
+            predicate: custody.predicate(),
+            payload: vec![PortableItem::Value(Value {
+                qty: Commitment::unblinded(1u64),
+                flv: Commitment::unblinded(Scalar::ZERO),
+            })],
+            anchor: Anchor([0; 32]),
+        };
+        for pair in [(1, 0), (2, 2), (0, 3)] {
+            let e = custody.spend_with_pair(vault.clone(), pair).unwrap_err();
+            assert!(
+                matches!(e, ContractError::InvalidTerms(_)),
+                "{pair:?}: {e:?}"
+            );
+        }
+        assert!(custody.spend_with_pair(vault, (1, 2)).is_ok());
+    }
+}

@@ -252,3 +252,34 @@ fn pay_maker(p: &mut Program, maker: &Predicate, asked: &Commitment) {
         .push(maker.to_opaque())
         .output(1);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkvm::{Anchor, PortableItem, SigningKey, Value};
+
+    #[test]
+    fn a_lift_takes_at_most_what_is_offered_and_prices_do_not_overflow() {
+        let maker: Predicate = SigningKey::new(Scalar::from(3u64)).into();
+        let offer = Offer::new(
+            maker,
+            Scalar::ONE,
+            Scalar::from(2u64),
+            u64::MAX,
+            Terms::new([0; 32]),
+        )
+        .unwrap();
+        let contract = Contract {
+            predicate: offer.predicate(),
+            payload: vec![PortableItem::Value(Value {
+                qty: Commitment::unblinded(10u64),
+                flv: Commitment::unblinded(Scalar::ONE),
+            })],
+            anchor: Anchor([0; 32]),
+        };
+        let e = offer.lift(contract.clone(), 11).unwrap_err();
+        assert!(matches!(e, ContractError::InvalidTerms(_)), "{e:?}");
+        let e = offer.take(contract).unwrap_err();
+        assert!(matches!(e, ContractError::InvalidTerms(_)), "{e:?}");
+    }
+}

@@ -146,3 +146,63 @@ pub(crate) fn adopt(
     output.predicate = predicate;
     Ok(output)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zkvm::{Anchor, SigningKey};
+
+    fn contract(payload: Vec<PortableItem>) -> Contract {
+        Contract {
+            predicate: SigningKey::new(Scalar::from(3u64)).into(),
+            payload,
+            anchor: Anchor([0; 32]),
+        }
+    }
+
+    #[test]
+    fn blindings_differ_by_secret_label_and_context_and_stay_hidden() {
+        let (a, b) = (Terms::new([1; 32]), Terms::new([2; 32]));
+        assert_eq!(a.blinding(b"x", b"1"), a.blinding(b"x", b"1"));
+        assert_ne!(a.blinding(b"x", b"1"), b.blinding(b"x", b"1"));
+        assert_ne!(a.blinding(b"x", b"1"), a.blinding(b"y", b"1"));
+        assert_ne!(a.blinding(b"x", b"1"), a.blinding(b"x", b"2"));
+        assert_eq!(format!("{a:?}"), "Terms(..)");
+    }
+
+    #[test]
+    fn open_value_refuses_what_is_not_an_open_value() {
+        let wrong = |c: &Contract| {
+            matches!(
+                open_value(c, "test"),
+                Err(ContractError::WrongOutput { .. })
+            )
+        };
+        assert!(wrong(&contract(vec![])));
+        assert!(wrong(&contract(vec![PortableItem::Data(vec![1u8].into())])));
+        let closed = zkvm::Value {
+            qty: Commitment::blinded_with_factor(5u64, Scalar::ONE),
+            flv: Commitment::unblinded(Scalar::ZERO),
+        }
+        .to_closed();
+        assert!(wrong(&contract(vec![PortableItem::Value(closed)])));
+    }
+
+    #[test]
+    fn a_party_that_is_not_a_key_cannot_join_a_musig_key() {
+        let bad = Predicate::opaque(curve25519_dalek::ristretto::CompressedRistretto([0xff; 32]));
+        let good: Predicate = SigningKey::new(Scalar::from(3u64)).into();
+        let e = aggregate(&[("good", &good), ("bad", &bad)]).unwrap_err();
+        assert!(
+            matches!(e, ContractError::NotAKey { party: "bad" }),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn another_predicates_output_is_not_adopted() {
+        let other: Predicate = SigningKey::new(Scalar::from(4u64)).into();
+        let e = adopt(contract(vec![]), other, "test").unwrap_err();
+        assert!(matches!(e, ContractError::WrongOutput { .. }), "{e:?}");
+    }
+}

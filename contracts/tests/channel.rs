@@ -194,5 +194,8 @@ fn a_shortened_dispute_period_is_refused() {
         .time_bounds(9_000, 10_000);
     let e = s.chain.run(tx, &[], 10_000, &mut r).unwrap_err();
     // The equation is proven false: the chain refuses the proof.
-    assert!(matches!(e, Refusal::Vm(VmError::InvalidR1csProof(_))), "{e:?}");
+    assert!(
+        matches!(e, Refusal::Vm(VmError::InvalidR1csProof(_))),
+        "{e:?}"
+    );
 }
