@@ -344,7 +344,24 @@ impl TxBuilder {
 
     /// Spends an output the way `spend` says: a Taproot clause, a `signid` or
     /// `signtag` program, or `signtx` with arguments and follow-up instructions.
-    /// See [`Spend::call`] for an example.
+    ///
+    /// ```
+    /// use curve25519_dalek::scalar::Scalar;
+    /// use zkvm::{Anchor, Commitment, Contract, Data, PortableItem, Predicate, Program, Spend, SigningKey, TxBuilder, Value};
+    /// let key: Predicate = SigningKey::new(Scalar::from(9u64)).into();
+    /// let mut rng = rand_core::OsRng;
+    /// let value = Value { qty: Commitment::blinded(5u64, &mut rng), flv: Commitment::blinded(Scalar::ZERO, &mut rng) };
+    /// // An output whose payload carries a memo after the value.
+    /// let memo = PortableItem::Data(Data::from(b"memo".to_vec()));
+    /// let output = Contract { predicate: key.clone(), payload: vec![PortableItem::Value(value), memo], anchor: Anchor([0; 32]) };
+    /// let five = zkvm::ClearValue { qty: 5, flv: Scalar::ZERO };
+    /// let spend = Spend::signtx(output)
+    ///     .then(Program::build(|p| { p.drop(); }))
+    ///     .leaves(zkvm::Leftover::Value(five));
+    /// let program = TxBuilder::new().spend_with(spend).pay(key, 5, Scalar::ZERO)
+    ///     .program(&mut rng).unwrap();
+    /// assert!(program.to_string().contains("signtx drop"));
+    /// ```
     pub fn spend_with(mut self, spend: Spend) -> Self {
         self.inputs.push(spend);
         self

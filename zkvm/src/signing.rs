@@ -164,6 +164,22 @@ impl UnsignedTx {
     /// them) and every party's key is at hand: `keys` holds the parties' keys in any
     /// order; keys the predicates hold themselves are used too. The Taproot
     /// adjustments are added and the signature is checked before it is attached.
+    ///
+    /// ```
+    /// use curve25519_dalek::scalar::Scalar;
+    /// use zkvm::{Anchor, Commitment, Contract, Generators, Multikey, PortableItem, Predicate};
+    /// use zkvm::{SigningKey, TxBuilder, Value, Verifier};
+    /// let (a, b) = (SigningKey::new(Scalar::from(3u64)), SigningKey::new(Scalar::from(4u64)));
+    /// let shared = Multikey::new(vec![a.verification_key(), b.verification_key()]).unwrap();
+    /// let mut rng = rand_core::OsRng;
+    /// let value = Value { qty: Commitment::blinded(5u64, &mut rng), flv: Commitment::blinded(Scalar::ZERO, &mut rng) };
+    /// let output = Contract { predicate: Predicate::from_multikey(shared), payload: vec![PortableItem::Value(value)], anchor: Anchor([0; 32]) };
+    /// let gens = Generators::new(256);
+    /// let unsigned = TxBuilder::new().spend(output).pay(a.verification_key().into(), 5, Scalar::ZERO)
+    ///     .build(&gens, &mut rng).unwrap();
+    /// let tx = unsigned.sign_musig(&[a, b], &mut rng).unwrap();
+    /// Verifier::verify_tx(&tx, &gens).unwrap();
+    /// ```
     pub fn sign_musig<R: RngCore + CryptoRng>(
         self,
         keys: &[SigningKey],

@@ -123,3 +123,37 @@ fn a_musig_output_is_spent_with_musig2_and_needs_every_party() {
     let tx = unsigned.sign_musig(&[b, a], &mut r).expect("both sign");
     Verifier::verify_tx(&tx, &gens()).expect("verifies");
 }
+
+#[test]
+fn a_debt_nothing_repays_is_refused_by_the_builder() {
+    let mut r = rng(75);
+    let output = utxo(&mut r, key(1).into(), 5, Scalar::ONE);
+    let debt = zkvm::Leftover::Debt(ClearValue {
+        qty: 3,
+        flv: Scalar::from(2u64),
+    });
+    let spend = Spend::signtx(output.clone())
+        .leaves(zkvm::Leftover::Value(ClearValue {
+            qty: 5,
+            flv: Scalar::ONE,
+        }))
+        .leaves(debt);
+    let e = TxBuilder::new()
+        .spend_with(spend)
+        .change_to(key(1).into())
+        .program(&mut r)
+        .unwrap_err();
+    assert!(matches!(e, VmError::BadArguments(_)), "{e:?}");
+}
+
+#[test]
+fn a_clause_call_for_a_missing_clause_is_refused() {
+    let mut r = rng(76);
+    let taproot = zkvm::TaprootBuilder::new()
+        .clause(to_key_9())
+        .build([0; 32])
+        .unwrap();
+    let output = utxo(&mut r, taproot.predicate(), 5, Scalar::ONE);
+    let e = Spend::call(output, &taproot, 1).unwrap_err();
+    assert!(matches!(e, VmError::InvalidPredicateTree { .. }), "{e:?}");
+}
