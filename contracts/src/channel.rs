@@ -24,7 +24,7 @@
 //! chain sees neither amounts nor flavor.
 
 use crate::errors::ContractError;
-use crate::terms::{adopt, aggregate, open_value, Terms};
+use crate::terms::{adopt, aggregate, key_of, open_value, Terms};
 use curve25519_dalek::scalar::Scalar;
 use rand_core::{CryptoRng, RngCore};
 use zkvm::signing::signtag_transcript;
@@ -228,6 +228,31 @@ impl Channel {
         })
     }
 
+    /// The signed state from signatures made elsewhere (both parties' MuSig2
+    /// sessions over [`zkvm::signing::signtag_transcript`] of the two programs),
+    /// after checking them against the channel's key.
+    pub fn signed_state(
+        &self,
+        state: ChannelState,
+        close_signature: Signature,
+        settle_signature: Signature,
+    ) -> Result<SignedState, ContractError> {
+        let key = key_of("the channel", &self.key)?;
+        let close = self.close_program(state);
+        let settle = self.settle_program(state)?;
+        for (program, signature) in [(&close, &close_signature), (&settle, &settle_signature)] {
+            let mut t = signtag_transcript(&self.tag, program);
+            signature
+                .verify_single(&mut t, &key)
+                .map_err(zkvm::VmError::from)?;
+        }
+        Ok(SignedState {
+            state,
+            close: (close, close_signature),
+            settle: (settle, settle_signature),
+        })
+    }
+
     /// Closes together: the key path, leaving the value for a cloak that pays the
     /// balances of `state` (signed with MuSig2 by both).
     pub fn close_together(
@@ -356,5 +381,39 @@ mod tests {
         let state = ChannelState { seq: 1, alice: 11 };
         let e = channel.settle_program(state).unwrap_err();
         assert!(matches!(e, ContractError::InvalidTerms(_)), "{e:?}");
+    }
+
+    #[test]
+    fn signatures_made_elsewhere_are_checked() {
+        let keys = [
+            SigningKey::new(Scalar::from(1u64)),
+            SigningKey::new(Scalar::from(2u64)),
+        ];
+        let capacity = ClearValue {
+            qty: 10,
+            flv: Scalar::ONE,
+        };
+        let channel = Channel::new(
+            keys[0].clone().into(),
+            keys[1].clone().into(),
+            capacity,
+            5,
+            b"t".to_vec(),
+            Terms::new([0; 32]),
+        )
+        .unwrap();
+        let mut rng = rand_core::OsRng;
+        let state = ChannelState { seq: 1, alice: 4 };
+        let signed = channel.sign_state(state, &keys, &mut rng).unwrap();
+        let (close, settle) = (*signed.close().1, *signed.settle().1);
+        assert!(channel.signed_state(state, close, settle).is_ok());
+        // Swapped signatures, or a signature of another state, are refused.
+        let e = channel.signed_state(state, settle, close).unwrap_err();
+        assert!(
+            matches!(e, ContractError::Vm(zkvm::VmError::Signature(_))),
+            "{e:?}"
+        );
+        let other = ChannelState { seq: 2, alice: 4 };
+        assert!(channel.signed_state(other, close, settle).is_err());
     }
 }

@@ -9,6 +9,38 @@
 //! amount due, a channel balance) are commitments whose blinding factors come from a
 //! secret the parties share ([`Terms`]), so the chain sees points, and the parties can
 //! still open them to prove.
+//!
+//! An escrow, deposited by the buyer and released to the seller:
+//!
+//! ```
+//! use contracts::escrow::{Escrow, RELEASE};
+//! use contracts::Terms;
+//! use curve25519_dalek::scalar::Scalar;
+//! use zkvm::{Anchor, ClearValue, Commitment, Contract, Generators, PortableItem, Predicate};
+//! use zkvm::{SigningKey, TxBuilder, Value, Verifier};
+//!
+//! let party = |n: u64| Predicate::from_signing_key(SigningKey::new(Scalar::from(n)));
+//! let (buyer, seller, arbiter) = (party(1), party(2), party(3));
+//! let escrow = Escrow::new(&buyer, &seller, &arbiter, &Terms::new([7; 32]))?;
+//!
+//! let mut rng = rand_core::OsRng;
+//! let value = Value {
+//!     qty: Commitment::blinded(50u64, &mut rng),
+//!     flv: Commitment::blinded(Scalar::ONE, &mut rng),
+//! };
+//! let coin = Contract { predicate: buyer, payload: vec![PortableItem::Value(value)], anchor: Anchor([0; 32]) };
+//! let gens = Generators::new(256);
+//! let fifty = ClearValue { qty: 50, flv: Scalar::ONE };
+//! let deposit = escrow.deposit(TxBuilder::new().spend(coin), fifty).build(&gens, &mut rng)?;
+//! let held = deposit.log.outputs().next().unwrap().clone();
+//! Verifier::verify_tx(&deposit.sign(&mut rng)?, &gens)?;
+//!
+//! let release = TxBuilder::new().spend_with(escrow.resolve(held, RELEASE)?);
+//! let tx = release.build(&gens, &mut rng)?.sign(&mut rng)?;
+//! let verified = Verifier::verify_tx(&tx, &gens)?;
+//! assert_eq!(verified.log.outputs().next().unwrap().predicate, seller);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![deny(missing_docs)]
 
 #[doc = include_str!("../../spec/contracts.md")]

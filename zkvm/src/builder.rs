@@ -231,6 +231,14 @@ impl Spend {
     }
 
     /// The output being spent.
+    ///
+    /// ```
+    /// # use curve25519_dalek::scalar::Scalar;
+    /// # use zkvm::{Anchor, Contract, Spend, SigningKey};
+    /// # let key = SigningKey::new(Scalar::from(9u64));
+    /// let output = Contract { predicate: key.into(), payload: vec![], anchor: Anchor([0; 32]) };
+    /// assert_eq!(Spend::signtx(output.clone()).output(), &output);
+    /// ```
     pub fn output(&self) -> &Contract {
         &self.output
     }
