@@ -34,7 +34,11 @@ fn verifier_error(asm: &str) -> VmError {
 fn failing_opcode(asm: &str) -> String {
     let program = Program::from_asm(asm).expect("assembles").to_bytes();
     let trace = Verifier::trace(&tx(program), &common::gens());
-    let step = trace.failure.expect("fails").step.expect("at an instruction");
+    let step = trace
+        .failure
+        .expect("fails")
+        .step
+        .expect("at an instruction");
     trace.steps[step].opcode.clone()
 }
 
@@ -173,13 +177,19 @@ fn cloak_input_not_a_value() {
 #[test]
 fn cloak_without_inputs() {
     let e = verifier_error(&format!("{p} {p} cloak:0:1", p = point()));
-    assert!(matches!(e, VmError::R1cs(r1cs::R1csError::Gadget(_))), "{e:?}");
+    assert!(
+        matches!(e, VmError::R1cs(r1cs::R1csError::Gadget(_))),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn cloak_without_outputs() {
     let e = verifier_error("push:0x01000000 fee cloak:1:0");
-    assert!(matches!(e, VmError::R1cs(r1cs::R1csError::Gadget(_))), "{e:?}");
+    assert!(
+        matches!(e, VmError::R1cs(r1cs::R1csError::Gadget(_))),
+        "{e:?}"
+    );
 }
 
 #[test]

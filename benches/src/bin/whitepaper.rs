@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use std::time::Instant;
 use zkvm::{
     Anchor, Commitment, Contract, ContractId, Generators, PortableItem, Predicate, Program, Prover,
-    SigningKey, Tx, TxHeader, Value, Verifier, VerifiedTx,
+    SigningKey, Tx, TxHeader, Value, VerifiedTx, Verifier,
 };
 
 const USAGE: &str = "whitepaper [--runs N] [--block N]";
