@@ -9,6 +9,39 @@
 //! [`Secrets::Shown`]; blinding factors and keys never do. The verifier's trace
 //! ([`Verifier::trace`](crate::Verifier::trace)) knows no secrets: it shows
 //! commitments and opaque items only.
+//!
+//! ```
+//! use curve25519_dalek::scalar::Scalar;
+//! use zkvm::*;
+//!
+//! let mut rng = rand::thread_rng();
+//! let owner = SigningKey::random(&mut rng);
+//! let utxo = Contract {
+//!     predicate: Predicate::from_signing_key(owner.clone()),
+//!     payload: vec![PortableItem::Value(Value {
+//!         qty: Commitment::blinded(5u64, &mut rng),
+//!         flv: Commitment::blinded(Scalar::ONE, &mut rng),
+//!     })],
+//!     anchor: Anchor([7; 32]),
+//! };
+//! // Spends the output back to its owner, claiming its secret 3 equals 4.
+//! let program = Program::build(|p| {
+//!     p.push(utxo).input().signtx();
+//!     p.push(Commitment::blinded(3u64, &mut rng)).commit().expr();
+//!     p.push(Scalar::from(4u64)).scalar().eq().verify();
+//!     p.push(Predicate::from_key(&owner.verification_key())).output(1);
+//! });
+//! let header = TxHeader { version: 1, mintime_ms: 0, maxtime_ms: u64::MAX };
+//! let gens = Generators::new(256);
+//!
+//! let trace = Prover::trace(program.clone(), header, &gens, Secrets::Hidden);
+//! assert_eq!(trace.steps[9].opcode, "verify");
+//! assert_eq!(trace.failure.as_ref().and_then(|f| f.step), Some(9));
+//! match Prover::dry_run(program, header, &gens) {
+//!     Err(VmError::AtInstruction { step: 9, opcode, .. }) => assert_eq!(opcode, "verify"),
+//!     other => panic!("the false constraint is named: {other:?}"),
+//! }
+//! ```
 
 use crate::constraints::{Commitment, Constraint, Expression};
 use crate::contract::{Contract, PortableItem};
