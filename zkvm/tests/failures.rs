@@ -324,3 +324,39 @@ impl RepeatWith for String {
         vec![self.as_str(); n].join(sep)
     }
 }
+
+#[test]
+fn a_committed_variable_that_is_no_point() {
+    // A valid transaction whose committed point is then replaced by bytes that are
+    // no point: the VM never decompresses it; the proof check refuses it.
+    let mut r = rng(4);
+    let owner = key(1);
+    let input = utxo(&mut r, owner.clone().into(), 5, Scalar::ONE);
+    let secret = Commitment::blinded(3u64, &mut r);
+    let point = secret.to_point();
+    let program = Program::build(|p| {
+        p.push(input).input().signtx();
+        p.push(secret).commit().expr().drop();
+        p.push(zkvm::Predicate::from_key(&owner.verification_key()))
+            .output(1);
+    });
+    let gens = common::gens();
+    let mut tx = Prover::build_tx(program, any_time(), &gens, &mut r)
+        .unwrap()
+        .sign(&mut r)
+        .unwrap();
+    let at = tx
+        .program
+        .windows(32)
+        .position(|w| w == point.as_bytes())
+        .expect("the commitment is in the program");
+    tx.program[at..at + 32].copy_from_slice(&[0xff; 32]);
+    let e = Verifier::verify_tx(&tx, &gens).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            VmError::InvalidR1csProof(r1cs::R1csError::InvalidCommitment { .. })
+        ),
+        "{e:?}"
+    );
+}
