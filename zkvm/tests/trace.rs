@@ -270,3 +270,43 @@ fn dry_run_names_a_wrong_unblinding_where_it_happens() {
     assert_eq!((step, opcode.as_str()), (5, "unblind"));
     assert!(matches!(inner, VmError::PointCheck(_)), "{inner:?}");
 }
+
+#[test]
+fn both_sides_count_the_second_phase_of_a_two_by_two_alike() {
+    let gens = common::gens();
+    let mut r = rng(10);
+    let owner = key(1);
+    let inputs = [
+        utxo(&mut r, owner.clone().into(), 6, Scalar::ONE),
+        utxo(&mut r, owner.clone().into(), 4, Scalar::ONE),
+    ];
+    let program = Program::build(|p| {
+        for input in &inputs {
+            p.push(input.clone()).input().signtx();
+        }
+        for qty in [9u64, 1] {
+            p.push(Commitment::blinded(qty, &mut r))
+                .push(Commitment::blinded(Scalar::ONE, &mut r));
+        }
+        p.cloak(2, 2);
+        for _ in 0..2 {
+            p.push(Predicate::from_key(&key(2).verification_key()))
+                .output(1);
+        }
+    });
+    let prover = Prover::trace(program.clone(), any_time(), &gens, Secrets::Hidden);
+    let tx = Prover::build_tx(program, any_time(), &gens, &mut r)
+        .unwrap()
+        .sign(&mut r)
+        .unwrap();
+    let verifier = Verifier::trace(&tx, &gens);
+    let cloak = |t: &zkvm::Trace| {
+        let s = t.steps.iter().find(|s| s.opcode == "cloak").unwrap();
+        (s.multipliers, s.constraints, s.deferred)
+    };
+    // The shuffles are deferred: counted once the second phase has run.
+    assert!(cloak(&prover).2 > 0);
+    assert_eq!(cloak(&prover), cloak(&verifier));
+    assert_eq!(prover.summary.multipliers, verifier.summary.multipliers);
+    assert_eq!(prover.summary.constraints, verifier.summary.constraints);
+}
