@@ -195,6 +195,12 @@ pub enum TxCommand {
         /// A block transaction or a transaction, hex.
         hex: String,
     },
+    /// Prints the execution trace of a transaction (each instruction, its stack,
+    /// log entries and constraints) and its constraint system's size and weight.
+    Trace {
+        /// A file holding the transaction (hex or raw bytes), or its hex.
+        source: String,
+    },
 }
 
 /// What `init` made.

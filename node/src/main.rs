@@ -91,6 +91,17 @@ fn main() -> ExitCode {
                 }
                 Err(e) => fail(&e),
             },
+            TxCommand::Trace { source } => match zkvm_node::txtool::trace(&source) {
+                Ok((text, valid)) => {
+                    print!("{text}");
+                    if valid {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(e) => fail(&e),
+            },
             TxCommand::Verify { hex } => match zkvm_node::txtool::verify(&hex) {
                 Ok(verdict) => {
                     println!("{verdict}");

@@ -1,5 +1,6 @@
-//! `zkvm-node tx decode|verify HEX`: developer tools for one transaction, given as a
-//! block transaction (with input proofs) or as a bare transaction.
+//! `zkvm-node tx decode|verify HEX` and `tx trace FILE|HEX`: developer tools for one
+//! transaction, given as a block transaction (with input proofs) or as a bare
+//! transaction.
 
 use crate::api::json::{log_json, LogEntryJson};
 use crate::chain::GENERATORS;
@@ -101,6 +102,40 @@ pub fn verify(hex_text: &str) -> Result<String, NodeError> {
         verified.feerate.fee(),
         verified.feerate.to_f64()
     ))
+}
+
+/// The execution trace of a transaction as the verifier runs it (no secrets): each
+/// instruction with the stack before and after, the log entries and the multipliers
+/// and constraints it added; then the constraint system's size, the weight and the
+/// verdict. `source` is a file holding the transaction (hex, or its raw bytes) or the
+/// hex itself. The second value is whether the transaction is valid.
+pub fn trace(source: &str) -> Result<(String, bool), NodeError> {
+    let btx = parse(&read_source(source)?)?;
+    let gens = Generators::new(GENERATORS);
+    let trace = Verifier::trace(&btx.tx, &gens);
+    let text = format!(
+        "size: {} bytes ({} input proofs)\n{trace}",
+        btx.encoded_len(),
+        btx.proofs.len()
+    );
+    Ok((text, trace.failure.is_none()))
+}
+
+/// The hex of a transaction named by `source`: a file's text if it is hex, its
+/// bytes otherwise; `source` itself when it names no file.
+fn read_source(source: &str) -> Result<String, NodeError> {
+    let path = std::path::Path::new(source);
+    if !path.is_file() {
+        return Ok(source.to_string());
+    }
+    let bytes = std::fs::read(path).map_err(|e| NodeError::Invalid {
+        what: "transaction file",
+        reason: e.to_string(),
+    })?;
+    match std::str::from_utf8(&bytes) {
+        Ok(text) if hex::decode(text.trim()).is_ok() => Ok(text.trim().to_string()),
+        _ => Ok(hex::encode(bytes)),
+    }
 }
 
 fn describe(entry: &LogEntryJson) -> String {

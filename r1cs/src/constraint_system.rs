@@ -93,18 +93,36 @@ pub(crate) trait TwoPhase: ConstraintSystem + Sized {
 
 /// Writes the phase marker the protocol requires (one phase if nothing was deferred,
 /// two otherwise) and runs the deferred callbacks in order.
-pub(crate) fn run_phase_two<CS: TwoPhase>(mut cs: CS) -> Result<CS, R1csError> {
+pub(crate) fn run_phase_two<CS: TwoPhase>(cs: CS) -> Result<CS, R1csError> {
+    run_phase_two_measured(cs).map(|(cs, _)| cs)
+}
+
+/// [`run_phase_two`], also returning what each callback added: its multipliers and
+/// linear constraints, in the order the callbacks were deferred.
+pub(crate) fn run_phase_two_measured<CS: TwoPhase>(
+    mut cs: CS,
+) -> Result<(CS, Vec<Metrics>), R1csError> {
     let callbacks = cs.end_phase_one();
     if callbacks.is_empty() {
         cs.transcript().r1cs_1phase_domain_sep();
-        return Ok(cs);
+        return Ok((cs, Vec::new()));
     }
     cs.transcript().r1cs_2phase_domain_sep();
     let mut randomizing = Randomizing::new(cs);
+    let mut added = Vec::with_capacity(callbacks.len());
     for callback in callbacks {
+        let before = randomizing.metrics();
         callback(&mut randomizing)?;
+        let after = randomizing.metrics();
+        let constraints = after.constraints - before.constraints;
+        added.push(Metrics {
+            multipliers: after.multipliers - before.multipliers,
+            constraints,
+            phase_one_constraints: 0,
+            phase_two_constraints: constraints,
+        });
     }
-    Ok(randomizing.into_inner())
+    Ok((randomizing.into_inner(), added))
 }
 
 impl<CS: ConstraintSystem> Randomizing<CS> {

@@ -39,6 +39,18 @@ pub enum R1csError {
     /// A constraint names a variable the system never allocated.
     #[error("constraint uses unallocated variable {0:?}")]
     UnknownVariable(Variable),
+    /// The prover's assignments leave a linear constraint unsatisfied (found by
+    /// [`Prover::check`](crate::Prover::check) or
+    /// [`Prover::prove_checked`](crate::Prover::prove_checked)).
+    #[error("constraint {index} is not satisfied by the assignments")]
+    Unsatisfied {
+        /// The constraint's position: first-phase constraints in the order they were
+        /// added, then those of the second phase.
+        index: usize,
+        /// The second-phase callback that added it (its position among the deferred
+        /// callbacks), or `None` for a first-phase constraint.
+        deferred: Option<usize>,
+    },
     /// The proof's length fits no layout of its version.
     #[error("a proof of version {version} cannot be {length} bytes long")]
     ProofLength {

@@ -1,7 +1,7 @@
 //! The prover: builds the constraint system with every assignment known, then
 //! commits to the assignments and proves that they satisfy it.
 
-use crate::constraint_system::{run_phase_two, Deferred, TwoPhase};
+use crate::constraint_system::{run_phase_two, run_phase_two_measured, Deferred, TwoPhase};
 use crate::inner_product::{inner_product, Bases, InnerProductProof};
 use crate::proof_point::ProofPoint;
 use crate::transcript::TranscriptProtocol;
@@ -81,8 +81,42 @@ impl<'g, 't> Prover<'g, 't> {
     /// exceeds the generators, with [`R1csError::UnknownVariable`] when a gadget used
     /// a variable that was never allocated, and with any error of a second-phase
     /// callback. An unsatisfied constraint is not detected here: the proof will
-    /// simply not verify.
+    /// simply not verify ([`Prover::prove_checked`] detects it).
     pub fn prove<R: RngCore + CryptoRng>(self, rng: &mut R) -> Result<R1csProof, R1csError> {
+        self.prove_inner(rng, false)
+    }
+
+    /// [`Prover::prove`], but first checking every constraint against the
+    /// assignments once the second phase has run (before its commitments, the
+    /// polynomial and the inner-product argument are made): an unsatisfied one fails
+    /// with [`R1csError::Unsatisfied`] instead of producing a proof that cannot
+    /// verify. A satisfied system gets the same proof as from `prove`.
+    pub fn prove_checked<R: RngCore + CryptoRng>(
+        self,
+        rng: &mut R,
+    ) -> Result<R1csProof, R1csError> {
+        self.prove_inner(rng, true)
+    }
+
+    /// A dry run: runs the second phase and checks every constraint against the
+    /// assignments, without committing to anything or proving. Returns what each
+    /// second-phase callback added, in order.
+    ///
+    /// The second phase draws its challenges from the transcript as it stands (no
+    /// first-phase commitments are appended), so run this on a transcript of its
+    /// own. A wrong witness passes a randomized check only with negligible
+    /// probability.
+    pub fn check(self) -> Result<Vec<Metrics>, R1csError> {
+        let (mut prover, added) = run_phase_two_measured(self)?;
+        prover.first_unsatisfied(&added)?;
+        Ok(added)
+    }
+
+    fn prove_inner<R: RngCore + CryptoRng>(
+        self,
+        rng: &mut R,
+        checked: bool,
+    ) -> Result<R1csProof, R1csError> {
         let m = self.witness.v.len();
         self.transcript.append_u64(b"m", m as u64);
         let mut rng = {
@@ -102,11 +136,46 @@ impl<'g, 't> Prover<'g, 't> {
             .append_point(b"A_O1", &phase1.a_o.compressed);
         self.transcript.append_point(b"S1", &phase1.s.compressed);
 
-        let prover = run_phase_two(self)?;
-        if let Some(var) = prover.unknown {
+        let mut prover = if checked {
+            let (mut prover, added) = run_phase_two_measured(self)?;
+            prover.first_unsatisfied(&added)?;
+            prover
+        } else {
+            run_phase_two(self)?
+        };
+        if let Some(var) = prover.unknown.take() {
             return Err(R1csError::UnknownVariable(var));
         }
         prover.finish(phase1, &mut rng)
+    }
+
+    /// Fails with the first constraint the assignments do not satisfy, naming the
+    /// second-phase callback (measured by `added`) that made it.
+    fn first_unsatisfied(&mut self, added: &[Metrics]) -> Result<(), R1csError> {
+        let constraints = std::mem::take(&mut self.constraints);
+        let found = constraints
+            .iter()
+            .position(|lc| self.eval(lc) != Scalar::ZERO);
+        self.constraints = constraints;
+        if let Some(var) = self.unknown {
+            return Err(R1csError::UnknownVariable(var));
+        }
+        let Some(index) = found else {
+            return Ok(());
+        };
+        let phase_two_start =
+            self.constraints.len() - added.iter().map(|m| m.constraints).sum::<usize>();
+        let deferred = index.checked_sub(phase_two_start).map(|offset| {
+            let mut end = 0;
+            added
+                .iter()
+                .position(|m| {
+                    end += m.constraints;
+                    offset < end
+                })
+                .unwrap_or(added.len())
+        });
+        Err(R1csError::Unsatisfied { index, deferred })
     }
 
     /// Everything after the second phase: commitments to the second-phase

@@ -2,7 +2,7 @@
 //! transcript, and hands the proof's verification equation to a
 //! [`BatchVerification`].
 
-use crate::constraint_system::{run_phase_two, Deferred, TwoPhase};
+use crate::constraint_system::{run_phase_two, run_phase_two_measured, Deferred, TwoPhase};
 use crate::inner_product::VerificationScalars;
 use crate::transcript::TranscriptProtocol;
 use crate::weights::Weights;
@@ -58,6 +58,14 @@ impl<'t> Verifier<'t> {
         self.transcript.append_point(b"V", &commitment);
         self.commitments.push(commitment);
         Variable::Committed(index)
+    }
+
+    /// Runs the second phase without a proof and returns what each second-phase
+    /// callback added (multipliers and constraints), in order: the shape of the
+    /// system, for tools. The challenges come from the transcript as it stands, so
+    /// run this on a transcript of its own.
+    pub fn measure(self) -> Result<Vec<Metrics>, R1csError> {
+        run_phase_two_measured(self).map(|(_, added)| added)
     }
 
     /// Checks `proof` at once against `gens`.

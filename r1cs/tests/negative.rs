@@ -345,3 +345,108 @@ fn debug_output_shows_no_secrets() {
     );
     assert!(!shown.contains("239, 190, 173, 222"), "{shown}");
 }
+
+#[test]
+fn check_names_the_first_unsatisfied_first_phase_constraint() {
+    let gens = Generators::new(16);
+    let mut transcript = Transcript::new(LABEL);
+    let mut prover = r1cs::Prover::new(&gens, &mut transcript);
+    let (_, var) = prover.commit(Scalar::from(200u64), Scalar::ONE);
+    // The bits say 201: every bit constraint holds, the sum (the last one) does not.
+    common::range(&mut prover, var, Some(201), 8).expect("gadget");
+    assert_eq!(
+        prover.check().unwrap_err(),
+        R1csError::Unsatisfied {
+            index: 16,
+            deferred: None
+        }
+    );
+}
+
+#[test]
+fn check_names_the_second_phase_callback() {
+    let gens = Generators::new(16);
+    let mut transcript = Transcript::new(LABEL);
+    let mut prover = r1cs::Prover::new(&gens, &mut transcript);
+    let (_, a) = prover.commit(Scalar::from(3u64), Scalar::ONE);
+    let (_, b) = prover.commit(Scalar::from(4u64), Scalar::ONE);
+    prover
+        .specify_randomized_constraints(move |cs| {
+            cs.constrain(a - Scalar::from(3u64));
+            Ok(())
+        })
+        .expect("deferred");
+    prover
+        .specify_randomized_constraints(move |cs| {
+            let (_, _, o) = cs.multiply(a.into(), Scalar::ONE.into());
+            cs.constrain(o - b);
+            Ok(())
+        })
+        .expect("deferred");
+    // The second callback adds the multiplier's two constraints, then `3 - 4`.
+    assert_eq!(
+        prover.check().unwrap_err(),
+        R1csError::Unsatisfied {
+            index: 3,
+            deferred: Some(1)
+        }
+    );
+}
+
+#[test]
+fn check_measures_each_callback_of_a_satisfied_system() {
+    let gens = Generators::new(16);
+    let mut transcript = Transcript::new(LABEL);
+    let mut prover = r1cs::Prover::new(&gens, &mut transcript);
+    let (_, var) = prover.commit(Scalar::from(200u64), Scalar::ONE);
+    common::range(&mut prover, var, Some(200), 8).expect("gadget");
+    prover
+        .specify_randomized_constraints(move |cs| {
+            let (_, _, o) = cs.multiply(var.into(), Scalar::ONE.into());
+            cs.constrain(o - var);
+            Ok(())
+        })
+        .expect("deferred");
+    let added = prover.check().expect("satisfied");
+    assert_eq!(added.len(), 1);
+    assert_eq!((added[0].multipliers, added[0].constraints), (1, 3));
+}
+
+#[test]
+fn prove_checked_refuses_what_prove_would_prove_invalid() {
+    let gens = Generators::new(16);
+    let mut transcript = Transcript::new(LABEL);
+    let mut prover = r1cs::Prover::new(&gens, &mut transcript);
+    let (_, var) = prover.commit(Scalar::from(200u64), Scalar::ONE);
+    common::range(&mut prover, var, Some(201), 8).expect("gadget");
+    assert!(matches!(
+        prover.prove_checked(&mut rand::thread_rng()),
+        Err(R1csError::Unsatisfied { index: 16, .. })
+    ));
+
+    // A satisfied system proves as with `prove`.
+    let mut transcript = Transcript::new(LABEL);
+    let mut prover = r1cs::Prover::new(&gens, &mut transcript);
+    let (point, var) = prover.commit(Scalar::from(200u64), Scalar::from(12345u64));
+    common::range(&mut prover, var, Some(200), 8).expect("gadget");
+    let proof = prover
+        .prove_checked(&mut rand::thread_rng())
+        .expect("proves");
+    assert_eq!(verify_range(&gens, LABEL, point, &proof, 8), Ok(()));
+}
+
+#[test]
+fn the_verifier_measures_the_second_phase_as_the_prover_does() {
+    let mut transcript = Transcript::new(LABEL);
+    let mut verifier = Verifier::new(&mut transcript);
+    let var = verifier.commit(CompressedRistretto::default());
+    verifier
+        .specify_randomized_constraints(move |cs| {
+            let (_, _, o) = cs.multiply(var.into(), Scalar::ONE.into());
+            cs.constrain(o - var);
+            Ok(())
+        })
+        .expect("deferred");
+    let added = verifier.measure().expect("measured");
+    assert_eq!((added[0].multipliers, added[0].constraints), (1, 3));
+}

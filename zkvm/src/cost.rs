@@ -108,6 +108,11 @@ impl Meter {
         self.deferred.constraints = self.deferred.constraints.saturating_add(constraints);
     }
 
+    /// The second-phase multipliers and constraints reserved by `verify` so far.
+    pub(crate) fn reserved(&self) -> Metrics {
+        self.deferred
+    }
+
     /// Takes the constraint system's counts after an instruction, adding what `verify`
     /// reserved for the second phase, and checks every limit.
     pub(crate) fn observe(&mut self, cs: Metrics) -> Result<(), VmError> {

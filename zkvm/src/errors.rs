@@ -175,6 +175,20 @@ pub enum VmError {
         error: Box<VmError>,
     },
 
+    /// A prover's dry run (or [`Prover::build_tx`](crate::Prover::build_tx)) found
+    /// the witness wrong at instruction `step` of the run: `error` says how (for an
+    /// unsatisfied constraint, [`r1cs::R1csError::Unsatisfied`] inside
+    /// [`VmError::R1cs`]).
+    #[error("instruction {step} ({opcode}): {error}")]
+    AtInstruction {
+        /// The instruction's position in the run (see [`crate::trace::Step::index`]).
+        step: usize,
+        /// Its opcode's name.
+        opcode: String,
+        /// What failed.
+        error: Box<VmError>,
+    },
+
     /// A signature is malformed, or signing failed.
     #[error("signature: {0}")]
     Signature(#[from] musig::MusigError),

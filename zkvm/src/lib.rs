@@ -9,7 +9,7 @@
 //! The modules follow the sections of the [specification]: [`types`],
 //! [`constraints`], [`contract`], [`predicate`], [`taproot`], [`ops`], [`program`],
 //! [`asm`], [`txlog`], [`tx`], [`fees`], [`signing`], [`builder`], and the VM with its
-//! [`Prover`] and [`Verifier`].
+//! [`Prover`] and [`Verifier`], whose runs can be [`trace`]d.
 //!
 //! ```
 //! use zkvm::Program;
@@ -35,6 +35,7 @@ mod prover;
 mod scalar_witness;
 pub mod signing;
 pub mod taproot;
+pub mod trace;
 pub mod transcript;
 pub mod tx;
 pub mod txlog;
@@ -54,6 +55,7 @@ pub use program::{Program, ProgramItem};
 pub use prover::{Prover, UnsignedTx};
 pub use scalar_witness::ScalarWitness;
 pub use taproot::{CallProof, PredicateTree};
+pub use trace::{Secrets, Trace};
 pub use tx::{Tx, TxHeader, VerifiedTx, CURRENT_VERSION};
 pub use txlog::{TxEntry, TxId, TxLog};
 pub use types::{issue_flavor, Data, Item, ItemKind, Value, WideValue};

@@ -9,11 +9,12 @@ use crate::errors::VmError;
 use crate::predicate::Predicate;
 use crate::program::Program;
 use crate::signing;
+use crate::trace::{Failure, Recorder, Secrets, Trace};
 use crate::transcript::labels;
 use crate::tx::{Tx, TxHeader};
 use crate::txlog::{TxId, TxLog};
 use crate::vm::{Delegate, Run, Vm};
-use batch::{BatchVerifier, Generators};
+use batch::{BatchVerification, BatchVerifier, Generators, SingleVerifier};
 use curve25519_dalek::ristretto::CompressedRistretto;
 use encoding::Encodable;
 use merlin::Transcript;
@@ -27,16 +28,17 @@ pub struct Prover;
 
 /// The prover's side of the VM: commitments are opened into the constraint system,
 /// `signtx` predicates are remembered for signing, and deferred point checks are
-/// checked at the end so that an invalid transaction is never produced.
-struct ProverDelegate<'g, 't> {
+/// checked at the end (or, in a dry run, at once) so that an invalid transaction is
+/// never produced.
+struct ProverDelegate<'g, 't, B> {
     cs: r1cs::Prover<'g, 't>,
     signtx: Vec<(Predicate, ContractId)>,
-    batch: BatchVerifier<'g, OsRng>,
+    batch: B,
 }
 
-impl<'g, 't> Delegate for ProverDelegate<'g, 't> {
+impl<'g, 't, B: BatchVerification> Delegate for ProverDelegate<'g, 't, B> {
     type CS = r1cs::Prover<'g, 't>;
-    type Batch = BatchVerifier<'g, OsRng>;
+    type Batch = B;
 
     fn commit_variable(
         &mut self,
@@ -67,8 +69,11 @@ impl Prover {
     ///
     /// The program's instructions carry what the VM cannot know from bytes alone:
     /// open commitments, prior outputs with their openings, `alloc` values. Fails if
-    /// the program does not run, a secret is missing, a deferred point check fails
-    /// (for example a wrong call proof), or the circuit needs more generators.
+    /// the program does not run, a secret is missing, a constraint does not hold for
+    /// the witness ([`VmError::AtInstruction`] naming the instruction that made it),
+    /// a deferred point check fails (for example a wrong call proof), or the circuit
+    /// needs more generators. [`Prover::dry_run`] finds the same failures, and
+    /// names the instruction behind every one of them, without proving.
     pub fn build_tx<R: RngCore + CryptoRng>(
         program: Program,
         header: TxHeader,
@@ -84,7 +89,10 @@ impl Prover {
         };
         let run = Run::new(program.into());
         let meter = Meter::new(bytecode.len())?;
-        let outcome = Vm::new(header, run, bytecode.len(), meter, &mut delegate).run()?;
+        let mut recorder = Recorder::new(None);
+        let outcome = Vm::new(header, run, bytecode.len(), meter, &mut delegate)
+            .observed_by(&mut recorder)
+            .run()?;
         let id = outcome.log.id();
         let ProverDelegate {
             mut cs,
@@ -93,7 +101,7 @@ impl Prover {
         } = delegate;
         cs.transcript()
             .append_message(labels::R1CS_TXID, id.as_bytes());
-        let proof = cs.prove(rng)?;
+        let proof = cs.prove_checked(rng).map_err(|e| recorder.blame(e))?;
         batch.verify()?;
         Ok(UnsignedTx {
             header,
@@ -105,6 +113,73 @@ impl Prover {
             run_weight: outcome.run_weight,
             signing_instructions: signtx,
         })
+    }
+}
+
+impl Prover {
+    /// Runs `program` as [`Prover::build_tx`] would, without proving, and records
+    /// every instruction: the stack before and after (with the values the prover
+    /// knows only if `secrets` is [`Secrets::Shown`]), the log entries and the
+    /// multipliers and constraints it added.
+    ///
+    /// This is also a dry run: deferred point checks (unblinding, issuance flavors,
+    /// Taproot calls, `signid` and `signtag` signatures) are made at the instruction
+    /// that makes them, and once the program has finished every constraint is
+    /// checked against the witness. The trace's [`Failure`] names the instruction
+    /// behind the first failure. Needs generators only for the commitments' bases.
+    pub fn trace(program: Program, header: TxHeader, gens: &Generators, secrets: Secrets) -> Trace {
+        let bytecode_len = program.encoded_len();
+        let mut recorder = Recorder::new(Some(secrets));
+        let mut transcript = Transcript::new(labels::R1CS);
+        let mut delegate = ProverDelegate {
+            cs: r1cs::Prover::new(gens, &mut transcript),
+            signtx: Vec::new(),
+            batch: SingleVerifier::new(gens),
+        };
+        let meter = match Meter::new(bytecode_len) {
+            Ok(m) => m,
+            Err(error) => return recorder.finish(None, None, Some(Failure { step: None, error })),
+        };
+        let run = Vm::new(
+            header,
+            Run::new(program.into()),
+            bytecode_len,
+            meter,
+            &mut delegate,
+        )
+        .observed_by(&mut recorder)
+        .run();
+        let outcome = match run {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                let step = recorder.failed_step();
+                return recorder.finish(None, None, Some(Failure { step, error }));
+            }
+        };
+        let weight = Some(outcome.run_weight);
+        match delegate.cs.check() {
+            Ok(added) => recorder.finish(Some(&added), weight, None),
+            Err(e) => {
+                let step = recorder.step_of(&e);
+                let failure = Failure {
+                    step,
+                    error: VmError::R1cs(e),
+                };
+                recorder.finish(None, weight, Some(failure))
+            }
+        }
+    }
+
+    /// Checks that `program` would make a valid transaction, without proving: runs
+    /// [`Prover::trace`] (secrets hidden) and fails with its error, wrapped in
+    /// [`VmError::AtInstruction`] when an instruction is to blame — for an
+    /// unsatisfied constraint, the instruction that added it.
+    pub fn dry_run(
+        program: Program,
+        header: TxHeader,
+        gens: &Generators,
+    ) -> Result<Trace, VmError> {
+        Self::trace(program, header, gens, Secrets::Hidden).into_result()
     }
 }
 

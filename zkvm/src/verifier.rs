@@ -11,6 +11,7 @@ use crate::fees::FeeRate;
 use crate::predicate::Predicate;
 use crate::program::ProgramItem;
 use crate::signing;
+use crate::trace::{Failure, Recorder, Secrets, Trace};
 use crate::transcript::labels;
 use crate::tx::{Tx, VerifiedTx};
 use crate::vm::{Delegate, Run, Vm};
@@ -142,6 +143,45 @@ impl Verifier {
             weight: size as u64 + outcome.run_weight,
             feerate: FeeRate::new(outcome.fee.get(), size as u64 + outcome.run_weight),
         })
+    }
+
+    /// Runs the transaction's program and records every instruction (see
+    /// [`Trace`]). The verifier knows no secrets: items show as commitments and
+    /// opaque strings. Deferred point checks are made at the instruction that makes
+    /// them; then the proof and the signature are checked, and a failure there
+    /// names no instruction. The summary counts the second phase exactly.
+    pub fn trace(tx: &Tx, gens: &Generators) -> Trace {
+        let mut recorder = Recorder::new(Some(Secrets::Hidden));
+        let mut transcript = Transcript::new(labels::R1CS);
+        let mut single = SingleVerifier::new(gens);
+        let mut delegate = VerifierDelegate {
+            cs: r1cs::Verifier::new(&mut transcript),
+            signtx: Vec::new(),
+            batch: &mut single,
+        };
+        let size = tx.encoded_len();
+        let meter = match Meter::new(size) {
+            Ok(m) => m,
+            Err(error) => return recorder.finish(None, None, Some(Failure { step: None, error })),
+        };
+        let run = Run::new(ProgramItem::Bytecode(tx.program.clone()));
+        let run = Vm::new(tx.header, run, tx.program.len(), meter, &mut delegate)
+            .observed_by(&mut recorder)
+            .run();
+        let outcome = match run {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                let step = recorder.failed_step();
+                return recorder.finish(None, None, Some(Failure { step, error }));
+            }
+        };
+        let added = delegate.cs.measure();
+        let failure = Self::verify_tx(tx, gens)
+            .err()
+            .map(|error| Failure { step: None, error });
+        let mut trace = recorder.finish(added.ok().as_deref(), Some(outcome.run_weight), failure);
+        trace.summary.weight = Some(size as u64 + outcome.run_weight);
+        trace
     }
 
     /// After a failed batch: the error of the statement that fails on its own.

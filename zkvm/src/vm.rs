@@ -25,7 +25,7 @@ use curve25519_dalek::scalar::Scalar;
 use encoding::Reader;
 use merlin::Transcript;
 use musig::Signature;
-use r1cs::{ConstraintSystem, LinearCombination, R1csError, RandomizableConstraintSystem};
+use r1cs::{ConstraintSystem, LinearCombination, Metrics, R1csError, RandomizableConstraintSystem};
 use spacesuit::{AllocatedValue, BitRange, SignedInteger};
 
 /// What distinguishes the prover from the verifier.
@@ -49,6 +49,18 @@ pub(crate) trait Delegate {
 
     /// The sink of deferred point checks.
     fn batch(&mut self) -> &mut Self::Batch;
+}
+
+/// Watches a run one instruction at a time (the execution trace). The VM calls it
+/// around every instruction and never behaves differently because of it.
+pub(crate) trait Observer {
+    /// `instr` is about to run at nesting `depth` (0 for the transaction's program)
+    /// on `stack`.
+    fn before(&mut self, instr: &Instruction, depth: usize, stack: &[Item]);
+
+    /// It ran: the stack and the log as it left them, the constraint system's counts
+    /// (`cs`) and the second-phase multipliers and constraints `verify` reserved.
+    fn after(&mut self, stack: &[Item], log: &TxLog, cs: Metrics, reserved: Metrics);
 }
 
 /// The program being run: decoded instructions (prover) or bytecode read one
@@ -103,6 +115,7 @@ pub(crate) struct Vm<'d, D: Delegate> {
     limits: Limits,
     meter: Meter,
     delegate: &'d mut D,
+    observer: Option<&'d mut dyn Observer>,
 }
 
 /// Bounds on the work a program can make the VM do beyond reading its bytes.
@@ -154,15 +167,28 @@ impl<'d, D: Delegate> Vm<'d, D> {
             limits: Limits::new(program_len),
             meter,
             delegate,
+            observer: None,
         }
+    }
+
+    /// The same VM, reporting every instruction to `observer`.
+    pub(crate) fn observed_by(mut self, observer: &'d mut dyn Observer) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Runs to completion and checks the final state: an empty stack and an anchor.
     pub(crate) fn run(mut self) -> Result<Outcome, VmError> {
         while let Some(instr) = self.next_instruction()? {
+            if let Some(o) = self.observer.as_deref_mut() {
+                o.before(&instr, self.paused.len(), &self.stack);
+            }
             self.step(instr)?;
             let metrics = self.delegate.cs().metrics();
             self.meter.observe(metrics)?;
+            if let Some(o) = self.observer.as_deref_mut() {
+                o.after(&self.stack, &self.log, metrics, self.meter.reserved());
+            }
         }
         if !self.stack.is_empty() {
             return Err(VmError::StackNotClean {
