@@ -210,7 +210,12 @@ mod tests {
     #[test]
     fn negate_matches_scalar_negation() {
         let mut rng = rand::thread_rng();
-        let edges = [Scalar::ZERO, Scalar::ONE, -Scalar::ONE, Scalar::from(u64::MAX)];
+        let edges = [
+            Scalar::ZERO,
+            Scalar::ONE,
+            -Scalar::ONE,
+            Scalar::from(u64::MAX),
+        ];
         for c in edges
             .into_iter()
             .chain((0..32).map(|_| encoding::random_scalar(&mut rng)))

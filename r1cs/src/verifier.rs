@@ -189,7 +189,8 @@ impl Parts<'_> {
         let (proof, c) = (self.proof, self.c);
         let xx = c.x * c.x;
         let (a, b) = (proof.ipp.a, proof.ipp.b);
-        let unweighted = c.w * (proof.t_x - a * b) + c.r * (xx * self.weights.w_c.to_scalar() - proof.t_x);
+        let unweighted =
+            c.w * (proof.t_x - a * b) + c.r * (xx * self.weights.w_c.to_scalar() - proof.t_x);
         WeightedStatement {
             basepoint: weight * unweighted + c.r * xx_delta.to_scalar(),
             blinding: weight * (-proof.e_blinding - c.r * proof.t_x_blinding),
