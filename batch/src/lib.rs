@@ -24,7 +24,7 @@ mod verifier;
 
 pub use errors::BatchError;
 pub use generators::{Generators, PedersenGens};
-pub use verifier::{BatchVerification, BatchVerifier, Blame, SingleVerifier};
+pub use verifier::{BatchVerification, BatchVerifier, Blame, SingleVerifier, WeightedStatement};
 
 /// Re-exported so that callers name the same types.
 pub use curve25519_dalek::{ristretto::RistrettoPoint, scalar::Scalar};

@@ -35,6 +35,45 @@ pub trait BatchVerification {
         G: IntoIterator<Item = Scalar>,
         H: IntoIterator<Item = Scalar>,
         D: IntoIterator<Item = (Scalar, RistrettoPoint)>;
+
+    /// Adds one statement that `build` makes already multiplied by the weight it is
+    /// given, so that the caller can fold the weight into its own arithmetic instead of
+    /// the batch multiplying every scalar again. The weight is drawn before `build`
+    /// runs (it is one for a [`SingleVerifier`]); errors are those of
+    /// [`BatchVerification::append`], and a statement too wide for the generators adds
+    /// nothing.
+    fn append_weighted(
+        &mut self,
+        what: &'static str,
+        build: impl FnOnce(&Scalar) -> WeightedStatement,
+    ) -> Result<(), BatchError>;
+}
+
+/// A statement `0 = a·B + b·B̃ + Σ gᵢ·Gᵢ + Σ hᵢ·Hᵢ + Σ sⱼ·Pⱼ` with every scalar
+/// multiplied by one weight, for [`BatchVerification::append_weighted`].
+#[derive(Debug, Clone)]
+pub struct WeightedStatement {
+    /// `a`.
+    pub basepoint: Scalar,
+    /// `b`.
+    pub blinding: Scalar,
+    /// The `gᵢ`, in Montgomery form.
+    pub g: Vec<Fe>,
+    /// The `hᵢ`, in Montgomery form.
+    pub h: Vec<Fe>,
+    /// The `(sⱼ, Pⱼ)`.
+    pub dynamic: Vec<(Scalar, RistrettoPoint)>,
+}
+
+impl WeightedStatement {
+    /// Fails when `g` or `h` is longer than `capacity`.
+    fn check_width(&self, capacity: usize) -> Result<(), BatchError> {
+        let needed = self.g.len().max(self.h.len());
+        if needed > capacity {
+            return Err(BatchError::TooManyGenerators { needed, capacity });
+        }
+        Ok(())
+    }
 }
 
 /// Checks each statement as it arrives.
@@ -101,6 +140,24 @@ impl BatchVerification for SingleVerifier<'_> {
         } else {
             Err(BatchError::StatementFailed { what })
         }
+    }
+
+    fn append_weighted(
+        &mut self,
+        what: &'static str,
+        build: impl FnOnce(&Scalar) -> WeightedStatement,
+    ) -> Result<(), BatchError> {
+        let st = build(&Scalar::ONE);
+        st.check_width(self.gens.capacity())?;
+        let to_scalars = |v: Vec<Fe>| v.into_iter().map(Fe::to_scalar);
+        self.append(
+            what,
+            st.basepoint,
+            st.blinding,
+            to_scalars(st.g),
+            to_scalars(st.h),
+            st.dynamic,
+        )
     }
 }
 
@@ -355,6 +412,29 @@ impl<R: RngCore + CryptoRng> BatchVerification for BatchVerifier<'_, R> {
         self.blinding += weight * blinding;
         for (s, p) in dynamic {
             self.dynamic_scalars.push(weight * s);
+            self.dynamic_points.push(p);
+        }
+        self.statements += 1;
+        Ok(())
+    }
+
+    fn append_weighted(
+        &mut self,
+        _what: &'static str,
+        build: impl FnOnce(&Scalar) -> WeightedStatement,
+    ) -> Result<(), BatchError> {
+        if let Some(e) = self.poisoned {
+            return Err(e);
+        }
+        let weight = encoding::random_scalar(&mut self.rng);
+        let st = build(&weight);
+        st.check_width(self.gens.capacity())?;
+        add_into(&mut self.g, &st.g);
+        add_into(&mut self.h, &st.h);
+        self.basepoint += st.basepoint;
+        self.blinding += st.blinding;
+        for (s, p) in st.dynamic {
+            self.dynamic_scalars.push(s);
             self.dynamic_points.push(p);
         }
         self.statements += 1;

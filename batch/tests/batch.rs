@@ -1,6 +1,10 @@
 //! Batch and single verification of random true and false statements.
 
-use batch::{BatchError, BatchVerification, BatchVerifier, Blame, Generators, SingleVerifier};
+use batch::field::Fe;
+use batch::{
+    BatchError, BatchVerification, BatchVerifier, Blame, Generators, SingleVerifier,
+    WeightedStatement,
+};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use rand::rngs::OsRng;
@@ -66,6 +70,20 @@ impl Statement {
             self.dynamic.iter().copied(),
         )
     }
+
+    /// The same statement through `append_weighted`, every scalar times the weight.
+    fn append_weighted(&self, v: &mut impl BatchVerification) -> Result<(), BatchError> {
+        v.append_weighted("test", |w| {
+            let fe = |v: &[Scalar]| v.iter().map(|s| Fe::from_scalar(&(w * s))).collect();
+            WeightedStatement {
+                basepoint: w * self.basepoint,
+                blinding: w * self.blinding,
+                g: fe(&self.g),
+                h: fe(&self.h),
+                dynamic: self.dynamic.iter().map(|(s, p)| (w * s, *p)).collect(),
+            }
+        })
+    }
 }
 
 #[test]
@@ -80,6 +98,57 @@ fn true_statements_hold_singly_and_in_a_batch() {
     }
     assert_eq!(batch.len(), statements.len());
     batch.verify().unwrap();
+}
+
+#[test]
+fn weighted_statements_hold_and_fail_like_plain_ones() {
+    let gens = Generators::new(16);
+    let statements: Vec<_> = (0..6).map(|i| Statement::random(&gens, i * 3, i)).collect();
+    let mut single = SingleVerifier::new(&gens);
+    let mut batch = BatchVerifier::new(&gens, OsRng);
+    for (i, s) in statements.iter().enumerate() {
+        s.append_weighted(&mut single).unwrap();
+        // Mixed with plain statements in one batch.
+        if i % 2 == 0 {
+            s.append_weighted(&mut batch).unwrap();
+        } else {
+            s.append(&mut batch).unwrap();
+        }
+    }
+    assert_eq!(batch.len(), statements.len());
+    batch.verify().unwrap();
+
+    for bad in corruptions(&statements[4]) {
+        assert_eq!(
+            bad.append_weighted(&mut SingleVerifier::new(&gens)),
+            Err(BatchError::StatementFailed { what: "test" })
+        );
+        let mut batch = BatchVerifier::new(&gens, OsRng);
+        statements[1].append_weighted(&mut batch).unwrap();
+        bad.append_weighted(&mut batch).unwrap();
+        assert_eq!(batch.verify(), Err(BatchError::BatchFailed));
+    }
+}
+
+#[test]
+fn a_weighted_statement_too_wide_adds_nothing() {
+    let small = Generators::new(4);
+    let wide = Statement::random(&Generators::new(8), 8, 1);
+    let expected = Err(BatchError::TooManyGenerators {
+        needed: 8,
+        capacity: 4,
+    });
+    assert_eq!(
+        wide.append_weighted(&mut SingleVerifier::new(&small)),
+        expected
+    );
+    let mut batch = BatchVerifier::new(&small, OsRng);
+    assert_eq!(wide.append_weighted(&mut batch), expected);
+    Statement::random(&small, 4, 2)
+        .append_weighted(&mut batch)
+        .unwrap();
+    assert_eq!(batch.len(), 1);
+    assert_eq!(batch.verify(), Ok(()));
 }
 
 #[test]

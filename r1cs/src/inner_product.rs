@@ -93,8 +93,8 @@ impl InnerProductProof {
             .all(|&m| m == n));
         transcript.innerproduct_domain_sep(n as u64);
 
-        let mut g = FactoredBases::new(bases.g, bases.g_factors);
-        let mut h = FactoredBases::new(bases.h, bases.h_factors);
+        let mut g = FoldedBases::new(bases.g, bases.g_factors);
+        let mut h = FoldedBases::new(bases.h, bases.h_factors);
         let mut rounds = Vec::with_capacity(n.trailing_zeros() as usize);
 
         while n > 1 {
@@ -170,89 +170,107 @@ fn cross_terms(
     q: &RistrettoPoint,
     a: &[Scalar],
     b: &[Scalar],
-    g: &FactoredBases,
-    h: &FactoredBases,
+    g: &FoldedBases,
+    h: &FoldedBases,
 ) -> (ProofPoint, ProofPoint) {
     let half = a.len() / 2;
     let (a_lo, a_hi) = a.split_at(half);
     let (b_lo, b_hi) = b.split_at(half);
-    let (g_lo, g_hi) = g.points.split_at(half);
-    let (h_lo, h_hi) = h.points.split_at(half);
-    let (gf_lo, gf_hi) = g.factors.split_at(half);
-    let (hf_lo, hf_hi) = h.factors.split_at(half);
-
     let c_l = inner_product(a_lo, b_hi);
     let c_r = inner_product(a_hi, b_lo);
-    let side = |a: &[Scalar],
-                gf: &[Scalar],
-                gp: &[RistrettoPoint],
-                b: &[Scalar],
-                hf: &[Scalar],
-                hp: &[RistrettoPoint],
-                c: Scalar| {
-        let scalars: Vec<Scalar> = a
-            .iter()
-            .zip(gf)
-            .map(|(x, f)| x * f)
-            .chain(b.iter().zip(hf).map(|(x, f)| x * f))
-            .chain([c])
-            .collect();
-        let points: Vec<RistrettoPoint> = gp.iter().chain(hp).chain([q]).copied().collect();
+    let side = |a: &[Scalar], g_offset: usize, b: &[Scalar], h_offset: usize, c: Scalar| {
+        let size = (g.points.len() + h.points.len()) / 2 + 1;
+        let (mut scalars, mut points) = (Vec::with_capacity(size), Vec::with_capacity(size));
+        g.push_terms(a, g_offset, &mut scalars, &mut points);
+        h.push_terms(b, h_offset, &mut scalars, &mut points);
+        scalars.push(c);
+        points.push(*q);
         batch::msm::vartime_multiscalar_mul(&scalars, &points)
     };
     let (l, r) = rayon::join(
-        || side(a_lo, gf_hi, g_hi, b_hi, hf_lo, h_lo, c_l),
-        || side(a_hi, gf_lo, g_lo, b_lo, hf_hi, h_hi, c_r),
+        || side(a_lo, half, b_hi, 0, c_l),
+        || side(a_hi, 0, b_lo, half, c_r),
     );
     (ProofPoint::from_point(l), ProofPoint::from_point(r))
 }
 
-/// Bases `fᵢ·Pᵢ` kept as points and factors, so that folding costs one scalar
-/// multiplication per base instead of two:
-/// `x·fᵢ·Pᵢ + y·fⱼ·Pⱼ = (x·fᵢ)·(Pᵢ + (y·fⱼ/(x·fᵢ))·Pⱼ)`.
-struct FactoredBases {
+/// Bases that fold without multiplying points.
+///
+/// With `len` bases left, base `i` is `Σₘ cⱼ·Pⱼ` over `j = i + m·len`: folding
+/// `lo·(first half) + hi·(second half)` only multiplies each `cⱼ` by `lo` or `hi`, and
+/// the cross terms become multiscalar multiplications over every `Pⱼ`. That costs
+/// more points per round but saves a full scalar multiplication (about 250
+/// doublings) per folded base; once each base spans [`SPAN`] points, they are summed
+/// into fresh points with small multiscalar multiplications.
+struct FoldedBases {
     points: Vec<RistrettoPoint>,
-    factors: Vec<Scalar>,
-    inverses: Vec<Scalar>,
+    coefficients: Vec<Scalar>,
+    len: usize,
 }
 
-impl FactoredBases {
+/// How many points a base may span before the bases are recomputed.
+const SPAN: usize = 8;
+/// Below this many bases, recomputing them costs more than it saves.
+const MIN_RECOMPUTED: usize = 16;
+
+impl FoldedBases {
+    /// The bases `factors[i]·points[i]`.
     fn new(points: &[RistrettoPoint], factors: &[Scalar]) -> Self {
-        let mut inverses = factors.to_vec();
-        Scalar::invert_batch_alloc(&mut inverses);
-        FactoredBases {
+        FoldedBases {
             points: points.to_vec(),
-            factors: factors.to_vec(),
-            inverses,
+            coefficients: factors.to_vec(),
+            len: points.len(),
         }
     }
 
-    /// Replaces the first half by `lo·(first half) + hi·(second half)` and drops the
-    /// second half.
-    fn fold(&mut self, lo: &Scalar, hi: &Scalar) {
-        let half = self.points.len() / 2;
-        let ratio = hi * lo.invert();
-        let coefficients: Vec<Scalar> = self.factors[half..]
-            .iter()
-            .zip(&self.inverses[..half])
-            .map(|(f_hi, f_lo_inv)| ratio * f_hi * f_lo_inv)
-            .collect();
-        let (p_lo, p_hi) = self.points.split_at_mut(half);
-        p_lo.par_iter_mut()
-            .zip(p_hi.par_iter())
-            .zip(coefficients.par_iter())
-            .with_min_len(32)
-            .for_each(|((lo, hi), c)| {
-                *lo += RistrettoPoint::vartime_multiscalar_mul([c], [hi]);
-            });
-        let lo_inv = lo.invert();
-        self.points.truncate(half);
-        self.factors.truncate(half);
-        self.inverses.truncate(half);
-        for (f, f_inv) in self.factors.iter_mut().zip(self.inverses.iter_mut()) {
-            *f *= lo;
-            *f_inv *= lo_inv;
+    /// Appends the terms of `Σ vᵢ·base_{offset+i}`.
+    fn push_terms(
+        &self,
+        v: &[Scalar],
+        offset: usize,
+        scalars: &mut Vec<Scalar>,
+        points: &mut Vec<RistrettoPoint>,
+    ) {
+        let range = offset..offset + v.len();
+        for (c, p) in self
+            .coefficients
+            .chunks_exact(self.len)
+            .zip(self.points.chunks_exact(self.len))
+        {
+            scalars.extend(v.iter().zip(&c[range.clone()]).map(|(x, c)| x * c));
+            points.extend_from_slice(&p[range.clone()]);
         }
+    }
+
+    /// Replaces the bases by `lo·(first half) + hi·(second half)`.
+    fn fold(&mut self, lo: &Scalar, hi: &Scalar) {
+        let half = self.len / 2;
+        for block in self.coefficients.chunks_exact_mut(self.len) {
+            let (c_lo, c_hi) = block.split_at_mut(half);
+            c_lo.iter_mut().for_each(|c| *c *= lo);
+            c_hi.iter_mut().for_each(|c| *c *= hi);
+        }
+        self.len = half;
+        if self.points.len() / self.len >= SPAN && self.len >= MIN_RECOMPUTED {
+            self.recompute();
+        }
+    }
+
+    /// Sums each base into one point.
+    fn recompute(&mut self) {
+        let len = self.len;
+        let span = self.points.len() / len;
+        let (c, p) = (&self.coefficients, &self.points);
+        self.points = (0..len)
+            .into_par_iter()
+            .map(|i| {
+                RistrettoPoint::vartime_multiscalar_mul(
+                    (0..span).map(|m| c[i + m * len]),
+                    (0..span).map(|m| p[i + m * len]),
+                )
+            })
+            .collect();
+        self.coefficients = vec![Scalar::ONE; len];
     }
 }
 
@@ -331,7 +349,8 @@ mod tests {
 
     #[test]
     fn argument_verifies_for_every_small_size() {
-        for n in [1, 2, 4, 8, 32] {
+        // 128 and 256 recompute their bases after three rounds.
+        for n in [1, 2, 4, 8, 32, 128, 256] {
             prove_and_check(n);
         }
     }

@@ -44,19 +44,30 @@ impl LinearCombination {
     }
 }
 
+impl LinearCombination {
+    /// One term, with room for the few that gadgets usually add to it.
+    fn single(v: Variable, c: Scalar) -> Self {
+        let mut terms = Vec::with_capacity(4);
+        terms.push((v, c));
+        LinearCombination { terms }
+    }
+}
+
+/// `−c`. `Scalar`'s own negation reduces its operand with a Montgomery
+/// multiplication first; a subtraction from zero needs none for reduced scalars.
+fn negate(c: &Scalar) -> Scalar {
+    Scalar::ZERO - c
+}
+
 impl From<Variable> for LinearCombination {
     fn from(v: Variable) -> Self {
-        LinearCombination {
-            terms: vec![(v, Scalar::ONE)],
-        }
+        LinearCombination::single(v, Scalar::ONE)
     }
 }
 
 impl From<Scalar> for LinearCombination {
     fn from(s: Scalar) -> Self {
-        LinearCombination {
-            terms: vec![(Variable::One, s)],
-        }
+        LinearCombination::single(Variable::One, s)
     }
 }
 
@@ -105,7 +116,7 @@ impl<L: Into<LinearCombination>> Sub<L> for LinearCombination {
 impl<L: Into<LinearCombination>> SubAssign<L> for LinearCombination {
     fn sub_assign(&mut self, rhs: L) {
         self.terms
-            .extend(rhs.into().terms.into_iter().map(|(v, c)| (v, -c)));
+            .extend(rhs.into().terms.into_iter().map(|(v, c)| (v, negate(&c))));
     }
 }
 
@@ -113,7 +124,7 @@ impl Neg for LinearCombination {
     type Output = LinearCombination;
     fn neg(mut self) -> LinearCombination {
         for (_, c) in self.terms.iter_mut() {
-            *c = -*c;
+            *c = negate(c);
         }
         self
     }
@@ -161,9 +172,7 @@ impl Neg for Variable {
 impl<S: Into<Scalar>> Mul<S> for Variable {
     type Output = LinearCombination;
     fn mul(self, rhs: S) -> LinearCombination {
-        LinearCombination {
-            terms: vec![(self, rhs.into())],
-        }
+        LinearCombination::single(self, rhs.into())
     }
 }
 
@@ -191,5 +200,28 @@ impl Sub<Variable> for Scalar {
 impl std::iter::Sum<LinearCombination> for LinearCombination {
     fn sum<I: Iterator<Item = LinearCombination>>(iter: I) -> Self {
         iter.fold(LinearCombination::default(), |acc, lc| acc + lc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negate_matches_scalar_negation() {
+        let mut rng = rand::thread_rng();
+        let edges = [
+            Scalar::ZERO,
+            Scalar::ONE,
+            -Scalar::ONE,
+            Scalar::from(u64::MAX),
+        ];
+        for c in edges
+            .into_iter()
+            .chain((0..32).map(|_| encoding::random_scalar(&mut rng)))
+        {
+            assert_eq!(negate(&c), -c);
+            assert_eq!(negate(&c) + c, Scalar::ZERO);
+        }
     }
 }

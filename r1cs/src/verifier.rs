@@ -11,7 +11,7 @@ use crate::{
     RandomizableConstraintSystem, Randomizing, Variable,
 };
 use batch::field::Fe;
-use batch::{BatchError, BatchVerification, Generators, SingleVerifier};
+use batch::{BatchError, BatchVerification, Generators, SingleVerifier, WeightedStatement};
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
@@ -113,10 +113,17 @@ impl<'t> Verifier<'t> {
         let commitments = decompress_all(&verifier.commitments)?;
 
         let challenges = Challenges { y, u, x, w, r };
-        let eq = Equation::new(proof, &weights, &ipp, &challenges, n1, padded_n);
-        let dynamic = eq.dynamic_terms(proof, &weights, &ipp, &commitments, &challenges);
         batch
-            .append("r1cs proof", eq.basepoint, eq.blinding, eq.g, eq.h, dynamic)
+            .append_weighted("r1cs proof", |weight| {
+                let parts = Parts {
+                    proof,
+                    weights: &weights,
+                    ipp: &ipp,
+                    commitments: &commitments,
+                    c: &challenges,
+                };
+                parts.statement(weight, n1, padded_n)
+            })
             .map_err(|e| match e {
                 BatchError::TooManyGenerators { needed, capacity } => {
                     R1csError::TooFewGenerators { needed, capacity }
@@ -172,86 +179,91 @@ struct Challenges {
     r: Scalar,
 }
 
-/// The fixed-base part of the verification equation
-/// `0 = a·B + b·B̃ + Σ gᵢ·Gᵢ + Σ hᵢ·Hᵢ + (terms on proof points)`.
-struct Equation {
-    basepoint: Scalar,
-    blinding: Scalar,
-    g: Vec<Scalar>,
-    h: Vec<Scalar>,
+/// What the verification equation is made of.
+struct Parts<'a> {
+    proof: &'a R1csProof,
+    weights: &'a Weights,
+    ipp: &'a VerificationScalars,
+    commitments: &'a [RistrettoPoint],
+    c: &'a Challenges,
 }
 
-impl Equation {
-    /// Computes the scalars of `B`, `B̃`, `Gᵢ`, `Hᵢ` in one pass over the generators.
+impl Parts<'_> {
+    /// The verification equation
+    /// `0 = a·B + b·B̃ + Σ gᵢ·Gᵢ + Σ hᵢ·Hᵢ + (terms on proof points)`, every scalar
+    /// multiplied by `weight`.
+    fn statement(&self, weight: &Scalar, n1: usize, padded_n: usize) -> WeightedStatement {
+        let (g, h, xx_delta) = self.generator_scalars(weight, n1, padded_n);
+        let (proof, c) = (self.proof, self.c);
+        let xx = c.x * c.x;
+        let (a, b) = (proof.ipp.a, proof.ipp.b);
+        let unweighted =
+            c.w * (proof.t_x - a * b) + c.r * (xx * self.weights.w_c.to_scalar() - proof.t_x);
+        WeightedStatement {
+            basepoint: weight * unweighted + c.r * xx_delta.to_scalar(),
+            blinding: weight * (-proof.e_blinding - c.r * proof.t_x_blinding),
+            g,
+            h,
+            dynamic: self.dynamic_terms(weight),
+        }
+    }
+
+    /// The scalars of `Gᵢ` and `Hᵢ` times `ω = weight`, in one pass, and `ω·x²·δ`.
     ///
     /// With `yᵢ⁻¹ = y⁻ⁱ`, `fᵢ = 1` for first-phase multipliers and `u` after, and the
     /// weights `x·w_L`, `x·w_R` as flattened:
-    /// `gᵢ = fᵢ·(yᵢ⁻¹·x·w_R,ᵢ − a·sᵢ)`,
-    /// `hᵢ = fᵢ·(yᵢ⁻¹·(x·w_L,ᵢ + w_O,ᵢ − b·s_{n⁺−1−i}) − 1)`,
-    /// `B: w·(t_x − a·b) + r·(x²·w_c + x²·δ − t_x)` with `x²·δ = ⟨y⁻ⁿ∘x·w_R, x·w_L⟩`,
-    /// `B̃: −ẽ − r·t̃_x`.
-    fn new(
-        proof: &R1csProof,
-        weights: &Weights,
-        ipp: &VerificationScalars,
-        c: &Challenges,
+    /// `gᵢ = ω·fᵢ·(yᵢ⁻¹·x·w_R,ᵢ − a·sᵢ)`,
+    /// `hᵢ = ω·fᵢ·(yᵢ⁻¹·(x·w_L,ᵢ + w_O,ᵢ − b·s_{n⁺−1−i}) − 1)`,
+    /// `x²·δ = ⟨y⁻ⁿ∘x·w_R, x·w_L⟩`. The weight rides on `yᵢ⁻¹` and `a` for free.
+    fn generator_scalars(
+        &self,
+        weight: &Scalar,
         n1: usize,
         padded_n: usize,
-    ) -> Self {
-        let (a, b) = (Fe::from_scalar(&proof.ipp.a), Fe::from_scalar(&proof.ipp.b));
-        let a_s = ipp.s_times(a);
-        let b_s = ipp.s_times(b);
-        let u = Fe::from_scalar(&c.u);
-        let y_inv = Fe::from_scalar(&c.y.invert());
+    ) -> (Vec<Fe>, Vec<Fe>, Fe) {
+        let (proof, weights) = (self.proof, self.weights);
+        let omega = Fe::from_scalar(weight);
+        let a_s = self.ipp.s_times(Fe::from_scalar(&proof.ipp.a) * omega);
+        let b_s = self.ipp.s_times(Fe::from_scalar(&proof.ipp.b));
+        let u = Fe::from_scalar(&self.c.u);
+        let y_inv = Fe::from_scalar(&self.c.y.invert());
         let n = weights.w_l.len();
         let mut g = Vec::with_capacity(padded_n);
         let mut h = Vec::with_capacity(padded_n);
         let mut xx_delta = Fe::ZERO;
-        let mut y_inv_i = Fe::ONE;
+        // ω·y⁻ⁱ
+        let mut w_y_inv_i = omega;
         for i in 0..padded_n {
             let b_s_inv = b_s[padded_n - 1 - i];
             let (gi, hi) = if i < n {
-                let y_inv_x_w_r = y_inv_i * weights.w_r[i];
-                xx_delta += y_inv_x_w_r * weights.w_l[i];
+                let w_y_inv_x_w_r = w_y_inv_i * weights.w_r[i];
+                xx_delta += w_y_inv_x_w_r * weights.w_l[i];
                 (
-                    y_inv_x_w_r - a_s[i],
-                    y_inv_i * (weights.w_l[i] + weights.w_o[i] - b_s_inv) - Fe::ONE,
+                    w_y_inv_x_w_r - a_s[i],
+                    w_y_inv_i * (weights.w_l[i] + weights.w_o[i] - b_s_inv) - omega,
                 )
             } else {
-                (-a_s[i], -(y_inv_i * b_s_inv) - Fe::ONE)
+                (-a_s[i], -(w_y_inv_i * b_s_inv) - omega)
             };
             let (gi, hi) = if i < n1 { (gi, hi) } else { (u * gi, u * hi) };
-            g.push(gi.to_scalar());
-            h.push(hi.to_scalar());
-            y_inv_i *= y_inv;
+            g.push(gi);
+            h.push(hi);
+            w_y_inv_i *= y_inv;
         }
-        let xx = c.x * c.x;
-        let (a, b) = (proof.ipp.a, proof.ipp.b);
-        let constant = xx * weights.w_c.to_scalar() + xx_delta.to_scalar();
-        Equation {
-            basepoint: c.w * (proof.t_x - a * b) + c.r * (constant - proof.t_x),
-            blinding: -proof.e_blinding - c.r * proof.t_x_blinding,
-            g,
-            h,
-        }
+        (g, h, xx_delta)
     }
 
-    /// The terms on points other than the fixed bases: the phase commitments, the
-    /// value commitments, the `T`s and the inner-product `L`s and `R`s.
-    fn dynamic_terms(
-        &self,
-        proof: &R1csProof,
-        weights: &Weights,
-        ipp: &VerificationScalars,
-        commitments: &[RistrettoPoint],
-        c: &Challenges,
-    ) -> Vec<(Scalar, RistrettoPoint)> {
-        let x = c.x;
-        let xx = x * x;
-        let xxx = xx * x;
+    /// The terms on points other than the fixed bases, times `weight`: the phase
+    /// commitments, the value commitments, the `T`s and the inner-product `L`s and
+    /// `R`s.
+    fn dynamic_terms(&self, weight: &Scalar) -> Vec<(Scalar, RistrettoPoint)> {
+        let (proof, c, ipp) = (self.proof, self.c, self.ipp);
+        let x = weight * c.x;
+        let xx = x * c.x;
+        let xxx = xx * c.x;
         let rx = c.r * x;
-        let rxx = c.r * xx;
-        let mut terms = Vec::with_capacity(11 + commitments.len() + 2 * ipp.u_sq.len());
+        let rxx = rx * c.x;
+        let mut terms = Vec::with_capacity(11 + self.commitments.len() + 2 * ipp.u_sq.len());
         terms.extend([
             (x, proof.a_i1.point),
             (xx, proof.a_o1.point),
@@ -268,14 +280,22 @@ impl Equation {
                 terms.push((s, p.point));
             }
         }
+        let rxx_fe = Fe::from_scalar(&rxx);
         terms.extend(
-            weights
+            self.weights
                 .w_v
                 .iter()
-                .zip(commitments)
-                .map(|(wv, v)| (wv.to_scalar() * rxx, *v)),
+                .zip(self.commitments)
+                .map(|(wv, v)| ((*wv * rxx_fe).to_scalar(), *v)),
         );
-        let t_scalars = [rx, rxx * x, rxx * xx, rxx * xxx, rxx * xxx * x];
+        let cx = c.x;
+        let t_scalars = [
+            rx,
+            rxx * cx,
+            rxx * cx * cx,
+            rxx * cx * cx * cx,
+            rxx * cx * cx * cx * cx,
+        ];
         terms.extend(t_scalars.into_iter().zip(proof.t_points().map(|t| t.point)));
         for ((l, r), (u_sq, u_inv_sq)) in proof
             .ipp
@@ -283,8 +303,8 @@ impl Equation {
             .iter()
             .zip(ipp.u_sq.iter().zip(&ipp.u_inv_sq))
         {
-            terms.push((*u_sq, l.point));
-            terms.push((*u_inv_sq, r.point));
+            terms.push((weight * u_sq, l.point));
+            terms.push((weight * u_inv_sq, r.point));
         }
         terms
     }

@@ -36,7 +36,7 @@ use zkvm::{
 const USAGE: &str = "\
 payments bench [--runs N] [--seq N] [--block N] [--threads N]
 payments compare --reference PATH/refharness [--rounds N] [--runs N]
-payments loop prove|verify [--runs N]   (one thread, 2x2 only: for a profiler)";
+payments loop prove|verify|batch [--runs N]   (one thread, 2x2 only: for a profiler)";
 
 /// A payment: (quantity, flavor number) of each input and each output.
 struct Shape {
@@ -369,7 +369,8 @@ fn time_block<T, E: std::fmt::Display>(
     Ok(median(per_tx))
 }
 
-/// Proves or verifies the 2×2 payment `runs` times on one thread, for a profiler.
+/// Proves or verifies the 2×2 payment `runs` times on one thread, or verifies the 64
+/// distinct 2×2 payments of the sequence together `runs` times, for a profiler.
 fn repeat(what: &str, runs: usize) -> Result<(), String> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(1)
@@ -383,6 +384,19 @@ fn repeat(what: &str, runs: usize) -> Result<(), String> {
             let bytes = prove(fresh_program(shape), &gens).to_bytes();
             for _ in 0..runs {
                 Verifier::verify_bytes(&bytes, &gens).map_err(|e| format!("verify: {e}"))?;
+            }
+        }
+        "batch" => {
+            let txs: Vec<Vec<u8>> = (0..64)
+                .map(|i| prove(fresh_program(&sequence_shape(i)), &gens).to_bytes())
+                .collect();
+            for _ in 0..runs {
+                let decoded = txs
+                    .iter()
+                    .map(|b| Tx::from_bytes(b))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("batch: {e}"))?;
+                Verifier::verify_txs(&decoded, &gens).map_err(|e| format!("batch: {e}"))?;
             }
         }
         _ => return Err(USAGE.to_string()),
