@@ -87,6 +87,7 @@ impl ErrorCode {
                 ErrorCode::Malformed
             }
             NodeError::NotInitialized(_) => ErrorCode::NotReady,
+            NodeError::Invalid { what, .. } if *what == NO_CHAIN => ErrorCode::NotReady,
             NodeError::Database(_) | NodeError::Corrupt(_) | NodeError::Io { .. } => {
                 ErrorCode::Internal
             }
@@ -244,9 +245,12 @@ impl Node {
     }
 }
 
+/// What an error names when the chain does not exist yet.
+const NO_CHAIN: &str = "chain";
+
 fn not_ready() -> NodeError {
     NodeError::Invalid {
-        what: "chain",
+        what: NO_CHAIN,
         reason: "no chain here yet: InitChain or state sync first".into(),
     }
 }
