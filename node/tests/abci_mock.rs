@@ -48,7 +48,10 @@ fn startup_info_then_init_chain_then_a_handshake_after_a_crash() {
     let mut client = instance.connect();
     // A new application: height 0 and no app hash, so CometBFT calls InitChain.
     let info = client.info(info_req()).unwrap();
-    assert_eq!((info.last_block_height, info.last_block_app_hash.len()), (0, 0));
+    assert_eq!(
+        (info.last_block_height, info.last_block_app_hash.len()),
+        (0, 0)
+    );
     let init = client.init_chain(init_chain(&json)).unwrap();
     assert_eq!(init.app_hash.len(), 32);
     let info = client.info(info_req()).unwrap();
@@ -68,7 +71,10 @@ fn startup_info_then_init_chain_then_a_handshake_after_a_crash() {
     let (_h, other, _) = genesis(2);
     assert!(client.init_chain(init_chain(&other)).is_err());
     let mut client = instance.connect();
-    assert_eq!(client.info(info_req()).unwrap().last_block_app_hash, init.app_hash);
+    assert_eq!(
+        client.info(info_req()).unwrap().last_block_app_hash,
+        init.app_hash
+    );
 }
 
 #[test]
@@ -156,7 +162,10 @@ fn a_proposal_with_one_invalid_transaction_is_rejected_by_every_instance() {
     }
     // The valid one is accepted by both.
     for c in [&mut ca, &mut cb] {
-        assert_eq!(c.process_proposal(process(1, &good)).unwrap().status, ACCEPT);
+        assert_eq!(
+            c.process_proposal(process(1, &good)).unwrap().status,
+            ACCEPT
+        );
     }
     // Decided anyway (a Byzantine majority): both apply the rest, report the bad one
     // with a code and agree on the app hash.
@@ -186,7 +195,10 @@ fn malformed_requests_get_error_codes_not_panics() {
     let pay = common::payments(&funding, 0..2);
     let r = c.check_tx(check(&pay[0].to_bytes())).unwrap();
     assert_eq!(r.code, ErrorCode::NotReady.value(), "{}", r.log);
-    assert_eq!(c.query(query("/tip")).unwrap().code, ErrorCode::NotReady.value());
+    assert_eq!(
+        c.query(query("/tip")).unwrap().code,
+        ErrorCode::NotReady.value()
+    );
     c.init_chain(init_chain(&json)).unwrap();
     // Garbage and empty transactions.
     for garbage in [&b""[..], b"\x00", &[0xffu8; 300]] {
@@ -202,7 +214,11 @@ fn malformed_requests_get_error_codes_not_panics() {
     let r = c.check_tx(check(&pay[0].to_bytes())).unwrap();
     assert_eq!(r.code, ErrorCode::Mempool.value(), "{}", r.log);
     // An output that does not exist.
-    let ghost = common::payment(&musig::SigningKey::random(&mut rand::thread_rng()), 0, &common::gens());
+    let ghost = common::payment(
+        &musig::SigningKey::random(&mut rand::thread_rng()),
+        0,
+        &common::gens(),
+    );
     let r = c.check_tx(check(&ghost.to_bytes())).unwrap();
     assert_eq!(r.code, ErrorCode::UnknownInput.value(), "{}", r.log);
     // Queries.
@@ -221,9 +237,17 @@ fn malformed_requests_get_error_codes_not_panics() {
     assert_eq!(c.query(q).unwrap().code, ErrorCode::WrongHeight.value());
     // Proposals at a wrong height, with garbage, before 1970: rejected.
     assert_eq!(c.process_proposal(process(5, &[])).unwrap().status, REJECT);
-    assert_eq!(c.process_proposal(process(1, &[vec![1, 2, 3]])).unwrap().status, REJECT);
+    assert_eq!(
+        c.process_proposal(process(1, &[vec![1, 2, 3]]))
+            .unwrap()
+            .status,
+        REJECT
+    );
     let mut early = process(1, &[]);
-    early.time = Some(tendermint_proto::google::protobuf::Timestamp { seconds: -5, nanos: 0 });
+    early.time = Some(tendermint_proto::google::protobuf::Timestamp {
+        seconds: -5,
+        nanos: 0,
+    });
     assert_eq!(c.process_proposal(early).unwrap().status, REJECT);
     // Commit with nothing finalized, FinalizeBlock at a wrong height: these have no
     // error code in ABCI, so the app answers with an error and tower-abci closes the
@@ -291,7 +315,10 @@ fn a_new_instance_joins_by_state_sync_from_one_chunk() {
     let (_, hash) = run_height(&mut [&mut ca], 2);
     let snapshots = ca.list_snapshots().unwrap().snapshots;
     let latest = snapshots.last().unwrap().clone();
-    assert_eq!((latest.height, latest.chunks, latest.hash.to_vec()), (2, 1, hash.clone()));
+    assert_eq!(
+        (latest.height, latest.chunks, latest.hash.to_vec()),
+        (2, 1, hash.clone())
+    );
     let chunk = ca
         .load_snapshot_chunk(pb::RequestLoadSnapshotChunk {
             height: 2,
@@ -300,7 +327,11 @@ fn a_new_instance_joins_by_state_sync_from_one_chunk() {
         })
         .unwrap()
         .chunk;
-    assert!(chunk.len() < 2_000, "one small chunk: {} bytes", chunk.len());
+    assert!(
+        chunk.len() < 2_000,
+        "one small chunk: {} bytes",
+        chunk.len()
+    );
     let dir = tempfile::tempdir().unwrap();
     let joiner = Instance::start(dir.path());
     let mut cj = joiner.connect();
@@ -333,7 +364,10 @@ fn a_new_instance_joins_by_state_sync_from_one_chunk() {
     assert_eq!(apply(&mut cj, tampered), Chunk::RejectSnapshot as i32);
     assert_eq!(apply(&mut cj, chunk.to_vec()), Chunk::Accept as i32);
     let info = cj.info(info_req()).unwrap();
-    assert_eq!((info.last_block_height, info.last_block_app_hash.to_vec()), (2, hash));
+    assert_eq!(
+        (info.last_block_height, info.last_block_app_hash.to_vec()),
+        (2, hash)
+    );
     // Then it follows the chain with A, a payment with proofs sent along included.
     let r = ca.check_tx(check(&pay[1].to_bytes())).unwrap();
     assert_eq!(r.code, 0, "{}", r.log);

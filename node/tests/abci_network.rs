@@ -67,7 +67,10 @@ impl Drop for Net {
         if std::thread::panicking() {
             if let Some(dir) = self.dir.take() {
                 let kept = dir.keep();
-                eprintln!("network test failed; logs kept in {}/node*/{{app,cometbft}}.log", kept.display());
+                eprintln!(
+                    "network test failed; logs kept in {}/node*/{{app,cometbft}}.log",
+                    kept.display()
+                );
             }
         }
     }
@@ -123,7 +126,10 @@ impl Net {
         // CometBFT gives up if the application is not there when it starts.
         let start = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port as u16)).is_err() {
-            assert!(start.elapsed() < Duration::from_secs(20), "app {i} does not listen");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "app {i} does not listen"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -244,7 +250,12 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
     let started = Instant::now();
     let base = 27_000 + (std::process::id() % 200) as u16 * 50;
     let mut net = Net {
-        dir: Some(tempfile::Builder::new().prefix("abci-net").tempdir().unwrap()),
+        dir: Some(
+            tempfile::Builder::new()
+                .prefix("abci-net")
+                .tempdir()
+                .unwrap(),
+        ),
         base,
         apps: HashMap::new(),
         nodes: HashMap::new(),
@@ -253,7 +264,12 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
     let out = net.path().display().to_string();
     net.script(
         "testnet.sh",
-        &[out.clone(), VALIDATORS.to_string(), base.to_string(), OUTPUTS.to_string()],
+        &[
+            out.clone(),
+            VALIDATORS.to_string(),
+            base.to_string(),
+            OUTPUTS.to_string(),
+        ],
     );
     for i in 0..VALIDATORS {
         net.start(i);
@@ -302,13 +318,20 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
     net.wait_height(&all, h + 1);
     for height in 1..=h {
         let hashes: Vec<String> = all.iter().map(|&i| net.app_hash(i, height)).collect();
-        assert!(hashes.windows(2).all(|w| w[0] == w[1]), "height {height}: {hashes:?}");
+        assert!(
+            hashes.windows(2).all(|w| w[0] == w[1]),
+            "height {height}: {hashes:?}"
+        );
     }
     for i in 0..VALIDATORS {
         for (_, id, outs) in &burst {
             assert!(net.mined(i, id), "node {i} lacks {id}");
             for o in outs {
-                assert_eq!(net.query(i, &format!("/utxo/{o}")), Some(0), "node {i} output {o}");
+                assert_eq!(
+                    net.query(i, &format!("/utxo/{o}")),
+                    Some(0),
+                    "node {i} output {o}"
+                );
             }
         }
     }
@@ -334,7 +357,10 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
     });
     assert_eq!(net.app_hash(3, h - 1), net.app_hash(0, h - 1));
 
-    eprintln!("validator 3 killed, restarted, caught up: {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "validator 3 killed, restarted, caught up: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     // An application killed in the middle of a height (while the others put the late
     // payments in blocks): CometBFT stops with it; both restarted, the handshake
@@ -352,11 +378,15 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
     let h = net.height(0);
     net.wait_height(&[2], h);
     net.wait("node 2 to hold the late payments", |n| {
-        late.iter().all(|(_, id, _)| n.mined(2, id) && n.mined(0, id))
+        late.iter()
+            .all(|(_, id, _)| n.mined(2, id) && n.mined(0, id))
     });
     assert_eq!(net.app_hash(2, h - 1), net.app_hash(1, h - 1));
 
-    eprintln!("app 2 killed mid-height, replayed: {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "app 2 killed mid-height, replayed: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     // A fifth node joins by state sync, trusting a recent block of node 0.
     let trust = net.height(0) - 1;
@@ -367,7 +397,13 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
         .to_string();
     net.script(
         "add-node.sh",
-        &[out.clone(), "4".into(), trust.to_string(), trust_hash, base.to_string()],
+        &[
+            out.clone(),
+            "4".into(),
+            trust.to_string(),
+            trust_hash,
+            base.to_string(),
+        ],
     );
     net.start(4);
     let h = net.height(0);
@@ -377,5 +413,8 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
     assert_ne!(net.query(4, &format!("/tx/{}", burst[0].1)), Some(0));
     let log = std::fs::read_to_string(net.home(4).join("app.log")).unwrap();
     assert!(log.contains("state restored from a snapshot"), "{log}");
-    eprintln!("whole network test: {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "whole network test: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 }

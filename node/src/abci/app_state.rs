@@ -108,7 +108,12 @@ mod tests {
 
     #[test]
     fn a_malformed_app_state_is_an_error() {
-        for bad in [&b"{}"[..], b"not json", br#"{"genesis":"zz"}"#, br#"{"genesis":"00"}"#] {
+        for bad in [
+            &b"{}"[..],
+            b"not json",
+            br#"{"genesis":"zz"}"#,
+            br#"{"genesis":"00"}"#,
+        ] {
             assert!(AppState::from_json(bad).is_err(), "{bad:?}");
         }
     }

@@ -43,9 +43,9 @@ impl App {
                     vote_extension: Bytes::new(),
                 })
             }
-            ConsensusRequest::VerifyVoteExtension(_) => ConsensusResponse::VerifyVoteExtension(
-                response::VerifyVoteExtension::Accept,
-            ),
+            ConsensusRequest::VerifyVoteExtension(_) => {
+                ConsensusResponse::VerifyVoteExtension(response::VerifyVoteExtension::Accept)
+            }
             ConsensusRequest::FinalizeBlock(r) => {
                 ConsensusResponse::FinalizeBlock(self.finalize_block(r)?)
             }
@@ -83,7 +83,10 @@ impl App {
             inner.node = Some(Node::new(store, &self.config)?);
         }
         let node = inner.node()?;
-        tracing::info!(outputs = genesis.utxos.len(), "chain created from the app state");
+        tracing::info!(
+            outputs = genesis.utxos.len(),
+            "chain created from the app state"
+        );
         Ok(response::InitChain {
             consensus_params: None,
             validators: Vec::new(),

@@ -28,12 +28,11 @@ pub fn cometbft_height(height: u64) -> Height {
 
 /// The time of our block after `tip` for a CometBFT block at `time`.
 pub fn block_time_ms(time: Time, tip: &BlockHeader) -> Result<u64, NodeError> {
-    let ms = u64::try_from(time.unix_timestamp_nanos() / 1_000_000).map_err(|_| {
-        NodeError::Invalid {
+    let ms =
+        u64::try_from(time.unix_timestamp_nanos() / 1_000_000).map_err(|_| NodeError::Invalid {
             what: "block time",
             reason: format!("{time} is before 1970"),
-        }
-    })?;
+        })?;
     Ok(ms.max(tip.timestamp_ms.saturating_add(1)))
 }
 

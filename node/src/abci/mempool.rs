@@ -52,9 +52,11 @@ impl App {
                 if node.mempool.get(&verified.id).is_some() {
                     return match kind {
                         CheckTxKind::Recheck => Ok(verified.id),
-                        CheckTxKind::New => Err(NodeError::Chain(
-                            BlockchainError::AlreadyInMempool { id: verified.id },
-                        )),
+                        CheckTxKind::New => {
+                            Err(NodeError::Chain(BlockchainError::AlreadyInMempool {
+                                id: verified.id,
+                            }))
+                        }
                     };
                 }
             }
@@ -81,8 +83,8 @@ impl App {
     /// outside the lock.
     fn verify(&self, tx: &zkvm::Tx) -> Result<VerifiedTx, NodeError> {
         let mut batch = BatchVerifier::new(&self.gens, OsRng);
-        let verified =
-            zkvm::Verifier::verify_tx_batched(tx, &mut batch).map_err(BlockchainError::TxInvalid)?;
+        let verified = zkvm::Verifier::verify_tx_batched(tx, &mut batch)
+            .map_err(BlockchainError::TxInvalid)?;
         batch
             .verify()
             .map_err(|_| BlockchainError::TxProofInvalid)?;

@@ -150,7 +150,9 @@ pub struct App {
 
 impl core::fmt::Debug for App {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("App").field("dir", &self.dir).finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
     }
 }
 
@@ -342,11 +344,9 @@ impl tower::Service<InfoRequest> for Abci {
             Ok(match req {
                 InfoRequest::Info(req) => InfoResponse::Info(app.info(req)),
                 InfoRequest::Query(req) => InfoResponse::Query(app.query(req)),
-                InfoRequest::Echo(req) => {
-                    InfoResponse::Echo(tendermint::abci::response::Echo {
-                        message: req.message,
-                    })
-                }
+                InfoRequest::Echo(req) => InfoResponse::Echo(tendermint::abci::response::Echo {
+                    message: req.message,
+                }),
             })
         })
     }

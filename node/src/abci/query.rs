@@ -62,7 +62,9 @@ impl App {
         req: &request::Query,
     ) -> Result<(tendermint::block::Height, Vec<u8>), (ErrorCode, String)> {
         let inner = self.lock();
-        let node = inner.node().map_err(|e| (ErrorCode::NotReady, e.to_string()))?;
+        let node = inner
+            .node()
+            .map_err(|e| (ErrorCode::NotReady, e.to_string()))?;
         let height = cometbft_height(node.state.tip().height);
         if req.height.value() != 0 && req.height != height {
             return Err((
@@ -72,7 +74,11 @@ impl App {
         }
         let internal = |e: NodeError| (ErrorCode::of(&e), e.to_string());
         let not_found = || (ErrorCode::NotFound, format!("nothing at {}", req.path));
-        let value = match req.path.split_once('/').map(|(_, p)| p.split_once('/').unwrap_or((p, ""))) {
+        let value = match req
+            .path
+            .split_once('/')
+            .map(|(_, p)| p.split_once('/').unwrap_or((p, "")))
+        {
             Some(("tip", "")) => node.state.tip().to_bytes(),
             Some(("tx", id)) => {
                 let id = TxId(parse_id(id)?);

@@ -113,7 +113,12 @@ impl Store {
             return Err(NodeError::AlreadyInitialized(dir.to_path_buf()));
         }
         let (state, block, _) = genesis.start()?;
-        ChainState::from_parts(state.initial().clone(), tip.clone(), forest.clone(), genesis.producer)?;
+        ChainState::from_parts(
+            state.initial().clone(),
+            tip.clone(),
+            forest.clone(),
+            genesis.producer,
+        )?;
         let db = Database::create(&path)?;
         let w = db.begin_write()?;
         {

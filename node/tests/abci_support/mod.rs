@@ -225,13 +225,20 @@ pub fn run_height(clients: &mut [&mut Mock], height: i64) -> (Vec<Vec<u8>>, Vec<
         .collect();
     for c in clients.iter_mut() {
         let r = c.process_proposal(process(height, &txs)).unwrap();
-        assert_eq!(r.status, pb::response_process_proposal::ProposalStatus::Accept as i32);
+        assert_eq!(
+            r.status,
+            pb::response_process_proposal::ProposalStatus::Accept as i32
+        );
     }
     let mut hashes = Vec::new();
     for c in clients.iter_mut() {
         let r = c.finalize_block(finalize(height, &txs)).unwrap();
         assert_eq!(r.tx_results.len(), txs.len());
-        assert!(r.tx_results.iter().all(|t| t.code == 0), "{:?}", r.tx_results);
+        assert!(
+            r.tx_results.iter().all(|t| t.code == 0),
+            "{:?}",
+            r.tx_results
+        );
         hashes.push(r.app_hash.to_vec());
         c.commit().unwrap();
     }
