@@ -118,6 +118,8 @@ impl App {
                     tracing::warn!(%error, "a waiting transaction does not apply; left out");
                     chosen.remove(index);
                 }
+                // Even an empty block does not apply: nothing to propose.
+                Err(e) if chosen.is_empty() => return Err(e.into()),
                 Err(e) => {
                     tracing::warn!(error = %e, "the waiting transactions do not apply; empty block");
                     chosen.clear();
@@ -204,7 +206,7 @@ impl App {
                 let results = v.applied.txs.iter().map(|t| ok_result(&t.id)).collect();
                 (v.txs, v.applied, results)
             }
-            None => self.apply_decided(&state, &cache, key.time_ms, &req.txs),
+            None => self.apply_decided(&state, &cache, key.time_ms, &req.txs)?,
         };
         let hash = app_hash(applied.state.tip());
         tracing::info!(
@@ -236,7 +238,7 @@ impl App {
         cache: &VerificationCache,
         time_ms: u64,
         txs: &[Bytes],
-    ) -> (Vec<BlockTx>, AppliedBlock, Vec<ExecTxResult>) {
+    ) -> Result<(Vec<BlockTx>, AppliedBlock, Vec<ExecTxResult>), NodeError> {
         let mut results: Vec<Option<ExecTxResult>> = vec![None; txs.len()];
         let mut kept: Vec<(usize, BlockTx)> = Vec::new();
         for (i, tx) in txs.iter().enumerate() {
@@ -253,12 +255,15 @@ impl App {
                         results[*i] = Some(ok_result(&tx.id));
                     }
                     let results = results.into_iter().map(Option::unwrap_or_default).collect();
-                    return (block_txs, applied, results);
+                    return Ok((block_txs, applied, results));
                 }
                 Err(BlockchainError::InTx { index, error }) if index < kept.len() => {
                     let (i, _) = kept.remove(index);
                     results[i] = Some(err_result(&NodeError::Chain(*error)));
                 }
+                // Even an empty block does not apply (never expected after the
+                // height and time checks): the block cannot be finalized.
+                Err(e) if kept.is_empty() => return Err(e.into()),
                 Err(e) => {
                     for (i, _) in kept.drain(..) {
                         results[i] = Some(err_result(&NodeError::Chain(e.clone())));
