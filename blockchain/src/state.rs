@@ -161,6 +161,47 @@ impl ChainState {
         })
     }
 
+    /// Validates `txs` as the block after this state at `timestamp_ms` when the
+    /// header is derived, not given (under an external consensus that orders and
+    /// signs the blocks): the tip's version, height one more, the tip's ID as the
+    /// previous ID, the root of the witness hashes of `txs` and the UTXO root the
+    /// transactions leave. Every other rule of [`ChainState::apply_contents`] holds,
+    /// in the same order, with one batch for the block's proofs and signatures.
+    pub fn apply_derived<V: TxVerifier>(
+        &self,
+        timestamp_ms: u64,
+        txs: &[BlockTx],
+        gens: &Generators,
+        vm: &V,
+    ) -> Result<AppliedBlock, BlockchainError> {
+        let mut header = BlockHeader {
+            version: self.tip.version,
+            height: self.tip.height.saturating_add(1),
+            prev: self.tip.id(),
+            timestamp_ms,
+            txroot: txroot(&[]),
+            utxoroot: self.forest.root(),
+            ext: Vec::new(),
+        };
+        check_header(&header, &self.tip)?;
+        for (index, btx) in txs.iter().enumerate() {
+            check_tx_header(&btx.tx.header, timestamp_ms, header.version)
+                .map_err(|e| e.in_tx(index))?;
+        }
+        check_block_bytes(txs)?;
+        let hashes: Vec<_> = txs.par_iter().map(BlockTx::witness_hash).collect();
+        header.txroot = txroot(&hashes);
+        let (verified, batches) = execute(vm, gens, txs)?;
+        let (forest, catchup) = self.apply_logs(txs, &verified)?;
+        header.utxoroot = forest.root();
+        check_batches(&batches)?;
+        Ok(AppliedBlock {
+            state: self.successor(header, forest),
+            catchup,
+            txs: verified,
+        })
+    }
+
     /// Replaces this state with the one after `block`; on error nothing changes.
     pub fn apply<V: TxVerifier>(
         &mut self,

@@ -459,3 +459,28 @@ fn blocks_round_trip_through_their_encoding() {
         ))
     ));
 }
+
+#[test]
+fn a_derived_header_matches_the_producers_and_keeps_every_rule() {
+    let net = devnet(4);
+    let (txs, header) = valid_block(&net);
+    let applied = net
+        .genesis
+        .apply_derived(header.timestamp_ms, &txs, &gens(), &MockVm)
+        .unwrap();
+    assert_eq!(applied.state.tip(), &header);
+    let err = net
+        .genesis
+        .apply_derived(net.genesis.tip().timestamp_ms, &txs, &gens(), &MockVm)
+        .unwrap_err();
+    assert!(matches!(err, BlockchainError::TimestampNotLater { .. }));
+    let ghost = output_id(anchor(999));
+    let bad = vec![spend(&[(ghost, net.utxos[0].1.clone())], &[anchor(1)], 0)];
+    let (index, err) = in_tx(
+        net.genesis
+            .apply_derived(2000, &bad, &gens(), &MockVm)
+            .unwrap_err(),
+    );
+    assert_eq!(index, 0);
+    assert!(matches!(err, BlockchainError::Spend { input, .. } if input == ghost));
+}

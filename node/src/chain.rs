@@ -311,14 +311,14 @@ impl Chain {
 }
 
 /// A submitted transaction, with the proofs of its inputs if the client sent them.
-struct Candidate {
-    tx: Tx,
-    proofs: Option<Vec<Proof>>,
+pub(crate) struct Candidate {
+    pub(crate) tx: Tx,
+    pub(crate) proofs: Option<Vec<Proof>>,
 }
 
 impl Candidate {
     /// A block transaction, else a bare transaction (the two never both decode).
-    fn decode(bytes: &[u8]) -> Result<Candidate, NodeError> {
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Candidate, NodeError> {
         match BlockTx::from_bytes(bytes) {
             Ok(btx) => Ok(Candidate {
                 tx: btx.tx,
@@ -334,7 +334,7 @@ impl Candidate {
 
 /// A verifier that returns a transaction already run (and whose point checks were
 /// already checked in a batch), so the mempool does not run it twice.
-struct Preverified(VerifiedTx);
+pub(crate) struct Preverified(pub(crate) VerifiedTx);
 
 impl TxVerifier for Preverified {
     fn verify_tx<B: BatchVerification>(&self, _: &Tx, _: &mut B) -> Result<VerifiedTx, VmError> {

@@ -44,6 +44,9 @@ pub enum Command {
     /// Runs a whole devnet in one program in a temporary directory: a producer,
     /// wallets paying each other over its API, a follower validating every block.
     Demo(crate::demo::DemoArgs),
+    /// Runs the chain as a CometBFT application (ABCI 2.0) on the data directory's
+    /// store; `abci genesis` makes the app state of CometBFT's genesis.
+    Abci(crate::abci::command::AbciArgs),
     /// Developer tools for one transaction.
     Tx {
         /// Which tool.

@@ -180,7 +180,7 @@ pub fn read_secret(dir: &Path, file: &str) -> Result<Option<SigningKey>, NodeErr
 }
 
 /// Writes a secret key as hex into a new file readable by the owner only.
-fn write_secret(path: &PathBuf, key: &SigningKey) -> Result<(), NodeError> {
+pub(crate) fn write_secret(path: &PathBuf, key: &SigningKey) -> Result<(), NodeError> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
         .write(true)

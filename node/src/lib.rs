@@ -6,6 +6,7 @@
 //!   passphrase;
 //! - [`genesis`] and [`devnet`]: what `init` makes;
 //! - [`chain`]: state, mempool, the batched submission queue, the producer loop;
+//! - [`abci`]: the chain as a CometBFT application (`zkvm-node abci`);
 //! - [`api`]: the routes and their JSON;
 //! - [`client`]: a client of a node's API;
 //! - [`follow`]: the sync loop of `run --follow`;
@@ -15,6 +16,7 @@
 //! - [`txtool`]: `tx decode` and `tx verify`.
 #![deny(missing_docs)]
 
+pub mod abci;
 pub mod api;
 pub mod chain;
 pub mod cli;

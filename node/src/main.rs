@@ -83,6 +83,19 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Command::Abci(args) => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(r) => r,
+                Err(e) => return fail(&zkvm_node::NodeError::io("tokio runtime", e)),
+            };
+            match runtime.block_on(zkvm_node::abci::command::run(args)) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
         Command::Tx { command } => match command {
             TxCommand::Decode { hex } => match zkvm_node::txtool::decode(&hex) {
                 Ok(text) => {

@@ -98,6 +98,51 @@ impl Store {
         Ok(Store { db, path })
     }
 
+    /// Creates the store of a node that joins a chain at `tip` without its history
+    /// (state sync): the genesis, the initial block, the tip's header and `forest`,
+    /// which must be the tip's (checked). No proofs are stored: the outputs that exist
+    /// at the tip have none here, those of later blocks will.
+    pub fn create_at_tip(
+        dir: &Path,
+        genesis: &Genesis,
+        tip: &BlockHeader,
+        forest: &Forest,
+    ) -> Result<Store, NodeError> {
+        let path = dir.join(DB_FILE);
+        if path.exists() {
+            return Err(NodeError::AlreadyInitialized(dir.to_path_buf()));
+        }
+        let (state, block, _) = genesis.start()?;
+        ChainState::from_parts(
+            state.initial().clone(),
+            tip.clone(),
+            forest.clone(),
+            genesis.producer,
+        )?;
+        let db = Database::create(&path)?;
+        let w = db.begin_write()?;
+        {
+            let mut meta = w.open_table(META)?;
+            meta.insert(KEY_VERSION, FORMAT_VERSION.to_le_bytes().as_slice())?;
+            meta.insert(KEY_GENESIS, genesis.to_bytes().as_slice())?;
+            meta.insert(KEY_TIP, tip.height.to_le_bytes().as_slice())?;
+            meta.insert(KEY_FOREST, forest.encode_to_vec().as_slice())?;
+            write_block(&w, &block, &[])?;
+            w.open_table(HEADERS)?
+                .insert(tip.height, tip.to_bytes().as_slice())?;
+            w.open_table(BLOCK_IDS)?
+                .insert(tip.id().0.as_slice(), tip.height)?;
+            w.open_table(PROOFS)?;
+            w.open_table(BLOCKS)?;
+            w.open_table(BLOCK_TXIDS)?;
+            w.open_table(TXS)?;
+            w.open_table(WALLETS)?;
+            w.open_table(VALIDATION)?;
+        }
+        w.commit()?;
+        Ok(Store { db, path })
+    }
+
     /// Opens the store in `dir`, refusing one of another format version.
     pub fn open(dir: &Path) -> Result<Store, NodeError> {
         let path = dir.join(DB_FILE);

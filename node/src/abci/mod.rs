@@ -1,0 +1,406 @@
+//! The chain as a CometBFT application (ABCI 2.0, CometBFT 0.38), served with
+//! `tower-abci`: `zkvm-node abci --data-dir D --listen 127.0.0.1:26658`. See
+//! `spec/abci.md`.
+//!
+//! CometBFT orders and commits blocks; this application validates and applies them
+//! on the node's store. Our block at height `h + 1` is CometBFT's block `h` (our
+//! height 1 is the genesis, CometBFT's `InitChain`); its header is derived from the
+//! CometBFT block ([`mapping`]), and the app hash is our block ID.
+//!
+//! - [`command`]: the `abci` command line;
+//! - [`app_state`]: the genesis in CometBFT's `genesis.json`, and the command making it;
+//! - [`mapping`]: heights, times, proposal keys, app hashes;
+//! - `consensus`: `InitChain`, `PrepareProposal`, `ProcessProposal`,
+//!   `FinalizeBlock`, `Commit`;
+//! - `mempool`: `CheckTx` (new and recheck), with proofs kept current;
+//! - `query`: `Info` and `Query`;
+//! - `snapshot`: state sync in one chunk.
+//!
+//! Every handler is a synchronous method of [`App`] that the services run on a
+//! blocking thread. A request `tower-abci` cannot convert into its types (a
+//! `FinalizeBlock` without `decided_last_commit` or `time`, a `ProcessProposal`
+//! without `time`, a hash of the wrong length, ...) never reaches the app: the
+//! connection task of `tower-abci` panics on it and the connection closes; the app and
+//! its other connections go on.
+
+pub mod app_state;
+pub mod command;
+mod consensus;
+pub mod mapping;
+mod mempool;
+mod query;
+mod snapshot;
+
+use crate::error::NodeError;
+use crate::store::Store;
+use batch::Generators;
+use blockchain::{AppliedBlock, BlockTx, BlockchainError, ChainState, Mempool};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tendermint::v0_38::abci::{
+    ConsensusRequest, ConsensusResponse, InfoRequest, InfoResponse, MempoolRequest,
+    MempoolResponse, SnapshotRequest, SnapshotResponse,
+};
+use tower_abci::BoxError;
+
+pub use mapping::ProposalKey;
+
+/// The ABCI result codes of this application; 0 is success.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum ErrorCode {
+    /// The bytes are not a transaction nor a block transaction, or a field of the
+    /// request is malformed.
+    Malformed = 1,
+    /// The VM refused the transaction, or its proofs or signatures do not verify.
+    Invalid = 2,
+    /// An input is not an unspent output this node can prove (spent or unknown).
+    UnknownInput = 3,
+    /// An input is spent by a pending transaction, or twice by this one.
+    DoubleSpend = 4,
+    /// The time bounds or version do not fit.
+    Time = 5,
+    /// The mempool refused it: full, fee rate too low, already waiting, too large.
+    Mempool = 6,
+    /// The chain does not exist here yet (before `InitChain` or state sync).
+    NotReady = 7,
+    /// A query path this application does not serve, or nothing found there.
+    NotFound = 8,
+    /// A height that does not fit the chain's state.
+    WrongHeight = 9,
+    /// The store failed.
+    Internal = 10,
+}
+
+impl ErrorCode {
+    /// The code of an error.
+    pub fn of(error: &NodeError) -> ErrorCode {
+        match error {
+            NodeError::Chain(e) => Self::of_chain(e),
+            NodeError::Encoding(_) | NodeError::Vm(_) | NodeError::Hex { .. } => {
+                ErrorCode::Malformed
+            }
+            NodeError::NotInitialized(_) => ErrorCode::NotReady,
+            NodeError::Invalid { what, .. } if *what == NO_CHAIN => ErrorCode::NotReady,
+            NodeError::Database(_) | NodeError::Corrupt(_) | NodeError::Io { .. } => {
+                ErrorCode::Internal
+            }
+            _ => ErrorCode::Malformed,
+        }
+    }
+
+    fn of_chain(error: &BlockchainError) -> ErrorCode {
+        use BlockchainError as E;
+        match error {
+            E::InTx { error, .. } => Self::of_chain(error),
+            E::Encoding(_) | E::MalformedTx(_) | E::MalformedProof(_) => ErrorCode::Malformed,
+            E::Spend { .. } | E::SpentByBlock { .. } | E::Mined { .. } => ErrorCode::UnknownInput,
+            E::Conflict { .. } | E::DuplicateInput { .. } => ErrorCode::DoubleSpend,
+            E::TxTime { .. } | E::TxVersion { .. } | E::Expired { .. } => ErrorCode::Time,
+            E::AlreadyInMempool { .. }
+            | E::FeeRateTooLow { .. }
+            | E::TxTooLarge { .. }
+            | E::Evicted { .. } => ErrorCode::Mempool,
+            E::WrongHeight { .. } => ErrorCode::WrongHeight,
+            _ => ErrorCode::Invalid,
+        }
+    }
+
+    /// The code's value.
+    pub fn value(self) -> u32 {
+        self as u32
+    }
+}
+
+/// Limits of the application.
+#[derive(Clone, Copy, Debug)]
+pub struct AbciConfig {
+    /// The mempool's size limit in bytes of block transactions.
+    pub mempool_bytes: usize,
+    /// The largest block `PrepareProposal` makes, in bytes of transactions (CometBFT's
+    /// own limit applies too).
+    pub max_block_bytes: usize,
+    /// How many recent snapshots (one per committed block) are offered.
+    pub snapshots: usize,
+}
+
+impl Default for AbciConfig {
+    fn default() -> Self {
+        AbciConfig {
+            mempool_bytes: 64 << 20,
+            max_block_bytes: 8 << 20,
+            snapshots: 30,
+        }
+    }
+}
+
+/// The application: the node's store and, once the chain exists, its state.
+pub struct App {
+    dir: PathBuf,
+    gens: Generators,
+    config: AbciConfig,
+    inner: Mutex<Inner>,
+}
+
+impl core::fmt::Debug for App {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("App")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    node: Option<Node>,
+    /// The snapshot accepted by `OfferSnapshot`: CometBFT height and app hash.
+    offered: Option<(u64, Vec<u8>)>,
+}
+
+/// The chain of a running application.
+struct Node {
+    store: Store,
+    genesis: Vec<u8>,
+    state: ChainState,
+    mempool: Mempool,
+    /// The last proposal this instance built or validated, with its outcome.
+    validated: Option<Validated>,
+    /// The block `FinalizeBlock` applied, waiting for `Commit`.
+    finalized: Option<Finalized>,
+    /// Recent snapshots, oldest first.
+    snapshots: VecDeque<snapshot::Snapshot>,
+}
+
+struct Validated {
+    key: ProposalKey,
+    txs: Vec<BlockTx>,
+    applied: AppliedBlock,
+}
+
+struct Finalized {
+    txs: Vec<BlockTx>,
+    applied: AppliedBlock,
+    took: Duration,
+}
+
+impl App {
+    /// The application on the store in `dir` (created by `InitChain` or state sync
+    /// if there is none yet).
+    pub fn open(dir: &Path, config: AbciConfig) -> Result<App, NodeError> {
+        std::fs::create_dir_all(dir).map_err(|e| NodeError::io(dir, e))?;
+        let node = if Store::exists(dir) {
+            Some(Node::new(Store::open(dir)?, &config)?)
+        } else {
+            None
+        };
+        Ok(App {
+            dir: dir.to_path_buf(),
+            gens: Generators::new(crate::chain::GENERATORS),
+            config,
+            inner: Mutex::new(Inner {
+                node,
+                offered: None,
+            }),
+        })
+    }
+
+    /// The committed chain state, if the chain exists here.
+    pub fn state(&self) -> Option<ChainState> {
+        self.lock().node.as_ref().map(|n| n.state.clone())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Every change is an assignment after all checks: a panic elsewhere cannot
+        // leave the state half-updated.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Inner {
+    fn node(&self) -> Result<&Node, NodeError> {
+        self.node.as_ref().ok_or_else(not_ready)
+    }
+
+    fn node_mut(&mut self) -> Result<&mut Node, NodeError> {
+        self.node.as_mut().ok_or_else(not_ready)
+    }
+}
+
+impl Node {
+    fn new(store: Store, config: &AbciConfig) -> Result<Node, NodeError> {
+        let state = store.load_state()?;
+        Ok(Node {
+            genesis: store.genesis()?.to_bytes(),
+            mempool: Mempool::new(&state, config.mempool_bytes),
+            state,
+            store,
+            validated: None,
+            finalized: None,
+            snapshots: VecDeque::new(),
+        })
+    }
+}
+
+/// What an error names when the chain does not exist yet.
+const NO_CHAIN: &str = "chain";
+
+fn not_ready() -> NodeError {
+    NodeError::Invalid {
+        what: NO_CHAIN,
+        reason: "no chain here yet: InitChain or state sync first".into(),
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
+
+/// The four ABCI services over one [`App`]; each request runs on a blocking thread.
+#[derive(Clone, Debug)]
+pub struct Abci {
+    app: Arc<App>,
+    /// Consensus requests run one at a time, in the order they came.
+    consensus: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Abci {
+    /// The services of `app`.
+    pub fn new(app: Arc<App>) -> Abci {
+        Abci {
+            app,
+            consensus: Arc::default(),
+        }
+    }
+
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&App) -> Result<T, NodeError> + Send + 'static,
+    ) -> BoxFuture<T> {
+        let app = self.app.clone();
+        Box::pin(async move {
+            match tokio::task::spawn_blocking(move || f(&app)).await {
+                Ok(Ok(response)) => Ok(response),
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "ABCI request failed; closing the connection");
+                    Err(e.into())
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+}
+
+impl tower::Service<ConsensusRequest> for Abci {
+    type Response = ConsensusResponse;
+    type Error = BoxError;
+    type Future = BoxFuture<ConsensusResponse>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: ConsensusRequest) -> Self::Future {
+        let lock = self.consensus.clone().lock_owned();
+        let run = self.run(move |app| app.consensus(req));
+        Box::pin(async move {
+            let _turn = lock.await;
+            run.await
+        })
+    }
+}
+
+impl tower::Service<MempoolRequest> for Abci {
+    type Response = MempoolResponse;
+    type Error = BoxError;
+    type Future = BoxFuture<MempoolResponse>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: MempoolRequest) -> Self::Future {
+        self.run(move |app| {
+            let MempoolRequest::CheckTx(req) = req;
+            Ok(MempoolResponse::CheckTx(app.check_tx(req)))
+        })
+    }
+}
+
+impl tower::Service<InfoRequest> for Abci {
+    type Response = InfoResponse;
+    type Error = BoxError;
+    type Future = BoxFuture<InfoResponse>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: InfoRequest) -> Self::Future {
+        self.run(move |app| {
+            Ok(match req {
+                InfoRequest::Info(req) => InfoResponse::Info(app.info(req)),
+                InfoRequest::Query(req) => InfoResponse::Query(app.query(req)),
+                InfoRequest::Echo(req) => InfoResponse::Echo(tendermint::abci::response::Echo {
+                    message: req.message,
+                }),
+            })
+        })
+    }
+}
+
+impl tower::Service<SnapshotRequest> for Abci {
+    type Response = SnapshotResponse;
+    type Error = BoxError;
+    type Future = BoxFuture<SnapshotResponse>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: SnapshotRequest) -> Self::Future {
+        self.run(move |app| {
+            Ok(match req {
+                SnapshotRequest::ListSnapshots => {
+                    SnapshotResponse::ListSnapshots(app.list_snapshots())
+                }
+                SnapshotRequest::OfferSnapshot(req) => {
+                    SnapshotResponse::OfferSnapshot(app.offer_snapshot(req))
+                }
+                SnapshotRequest::LoadSnapshotChunk(req) => {
+                    SnapshotResponse::LoadSnapshotChunk(app.load_snapshot_chunk(req))
+                }
+                SnapshotRequest::ApplySnapshotChunk(req) => {
+                    SnapshotResponse::ApplySnapshotChunk(app.apply_snapshot_chunk(req))
+                }
+            })
+        })
+    }
+}
+
+/// Serves the application of the store in `dir` on `listen` until the process ends.
+pub async fn serve(dir: &Path, listen: SocketAddr, config: AbciConfig) -> Result<(), NodeError> {
+    serve_app(Arc::new(App::open(dir, config)?), listen).await
+}
+
+/// Serves `app` on `listen` until the process ends.
+pub async fn serve_app(app: Arc<App>, listen: SocketAddr) -> Result<(), NodeError> {
+    let services = Abci::new(app);
+    let server = tower_abci::v038::Server::builder()
+        .consensus(services.clone())
+        .mempool(services.clone())
+        .info(services.clone())
+        .snapshot(services)
+        .finish()
+        .expect("all four services are given");
+    server
+        .listen_tcp(listen)
+        .await
+        .map_err(|e| NodeError::Invalid {
+            what: "ABCI server",
+            reason: e.to_string(),
+        })
+}
