@@ -16,7 +16,7 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
 use merlin::Transcript;
 use rayon::prelude::*;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// The argument: one `(L, R)` pair per round, then the folded scalars `a`, `b`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -181,8 +181,8 @@ fn cross_terms(
     let (gf_lo, gf_hi) = g.factors.split_at(half);
     let (hf_lo, hf_hi) = h.factors.split_at(half);
 
-    let c_l = inner_product(a_lo, b_hi);
-    let c_r = inner_product(a_hi, b_lo);
+    let mut c_l = inner_product(a_lo, b_hi);
+    let mut c_r = inner_product(a_hi, b_lo);
     let side = |a: &[Scalar],
                 gf: &[Scalar],
                 gp: &[RistrettoPoint],
@@ -197,6 +197,8 @@ fn cross_terms(
             .chain(b.iter().zip(hf).map(|(x, f)| x * f))
             .chain([c])
             .collect();
+        // The scalars are the witness vectors times public factors: wiped after use.
+        let scalars = Zeroizing::new(scalars);
         let points: Vec<RistrettoPoint> = gp.iter().chain(hp).chain([q]).copied().collect();
         batch::msm::vartime_multiscalar_mul(&scalars, &points)
     };
@@ -204,6 +206,8 @@ fn cross_terms(
         || side(a_lo, gf_hi, g_hi, b_hi, hf_lo, h_lo, c_l),
         || side(a_hi, gf_lo, g_lo, b_lo, hf_hi, h_hi, c_r),
     );
+    c_l.zeroize();
+    c_r.zeroize();
     (ProofPoint::from_point(l), ProofPoint::from_point(r))
 }
 
