@@ -27,7 +27,7 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + Debug>(data: &[u8]) 
 fn decodes_to_itself(text: &str, f: impl Fn(&[u8]) -> Option<Vec<u8>>) {
     if let Ok(bytes) = NodeError::decode_hex("body", text) {
         if let Some(encoded) = f(&bytes) {
-            assert_eq!(encoded, bytes);
+            assert!(zkvm_fuzz::reencodes(&bytes, &encoded));
         }
     }
 }
@@ -38,7 +38,8 @@ fuzz_target!(|data: &[u8]| {
             let bytes = NodeError::decode_hex("hex", &submit.hex).expect("parse read it");
             let encoded = btx.encode_to_vec();
             let bare = btx.tx.to_bytes();
-            assert!(encoded == bytes || (btx.proofs.is_empty() && bare == bytes));
+            let ok = |e: &[u8]| zkvm_fuzz::reencodes(&bytes, e);
+            assert!(ok(&encoded) || (btx.proofs.is_empty() && ok(&bare)));
         }
     }
     if let Some(genesis) = round_trip::<GenesisJson>(data) {
