@@ -277,7 +277,7 @@ impl Expression {
 /// the weights are the very scalars that rewriting at each step would give, and the
 /// constraint system (hence every proof) is the same.
 pub struct Terms {
-    node: Node,
+    node: Box<Node>,
     len: usize,
 }
 
@@ -291,7 +291,7 @@ impl Terms {
     /// One term `weight·var`.
     pub fn one(var: r1cs::Variable, weight: Scalar) -> Self {
         Terms {
-            node: Node::Leaf(vec![(var, weight)]),
+            node: Box::new(Node::Leaf(vec![(var, weight)])),
             len: 1,
         }
     }
@@ -308,7 +308,7 @@ impl Terms {
 
     /// Multiplies every weight by `k`, in constant time.
     pub fn scale(&mut self, k: Scalar) {
-        self.node = match std::mem::replace(&mut self.node, Node::Leaf(Vec::new())) {
+        *self.node = match std::mem::replace(&mut *self.node, Node::Leaf(Vec::new())) {
             Node::Scaled(inner, s) => Node::Scaled(inner, s * k),
             other => Node::Scaled(Box::new(other), k),
         };
@@ -319,21 +319,21 @@ impl Terms {
     /// most a logarithmic number of times); otherwise a sum node joins them.
     pub fn append(&mut self, mut other: Terms) {
         self.len += other.len;
-        if let (Node::Leaf(left), Node::Leaf(right)) = (&mut self.node, &mut other.node) {
+        if let (Node::Leaf(left), Node::Leaf(right)) = (&mut *self.node, &mut *other.node) {
             if right.len() <= left.len() {
                 left.append(right);
                 return;
             }
         }
-        let left = std::mem::replace(&mut self.node, Node::Leaf(Vec::new()));
-        let right = std::mem::replace(&mut other.node, Node::Leaf(Vec::new()));
-        self.node = Node::Sum(Box::new(left), Box::new(right));
+        let left = std::mem::replace(&mut self.node, Box::new(Node::Leaf(Vec::new())));
+        let right = std::mem::replace(&mut other.node, Box::new(Node::Leaf(Vec::new())));
+        *self.node = Node::Sum(left, right);
     }
 
     /// The terms in order with their final weights (no recursion: trees may be deep).
     pub fn to_vec(&self) -> Vec<(r1cs::Variable, Scalar)> {
         let mut out = Vec::with_capacity(self.len);
-        let mut stack: Vec<(&Node, Option<Scalar>)> = vec![(&self.node, None)];
+        let mut stack: Vec<(&Node, Option<Scalar>)> = vec![(&*self.node, None)];
         while let Some((node, scale)) = stack.pop() {
             match node {
                 Node::Leaf(terms) => match scale {
@@ -362,7 +362,7 @@ impl Clone for Terms {
     /// A flat copy with the same final weights.
     fn clone(&self) -> Self {
         Terms {
-            node: Node::Leaf(self.to_vec()),
+            node: Box::new(Node::Leaf(self.to_vec())),
             len: self.len,
         }
     }
@@ -377,7 +377,7 @@ impl fmt::Debug for Terms {
 impl Drop for Terms {
     /// Takes a deep tree apart with a heap stack, not recursion.
     fn drop(&mut self) {
-        let mut stack = vec![std::mem::replace(&mut self.node, Node::Leaf(Vec::new()))];
+        let mut stack = vec![std::mem::replace(&mut *self.node, Node::Leaf(Vec::new()))];
         while let Some(node) = stack.pop() {
             match node {
                 Node::Leaf(_) => {}
