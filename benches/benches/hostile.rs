@@ -15,6 +15,7 @@
 
 use batch::BatchVerifier;
 use criterion::{criterion_group, criterion_main, Criterion};
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED;
 use curve25519_dalek::Scalar;
 use musig::SigningKey;
 use rand_core::OsRng;
@@ -136,14 +137,34 @@ fn false_proof(payment: &[u8]) -> Tx {
     tx
 }
 
+/// `tx` with `extra` more inner-product rounds in its proof (each `L = R = B`): a
+/// well-formed proof for a constraint system `2^extra` times as large, and false.
+fn with_rounds(tx: &Tx, extra: usize) -> Tx {
+    let mut bytes = tx.proof.to_bytes();
+    let scalars = bytes.split_off(bytes.len() - 64);
+    for _ in 0..2 * extra {
+        bytes.extend_from_slice(RISTRETTO_BASEPOINT_COMPRESSED.as_bytes());
+    }
+    bytes.extend(scalars);
+    Tx {
+        proof: R1csProof::from_bytes(&bytes).expect("still well formed"),
+        ..tx.clone()
+    }
+}
+
+/// `ranges(n)` ahead of the payment, with a proof of the size its multipliers need.
+fn packed(payment: &[u8], n: usize, gens: &Generators) -> Option<Tx> {
+    let tx = envelope(payment, &ranges(n), &[]);
+    (0..8)
+        .map(|extra| with_rounds(&tx, extra))
+        .find(|tx| weigh(tx, gens).is_ok())
+}
+
 /// The most `range` instructions that fit beside the payment's multipliers.
 fn most_ranges(payment: &[u8], gens: &Generators) -> usize {
     (1..=MAX_MULTIPLIERS / 64)
         .rev()
-        .find(|&n| {
-            let tx = envelope(payment, &ranges(n), &[]);
-            weigh(&tx, gens).is_ok()
-        })
+        .find(|&n| packed(payment, n, gens).is_some())
         .expect("some ranges fit")
 }
 
@@ -175,10 +196,8 @@ fn cases(payment: &[u8], gens: &Generators) -> Vec<(String, Tx)> {
     }
     let most = most_ranges(payment, gens);
     for n in [most / 4, most] {
-        out.push((
-            format!("packed-range/{n}"),
-            envelope(payment, &ranges(n), &[]),
-        ));
+        let tx = packed(payment, n, gens).expect("fits");
+        out.push((format!("packed-range/{n}"), tx));
     }
     out.push(("false-proof".to_string(), false_proof(payment)));
     out
