@@ -241,9 +241,10 @@ fn write_owner(w: &mut Vec<u8>, owner: Owner) {
 fn read_owner(r: &mut Reader<'_>) -> Result<Owner, WalletError> {
     let kind = r.read_u8()?;
     let n = r.read_u64()?;
-    match kind {
-        0 => Ok(Owner::Account(n)),
-        1 => Ok(Owner::Shared),
+    match (kind, n) {
+        (0, n) => Ok(Owner::Account(n)),
+        // The shared account has no number: one encoding per owner.
+        (1, 0) => Ok(Owner::Shared),
         _ => Err(WalletError::Malformed { what: "owner" }),
     }
 }
@@ -558,6 +559,22 @@ mod tests {
             Err(WalletError::Malformed {
                 what: "output order"
             })
+        ));
+    }
+
+    /// Found by the `wallet` fuzz target: the shared owner with a number decoded and
+    /// re-encoded without it.
+    #[test]
+    fn a_shared_owner_with_a_number_is_refused() {
+        let mut bytes = Vec::new();
+        write_owner(&mut bytes, Owner::Shared);
+        let mut r = encoding::Reader::new(&bytes);
+        assert_eq!(read_owner(&mut r).ok(), Some(Owner::Shared));
+        bytes[1] = 3;
+        let mut r = encoding::Reader::new(&bytes);
+        assert!(matches!(
+            read_owner(&mut r),
+            Err(WalletError::Malformed { what: "owner" })
         ));
     }
 
