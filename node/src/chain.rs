@@ -29,8 +29,9 @@ use utreexo::{Proof, UtreexoError};
 use zkvm::{FeeRate, Tx, TxId, VerifiedTx, VmError};
 
 /// Generators for the largest transaction consensus allows
-/// ([`zkvm::MAX_MULTIPLIERS`]): with fewer, the node would refuse valid transactions.
-pub const GENERATORS: usize = zkvm::MAX_MULTIPLIERS;
+/// ([`zkvm::GENERATOR_CAPACITY`], the consensus constant): with fewer, the node would
+/// refuse valid transactions.
+pub const GENERATORS: usize = zkvm::GENERATOR_CAPACITY;
 
 /// At most this many queued submissions are verified as one batch.
 pub const MAX_BATCH: usize = 64;

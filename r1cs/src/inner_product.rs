@@ -16,7 +16,7 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
 use merlin::Transcript;
 use rayon::prelude::*;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// The argument: one `(L, R)` pair per round, then the folded scalars `a`, `b`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -176,8 +176,8 @@ fn cross_terms(
     let half = a.len() / 2;
     let (a_lo, a_hi) = a.split_at(half);
     let (b_lo, b_hi) = b.split_at(half);
-    let c_l = inner_product(a_lo, b_hi);
-    let c_r = inner_product(a_hi, b_lo);
+    let mut c_l = inner_product(a_lo, b_hi);
+    let mut c_r = inner_product(a_hi, b_lo);
     let side = |a: &[Scalar], g_offset: usize, b: &[Scalar], h_offset: usize, c: Scalar| {
         let size = (g.points.len() + h.points.len()) / 2 + 1;
         let (mut scalars, mut points) = (Vec::with_capacity(size), Vec::with_capacity(size));
@@ -185,12 +185,16 @@ fn cross_terms(
         h.push_terms(b, h_offset, &mut scalars, &mut points);
         scalars.push(c);
         points.push(*q);
+        // The scalars are the witness vectors times public factors: wiped after use.
+        let scalars = Zeroizing::new(scalars);
         batch::msm::vartime_multiscalar_mul(&scalars, &points)
     };
     let (l, r) = rayon::join(
         || side(a_lo, half, b_hi, 0, c_l),
         || side(a_hi, 0, b_lo, half, c_r),
     );
+    c_l.zeroize();
+    c_r.zeroize();
     (ProofPoint::from_point(l), ProofPoint::from_point(r))
 }
 

@@ -215,7 +215,8 @@ impl<'g, 't> Prover<'g, 't> {
             &y_pow,
             &y_inv_pow,
         );
-        let t = polys.t_coefficients();
+        // The coefficients of t(x) are secret (only t(x) itself is revealed).
+        let t = Zeroizing::new(polys.t_coefficients());
 
         let mut t_blinding = TBlinding::random(rng);
         t_blinding.t[1] = inner_product(&weights.w_v, &self.witness.v_blinding);

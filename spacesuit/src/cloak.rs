@@ -6,6 +6,7 @@ use crate::shuffle::{padded_shuffle, value_shuffle};
 use crate::value::assignments;
 use crate::{range_proof, AllocatedValue, BitRange, CloakError, Value};
 use r1cs::{R1csError, RandomizableConstraintSystem};
+use zeroize::{Zeroize, Zeroizing};
 
 /// Constrains `outputs` to be a rearrangement of `inputs` that keeps every flavor's
 /// total, with every output quantity in `[0, 2^64)`.
@@ -31,22 +32,25 @@ pub fn cloak<CS: RandomizableConstraintSystem>(
     value_shuffle(cs, inputs, merge_sorted)?;
     padded_shuffle(cs, merged, split_merged)?;
     value_shuffle(cs, split_sorted, outputs.clone())?;
-    for output in outputs {
+    for mut output in outputs {
         range_proof(
             cs,
             output.q.into(),
             output.assignment.map(|v| v.q),
             BitRange::MAX,
         )?;
+        // `Value` is `Copy` and cannot wipe itself: its owner does.
+        output.assignment.zeroize();
     }
     Ok(())
 }
 
 /// In the prover: the merged totals, padded with zeros, must match the split's.
 fn check_balance(merged: &[AllocatedValue], split: &[AllocatedValue]) -> Result<(), CloakError> {
-    let (Some(mut a), Some(mut b)) = (assignments(merged), assignments(split)) else {
+    let (Some(a), Some(b)) = (assignments(merged), assignments(split)) else {
         return Ok(());
     };
+    let (mut a, mut b) = (Zeroizing::new(a), Zeroizing::new(b));
     let k = a.len().max(b.len());
     a.resize(k, Value::zero());
     b.resize(k, Value::zero());

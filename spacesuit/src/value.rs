@@ -10,7 +10,11 @@ use zeroize::Zeroize;
 
 /// A cleartext value: quantity `q` of flavor (asset type) `f`.
 ///
-/// Both are what a cloak hides, so `Debug` does not print them.
+/// Both are what a cloak hides, so `Debug` does not print them. It is `Copy` (the
+/// gadgets pass values around by value, and `AllocatedValue` copies it), and a
+/// `Copy` type cannot implement `Drop`, so it cannot wipe itself: its owners zeroize
+/// it (`Zeroize` is derived) once done, as the cloak and mix gadgets do with their
+/// vectors of values.
 #[derive(Copy, Clone, Default, PartialEq, Eq, Zeroize)]
 pub struct Value {
     /// The quantity.

@@ -241,9 +241,10 @@ fn write_owner(w: &mut Vec<u8>, owner: Owner) {
 fn read_owner(r: &mut Reader<'_>) -> Result<Owner, WalletError> {
     let kind = r.read_u8()?;
     let n = r.read_u64()?;
-    match kind {
-        0 => Ok(Owner::Account(n)),
-        1 => Ok(Owner::Shared),
+    match (kind, n) {
+        (0, n) => Ok(Owner::Account(n)),
+        // The shared account has no number: one encoding per owner.
+        (1, 0) => Ok(Owner::Shared),
         _ => Err(WalletError::Malformed { what: "owner" }),
     }
 }
@@ -274,6 +275,22 @@ fn read_proof(r: &mut Reader<'_>) -> Result<Proof, WalletError> {
 
 /// Smallest encodings, to bound counts read from a stored state.
 const MIN_OUTPUT_LEN: usize = 32 + 9 + 113 + 32 * 3 + 1 + 8 + 1;
+
+/// Inserts an entry read from a ledger encoding, which lists each map's entries once
+/// and in key order (as [`Ledger::encode`] writes them): a repeated key would lose an
+/// entry, and any other order would give one ledger two encodings.
+fn insert_in_order<K: Ord, V>(
+    map: &mut BTreeMap<K, V>,
+    key: K,
+    value: V,
+    what: &'static str,
+) -> Result<(), WalletError> {
+    if map.last_key_value().is_some_and(|(last, _)| *last >= key) {
+        return Err(WalletError::Malformed { what });
+    }
+    map.insert(key, value);
+    Ok(())
+}
 
 impl Ledger {
     /// The explicit encoding (it holds openings: seal it before storing).
@@ -379,7 +396,7 @@ impl Ledger {
                 height: r.read_u64()?,
                 reserved_by: read_opt_txid(r)?,
             };
-            ledger.outputs.insert(id, o);
+            insert_in_order(&mut ledger.outputs, id, o, "output order")?;
         }
         for _ in 0..r.read_count(32 + 4 + 8 + 4)? {
             let id = TxId(r.read_array()?);
@@ -392,15 +409,13 @@ impl Ledger {
             for _ in 0..r.read_count(9 + 8 + 32)? {
                 incoming.push((read_owner(r)?, r.read_u64()?, r.read_scalar()?));
             }
-            ledger.pending.insert(
+            let tx = PendingTx {
                 id,
-                PendingTx {
-                    id,
-                    inputs,
-                    maxtime_ms,
-                    incoming,
-                },
-            );
+                inputs,
+                maxtime_ms,
+                incoming,
+            };
+            insert_in_order(&mut ledger.pending, id, tx, "pending order")?;
         }
         for _ in 0..r.read_count(32 + 9 + 113 + 64)? {
             let id = ContractId(r.read_array()?);
@@ -410,7 +425,7 @@ impl Ledger {
                 predicate: r.read_point()?,
                 anchor: Anchor(r.read_array()?),
             };
-            ledger.watched.insert(id, w);
+            insert_in_order(&mut ledger.watched, id, w, "watched order")?;
         }
         for _ in 0..r.read_count(8 * 4 + 32)? {
             let i = r.read_u64()?;
@@ -420,7 +435,7 @@ impl Ledger {
                 flavor: r.read_scalar()?,
                 expiry_ms: r.read_u64()?,
             };
-            ledger.requests.insert(i, q);
+            insert_in_order(&mut ledger.requests, i, q, "request order")?;
         }
         ledger.next_request = r.read_u64()?;
         Ok(ledger)
@@ -520,6 +535,62 @@ mod tests {
             back.balance(Owner::Account(0), Scalar::from(2u64)),
             l.balance(Owner::Account(0), Scalar::from(2u64))
         );
+    }
+
+    /// Found by the `wallet` fuzz target: a repeated (or misordered) entry decoded,
+    /// losing one entry and re-encoding differently.
+    #[test]
+    fn a_repeated_entry_is_refused() {
+        let mut l = sample();
+        l.pending.clear();
+        l.outputs.retain(|id, _| id.0 == [2; 32]);
+        let bytes = l.to_bytes();
+        // version, tip, one recent block, then the output count and the output.
+        let count_at = 1 + (1 + 8 + 32 + 8 + 8) + (4 + 40);
+        let start = count_at + 4;
+        let end = start + output_len(&bytes, start);
+        let mut twice = bytes[..count_at].to_vec();
+        twice.extend(2u32.to_le_bytes());
+        twice.extend_from_slice(&bytes[start..end]);
+        twice.extend_from_slice(&bytes[start..]);
+        assert_eq!(Ledger::from_bytes(&bytes).unwrap().to_bytes(), bytes);
+        assert!(matches!(
+            Ledger::from_bytes(&twice),
+            Err(WalletError::Malformed {
+                what: "output order"
+            })
+        ));
+    }
+
+    /// Found by the `wallet` fuzz target: the shared owner with a number decoded and
+    /// re-encoded without it.
+    #[test]
+    fn a_shared_owner_with_a_number_is_refused() {
+        let mut bytes = Vec::new();
+        write_owner(&mut bytes, Owner::Shared);
+        let mut r = encoding::Reader::new(&bytes);
+        assert_eq!(read_owner(&mut r).ok(), Some(Owner::Shared));
+        bytes[1] = 3;
+        let mut r = encoding::Reader::new(&bytes);
+        assert!(matches!(
+            read_owner(&mut r),
+            Err(WalletError::Malformed { what: "owner" })
+        ));
+    }
+
+    /// The length of the output encoded at `start`: what reading one consumes.
+    fn output_len(bytes: &[u8], start: usize) -> usize {
+        let mut r = encoding::Reader::new(&bytes[start..]);
+        r.read_array::<32>().unwrap();
+        read_owner(&mut r).unwrap();
+        Opening::decode(&mut r).unwrap();
+        r.read_scalar().unwrap();
+        r.read_point().unwrap();
+        r.read_array::<32>().unwrap();
+        read_proof(&mut r).unwrap();
+        r.read_u64().unwrap();
+        read_opt_txid(&mut r).unwrap();
+        bytes.len() - start - r.remaining()
     }
 
     #[test]

@@ -107,9 +107,11 @@ impl Opening {
     pub fn decode(r: &mut Reader<'_>) -> Result<Opening, WalletError> {
         let kind = r.read_u8()?;
         let index = r.read_u64()?;
-        let key = match kind {
-            0 => KeyKind::Address,
-            1 => KeyKind::Request(index),
+        let key = match (kind, index) {
+            // The address key has no index: one encoding per opening.
+            (0, 0) => KeyKind::Address,
+            (0, _) => return Err(WalletError::Malformed { what: "key index" }),
+            (1, index) => KeyKind::Request(index),
             _ => return Err(WalletError::Malformed { what: "key kind" }),
         };
         Ok(Opening {
@@ -229,6 +231,22 @@ impl NoteOpener {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    /// Found by the `wallet` fuzz target: an address opening with a non-zero index
+    /// decoded, and re-encoded differently.
+    #[test]
+    fn an_address_opening_with_an_index_is_refused() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+        let opening = Opening::random(KeyKind::Address, 1000, Scalar::from(5u64), &mut rng);
+        let mut bytes = Vec::new();
+        opening.encode(&mut bytes);
+        assert!(Reader::parse(&bytes, Opening::decode).is_ok_and(|o| o == opening));
+        bytes[2] = 1;
+        assert!(matches!(
+            Reader::parse(&bytes, Opening::decode),
+            Err(WalletError::Malformed { what: "key index" })
+        ));
+    }
 
     #[test]
     fn only_the_recipient_opens_a_note() {

@@ -96,6 +96,7 @@ fn write_program(f: &mut fmt::Formatter<'_>, p: &ProgramItem, depth: usize) -> f
         _ if depth > MAX_NESTING => return write!(f, ":0x{}", hex::encode(p.to_bytes())),
         ProgramItem::Program(p) => Ok(p.clone()),
         ProgramItem::Bytecode(b) => Program::parse(b),
+        ProgramItem::Shared(b) => Program::parse(b.as_slice()),
     };
     match parsed {
         Ok(p) => {

@@ -15,7 +15,7 @@ use r1cs::{
 use rand_core::{CryptoRng, RngCore};
 use std::sync::OnceLock;
 use subtle::{ConditionallySelectable, ConstantTimeEq};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// The Pedersen bases `B` and `B̃` (the spec's `B2`).
 pub fn pedersen() -> &'static PedersenGens {
@@ -71,17 +71,22 @@ impl Commitment {
         }
     }
 
-    /// The value and blinding factor, if the commitment is open.
-    pub fn witness(&self) -> Option<(ScalarWitness, Scalar)> {
+    /// The value and blinding factor, if the commitment is open: a copy that is
+    /// zeroized when dropped.
+    pub fn witness(&self) -> Option<Zeroizing<(ScalarWitness, Scalar)>> {
         match self {
             Commitment::Closed(_) => None,
-            Commitment::Open(w) => Some((w.value, w.blinding)),
+            Commitment::Open(w) => Some(Zeroizing::new((w.value, w.blinding))),
         }
     }
 
-    /// The committed value, if the commitment is open.
+    /// The committed value, if the commitment is open. A copy of a `Copy` secret:
+    /// the caller owns it and wipes it (see [`ScalarWitness`]).
     pub fn assignment(&self) -> Option<ScalarWitness> {
-        self.witness().map(|(v, _)| v)
+        match self {
+            Commitment::Closed(_) => None,
+            Commitment::Open(w) => Some(w.value),
+        }
     }
 
     /// The same commitment without its secrets.
@@ -139,7 +144,7 @@ pub enum Expression {
     /// A linear combination, with its value when the prover knows it.
     Linear {
         /// The terms.
-        terms: Vec<(r1cs::Variable, Scalar)>,
+        terms: Terms,
         /// The value of the combination (prover only).
         assignment: Option<ScalarWitness>,
     },
@@ -149,7 +154,7 @@ impl Expression {
     /// A one-term expression `1·var`.
     pub fn variable(var: r1cs::Variable, assignment: Option<ScalarWitness>) -> Self {
         Expression::Linear {
-            terms: vec![(var, Scalar::ONE)],
+            terms: Terms::one(var, Scalar::ONE),
             assignment,
         }
     }
@@ -158,7 +163,7 @@ impl Expression {
     pub fn to_lc(&self) -> LinearCombination {
         match self {
             Expression::Constant(c) => c.to_scalar().into(),
-            Expression::Linear { terms, .. } => terms.iter().collect(),
+            Expression::Linear { terms, .. } => terms.to_lc(),
         }
     }
 
@@ -182,14 +187,20 @@ impl Expression {
 impl core::ops::Neg for Expression {
     type Output = Expression;
 
-    /// Negates every weight.
+    /// Negates every weight (lazily: in constant time).
     fn neg(self) -> Expression {
         match self {
             Expression::Constant(c) => Expression::Constant(-c),
-            Expression::Linear { terms, assignment } => Expression::Linear {
-                terms: terms.into_iter().map(|(v, w)| (v, -w)).collect(),
-                assignment: assignment.map(|a| -a),
-            },
+            Expression::Linear {
+                mut terms,
+                assignment,
+            } => {
+                terms.scale(-Scalar::ONE);
+                Expression::Linear {
+                    terms,
+                    assignment: assignment.map(|a| -a),
+                }
+            }
         }
     }
 }
@@ -204,7 +215,7 @@ impl core::ops::Add for Expression {
             (Expression::Constant(c), Expression::Linear { terms, assignment })
             | (Expression::Linear { terms, assignment }, Expression::Constant(c)) => {
                 let mut terms = terms;
-                terms.push((r1cs::Variable::One, c.to_scalar()));
+                terms.append(Terms::one(r1cs::Variable::One, c.to_scalar()));
                 Expression::Linear {
                     terms,
                     assignment: assignment.map(|a| a + c),
@@ -220,7 +231,7 @@ impl core::ops::Add for Expression {
                     assignment: b,
                 },
             ) => {
-                left.extend(right);
+                left.append(right);
                 Expression::Linear {
                     terms: left,
                     assignment: a.zip(b).map(|(a, b)| a + b),
@@ -231,16 +242,18 @@ impl core::ops::Add for Expression {
 }
 
 impl Expression {
-    /// `self · rhs`. A constant factor scales the other side in place (the guaranteed
-    /// optimization); two linear combinations take a multiplier of `cs`.
+    /// `self · rhs`. A constant factor scales the other side (lazily, in constant
+    /// time: the guaranteed optimization); two linear combinations take a multiplier
+    /// of `cs`.
     pub fn multiply<CS: ConstraintSystem>(self, rhs: Expression, cs: &mut CS) -> Self {
         match (self, rhs) {
             (Expression::Constant(a), Expression::Constant(b)) => Expression::Constant(a * b),
             (Expression::Constant(c), Expression::Linear { terms, assignment })
             | (Expression::Linear { terms, assignment }, Expression::Constant(c)) => {
-                let k = c.to_scalar();
+                let mut terms = terms;
+                terms.scale(c.to_scalar());
                 Expression::Linear {
-                    terms: terms.into_iter().map(|(v, w)| (v, w * k)).collect(),
+                    terms,
                     assignment: assignment.map(|a| a * c),
                 }
             }
@@ -248,6 +261,131 @@ impl Expression {
                 let (_, _, out) = cs.multiply(left.to_lc(), right.to_lc());
                 let assignment = left.eval().zip(right.eval()).map(|(a, b)| a * b);
                 Expression::variable(out, assignment)
+            }
+        }
+    }
+}
+
+/// The terms of a linear expression, held so that negating or scaling the whole
+/// expression and appending another one each take constant time (amortized), where
+/// rewriting every weight would make a chain of `neg` quadratic.
+///
+/// The terms form a tree: leaves hold terms with their weights, a sum node puts its
+/// left terms before its right ones, a scale node multiplies every weight below it.
+/// [`Terms::to_lc`] writes the combination out once, in order, each weight the
+/// product of its leaf weight and the scales above it. Field arithmetic is exact, so
+/// the weights are the very scalars that rewriting at each step would give, and the
+/// constraint system (hence every proof) is the same.
+pub struct Terms {
+    node: Box<Node>,
+    len: usize,
+}
+
+enum Node {
+    Leaf(Vec<(r1cs::Variable, Scalar)>),
+    Sum(Box<Node>, Box<Node>),
+    Scaled(Box<Node>, Scalar),
+}
+
+impl Terms {
+    /// One term `weight·var`.
+    pub fn one(var: r1cs::Variable, weight: Scalar) -> Self {
+        Terms {
+            node: Box::new(Node::Leaf(vec![(var, weight)])),
+            len: 1,
+        }
+    }
+
+    /// The number of terms.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no terms.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Multiplies every weight by `k`, in constant time.
+    pub fn scale(&mut self, k: Scalar) {
+        *self.node = match std::mem::replace(&mut *self.node, Node::Leaf(Vec::new())) {
+            Node::Scaled(inner, s) => Node::Scaled(inner, s * k),
+            other => Node::Scaled(Box::new(other), k),
+        };
+    }
+
+    /// Appends `other`'s terms after these. Two unscaled lists are joined by copying
+    /// the shorter into the longer only when it comes second (so a term is copied at
+    /// most a logarithmic number of times); otherwise a sum node joins them.
+    pub fn append(&mut self, mut other: Terms) {
+        self.len += other.len;
+        if let (Node::Leaf(left), Node::Leaf(right)) = (&mut *self.node, &mut *other.node) {
+            if right.len() <= left.len() {
+                left.append(right);
+                return;
+            }
+        }
+        let left = std::mem::replace(&mut self.node, Box::new(Node::Leaf(Vec::new())));
+        let right = std::mem::replace(&mut other.node, Box::new(Node::Leaf(Vec::new())));
+        *self.node = Node::Sum(left, right);
+    }
+
+    /// The terms in order with their final weights (no recursion: trees may be deep).
+    pub fn to_vec(&self) -> Vec<(r1cs::Variable, Scalar)> {
+        let mut out = Vec::with_capacity(self.len);
+        let mut stack: Vec<(&Node, Option<Scalar>)> = vec![(&*self.node, None)];
+        while let Some((node, scale)) = stack.pop() {
+            match node {
+                Node::Leaf(terms) => match scale {
+                    None => out.extend_from_slice(terms),
+                    Some(k) => out.extend(terms.iter().map(|(v, w)| (*v, w * k))),
+                },
+                Node::Sum(left, right) => {
+                    stack.push((right, scale));
+                    stack.push((left, scale));
+                }
+                Node::Scaled(inner, s) => {
+                    stack.push((inner, Some(scale.map_or(*s, |k| s * k))));
+                }
+            }
+        }
+        out
+    }
+
+    /// The terms as a linear combination.
+    pub fn to_lc(&self) -> LinearCombination {
+        self.to_vec().into_iter().collect()
+    }
+}
+
+impl Clone for Terms {
+    /// A flat copy with the same final weights.
+    fn clone(&self) -> Self {
+        Terms {
+            node: Box::new(Node::Leaf(self.to_vec())),
+            len: self.len,
+        }
+    }
+}
+
+impl fmt::Debug for Terms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.to_vec()).finish()
+    }
+}
+
+impl Drop for Terms {
+    /// Takes a deep tree apart with a heap stack, not recursion.
+    fn drop(&mut self) {
+        let mut stack = vec![std::mem::replace(&mut *self.node, Node::Leaf(Vec::new()))];
+        while let Some(node) = stack.pop() {
+            match node {
+                Node::Leaf(_) => {}
+                Node::Sum(left, right) => {
+                    stack.push(*left);
+                    stack.push(*right);
+                }
+                Node::Scaled(inner, _) => stack.push(*inner),
             }
         }
     }
@@ -512,7 +650,7 @@ mod tests {
 
     fn lin(var: usize, w: u64, value: u64) -> Expression {
         Expression::Linear {
-            terms: vec![(r1cs::Variable::Committed(var), Scalar::from(w))],
+            terms: Terms::one(r1cs::Variable::Committed(var), Scalar::from(w)),
             assignment: Some(value.into()),
         }
     }
@@ -530,6 +668,65 @@ mod tests {
         let sum = lin(0, 1, 4) + constant(3);
         assert_eq!(sum.eval(), Some(7u64.into()));
         assert_eq!(sum.to_lc().terms().len(), 2);
+    }
+
+    /// The lazy terms against the eager rewriting they replace: the same terms, in
+    /// the same order, with the same weights, for any mix of operations.
+    #[test]
+    fn lazy_terms_equal_eager_rewriting() {
+        use proptest::prelude::*;
+        proptest!(|(ops in proptest::collection::vec((0u8..4, 0u64..5), 1..60))| {
+            let mut stack: Vec<(Expression, Vec<(r1cs::Variable, Scalar)>)> = Vec::new();
+            for (i, (op, k)) in ops.into_iter().enumerate() {
+                let var = r1cs::Variable::Committed(i);
+                match (op, stack.pop()) {
+                    (0, top) => {
+                        stack.extend(top);
+                        stack.push((Expression::variable(var, None), vec![(var, Scalar::ONE)]));
+                    }
+                    (1, Some((e, eager))) => {
+                        let eager = eager.into_iter().map(|(v, w)| (v, -w)).collect();
+                        stack.push((-e, eager));
+                    }
+                    (2, Some((e, eager))) => {
+                        let c = Scalar::from(k);
+                        let eager = eager.into_iter().map(|(v, w)| (v, w * c)).collect();
+                        let mut t = merlin::Transcript::new(b"test");
+                        let mut cs = r1cs::Verifier::new(&mut t);
+                        let e = Expression::Constant(k.into()).multiply(e, &mut cs);
+                        stack.push((e, eager));
+                    }
+                    (_, Some((e2, eager2))) => match stack.pop() {
+                        Some((e1, mut eager1)) => {
+                            eager1.extend(eager2);
+                            stack.push((e1 + e2, eager1));
+                        }
+                        None => stack.push((e2 + constant(k), {
+                            let mut e = eager2;
+                            e.push((r1cs::Variable::One, Scalar::from(k)));
+                            e
+                        })),
+                    },
+                    (_, None) => {}
+                }
+            }
+            for (e, eager) in stack {
+                let lc = e.to_lc();
+                prop_assert_eq!(lc.terms(), eager.as_slice());
+                prop_assert_eq!(e.term_count(), eager.len());
+            }
+        });
+    }
+
+    #[test]
+    fn deep_lazy_trees_drop_and_clone_without_recursion() {
+        let mut e = lin(0, 1, 1);
+        for i in 1..200_000 {
+            e = if i % 2 == 0 { -e } else { lin(i, 1, 1) + e };
+        }
+        assert_eq!(e.term_count(), 100_001);
+        let copy = e.clone();
+        assert_eq!(copy.to_lc().terms(), e.to_lc().terms());
     }
 
     #[test]

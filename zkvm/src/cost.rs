@@ -17,6 +17,14 @@ pub const MAX_TX_WEIGHT: u64 = 1 << 19;
 /// The most multipliers one transaction's constraint system may hold (both phases).
 pub const MAX_MULTIPLIERS: usize = 1 << 13;
 
+/// The capacity of the network's Bulletproofs generators: how many multipliers (of
+/// each generator chain) every verifier, node and wallet builds generators for. A
+/// consensus constant: it must cover [`MAX_MULTIPLIERS`], or transactions within
+/// the limits could not be verified; it equals it, so no node builds more than a
+/// transaction can use. Generators are derived from their labels, so the capacity is
+/// the only thing nodes must agree on.
+pub const GENERATOR_CAPACITY: usize = MAX_MULTIPLIERS;
+
 /// The most linear constraints one transaction's constraint system may hold.
 pub const MAX_CONSTRAINTS: usize = 1 << 15;
 

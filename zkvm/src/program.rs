@@ -5,7 +5,10 @@ use crate::ops::Instruction;
 use crate::scalar_witness::ScalarWitness;
 use crate::taproot::PredicateTree;
 use crate::types::Data;
+use core::fmt;
+use core::ops::Range;
 use encoding::{Encodable, Reader, Writer};
+use std::sync::Arc;
 
 /// A program: a list of instructions, possibly carrying the prover's secrets.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -19,6 +22,41 @@ pub enum ProgramItem {
     Bytecode(Vec<u8>),
     /// Instructions.
     Program(Program),
+    /// Encoded instructions inside a running program's bytes: what the VM reads
+    /// from `program:n:x`, shared rather than copied, so nested programs and the
+    /// runs they pause hold one copy of the bytecode between them.
+    Shared(SharedBytecode),
+}
+
+/// A range of shared bytecode.
+#[derive(Clone)]
+pub struct SharedBytecode {
+    bytes: Arc<[u8]>,
+    range: Range<usize>,
+}
+
+impl SharedBytecode {
+    /// The bytes `range` of `bytes`; `None` if the range is not within them.
+    pub fn new(bytes: Arc<[u8]>, range: Range<usize>) -> Option<Self> {
+        bytes.get(range.clone())?;
+        Some(SharedBytecode { bytes, range })
+    }
+
+    /// The bytecode.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[self.range.clone()]
+    }
+
+    /// The shared bytes and the range of them this bytecode is.
+    pub(crate) fn into_parts(self) -> (Arc<[u8]>, Range<usize>) {
+        (self.bytes, self.range)
+    }
+}
+
+impl fmt::Debug for SharedBytecode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SharedBytecode({})", hex::encode(self.as_slice()))
+    }
 }
 
 macro_rules! simple_ops {
@@ -230,6 +268,7 @@ impl ProgramItem {
         match self {
             ProgramItem::Bytecode(b) => b.clone(),
             ProgramItem::Program(p) => p.to_bytes(),
+            ProgramItem::Shared(s) => s.as_slice().to_vec(),
         }
     }
 }
@@ -239,6 +278,7 @@ impl Encodable for ProgramItem {
         match self {
             ProgramItem::Bytecode(b) => w.write_bytes(b),
             ProgramItem::Program(p) => p.encode(w),
+            ProgramItem::Shared(s) => w.write_bytes(s.as_slice()),
         }
     }
 
@@ -246,6 +286,7 @@ impl Encodable for ProgramItem {
         match self {
             ProgramItem::Bytecode(b) => b.len(),
             ProgramItem::Program(p) => p.encoded_len(),
+            ProgramItem::Shared(s) => s.as_slice().len(),
         }
     }
 }

@@ -21,6 +21,7 @@ use merlin::Transcript;
 use musig::{Signature, SigningKey};
 use r1cs::{ConstraintSystem, R1csProof};
 use rand_core::{CryptoRng, OsRng, RngCore};
+use zeroize::Zeroize;
 
 /// Builds transactions.
 #[derive(Debug, Clone, Copy)]
@@ -44,10 +45,14 @@ impl<'g, 't, B: BatchVerification> Delegate for ProverDelegate<'g, 't, B> {
         &mut self,
         com: &Commitment,
     ) -> Result<(CompressedRistretto, r1cs::Variable), VmError> {
-        let (value, blinding) = com.witness().ok_or(VmError::WitnessMissing {
+        let opening = com.witness().ok_or(VmError::WitnessMissing {
             what: "the opening of a commitment",
         })?;
-        Ok(self.cs.commit(value.to_scalar(), blinding))
+        let (value, blinding) = &*opening;
+        let mut scalar = value.to_scalar();
+        let committed = self.cs.commit(scalar, *blinding);
+        scalar.zeroize();
+        Ok(committed)
     }
 
     fn process_tx_signature(&mut self, pred: Predicate, id: ContractId) -> Result<(), VmError> {

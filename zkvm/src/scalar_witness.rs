@@ -8,9 +8,18 @@ use core::fmt;
 use core::ops::{Add, Mul, Neg, Sub};
 use curve25519_dalek::scalar::Scalar;
 use spacesuit::SignedInteger;
+use subtle::{ConstantTimeEq, CtOption};
 use zeroize::Zeroize;
 
 /// A secret (or public) number known to the prover.
+///
+/// It is `Copy`, as the arithmetic of expressions needs, so it cannot wipe itself on
+/// drop (a `Copy` type cannot implement `Drop`): its owners do. A commitment's
+/// opening zeroizes its witness when dropped, `Commitment::witness` hands out a
+/// zeroizing copy, and the prover wipes the scalars it derives. Its operations run
+/// without early exits or branches on the value; the one data-dependent choice is the
+/// kind of a result (an integer while it fits 64 bits, else a scalar), which the
+/// constraint system does not see.
 #[derive(Copy, Clone)]
 pub enum ScalarWitness {
     /// An integer in `[-(2^64-1), 2^64-1]`.
@@ -53,15 +62,16 @@ impl ScalarWitness {
     }
 }
 
-/// `s` as a u64 when its 24 high bytes are zero.
+/// `s` as a u64 when its 24 high bytes are zero. Every byte is read whatever the
+/// value (no early exit); only the answer's presence depends on it.
 fn small_scalar(s: &Scalar) -> Option<u64> {
     let bytes = s.as_bytes();
-    if bytes[8..].iter().any(|b| *b != 0) {
-        return None;
-    }
+    let high = bytes[8..].iter().fold(0u8, |acc, b| acc | b);
     let mut low = [0u8; 8];
     low.copy_from_slice(&bytes[..8]);
-    Some(u64::from_le_bytes(low))
+    let value = u64::from_le_bytes(low);
+    low.zeroize();
+    CtOption::new(value, high.ct_eq(&0)).into()
 }
 
 impl Zeroize for ScalarWitness {
@@ -125,18 +135,24 @@ impl Mul for ScalarWitness {
 
 /// Applies an operation on integers when both sides are integers and it does not
 /// overflow, and on scalars otherwise.
+///
+/// Both results are computed every time, so the work does not depend on whether the
+/// integer result fits.
 fn combine(
     a: ScalarWitness,
     b: ScalarWitness,
     on_integers: impl FnOnce(SignedInteger, SignedInteger) -> Option<SignedInteger>,
     on_scalars: impl FnOnce(Scalar, Scalar) -> Scalar,
 ) -> ScalarWitness {
-    if let (ScalarWitness::Integer(x), ScalarWitness::Integer(y)) = (a, b) {
-        if let Some(z) = on_integers(x, y) {
-            return ScalarWitness::Integer(z);
-        }
+    let scalar = on_scalars(a.to_scalar(), b.to_scalar());
+    let integer = match (a, b) {
+        (ScalarWitness::Integer(x), ScalarWitness::Integer(y)) => on_integers(x, y),
+        _ => None,
+    };
+    match integer {
+        Some(z) => ScalarWitness::Integer(z),
+        None => ScalarWitness::Scalar(scalar),
     }
-    ScalarWitness::Scalar(on_scalars(a.to_scalar(), b.to_scalar()))
 }
 
 impl From<u64> for ScalarWitness {

@@ -10,9 +10,9 @@ use crate::contract::{Anchor, Contract, ContractId, PortableItem};
 use crate::cost::Meter;
 use crate::errors::VmError;
 use crate::fees::{CheckedFee, FEE_FLAVOR};
-use crate::ops::Instruction;
+use crate::ops::{Instruction, Opcode};
 use crate::predicate::Predicate;
-use crate::program::ProgramItem;
+use crate::program::{ProgramItem, SharedBytecode};
 use crate::scalar_witness::ScalarWitness;
 use crate::taproot::{decompress, CallProof};
 use crate::transcript::labels;
@@ -27,6 +27,7 @@ use merlin::Transcript;
 use musig::Signature;
 use r1cs::{ConstraintSystem, LinearCombination, Metrics, R1csError, RandomizableConstraintSystem};
 use spacesuit::{AllocatedValue, BitRange, SignedInteger};
+use std::sync::Arc;
 
 /// What distinguishes the prover from the verifier.
 pub(crate) trait Delegate {
@@ -64,10 +65,15 @@ pub(crate) trait Observer {
 }
 
 /// The program being run: decoded instructions (prover) or bytecode read one
-/// instruction at a time.
+/// instruction at a time. Bytecode is shared: a `program:n:x` read from it becomes a
+/// range of the same bytes, so nesting never copies.
 pub(crate) enum Run {
     Instructions(std::vec::IntoIter<Instruction>),
-    Bytecode { bytes: Vec<u8>, offset: usize },
+    Bytecode {
+        bytes: Arc<[u8]>,
+        offset: usize,
+        end: usize,
+    },
 }
 
 impl Run {
@@ -75,20 +81,42 @@ impl Run {
     pub(crate) fn new(program: ProgramItem) -> Run {
         match program {
             ProgramItem::Program(p) => Run::Instructions(p.into_instructions().into_iter()),
-            ProgramItem::Bytecode(bytes) => Run::Bytecode { bytes, offset: 0 },
+            ProgramItem::Bytecode(bytes) => Run::bytecode(bytes.into(), 0..usize::MAX),
+            ProgramItem::Shared(shared) => {
+                let (bytes, range) = shared.into_parts();
+                Run::bytecode(bytes, range)
+            }
+        }
+    }
+
+    fn bytecode(bytes: Arc<[u8]>, range: core::ops::Range<usize>) -> Run {
+        let end = range.end.min(bytes.len());
+        Run::Bytecode {
+            bytes,
+            offset: range.start.min(end),
+            end,
         }
     }
 
     fn next(&mut self) -> Result<Option<Instruction>, VmError> {
         match self {
             Run::Instructions(iter) => Ok(iter.next()),
-            Run::Bytecode { bytes, offset } => {
-                let Some(rest) = bytes.get(*offset..).filter(|r| !r.is_empty()) else {
+            Run::Bytecode { bytes, offset, end } => {
+                let Some(rest) = bytes.get(*offset..*end).filter(|r| !r.is_empty()) else {
                     return Ok(None);
                 };
                 let mut r = Reader::new(rest);
+                if rest[0] == Opcode::Program as u8 {
+                    r.read_u8()?;
+                    let inner = r.read_len_prefixed()?.len();
+                    let stop = *offset + (rest.len() - r.remaining());
+                    let shared = SharedBytecode::new(bytes.clone(), stop - inner..stop)
+                        .expect("the range was just read from these bytes");
+                    *offset = stop;
+                    return Ok(Some(Instruction::Program(ProgramItem::Shared(shared))));
+                }
                 let instr = Instruction::decode(&mut r)?;
-                *offset = bytes.len() - r.remaining();
+                *offset += rest.len() - r.remaining();
                 Ok(Some(instr))
             }
         }
@@ -285,10 +313,9 @@ impl<'d, D: Delegate> Vm<'d, D> {
         Ok(())
     }
 
-    /// `program:n:x` copies `n` bytes out of the running program: charged like
-    /// hashing, so nesting cannot copy more than the weight allows.
+    /// `program:n:x` pushes a range of the running program's bytes, shared, not
+    /// copied: constant work, whatever the nesting.
     fn program(&mut self, p: ProgramItem) -> Result<(), VmError> {
-        self.meter.hashed(encoding::Encodable::encoded_len(&p))?;
         self.push(Item::Program(p));
         Ok(())
     }
@@ -331,23 +358,30 @@ impl<'d, D: Delegate> Vm<'d, D> {
 
     fn neg(&mut self) -> Result<(), VmError> {
         let e = self.pop()?.into_expression()?;
-        self.meter.terms(e.term_count())?;
+        // Negation is lazy: constant work, whatever the number of terms.
+        self.meter.terms(1)?;
         self.push(Item::Expression(-e));
         Ok(())
     }
 
     fn add(&mut self) -> Result<(), VmError> {
         let (e1, e2) = self.pop_two_expressions()?;
-        self.meter.terms(e2.term_count().max(1))?;
+        // At most the shorter side's terms are copied (see `Terms::append`).
+        self.meter
+            .terms(e1.term_count().min(e2.term_count()).max(1))?;
         self.push(Item::Expression(e1 + e2));
         Ok(())
     }
 
     fn mul(&mut self) -> Result<(), VmError> {
         let (e1, e2) = self.pop_two_expressions()?;
-        self.meter.terms(e1.term_count() + e2.term_count())?;
         if e1.term_count() > 0 && e2.term_count() > 0 {
+            // Both sides are written out into a multiplier.
+            self.meter.terms(e1.term_count() + e2.term_count())?;
             self.meter.expect_multipliers(1)?;
+        } else {
+            // A constant factor scales lazily, in constant time.
+            self.meter.terms(1)?;
         }
         let product = e1.multiply(e2, self.delegate.cs());
         self.push(Item::Expression(product));
@@ -757,7 +791,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
                 self.meter.terms(terms.len())?;
                 self.meter.expect_multipliers(BitRange::MAX.bits())?;
                 let value = assignment.map(integer).transpose()?;
-                let lc: LinearCombination = terms.iter().collect();
+                let lc: LinearCombination = terms.to_lc();
                 spacesuit::range_proof(self.delegate.cs(), lc, value, BitRange::MAX)?;
                 Ok(())
             }

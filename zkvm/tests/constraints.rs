@@ -29,7 +29,12 @@ fn run(constraint: impl FnOnce(&mut Program)) -> Result<(), VmError> {
         maxtime_ms: MAXTIME,
     };
     let tx = Prover::build_tx(program, header, &gens, &mut r)?.sign(&mut r)?;
-    Verifier::verify_tx(&tx, &gens).map(|_| ())
+    // The one-check verdict, and the statement-by-statement one that names the
+    // failing check: they agree.
+    let batched = Verifier::verify_tx(&tx, &gens).map(|_| ());
+    let single = Verifier::explain_failure(&tx, &gens).map(|_| ());
+    assert_eq!(batched.is_ok(), single.is_ok(), "{batched:?} / {single:?}");
+    single
 }
 
 /// `<secret a> == <constant c>` as a constraint on the stack.

@@ -456,7 +456,11 @@ fn signatures_by_the_wrong_keys() {
     let mut tx = unsigned.clone().sign(&mut r).unwrap();
     Verifier::verify_tx(&tx, &gens).expect("the right key verifies");
     tx.signature.s += Scalar::ONE;
+    // One check for everything: the failure is the batch's; the statement-by-statement
+    // diagnosis names the signature.
     let e = Verifier::verify_tx(&tx, &gens).unwrap_err();
+    assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
+    let e = Verifier::explain_failure(&tx, &gens).unwrap_err();
     assert!(matches!(e, VmError::Signature(_)), "{e:?}");
     assert!(unsigned.attach_signature(tx.signature).is_err());
 

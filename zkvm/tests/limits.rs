@@ -5,7 +5,7 @@
 
 mod common;
 
-use zkvm::{Program, Tx, Verifier, VmError, MAX_MULTIPLIERS, MAX_TX_WEIGHT};
+use zkvm::{Opcode, Program, Tx, Verifier, VmError, MAX_MULTIPLIERS, MAX_TX_WEIGHT};
 
 fn envelope(program: Vec<u8>) -> Tx {
     let file = vectors::load("zkvm_txs.json");
@@ -74,7 +74,8 @@ fn multipliers_up_to_the_limit_run_and_past_it_are_refused_as_added() {
     assert_eq!(verify(ranges(40_000)), refused);
 }
 
-/// `alloc (mintime add)×adds (neg)×negs drop`: each `neg` rewrites every term.
+/// `alloc (mintime add)×adds (neg)×negs drop`: the reference rewrites every term at
+/// each `neg`; here a negation is lazy and costs the same whatever the terms.
 fn negations(adds: usize, negs: usize) -> Program {
     Program::build(|p| {
         p.alloc(None);
@@ -89,19 +90,14 @@ fn negations(adds: usize, negs: usize) -> Program {
 }
 
 #[test]
-fn rewriting_terms_is_charged_so_quadratic_programs_hit_the_weight_limit() {
-    // 1001 terms rewritten 400 times weigh about 400,000: within the limit.
-    assert_eq!(verify(negations(1000, 400)), VmError::AnchorMissing);
-    // 600 times: past it, refused while the VM runs.
+fn negation_chains_weigh_what_their_instructions_do_not_their_terms() {
+    // The 66 KB chain (45 s in the reference) weighs about 132,000: it runs.
+    assert_eq!(verify(negations(33_000, 33_000)), VmError::AnchorMissing);
+    // Bytes and one unit per instruction: 1,000 adds and 250,000 negations fit,
+    // 1,000 adds and 270,000 do not, though no term is ever rewritten.
+    assert_eq!(verify(negations(1_000, 250_000)), VmError::AnchorMissing);
     assert_eq!(
-        verify(negations(1000, 600)),
-        VmError::TxWeightExceeded {
-            limit: MAX_TX_WEIGHT
-        }
-    );
-    // The 66 KB chain now fails within the limit's work.
-    assert_eq!(
-        verify(negations(33_000, 33_000)),
+        verify(negations(1_000, 270_000)),
         VmError::TxWeightExceeded {
             limit: MAX_TX_WEIGHT
         }
@@ -119,11 +115,35 @@ fn nested(depth: usize) -> Program {
     inner
 }
 
+/// The bytecode of [`nested`], written directly: building and encoding a deep
+/// `Program` tree recurses once per level.
+fn nested_bytes(depth: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(6 * depth);
+    for level in 0..depth {
+        let inner = 6 * (depth - level - 1);
+        out.push(Opcode::Program as u8);
+        out.extend((inner as u32).to_le_bytes());
+    }
+    out.extend(std::iter::repeat_n(Opcode::Eval as u8, depth));
+    out
+}
+
+fn verify_bytes(program: Vec<u8>) -> VmError {
+    let tx = envelope(program);
+    Verifier::verify_tx(&tx, &common::gens()).expect_err("hostile programs fail")
+}
+
 #[test]
-fn nested_programs_are_charged_for_the_bytes_they_copy() {
+fn nested_programs_share_their_bytes_so_any_depth_within_the_size_limit_runs() {
+    assert_eq!(nested(100).to_bytes(), nested_bytes(100));
     assert_eq!(verify(nested(100)), VmError::AnchorMissing);
+    // Each level is a range of the transaction's bytes, not a copy: 2,000 levels
+    // (the reference's quadratic case) and 80,000 (480 KB) run to their end.
+    assert_eq!(verify_bytes(nested_bytes(2_000)), VmError::AnchorMissing);
+    assert_eq!(verify_bytes(nested_bytes(80_000)), VmError::AnchorMissing);
+    // Past the size limit, the bytes alone refuse it.
     assert_eq!(
-        verify(nested(2000)),
+        verify_bytes(nested_bytes(90_000)),
         VmError::TxWeightExceeded {
             limit: MAX_TX_WEIGHT
         }

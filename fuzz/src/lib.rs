@@ -1,0 +1,76 @@
+//! Shared fixtures of the fuzz targets: generators, the vector chain, a signed
+//! statement for the proof targets. Built once per process, so each input costs only
+//! its own work.
+#![deny(missing_docs)]
+
+use blockchain::{BlockHeader, BlockTx, ChainState, WitnessHash};
+use merkle::Hash;
+use musig::SigningKey;
+use std::sync::OnceLock;
+use zkvm::{ContractId, Generators};
+
+/// Generators for any transaction within the consensus limits (what the node uses).
+pub fn gens() -> &'static Generators {
+    static GENS: OnceLock<Generators> = OnceLock::new();
+    GENS.get_or_init(|| Generators::new(zkvm::MAX_MULTIPLIERS))
+}
+
+/// The vector chain: its state before its second block, and that block's header.
+pub struct VectorChain {
+    /// The state after the initial header.
+    pub state: ChainState,
+    /// The header of the block that follows it in the vectors.
+    pub next: BlockHeader,
+    /// That block's transactions.
+    pub txs: Vec<BlockTx>,
+}
+
+/// The first case of `blockchain.json`, started from its UTXO list.
+pub fn vector_chain() -> &'static VectorChain {
+    static CHAIN: OnceLock<VectorChain> = OnceLock::new();
+    CHAIN.get_or_init(|| {
+        let file = vectors::load("blockchain.json");
+        let blocks = vectors::cases(&file)[0]["chain"]
+            .as_array()
+            .expect("chain")
+            .clone();
+        let utxos: Vec<ContractId> = blocks[0]["utxos"]
+            .as_array()
+            .expect("utxos")
+            .iter()
+            .map(|u| ContractId(vectors::bytes32(u)))
+            .collect();
+        let first = header_of(&blocks[0]["header"]);
+        let producer = SigningKey::new(curve25519_dalek::Scalar::from(7u64)).verification_key();
+        let (state, _) = ChainState::start(first.timestamp_ms, &utxos, producer).expect("start");
+        let next = header_of(&blocks[1]["header"]);
+        let txs = blocks[1]["txs"]
+            .as_array()
+            .expect("txs")
+            .iter()
+            .map(|t| BlockTx::from_bytes(&vectors::bytes(&t["block_tx"])).expect("block tx"))
+            .collect();
+        VectorChain { state, next, txs }
+    })
+}
+
+/// A header of `blockchain.json`.
+pub fn header_of(v: &serde_json::Value) -> BlockHeader {
+    BlockHeader::from_bytes(&vectors::bytes(&v["encoded"])).expect("vector header")
+}
+
+/// The transaction root of `txs`.
+pub fn txroot_of(txs: &[BlockTx]) -> Hash {
+    let hashes: Vec<WitnessHash> = txs.iter().map(BlockTx::witness_hash).collect();
+    blockchain::txroot(&hashes)
+}
+
+/// Whether `reencoded` is an acceptable re-encoding of `original`: the same bytes,
+/// or the same with R1CS proofs written in their short layout. An R1CS proof whose
+/// second-phase points are the identity may arrive in the two-phase layout (three
+/// 32-byte zero points more), which the vectors accept, but is always written in
+/// the one-phase layout: so such a transaction's bytes are not canonical.
+pub fn reencodes(original: &[u8], reencoded: &[u8]) -> bool {
+    original == reencoded
+        || (original.len() > reencoded.len() && (original.len() - reencoded.len()) % 96 == 0)
+}
