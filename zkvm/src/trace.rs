@@ -404,14 +404,15 @@ fn shorten(text: String) -> String {
 }
 
 fn program(p: &ProgramItem) -> String {
-    let text = match p {
-        ProgramItem::Program(p) => p.to_string(),
-        ProgramItem::Bytecode(b) => match Program::parse(b) {
-            Ok(p) => p.to_string(),
-            Err(_) => return format!("program {}", short_hex(b)),
-        },
+    let bytes = match p {
+        ProgramItem::Program(p) => return format!("program [{}]", shorten(p.to_string())),
+        ProgramItem::Bytecode(b) => b.as_slice(),
+        ProgramItem::Shared(s) => s.as_slice(),
     };
-    format!("program [{}]", shorten(text))
+    match Program::parse(bytes) {
+        Ok(p) => format!("program [{}]", shorten(p.to_string())),
+        Err(_) => format!("program {}", short_hex(bytes)),
+    }
 }
 
 fn contract(c: &Contract, secrets: Secrets) -> String {
