@@ -119,6 +119,16 @@ fn verify(s: &Statement, proof: &R1csProof, gens: &Generators) -> Result<(), R1c
     verifier.verify(proof, gens)
 }
 
+/// The one-phase layout of a proof's bytes when its second-phase points (bytes 97 to
+/// 193 of the two-phase layout) are the identity: both layouts verify alike.
+fn short_layout(bytes: &[u8]) -> Vec<u8> {
+    if bytes.len() >= 193 && bytes[0] == 1 && bytes[97..193].iter().all(|b| *b == 0) {
+        [&[0u8][..], &bytes[1..97], &bytes[193..]].concat()
+    } else {
+        bytes.to_vec()
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, bytes)) = data.split_first() else {
         return;
@@ -127,15 +137,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let encoded = proof.to_bytes();
-    assert!(
-        zkvm_fuzz::reencodes(bytes, &encoded) && bytes.len() - encoded.len() <= 96,
-        "a decoded proof re-encodes to its bytes (or its one-phase layout)"
-    );
-    if encoded != bytes {
-        // Only the two-phase layout with identity second-phase points shortens.
-        assert_eq!((bytes[0], encoded[0]), (1, 0));
-        assert!(bytes[97..193].iter().all(|b| *b == 0));
-    }
+    // A decoded proof keeps its layout, so it re-encodes to exactly its bytes.
+    assert_eq!(encoded, bytes, "a decoded proof re-encodes to its bytes");
     assert_eq!(R1csProof::from_bytes(&encoded).ok(), Some(proof.clone()));
     assert_eq!(proof.serialized_size(), encoded.len());
     let f = fixture();
@@ -145,7 +148,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(first, second, "verification is deterministic");
     if first.is_ok() {
         assert!(
-            s.valid_proofs.iter().any(|p| p == bytes || *p == encoded),
+            s.valid_proofs
+                .iter()
+                .any(|p| short_layout(p) == short_layout(bytes)),
             "a proof the vectors do not list verifies for {}",
             s.circuit
         );

@@ -64,13 +64,3 @@ pub fn txroot_of(txs: &[BlockTx]) -> Hash {
     let hashes: Vec<WitnessHash> = txs.iter().map(BlockTx::witness_hash).collect();
     blockchain::txroot(&hashes)
 }
-
-/// Whether `reencoded` is an acceptable re-encoding of `original`: the same bytes,
-/// or the same with R1CS proofs written in their short layout. An R1CS proof whose
-/// second-phase points are the identity may arrive in the two-phase layout (three
-/// 32-byte zero points more), which the vectors accept, but is always written in
-/// the one-phase layout: so such a transaction's bytes are not canonical.
-pub fn reencodes(original: &[u8], reencoded: &[u8]) -> bool {
-    original == reencoded
-        || (original.len() > reencoded.len() && (original.len() - reencoded.len()) % 96 == 0)
-}

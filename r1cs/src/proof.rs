@@ -8,8 +8,11 @@
 //! a b                                                            (canonical scalars)
 //! ```
 //!
-//! A proof whose three second-phase points are the identity is written in the
-//! one-phase layout; reading it back restores them as the identity.
+//! The prover writes a proof whose three second-phase points are the identity in the
+//! one-phase layout; reading it back restores them as the identity. Both layouts of
+//! such a proof verify (as in the reference), so a decoded proof keeps the layout it
+//! was read in and re-encodes to exactly its bytes: a relayed transaction is never
+//! rewritten.
 
 use crate::inner_product::InnerProductProof;
 use crate::proof_point::ProofPoint;
@@ -39,6 +42,8 @@ pub struct R1csProof {
     pub(crate) t_x_blinding: Scalar,
     pub(crate) e_blinding: Scalar,
     pub(crate) ipp: InnerProductProof,
+    /// Whether the encoding carries the second-phase points (version 1).
+    pub(crate) two_phase_layout: bool,
 }
 
 impl R1csProof {
@@ -46,7 +51,7 @@ impl R1csProof {
     /// for two, where `k = log₂` of the padded multiplier count.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.serialized_size());
-        let two_phase = self.has_second_phase();
+        let two_phase = self.two_phase_layout;
         out.write_u8(if two_phase { TWO_PHASE } else { ONE_PHASE });
         out.write_point(&self.a_i1.compressed);
         out.write_point(&self.a_o1.compressed);
@@ -73,7 +78,7 @@ impl R1csProof {
 
     /// The exact length of [`R1csProof::to_bytes`].
     pub fn serialized_size(&self) -> usize {
-        let elements = if self.has_second_phase() { 14 } else { 11 };
+        let elements = if self.two_phase_layout { 14 } else { 11 };
         1 + 32 * elements + self.ipp.encoded_len()
     }
 
@@ -143,14 +148,16 @@ impl R1csProof {
                 a,
                 b,
             },
+            two_phase_layout: version == TWO_PHASE,
         })
     }
 
-    /// Whether the proof carries second-phase commitments (any of them not the identity).
-    fn has_second_phase(&self) -> bool {
-        !(self.a_i2.compressed.is_identity()
-            && self.a_o2.compressed.is_identity()
-            && self.s2.compressed.is_identity())
+    /// Whether second-phase commitments exist (any of them not the identity): the
+    /// prover's choice of layout.
+    pub(crate) fn has_second_phase(a_i2: &ProofPoint, a_o2: &ProofPoint, s2: &ProofPoint) -> bool {
+        !(a_i2.compressed.is_identity()
+            && a_o2.compressed.is_identity()
+            && s2.compressed.is_identity())
     }
 
     /// `T_1, T_3, T_4, T_5, T_6` in order.

@@ -263,6 +263,7 @@ impl<'g, 't> Prover<'g, 't> {
         );
 
         let [t_1, t_3, t_4, t_5, t_6] = t_points;
+        let two_phase_layout = R1csProof::has_second_phase(&phase2.a_i, &phase2.a_o, &phase2.s);
         Ok(R1csProof {
             a_i1: phase1.a_i,
             a_o1: phase1.a_o,
@@ -279,6 +280,7 @@ impl<'g, 't> Prover<'g, 't> {
             t_x_blinding,
             e_blinding,
             ipp,
+            two_phase_layout,
         })
     }
 

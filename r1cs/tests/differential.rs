@@ -422,6 +422,15 @@ fn randomized_constraints_without_second_phase_multipliers_agree() {
     assert_eq!(ours[0], 0);
     assert!(our_verify(&c, &points, &ours, &gens));
     assert!(v4_verify(&c, &points, &ours, &bp));
+    // The same proof in the two-phase layout, its second-phase points the identity:
+    // both implementations accept it, and it decodes and re-encodes to itself.
+    let long = [&[1u8][..], &ours[1..97], &[0u8; 96], &ours[97..]].concat();
+    assert!(our_verify(&c, &points, &long, &gens));
+    assert!(v4_verify(&c, &points, &long, &bp));
+    let decoded = R1csProof::from_bytes(&long).unwrap();
+    assert_eq!(decoded.to_bytes(), long);
+    assert_eq!(decoded.serialized_size(), long.len());
+    assert_ne!(decoded, R1csProof::from_bytes(&ours).unwrap());
     let (points, theirs) = v4_prove(&c, &bp);
     assert_eq!(theirs[0], 0);
     assert!(our_verify(&c, &points, &theirs, &gens));
