@@ -3,6 +3,8 @@
 //! its own work.
 #![deny(missing_docs)]
 
+pub mod abci;
+
 use blockchain::{BlockHeader, BlockTx, ChainState, WitnessHash};
 use merkle::Hash;
 use musig::SigningKey;
@@ -23,6 +25,8 @@ pub struct VectorChain {
     pub next: BlockHeader,
     /// That block's transactions.
     pub txs: Vec<BlockTx>,
+    /// The chain's initial outputs.
+    pub utxos: Vec<ContractId>,
 }
 
 /// The first case of `blockchain.json`, started from its UTXO list.
@@ -50,7 +54,12 @@ pub fn vector_chain() -> &'static VectorChain {
             .iter()
             .map(|t| BlockTx::from_bytes(&vectors::bytes(&t["block_tx"])).expect("block tx"))
             .collect();
-        VectorChain { state, next, txs }
+        VectorChain {
+            state,
+            next,
+            txs,
+            utxos,
+        }
     })
 }
 

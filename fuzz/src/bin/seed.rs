@@ -7,8 +7,10 @@ use blockchain::{Block, BlockTx, ChainState};
 use curve25519_dalek::{RistrettoPoint, Scalar};
 use encoding::Encodable;
 use musig::{Signature, SigningKey};
+use prost::Message;
 use std::fs;
 use std::path::{Path, PathBuf};
+use tendermint_proto::v0_38::abci as pb;
 use wallet::note::{KeyKind, Opening};
 use wallet::{Address, Ledger, Network, PaymentRequest, Tip};
 use zkvm::{ContractId, Program};
@@ -47,6 +49,7 @@ fn main() {
     proofs(&root);
     wallet(&root);
     node(&root);
+    abci(&root);
 }
 
 fn transactions(root: &Path) {
@@ -275,4 +278,40 @@ fn node(root: &Path) {
         producing: true,
     };
     api.add(serde_json::to_vec(&status).expect("json"));
+}
+
+/// Requests as CometBFT encodes them, against the fixture of `zkvm_fuzz::abci`: the
+/// vector chain's second block is a valid proposal after its genesis.
+fn abci(root: &Path) {
+    let mut abci = Corpus::new(root, "abci_request");
+    let mut add =
+        |value: pb::request::Value| abci.add(pb::Request { value: Some(value) }.encode_to_vec());
+    add(pb::request::Value::Info(pb::RequestInfo {
+        version: "0.38.25".into(),
+        block_version: 11,
+        p2p_version: 8,
+        abci_version: "2.0.0".into(),
+    }));
+    add(pb::request::Value::Query(pb::RequestQuery {
+        data: Default::default(),
+        path: "/tip".into(),
+        height: 0,
+        prove: false,
+    }));
+    let txs: Vec<Vec<u8>> = zkvm_fuzz::vector_chain()
+        .txs
+        .iter()
+        .map(BlockTx::to_bytes)
+        .collect();
+    add(pb::request::Value::CheckTx(pb::RequestCheckTx {
+        tx: txs[0].clone().into(),
+        r#type: pb::CheckTxType::New as i32,
+    }));
+    add(pb::request::Value::ProcessProposal(
+        zkvm_fuzz::abci::process_proposal(&txs),
+    ));
+    add(pb::request::Value::FinalizeBlock(
+        zkvm_fuzz::abci::finalize_block(&txs),
+    ));
+    add(pb::request::Value::InitChain(zkvm_fuzz::abci::init_chain()));
 }
