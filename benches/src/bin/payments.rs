@@ -22,6 +22,7 @@
 //! thread and on every core, interleaved for `--rounds` rounds, and prints the ratios
 //! (project / reference) of the medians.
 
+use benches::{cpu_features, cpu_model, median, ms};
 use curve25519_dalek::scalar::Scalar;
 use rand::rngs::OsRng;
 use rand::RngCore;
@@ -29,7 +30,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Instant;
 use zkvm::{
-    Anchor, Commitment, Contract, ContractId, Generators, PortableItem, Predicate, Program, Prover,
+    Anchor, Commitment, Contract, ContractId, Generators, PortableItem, Predicate, Program,
     SigningKey, Tx, TxHeader, Value, Verifier,
 };
 
@@ -138,47 +139,9 @@ fn fresh_program(shape: &Shape) -> Program {
 }
 
 /// Proves and signs: the timed part of "prove".
+/// Proves and signs `program` under the reference harness's header.
 fn prove(program: Program, gens: &Generators) -> Tx {
-    Prover::build_tx(program, header(), gens, &mut OsRng)
-        .and_then(|unsigned| unsigned.sign(&mut OsRng))
-        .expect("the harness's payments prove")
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-fn ms(since: Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1000.0
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// The CPU features that decide the curve backend.
-fn cpu_features() -> String {
-    let flags = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let has = |f: &str| flags.split_whitespace().any(|w| w == f);
-    format!(
-        "avx2 {}, avx512ifma {}",
-        if has("avx2") { "yes" } else { "no" },
-        if has("avx512ifma") { "yes" } else { "no" }
-    )
+    benches::prove(program, header(), gens)
 }
 
 struct Options {

@@ -19,6 +19,7 @@
 //! - a light client's bandwidth per block: the signed header plus, for each output
 //!   it tracks, the updated Utreexo proof, at several sizes of the UTXO set.
 
+use benches::{cpu_features, cpu_model, median, ms};
 use blockchain::{BlockTx, ChainState, Producer, ZkVm};
 use curve25519_dalek::scalar::Scalar;
 use encoding::Encodable;
@@ -27,7 +28,7 @@ use rand::RngCore;
 use rayon::prelude::*;
 use std::time::Instant;
 use zkvm::{
-    Anchor, Commitment, Contract, ContractId, Generators, PortableItem, Predicate, Program, Prover,
+    Anchor, Commitment, Contract, ContractId, Generators, PortableItem, Predicate, Program,
     SigningKey, Tx, TxHeader, Value, VerifiedTx, Verifier,
 };
 
@@ -42,6 +43,11 @@ fn header() -> TxHeader {
         mintime_ms: 0,
         maxtime_ms: u64::MAX,
     }
+}
+
+/// Proves and signs `program` under this binary's header.
+fn prove(program: Program, gens: &Generators) -> Tx {
+    benches::prove(program, header(), gens)
 }
 
 /// A previous output holding `qty`, locked to a fresh key the program can sign with.
@@ -93,44 +99,6 @@ fn coinjoin(parties: usize) -> Program {
         .collect();
     let outs: Vec<u64> = (0..parties).flat_map(|_| [7, 3]).collect();
     payment_program(&inputs, &outs)
-}
-
-fn prove(program: Program, gens: &Generators) -> Tx {
-    Prover::build_tx(program, header(), gens, &mut OsRng)
-        .and_then(|unsigned| unsigned.sign(&mut OsRng))
-        .expect("the benchmark's payments prove")
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
-fn ms(since: Instant) -> f64 {
-    since.elapsed().as_secs_f64() * 1000.0
-}
-
-fn cpu() -> String {
-    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = info
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split(':').nth(1))
-        .map_or("unknown", str::trim)
-        .to_string();
-    let has = |f: &str| info.split_whitespace().any(|w| w == f);
-    let yes = |b: bool| if b { "yes" } else { "no" };
-    format!(
-        "{model}; avx2 {}, avx512ifma {}; {} logical CPUs",
-        yes(has("avx2")),
-        yes(has("avx512ifma")),
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    )
 }
 
 struct Options {
@@ -334,7 +302,12 @@ fn main() {
         .expect("a one-thread pool");
     let gens = Generators::new(2048);
     println!("# whitepaper figures");
-    println!("cpu: {}", cpu());
+    println!(
+        "cpu: {}; {}; {} logical CPUs",
+        cpu_model(),
+        cpu_features(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     println!(
         "median of {} runs after one warm-up; timed work on one thread",
         o.runs
