@@ -2,9 +2,48 @@
 //! binaries (`payments`, the reference comparison, and `whitepaper`) share: proving a
 //! payment, timing, and naming the CPU the figures come from.
 
+use curve25519_dalek::scalar::Scalar;
 use rand::rngs::OsRng;
+use rand::RngCore;
 use std::time::Instant;
-use zkvm::{Generators, Program, Prover, Tx, TxHeader};
+use zkvm::{
+    Anchor, Commitment, Contract, Generators, PortableItem, Predicate, Program, Prover, SigningKey,
+    Tx, TxHeader, Value,
+};
+
+/// A previous output holding `qty` of `flavor`, locked to a fresh key.
+pub fn prior_output(qty: u64, flavor: u64) -> Contract {
+    let mut anchor = [0u8; 32];
+    OsRng.fill_bytes(&mut anchor);
+    Contract {
+        predicate: Predicate::from_signing_key(SigningKey::random(&mut OsRng)),
+        payload: vec![PortableItem::Value(Value {
+            qty: Commitment::blinded(qty, &mut OsRng),
+            flv: Commitment::blinded(Scalar::from(flavor), &mut OsRng),
+        })],
+        anchor: Anchor(anchor),
+    }
+}
+
+/// `push contract input signtx` per input, the outputs' `(qty, flavor)` commitments,
+/// `cloak:m:n`, and `push predicate output:1` per output to fresh keys: the reference
+/// harness's payment program.
+pub fn payment_program(inputs: &[Contract], outputs: &[(u64, u64)]) -> Program {
+    let mut p = Program::new();
+    for input in inputs {
+        p.push(input.clone()).input().signtx();
+    }
+    for (qty, flavor) in outputs {
+        p.push(Commitment::blinded(*qty, &mut OsRng))
+            .push(Commitment::blinded(Scalar::from(*flavor), &mut OsRng));
+    }
+    p.cloak(inputs.len() as u32, outputs.len() as u32);
+    for _ in outputs {
+        p.push(Predicate::from_signing_key(SigningKey::random(&mut OsRng)))
+            .output(1);
+    }
+    p
+}
 
 /// Proves and signs `program` under `header`; the binaries' payments always prove.
 pub fn prove(program: Program, header: TxHeader, gens: &Generators) -> Tx {

@@ -22,17 +22,12 @@
 //! thread and on every core, interleaved for `--rounds` rounds, and prints the ratios
 //! (project / reference) of the medians.
 
-use benches::{cpu_features, cpu_model, median, ms};
-use curve25519_dalek::scalar::Scalar;
+use benches::{cpu_features, cpu_model, median, ms, payment_program, prior_output};
 use rand::rngs::OsRng;
-use rand::RngCore;
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Instant;
-use zkvm::{
-    Anchor, Commitment, Contract, ContractId, Generators, PortableItem, Predicate, Program,
-    SigningKey, Tx, TxHeader, Value, Verifier,
-};
+use zkvm::{Contract, ContractId, Generators, Program, SigningKey, Tx, TxHeader, Verifier};
 
 const USAGE: &str = "\
 payments bench [--runs N] [--seq N] [--block N] [--threads N]
@@ -94,39 +89,6 @@ fn header() -> TxHeader {
         mintime_ms: 1000,
         maxtime_ms: 1_000_000_000_000,
     }
-}
-
-/// A previous output holding one value, locked to a fresh key.
-fn prior_output(qty: u64, flavor: u64) -> Contract {
-    let mut anchor = [0u8; 32];
-    OsRng.fill_bytes(&mut anchor);
-    Contract {
-        predicate: Predicate::from_signing_key(SigningKey::random(&mut OsRng)),
-        payload: vec![PortableItem::Value(Value {
-            qty: Commitment::blinded(qty, &mut OsRng),
-            flv: Commitment::blinded(Scalar::from(flavor), &mut OsRng),
-        })],
-        anchor: Anchor(anchor),
-    }
-}
-
-/// `push contract input signtx` per input, the outputs' commitments, `cloak:m:n`, and
-/// `push predicate output:1` per output: the reference harness's program.
-fn payment_program(inputs: &[Contract], outputs: &[(u64, u64)]) -> Program {
-    let mut p = Program::new();
-    for input in inputs {
-        p.push(input.clone()).input().signtx();
-    }
-    for (qty, flavor) in outputs {
-        p.push(Commitment::blinded(*qty, &mut OsRng))
-            .push(Commitment::blinded(Scalar::from(*flavor), &mut OsRng));
-    }
-    p.cloak(inputs.len() as u32, outputs.len() as u32);
-    for _ in outputs {
-        p.push(Predicate::from_signing_key(SigningKey::random(&mut OsRng)))
-            .output(1);
-    }
-    p
 }
 
 fn fresh_program(shape: &Shape) -> Program {

@@ -21,15 +21,13 @@
 
 use benches::{cpu_features, cpu_model, median, ms};
 use blockchain::{BlockTx, ChainState, Producer, ZkVm};
-use curve25519_dalek::scalar::Scalar;
 use encoding::Encodable;
 use rand::rngs::OsRng;
 use rand::RngCore;
 use rayon::prelude::*;
 use std::time::Instant;
 use zkvm::{
-    Anchor, Commitment, Contract, ContractId, Generators, PortableItem, Predicate, Program,
-    SigningKey, Tx, TxHeader, Value, VerifiedTx, Verifier,
+    Contract, ContractId, Generators, Program, SigningKey, Tx, TxHeader, VerifiedTx, Verifier,
 };
 
 const USAGE: &str = "whitepaper [--runs N] [--block N]";
@@ -50,36 +48,15 @@ fn prove(program: Program, gens: &Generators) -> Tx {
     benches::prove(program, header(), gens)
 }
 
-/// A previous output holding `qty`, locked to a fresh key the program can sign with.
+/// A previous output holding `qty` of [`FLAVOR`], locked to a fresh key.
 fn prior_output(qty: u64) -> Contract {
-    let mut anchor = [0u8; 32];
-    OsRng.fill_bytes(&mut anchor);
-    Contract {
-        predicate: Predicate::from_signing_key(SigningKey::random(&mut OsRng)),
-        payload: vec![PortableItem::Value(Value {
-            qty: Commitment::blinded(qty, &mut OsRng),
-            flv: Commitment::blinded(Scalar::from(FLAVOR), &mut OsRng),
-        })],
-        anchor: Anchor(anchor),
-    }
+    benches::prior_output(qty, FLAVOR)
 }
 
-/// Spends `inputs` (`input signtx` each) into outputs of `quantities` to fresh keys.
+/// Spends `inputs` into outputs of `quantities` of [`FLAVOR`] to fresh keys.
 fn payment_program(inputs: &[Contract], quantities: &[u64]) -> Program {
-    let mut p = Program::new();
-    for input in inputs {
-        p.push(input.clone()).input().signtx();
-    }
-    for qty in quantities {
-        p.push(Commitment::blinded(*qty, &mut OsRng))
-            .push(Commitment::blinded(Scalar::from(FLAVOR), &mut OsRng));
-    }
-    p.cloak(inputs.len() as u32, quantities.len() as u32);
-    for _ in quantities {
-        p.push(Predicate::from_signing_key(SigningKey::random(&mut OsRng)))
-            .output(1);
-    }
-    p
+    let outputs: Vec<(u64, u64)> = quantities.iter().map(|q| (*q, FLAVOR)).collect();
+    benches::payment_program(inputs, &outputs)
 }
 
 /// An `m`×`n` payment: inputs of 10·(i+1), outputs splitting their sum.
