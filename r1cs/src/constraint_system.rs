@@ -35,6 +35,18 @@ pub trait ConstraintSystem {
         assignments: Option<(Scalar, Scalar)>,
     ) -> Result<(Variable, Variable, Variable), R1csError>;
 
+    /// [`ConstraintSystem::allocate_multiplier`] for a gadget that assigns every such
+    /// multiplier `(1 - b, b)` with a bit `b` (and so output 0). The system is the same;
+    /// the prover may use the promise to commit to these inputs with one conditional
+    /// point addition each instead of two scalar multiplications. A prover must still
+    /// produce a correct proof when the promise is broken.
+    fn allocate_bit_multiplier(
+        &mut self,
+        assignments: Option<(Scalar, Scalar)>,
+    ) -> Result<(Variable, Variable, Variable), R1csError> {
+        self.allocate_multiplier(assignments)
+    }
+
     /// Counts of what the system holds so far.
     fn metrics(&self) -> Metrics;
 
@@ -157,6 +169,13 @@ impl<CS: ConstraintSystem> ConstraintSystem for Randomizing<CS> {
         assignments: Option<(Scalar, Scalar)>,
     ) -> Result<(Variable, Variable, Variable), R1csError> {
         self.cs.allocate_multiplier(assignments)
+    }
+
+    fn allocate_bit_multiplier(
+        &mut self,
+        assignments: Option<(Scalar, Scalar)>,
+    ) -> Result<(Variable, Variable, Variable), R1csError> {
+        self.cs.allocate_bit_multiplier(assignments)
     }
 
     fn metrics(&self) -> Metrics {

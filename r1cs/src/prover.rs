@@ -13,9 +13,10 @@ use crate::{
 use batch::Generators;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::MultiscalarMul;
+use curve25519_dalek::traits::{Identity, MultiscalarMul};
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// The assignments: wiped when the prover is dropped.
@@ -26,6 +27,9 @@ struct Witness {
     a_o: Vec<Scalar>,
     v: Vec<Scalar>,
     v_blinding: Vec<Scalar>,
+    /// Which multipliers were allocated with [`ConstraintSystem::allocate_bit_multiplier`]
+    /// (public: it follows from the gadgets, not from the values).
+    bits: Vec<bool>,
 }
 
 /// The prover's constraint system.
@@ -313,6 +317,7 @@ impl<'g, 't> Prover<'g, 't> {
         self.witness.a_l.push(l);
         self.witness.a_r.push(r);
         self.witness.a_o.push(l * r);
+        self.witness.bits.push(false);
         (
             Variable::MultiplierLeft(i),
             Variable::MultiplierRight(i),
@@ -364,6 +369,17 @@ impl ConstraintSystem for Prover<'_, '_> {
     ) -> Result<(Variable, Variable, Variable), R1csError> {
         let (l, r) = assignments.ok_or(R1csError::MissingAssignment)?;
         Ok(self.push_multiplier(l, r))
+    }
+
+    fn allocate_bit_multiplier(
+        &mut self,
+        assignments: Option<(Scalar, Scalar)>,
+    ) -> Result<(Variable, Variable, Variable), R1csError> {
+        let vars = self.allocate_multiplier(assignments)?;
+        if let Some(bit) = self.witness.bits.last_mut() {
+            *bit = true;
+        }
+        Ok(vars)
     }
 
     fn metrics(&self) -> Metrics {
@@ -464,21 +480,6 @@ impl PhaseCommitments {
         let h = &gens.h()[range.clone()];
         let b_blinding = [gens.b_blinding()];
         let gh: Vec<RistrettoPoint> = b_blinding.iter().chain(g).chain(h).copied().collect();
-        let a_scalars = Zeroizing::new(
-            [i_blinding]
-                .iter()
-                .chain(&w.a_l[range.clone()])
-                .chain(&w.a_r[range.clone()])
-                .copied()
-                .collect::<Vec<Scalar>>(),
-        );
-        let o_scalars = Zeroizing::new(
-            [o_blinding]
-                .iter()
-                .chain(&w.a_o[range])
-                .copied()
-                .collect::<Vec<Scalar>>(),
-        );
         let s_scalars = Zeroizing::new(
             [s_blinding]
                 .iter()
@@ -487,14 +488,9 @@ impl PhaseCommitments {
                 .copied()
                 .collect::<Vec<Scalar>>(),
         );
-        let (a_i, (a_o, s)) = rayon::join(
-            || batch::msm::multiscalar_mul(&a_scalars, &gh),
-            || {
-                rayon::join(
-                    || batch::msm::multiscalar_mul(&o_scalars, &gh[..o_scalars.len()]),
-                    || batch::msm::multiscalar_mul(&s_scalars, &gh),
-                )
-            },
+        let ((a_i, a_o), s) = rayon::join(
+            || InputCommitments::new(gens, w, range, &i_blinding, &o_blinding).commit(),
+            || batch::msm::multiscalar_mul(&s_scalars, &gh),
         );
         PhaseCommitments {
             a_i: ProofPoint::from_point(a_i),
@@ -529,6 +525,83 @@ impl PhaseCommitments {
         let s = self.s_blinding + u * phase2.s_blinding;
         x * (i + x * (o + x * s))
     }
+}
+
+/// The scalars and points of `A_I` and `A_O` for one phase. Bit multipliers (see
+/// [`ConstraintSystem::allocate_bit_multiplier`]) are left out of the multiplications
+/// and summed by selection, when every one of them keeps its promise.
+struct InputCommitments {
+    a_scalars: Zeroizing<Vec<Scalar>>,
+    a_points: Vec<RistrettoPoint>,
+    /// How many of the leading `a_points` (the blinding base and the `Gᵢ`) `A_O` uses.
+    o_len: usize,
+    o_scalars: Zeroizing<Vec<Scalar>>,
+    /// `Σ (1 - bᵢ)·Gᵢ + bᵢ·Hᵢ` over the bit multipliers.
+    bits_sum: RistrettoPoint,
+}
+
+impl InputCommitments {
+    fn new(
+        gens: &Generators,
+        w: &Witness,
+        range: std::ops::Range<usize>,
+        i_blinding: &Scalar,
+        o_blinding: &Scalar,
+    ) -> Self {
+        let (full, bits_sum): (Vec<usize>, _) = match bits_sum(gens, w, range.clone()) {
+            Some(sum) => (range.filter(|&i| !w.bits[i]).collect(), sum),
+            None => (range.collect(), RistrettoPoint::identity()),
+        };
+        let (g, h) = (gens.g(), gens.h());
+        let a_points = std::iter::once(gens.b_blinding())
+            .chain(full.iter().map(|&i| g[i]))
+            .chain(full.iter().map(|&i| h[i]))
+            .collect();
+        let a_scalars = std::iter::once(*i_blinding)
+            .chain(full.iter().map(|&i| w.a_l[i]))
+            .chain(full.iter().map(|&i| w.a_r[i]))
+            .collect();
+        let o_scalars = std::iter::once(*o_blinding)
+            .chain(full.iter().map(|&i| w.a_o[i]))
+            .collect();
+        InputCommitments {
+            a_scalars: Zeroizing::new(a_scalars),
+            a_points,
+            o_len: full.len() + 1,
+            o_scalars: Zeroizing::new(o_scalars),
+            bits_sum,
+        }
+    }
+
+    /// `(A_I, A_O)`, in constant time.
+    fn commit(&self) -> (RistrettoPoint, RistrettoPoint) {
+        rayon::join(
+            || batch::msm::multiscalar_mul(&self.a_scalars, &self.a_points) + self.bits_sum,
+            || batch::msm::multiscalar_mul(&self.o_scalars, &self.a_points[..self.o_len]),
+        )
+    }
+}
+
+/// `Σ aₗᵢ·Gᵢ + aᵣᵢ·Hᵢ` over the bit multipliers in `range`, each one selection and one
+/// addition, or `None` if one of them is not assigned `(1 - b, b)` with output 0. The
+/// check and the sum run in constant time; only its outcome (a broken promise, so a
+/// gadget's bug) is revealed by taking the other path.
+fn bits_sum(
+    gens: &Generators,
+    w: &Witness,
+    range: std::ops::Range<usize>,
+) -> Option<RistrettoPoint> {
+    let (g, h) = (gens.g(), gens.h());
+    let mut kept = Choice::from(1);
+    let mut sum = RistrettoPoint::identity();
+    for i in range.filter(|&i| w.bits[i]) {
+        let left_is_one = w.a_l[i].ct_eq(&Scalar::ONE);
+        let is_bit = left_is_one | w.a_l[i].ct_eq(&Scalar::ZERO);
+        let sums_to_one = (w.a_l[i] + w.a_r[i]).ct_eq(&Scalar::ONE);
+        kept &= is_bit & sums_to_one & w.a_o[i].ct_eq(&Scalar::ZERO);
+        sum += RistrettoPoint::conditional_select(&h[i], &g[i], left_is_one);
+    }
+    bool::from(kept).then_some(sum)
 }
 
 /// The blindings of `t₁ … t₆` (index `i - 1` for `tᵢ`; `t₂`'s is set by the caller).

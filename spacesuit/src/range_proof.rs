@@ -43,7 +43,7 @@ pub fn range_proof<CS: ConstraintSystem>(
     let bits = assignment.map(|q| fitting_bits(q, n)).transpose()?;
     let mut power = Scalar::ONE;
     for i in 0..n.bits() {
-        let (not_bit, bit, product) = cs.allocate_multiplier(bits.map(|x| bit_pair(x, i)))?;
+        let (not_bit, bit, product) = cs.allocate_bit_multiplier(bits.map(|x| bit_pair(x, i)))?;
         // (1 - b)·b = 0 and (1 - b) + b = 1 force b into {0, 1}.
         cs.constrain(product.into());
         cs.constrain(not_bit + (bit - Scalar::ONE));
