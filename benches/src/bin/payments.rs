@@ -32,7 +32,8 @@ use zkvm::{Contract, ContractId, Generators, Program, SigningKey, Tx, TxHeader, 
 const USAGE: &str = "\
 payments bench [--runs N] [--seq N] [--block N] [--threads N]
 payments compare --reference PATH/refharness [--rounds N] [--runs N]
-payments loop prove|verify|batch [--runs N]   (one thread, 2x2 only: for a profiler)";
+payments loop prove|verify|batch|block [--runs N] [--threads N]
+    (2x2 only, one thread unless told: for a profiler)";
 
 /// A payment: (quantity, flavor number) of each input and each output.
 struct Shape {
@@ -202,14 +203,23 @@ fn sequence(o: &Options, gens: &Generators) -> Result<(), String> {
     Ok(())
 }
 
-/// A block of distinct 2×2 payments of the sequence's shape, spending outputs of the
-/// initial UTXO set, applied to the chain.
-fn block(o: &Options, gens: &Generators) -> Result<(), String> {
-    use blockchain::{
-        BlockTx, BlockchainError, CachingVerifier, Producer, VerificationCache, ZkVm,
-    };
+/// The chain at genesis, its producer, and `n` distinct proved 2×2 payments of the
+/// sequence's shape spending outputs of the initial UTXO set, each with its
+/// verification (what the mempool keeps at admission).
+fn payments_block(
+    n: usize,
+    gens: &Generators,
+) -> Result<
+    (
+        blockchain::Producer,
+        blockchain::ChainState,
+        Vec<(blockchain::BlockTx, zkvm::VerifiedTx)>,
+    ),
+    String,
+> {
+    use blockchain::{BlockTx, Producer};
     use rayon::prelude::*;
-    let shapes: Vec<Shape> = (0..o.block as u64).map(sequence_shape).collect();
+    let shapes: Vec<Shape> = (0..n as u64).map(sequence_shape).collect();
     let coins: Vec<Vec<Contract>> = shapes
         .iter()
         .map(|s| s.inputs.iter().map(|(q, f)| prior_output(*q, *f)).collect())
@@ -225,7 +235,7 @@ fn block(o: &Options, gens: &Generators) -> Result<(), String> {
         txs.push((payment_program(inputs, &shape.outputs), proofs));
         proofs = rest;
     }
-    let txs: Vec<_> = txs
+    let txs = txs
         .into_par_iter()
         .map(|(program, proofs)| {
             let tx = prove(program, gens);
@@ -233,6 +243,14 @@ fn block(o: &Options, gens: &Generators) -> Result<(), String> {
             (BlockTx { tx, proofs }, verified)
         })
         .collect();
+    Ok((producer, genesis, txs))
+}
+
+/// A block of distinct 2×2 payments of the sequence's shape, spending outputs of the
+/// initial UTXO set, applied to the chain.
+fn block(o: &Options, gens: &Generators) -> Result<(), String> {
+    use blockchain::{BlockchainError, CachingVerifier, VerificationCache, ZkVm};
+    let (producer, genesis, txs) = payments_block(o.block, gens)?;
     let (block, _) = producer
         .make_block(&genesis, 2_000, txs.clone())
         .map_err(|e| format!("block: {e}"))?;
@@ -294,11 +312,12 @@ fn time_block<T, E: std::fmt::Display>(
     Ok(median(per_tx))
 }
 
-/// Proves or verifies the 2×2 payment `runs` times on one thread, or verifies the 64
-/// distinct 2×2 payments of the sequence together `runs` times, for a profiler.
-fn repeat(what: &str, runs: usize) -> Result<(), String> {
+/// Proves or verifies the 2×2 payment `runs` times, verifies the 64 distinct 2×2
+/// payments of the sequence together, or applies a block of 256 of them, on `threads`
+/// threads (0: one per core), for a profiler.
+fn repeat(what: &str, runs: usize, threads: usize) -> Result<(), String> {
     rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
+        .num_threads(threads)
         .build_global()
         .map_err(|e| format!("thread pool: {e}"))?;
     let gens = Generators::new(1024);
@@ -322,6 +341,17 @@ fn repeat(what: &str, runs: usize) -> Result<(), String> {
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| format!("batch: {e}"))?;
                 Verifier::verify_txs(&decoded, &gens).map_err(|e| format!("batch: {e}"))?;
+            }
+        }
+        "block" => {
+            let (producer, genesis, txs) = payments_block(256, &gens)?;
+            let (block, _) = producer
+                .make_block(&genesis, 2_000, txs)
+                .map_err(|e| format!("block: {e}"))?;
+            for _ in 0..runs {
+                genesis
+                    .apply_block(&block, &gens, &blockchain::ZkVm)
+                    .map_err(|e| format!("block: {e}"))?;
             }
         }
         _ => return Err(USAGE.to_string()),
@@ -498,6 +528,7 @@ fn main() {
         Some("loop") => repeat(
             args.get(1).map_or("", String::as_str),
             value(&args, "--runs", 100).unwrap_or(100),
+            value(&args, "--threads", 1).unwrap_or(1),
         ),
         _ => Err(USAGE.to_string()),
     };
