@@ -25,7 +25,8 @@ const GADGETS: [usize; 4] = [1, 4, 16, 32];
 const CAPACITY: usize = 2048;
 const LABEL: &[u8] = b"r1cs bench";
 
-/// `v` fits in 64 bits: one multiplier `(1 − b)·b = 0` per bit.
+/// `v` fits in 64 bits: one multiplier `(1 − b)·b = 0` per bit, allocated as a bit
+/// multiplier as `spacesuit::range_proof` does (the same system as `range64_v4`).
 fn range64<CS: ConstraintSystem>(
     cs: &mut CS,
     v: Variable,
@@ -38,7 +39,7 @@ fn range64<CS: ConstraintSystem>(
             let bit = Scalar::from((x >> i) & 1);
             (Scalar::ONE - bit, bit)
         });
-        let (l, r, o) = cs.allocate_multiplier(bits)?;
+        let (l, r, o) = cs.allocate_bit_multiplier(bits)?;
         cs.constrain(o.into());
         cs.constrain(l + r - Scalar::ONE);
         sum += r * exp;
