@@ -203,20 +203,17 @@ fn sequence(o: &Options, gens: &Generators) -> Result<(), String> {
     Ok(())
 }
 
+/// The producer, the chain at genesis, and proved payments with their verifications.
+type PaymentsBlock = (
+    blockchain::Producer,
+    blockchain::ChainState,
+    Vec<(blockchain::BlockTx, zkvm::VerifiedTx)>,
+);
+
 /// The chain at genesis, its producer, and `n` distinct proved 2×2 payments of the
 /// sequence's shape spending outputs of the initial UTXO set, each with its
 /// verification (what the mempool keeps at admission).
-fn payments_block(
-    n: usize,
-    gens: &Generators,
-) -> Result<
-    (
-        blockchain::Producer,
-        blockchain::ChainState,
-        Vec<(blockchain::BlockTx, zkvm::VerifiedTx)>,
-    ),
-    String,
-> {
+fn payments_block(n: usize, gens: &Generators) -> Result<PaymentsBlock, String> {
     use blockchain::{BlockTx, Producer};
     use rayon::prelude::*;
     let shapes: Vec<Shape> = (0..n as u64).map(sequence_shape).collect();
