@@ -135,6 +135,19 @@ impl InnerProductProof {
         n: usize,
         transcript: &mut Transcript,
     ) -> Result<VerificationScalars, R1csError> {
+        self.verification_scalars_inverting(n, transcript, &Scalar::ONE)
+            .map(|(v, _)| v)
+    }
+
+    /// [`InnerProductProof::verification_scalars`], also returning `extra⁻¹` (zero
+    /// for zero) from the same batch inversion as the challenges: the caller's
+    /// inversion costs three multiplications instead of an exponentiation.
+    pub(crate) fn verification_scalars_inverting(
+        &self,
+        n: usize,
+        transcript: &mut Transcript,
+        extra: &Scalar,
+    ) -> Result<(VerificationScalars, Scalar), R1csError> {
         let k = self.rounds.len();
         if k >= 32 || n != 1usize << k {
             return Err(R1csError::VerificationFailed);
@@ -147,16 +160,28 @@ impl InnerProductProof {
             u.push(transcript.challenge_scalar(b"u"));
         }
 
+        // A zero would zero every inverse of the batch: a zero `extra` stays out of
+        // it (its inverse is taken as zero, as `Scalar::invert` gives). A zero
+        // challenge has negligible probability and fails the proof, as before.
+        let extra_is_zero = *extra == Scalar::ZERO;
         let mut u_inv = u.clone();
-        let s_0 = Scalar::invert_batch_alloc(&mut u_inv);
+        if !extra_is_zero {
+            u_inv.push(*extra);
+        }
+        let all_inv = Scalar::invert_batch_alloc(&mut u_inv);
+        let (s_0, extra_inv) = match extra_is_zero {
+            true => (all_inv, Scalar::ZERO),
+            false => (all_inv * extra, u_inv.pop().unwrap_or(Scalar::ZERO)),
+        };
         let u_sq: Vec<Scalar> = u.iter().map(|x| x * x).collect();
-        Ok(VerificationScalars {
+        let scalars = VerificationScalars {
             u_sq_fe: u_sq.iter().map(Fe::from_scalar).collect(),
             u_sq,
             u_inv_sq: u_inv.iter().map(|x| x * x).collect(),
             s_0: Fe::from_scalar(&s_0),
             n,
-        })
+        };
+        Ok((scalars, extra_inv))
     }
 
     /// Bytes: `L₀ R₀ … L_{k-1} R_{k-1} a b`.
@@ -380,5 +405,38 @@ mod tests {
         let mut t = Transcript::new(b"ipp");
         assert!(proof.verification_scalars(8, &mut t).is_err());
         assert!(proof.verification_scalars(3, &mut t).is_err());
+    }
+
+    #[test]
+    fn the_extra_inversion_changes_nothing_else() {
+        let n = 8;
+        let gens = Generators::new(n);
+        let q = encoding::random_point(&mut thread_rng());
+        let ones = vec![Scalar::ONE; n];
+        let bases = Bases {
+            q: &q,
+            g_factors: &ones,
+            h_factors: &ones,
+            g: gens.g(),
+            h: gens.h(),
+        };
+        let (a, b) = (random_vec(n), random_vec(n));
+        let proof = InnerProductProof::prove(&mut Transcript::new(b"ipp"), bases, a, b);
+        let plain = proof
+            .verification_scalars(n, &mut Transcript::new(b"ipp"))
+            .expect("scalars");
+        let extra = encoding::random_scalar(&mut thread_rng());
+        for (x, expected) in [(extra, extra.invert()), (Scalar::ZERO, Scalar::ZERO)] {
+            let (v, inv) = proof
+                .verification_scalars_inverting(n, &mut Transcript::new(b"ipp"), &x)
+                .expect("scalars");
+            assert_eq!(inv, expected);
+            assert_eq!(v.u_sq, plain.u_sq);
+            assert_eq!(v.u_inv_sq, plain.u_inv_sq);
+            let s = |v: &VerificationScalars| -> Vec<Scalar> {
+                v.s_times(Fe::ONE).into_iter().map(Fe::to_scalar).collect()
+            };
+            assert_eq!(s(&v), s(&plain));
+        }
     }
 }

@@ -106,13 +106,15 @@ impl<'t> Verifier<'t> {
 
         // Left and right weights only ever appear multiplied by x.
         let weights = Weights::flatten(&verifier.constraints, &z, &x, n, m)?;
-        let ipp = proof.ipp.verification_scalars(padded_n, transcript)?;
+        let (ipp, y_inv) = proof
+            .ipp
+            .verification_scalars_inverting(padded_n, transcript, &y)?;
         // Weighs the t(x) check against the inner-product check. Drawn from the
         // transcript and fresh entropy, like the protocol's verifier.
         let r = encoding::random_scalar(&mut transcript.build_rng().finalize(&mut OsRng));
         let commitments = decompress_all(&verifier.commitments)?;
 
-        let challenges = Challenges { y, u, x, w, r };
+        let challenges = Challenges { y_inv, u, x, w, r };
         batch
             .append_weighted("r1cs proof", |weight| {
                 let parts = Parts {
@@ -172,7 +174,8 @@ fn replay_after_phase_two(
 
 /// The challenges the equation uses, and the verifier's own weight `r`.
 struct Challenges {
-    y: Scalar,
+    /// `y⁻¹` (only the inverse of `y` is used after the weights are flattened).
+    y_inv: Scalar,
     u: Scalar,
     x: Scalar,
     w: Scalar,
@@ -226,7 +229,7 @@ impl Parts<'_> {
         let a_s = self.ipp.s_times(Fe::from_scalar(&proof.ipp.a) * omega);
         let b_s = self.ipp.s_times(Fe::from_scalar(&proof.ipp.b));
         let u = Fe::from_scalar(&self.c.u);
-        let y_inv = Fe::from_scalar(&self.c.y.invert());
+        let y_inv = Fe::from_scalar(&self.c.y_inv);
         let n = weights.w_l.len();
         let mut g = Vec::with_capacity(padded_n);
         let mut h = Vec::with_capacity(padded_n);
