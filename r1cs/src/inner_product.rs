@@ -126,23 +126,14 @@ impl InnerProductProof {
         proof
     }
 
-    /// Replays the argument's transcript for `n` elements and expands the folds.
+    /// Replays the argument's transcript for `n` elements and expands the folds, and
+    /// returns `extra⁻¹` (zero for zero) from the same batch inversion as the
+    /// challenges: the caller's inversion costs three multiplications instead of an
+    /// exponentiation.
     ///
     /// Fails when the argument has the wrong number of rounds for `n`, or when an
     /// `L` or `R` is the identity.
     pub(crate) fn verification_scalars(
-        &self,
-        n: usize,
-        transcript: &mut Transcript,
-    ) -> Result<VerificationScalars, R1csError> {
-        self.verification_scalars_inverting(n, transcript, &Scalar::ONE)
-            .map(|(v, _)| v)
-    }
-
-    /// [`InnerProductProof::verification_scalars`], also returning `extra⁻¹` (zero
-    /// for zero) from the same batch inversion as the challenges: the caller's
-    /// inversion costs three multiplications instead of an exponentiation.
-    pub(crate) fn verification_scalars_inverting(
         &self,
         n: usize,
         transcript: &mut Transcript,
@@ -346,8 +337,9 @@ mod tests {
         let proof = InnerProductProof::prove(&mut Transcript::new(b"ipp"), bases(), a, b);
         assert_eq!(proof.rounds.len(), n.trailing_zeros() as usize);
         let v = proof
-            .verification_scalars(n, &mut Transcript::new(b"ipp"))
-            .expect("scalars");
+            .verification_scalars(n, &mut Transcript::new(b"ipp"), &Scalar::ONE)
+            .expect("scalars")
+            .0;
         let s: Vec<Scalar> = v.s_times(Fe::ONE).iter().map(|x| x.to_scalar()).collect();
         for i in 0..n {
             assert_eq!(
@@ -403,8 +395,8 @@ mod tests {
             one.clone(),
         );
         let mut t = Transcript::new(b"ipp");
-        assert!(proof.verification_scalars(8, &mut t).is_err());
-        assert!(proof.verification_scalars(3, &mut t).is_err());
+        assert!(proof.verification_scalars(8, &mut t, &Scalar::ONE).is_err());
+        assert!(proof.verification_scalars(3, &mut t, &Scalar::ONE).is_err());
     }
 
     #[test]
@@ -422,13 +414,14 @@ mod tests {
         };
         let (a, b) = (random_vec(n), random_vec(n));
         let proof = InnerProductProof::prove(&mut Transcript::new(b"ipp"), bases, a, b);
-        let plain = proof
-            .verification_scalars(n, &mut Transcript::new(b"ipp"))
+        let (plain, one) = proof
+            .verification_scalars(n, &mut Transcript::new(b"ipp"), &Scalar::ONE)
             .expect("scalars");
+        assert_eq!(one, Scalar::ONE);
         let extra = encoding::random_scalar(&mut thread_rng());
         for (x, expected) in [(extra, extra.invert()), (Scalar::ZERO, Scalar::ZERO)] {
             let (v, inv) = proof
-                .verification_scalars_inverting(n, &mut Transcript::new(b"ipp"), &x)
+                .verification_scalars(n, &mut Transcript::new(b"ipp"), &x)
                 .expect("scalars");
             assert_eq!(inv, expected);
             assert_eq!(v.u_sq, plain.u_sq);

@@ -106,9 +106,7 @@ impl<'t> Verifier<'t> {
 
         // Left and right weights only ever appear multiplied by x.
         let weights = Weights::flatten(&verifier.constraints, &z, &x, n, m)?;
-        let (ipp, y_inv) = proof
-            .ipp
-            .verification_scalars_inverting(padded_n, transcript, &y)?;
+        let (ipp, y_inv) = proof.ipp.verification_scalars(padded_n, transcript, &y)?;
         // Weighs the t(x) check against the inner-product check. Drawn from the
         // transcript and fresh entropy, like the protocol's verifier.
         let r = encoding::random_scalar(&mut transcript.build_rng().finalize(&mut OsRng));
