@@ -20,7 +20,8 @@
 //!
 //! `payments compare --reference PATH` runs the reference's `bench` and this one on one
 //! thread and on every core, interleaved for `--rounds` rounds, and prints the ratios
-//! (project / reference) of the medians.
+//! (project / reference) of the medians, then each round's own ratio (median and
+//! range over the rounds), which a machine whose speed drifts disturbs less.
 
 use benches::{cpu_features, cpu_model, median, ms, payment_program, prior_output};
 use rand::rngs::OsRng;
@@ -485,7 +486,44 @@ fn compare(reference: &str, rounds: usize, runs: usize) -> Result<(), String> {
         bad_over_good(&one),
         bad_over_good(&all)
     );
+    print_paired(&r, &one, &all);
     Ok(())
+}
+
+/// The ratio of each round on its own (ours over the reference's of the same round),
+/// as median and range: on a shared machine whose speed drifts between rounds, a
+/// round's two sides are closer in time than the medians of all rounds are.
+fn print_paired(r: &[Figures], one: &[Figures], all: &[Figures]) {
+    let ratios = |ours: &[Figures], key: &str, verify: bool, ref_key: &str, ref_verify: bool| {
+        let pick = |f: &Figures, k: &str, v: bool| f.get(k).map(|(p, q)| if v { *q } else { *p });
+        let v: Vec<f64> = ours
+            .iter()
+            .zip(r)
+            .filter_map(|(o, r)| Some(pick(o, key, verify)? / pick(r, ref_key, ref_verify)?))
+            .collect();
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                (a.min(*x), b.max(*x))
+            });
+        format!("{:.3} ({lo:.3}-{hi:.3})", median(v))
+    };
+    println!();
+    println!("paired by round: median of the rounds' own ratios (lowest-highest)");
+    for (what, verify) in [("prove", false), ("verify", true)] {
+        println!(
+            "2x2 {what:<6}  1 thread {}   all cores {}",
+            ratios(one, "2x2", verify, "2x2", verify),
+            ratios(all, "2x2", verify, "2x2", verify)
+        );
+    }
+    for key in ["batch verify", "block of"] {
+        println!(
+            "{key:<12}  1 thread {}   all cores {}",
+            ratios(one, key, false, "sequential verify", false),
+            ratios(all, key, false, "sequential verify", false)
+        );
+    }
 }
 
 fn value(args: &[String], name: &str, default: usize) -> Result<usize, String> {
