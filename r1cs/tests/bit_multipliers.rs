@@ -31,49 +31,52 @@ fn allocate<CS: ConstraintSystem>(
     }
 }
 
-/// `value = Σ bᵢ·2ⁱ` over `bits` multipliers `(1 − bᵢ)·bᵢ = 0`, a free multiplier
-/// `3·5 = 15` between them, and, in the second phase, more bits of the same value
-/// scaled by a challenge. A prover passes the bits of `assignment`, which need not be
-/// `value`.
-fn circuit<CS: RandomizableConstraintSystem>(
+/// Allocates `bits` multipliers `(1 − bᵢ)·bᵢ = 0` for the bits of `assignment` and
+/// returns `Σ bᵢ·2ⁱ`; with `free`, a free multiplier `3·5 = 15` sits between the
+/// second and the third.
+fn bits<CS: ConstraintSystem>(
     cs: &mut CS,
     how: Allocation,
-    value: LinearCombination,
     assignment: Option<u64>,
     bits: usize,
-) -> Result<(), R1csError> {
-    let pair = move |i: usize| {
-        assignment.map(|x| {
-            let b = Scalar::from((x >> i) & 1);
-            (Scalar::ONE - b, b)
-        })
-    };
+    free: bool,
+) -> Result<LinearCombination, R1csError> {
     let mut sum = LinearCombination::default();
     let mut power = Scalar::ONE;
     for i in 0..bits {
-        let (l, r, o) = allocate(cs, how, pair(i))?;
+        let pair = assignment.map(|x| {
+            let b = Scalar::from((x >> i) & 1);
+            (Scalar::ONE - b, b)
+        });
+        let (l, r, o) = allocate(cs, how, pair)?;
         cs.constrain(o.into());
         cs.constrain(l + r - Scalar::ONE);
         sum += r * power;
         power += power;
-        if i == 1 {
+        if free && i == 1 {
             let (_, _, o) =
                 cs.allocate_multiplier(assignment.map(|_| (Scalar::from(3u8), Scalar::from(5u8))))?;
             cs.constrain(o - Scalar::from(15u8));
         }
     }
+    Ok(sum)
+}
+
+/// `value = Σ bᵢ·2ⁱ` over `bits` bit multipliers with a free multiplier among them,
+/// and, in the second phase, the same again scaled by a challenge. A prover passes
+/// the bits of `assignment`, which need not be `value`.
+fn circuit<CS: RandomizableConstraintSystem>(
+    cs: &mut CS,
+    how: Allocation,
+    value: LinearCombination,
+    assignment: Option<u64>,
+    n: usize,
+) -> Result<(), R1csError> {
+    let sum = bits(cs, how, assignment, n, true)?;
     cs.constrain(value.clone() - sum);
     cs.specify_randomized_constraints(move |cs| {
         let z = cs.challenge_scalar(b"z");
-        let mut sum = LinearCombination::default();
-        let mut power = Scalar::ONE;
-        for i in 0..bits {
-            let (l, r, o) = allocate(cs, how, pair(i))?;
-            cs.constrain(o.into());
-            cs.constrain(l + r - Scalar::ONE);
-            sum += r * power;
-            power += power;
-        }
+        let sum = bits(cs, how, assignment, n, false)?;
         cs.constrain((value - sum) * z);
         Ok(())
     })
