@@ -13,7 +13,7 @@ use crate::{
 use batch::Generators;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{Identity, MultiscalarMul};
+use curve25519_dalek::traits::Identity;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
@@ -70,12 +70,27 @@ impl<'g, 't> Prover<'g, 't> {
     /// Commits to `value` with `blinding`: appends `V = value·B + blinding·B̃` to the
     /// transcript and returns it with the variable that stands for `value`.
     pub fn commit(&mut self, value: Scalar, blinding: Scalar) -> (CompressedRistretto, Variable) {
+        let point = pedersen(self.gens, &value, &blinding).compress();
+        self.commit_with_point(point, value, blinding)
+    }
+
+    /// [`Prover::commit`] for a commitment the caller has already made: `point` must be
+    /// the compressed `value·B + blinding·B̃` with these generators' bases, and is
+    /// appended as it is instead of being computed and compressed again. A `point`
+    /// that is not that commitment gives a proof that does not verify (debug builds
+    /// check it).
+    pub fn commit_with_point(
+        &mut self,
+        point: CompressedRistretto,
+        value: Scalar,
+        blinding: Scalar,
+    ) -> (CompressedRistretto, Variable) {
+        debug_assert_eq!(pedersen(self.gens, &value, &blinding).compress(), point);
         let index = self.witness.v.len();
-        let commitment = pedersen(self.gens, &value, &blinding).compress();
         self.witness.v.push(value);
         self.witness.v_blinding.push(blinding);
-        self.transcript.append_point(b"V", &commitment);
-        (commitment, Variable::Committed(index))
+        self.transcript.append_point(b"V", &point);
+        (point, Variable::Committed(index))
     }
 
     /// Proves the constraint system, drawing blinding factors from a transcript-bound
@@ -436,7 +451,7 @@ fn check_capacity(gens: &Generators, needed: usize) -> Result<(), R1csError> {
 
 /// `value·B + blinding·B̃`, in constant time.
 fn pedersen(gens: &Generators, value: &Scalar, blinding: &Scalar) -> RistrettoPoint {
-    RistrettoPoint::multiscalar_mul([value, blinding], [gens.b(), gens.b_blinding()])
+    gens.pedersen.commit(*value, *blinding)
 }
 
 /// One phase's commitments `A_I`, `A_O`, `S` and the secrets behind them.

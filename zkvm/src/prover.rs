@@ -50,7 +50,9 @@ impl<'g, 't, B: BatchVerification> Delegate for ProverDelegate<'g, 't, B> {
         })?;
         let (value, blinding) = &*opening;
         let mut scalar = value.to_scalar();
-        let committed = self.cs.commit(scalar, *blinding);
+        // An open commitment holds its point, made from this opening with the same
+        // bases: the r1cs prover need not make it again.
+        let committed = self.cs.commit_with_point(com.to_point(), scalar, *blinding);
         scalar.zeroize();
         Ok(committed)
     }
