@@ -551,8 +551,14 @@ struct InputCommitments {
     /// How many of the leading `a_points` (the blinding base and the `Gᵢ`) `A_O` uses.
     o_len: usize,
     o_scalars: Zeroizing<Vec<Scalar>>,
-    /// `Σ (1 - bᵢ)·Gᵢ + bᵢ·Hᵢ` over the bit multipliers.
+    /// `Σ (1 - bᵢ)·Gᵢ + bᵢ·Hᵢ` over the bit multipliers: unblinded, so wiped on drop.
     bits_sum: RistrettoPoint,
+}
+
+impl Drop for InputCommitments {
+    fn drop(&mut self) {
+        self.bits_sum.zeroize();
+    }
 }
 
 impl InputCommitments {
