@@ -143,25 +143,10 @@ impl Prover {
             signtx: Vec::new(),
             batch: SingleVerifier::new(gens),
         };
-        let meter = match Meter::new(bytecode_len) {
-            Ok(m) => m,
-            Err(error) => return recorder.finish(None, None, Some(Failure { step: None, error })),
-        };
-        let run = Vm::new(
-            header,
-            Run::new(program.into()),
-            bytecode_len,
-            meter,
-            &mut delegate,
-        )
-        .observed_by(&mut recorder)
-        .run();
-        let outcome = match run {
+        let run = Run::new(program.into());
+        let outcome = match recorder.run(header, run, bytecode_len, bytecode_len, &mut delegate) {
             Ok(outcome) => outcome,
-            Err(error) => {
-                let step = recorder.failed_step();
-                return recorder.finish(None, None, Some(Failure { step, error }));
-            }
+            Err(failure) => return recorder.finish(None, None, Some(failure)),
         };
         let weight = Some(outcome.run_weight);
         match delegate.cs.check() {

@@ -45,13 +45,15 @@
 
 use crate::constraints::{Commitment, Constraint, Expression};
 use crate::contract::{Contract, PortableItem};
+use crate::cost::Meter;
 use crate::errors::VmError;
 use crate::ops::Instruction;
 use crate::program::{Program, ProgramItem};
 use crate::scalar_witness::ScalarWitness;
+use crate::tx::TxHeader;
 use crate::txlog::{TxEntry, TxLog};
 use crate::types::{Data, Item, Value};
-use crate::vm::Observer;
+use crate::vm::{Delegate, Observer, Outcome, Run, Vm};
 use core::fmt;
 use core::ops::Range;
 use encoding::Encodable;
@@ -217,6 +219,27 @@ impl Recorder {
             cs: Metrics::default(),
             reserved: Metrics::default(),
         }
+    }
+
+    /// Runs `program` (`program_len` bytes of bytecode, in a transaction of `size`
+    /// bytes) under this recorder. A failure, with the step that made it, is what the
+    /// caller finishes the trace with.
+    pub(crate) fn run<D: Delegate>(
+        &mut self,
+        header: TxHeader,
+        program: Run,
+        program_len: usize,
+        size: usize,
+        delegate: &mut D,
+    ) -> Result<Outcome, Failure> {
+        let meter = Meter::new(size).map_err(|error| Failure { step: None, error })?;
+        Vm::new(header, program, program_len, meter, delegate)
+            .observed_by(self)
+            .run()
+            .map_err(|error| Failure {
+                step: self.failed_step(),
+                error,
+            })
     }
 
     /// The step that failed while running: the last, if it did not finish.

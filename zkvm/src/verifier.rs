@@ -160,20 +160,10 @@ impl Verifier {
             batch: &mut single,
         };
         let size = tx.encoded_len();
-        let meter = match Meter::new(size) {
-            Ok(m) => m,
-            Err(error) => return recorder.finish(None, None, Some(Failure { step: None, error })),
-        };
         let run = Run::new(ProgramItem::Bytecode(tx.program.clone()));
-        let run = Vm::new(tx.header, run, tx.program.len(), meter, &mut delegate)
-            .observed_by(&mut recorder)
-            .run();
-        let outcome = match run {
+        let outcome = match recorder.run(tx.header, run, tx.program.len(), size, &mut delegate) {
             Ok(outcome) => outcome,
-            Err(error) => {
-                let step = recorder.failed_step();
-                return recorder.finish(None, None, Some(Failure { step, error }));
-            }
+            Err(failure) => return recorder.finish(None, None, Some(failure)),
         };
         let added = delegate.cs.measure();
         let failure = Self::verify_tx(tx, gens)
