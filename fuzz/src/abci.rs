@@ -7,11 +7,9 @@ use crate::vector_chain;
 use curve25519_dalek::Scalar;
 use musig::SigningKey;
 use tendermint::v0_38::abci::{ConsensusRequest, Request};
-use tendermint_proto::google::protobuf::Timestamp;
 use tendermint_proto::v0_38::abci as pb;
-use tendermint_proto::v0_38::types as pbt;
 use zkvm_node::abci::app_state::AppState;
-use zkvm_node::abci::{AbciConfig, App};
+use zkvm_node::abci::{requests, AbciConfig, App};
 use zkvm_node::genesis::Genesis;
 
 /// The app state of the fixture's genesis (JSON, as `InitChain` carries it).
@@ -23,42 +21,10 @@ pub fn app_state() -> Vec<u8> {
     serde_json::to_vec(&AppState::new(&genesis)).expect("JSON")
 }
 
-/// A protobuf time `ms` after the Unix epoch.
-pub fn timestamp(ms: u64) -> Timestamp {
-    Timestamp {
-        seconds: (ms / 1000) as i64,
-        nanos: ((ms % 1000) * 1_000_000) as i32,
-    }
-}
-
 /// `InitChain` of the fixture's genesis, as CometBFT sends it.
 pub fn init_chain() -> pb::RequestInitChain {
-    pb::RequestInitChain {
-        time: Some(timestamp(vector_chain().state.tip().timestamp_ms)),
-        chain_id: "zkvm-fuzz".into(),
-        consensus_params: Some(pbt::ConsensusParams {
-            block: Some(pbt::BlockParams {
-                max_bytes: 22_020_096,
-                max_gas: -1,
-            }),
-            evidence: Some(pbt::EvidenceParams {
-                max_age_num_blocks: 100_000,
-                max_age_duration: Some(tendermint_proto::google::protobuf::Duration {
-                    seconds: 172_800,
-                    nanos: 0,
-                }),
-                max_bytes: 1_048_576,
-            }),
-            validator: Some(pbt::ValidatorParams {
-                pub_key_types: vec!["ed25519".into()],
-            }),
-            version: Some(pbt::VersionParams { app: 0 }),
-            abci: None,
-        }),
-        validators: Vec::new(),
-        app_state_bytes: app_state().into(),
-        initial_height: 1,
-    }
+    let genesis_ms = vector_chain().state.tip().timestamp_ms;
+    requests::init_chain("zkvm-fuzz", genesis_ms, app_state())
 }
 
 /// `ProcessProposal` of `txs` as CometBFT's block 1 (our block 2), at the time of
@@ -70,7 +36,7 @@ pub fn process_proposal(txs: &[Vec<u8>]) -> pb::RequestProcessProposal {
         misbehavior: Vec::new(),
         hash: vec![7; 32].into(),
         height: 1,
-        time: Some(timestamp(vector_chain().next.timestamp_ms)),
+        time: Some(requests::timestamp(vector_chain().next.timestamp_ms)),
         next_validators_hash: vec![0; 32].into(),
         proposer_address: vec![1; 20].into(),
     }

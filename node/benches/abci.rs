@@ -9,47 +9,16 @@ use rayon::prelude::*;
 use std::time::Duration;
 use tendermint::abci::{request, response};
 use zkvm::{Generators, Predicate, SigningKey, TxBuilder};
-use zkvm_node::abci::{app_state, AbciConfig, App};
+use zkvm_node::abci::{app_state, requests, AbciConfig, App};
 use zkvm_node::devnet::{funding_contract, read_secret, FUNDING_KEY_FILE};
 
 const PAYMENTS: usize = 256;
 const GENESIS_MS: u64 = 1_700_000_000_000;
 
 fn init_chain(app_state: Vec<u8>) -> request::InitChain {
-    use tendermint_proto::google::protobuf::{Duration as PbDuration, Timestamp};
-    use tendermint_proto::v0_38::{abci as pb, types as pbt};
-    let params = pbt::ConsensusParams {
-        block: Some(pbt::BlockParams {
-            max_bytes: 22_020_096,
-            max_gas: -1,
-        }),
-        evidence: Some(pbt::EvidenceParams {
-            max_age_num_blocks: 100_000,
-            max_age_duration: Some(PbDuration {
-                seconds: 172_800,
-                nanos: 0,
-            }),
-            max_bytes: 1_048_576,
-        }),
-        validator: Some(pbt::ValidatorParams {
-            pub_key_types: vec!["ed25519".into()],
-        }),
-        version: None,
-        abci: None,
-    };
-    pb::RequestInitChain {
-        time: Some(Timestamp {
-            seconds: (GENESIS_MS / 1000) as i64,
-            nanos: 0,
-        }),
-        chain_id: "bench".into(),
-        consensus_params: Some(params),
-        validators: Vec::new(),
-        app_state_bytes: app_state.into(),
-        initial_height: 1,
-    }
-    .try_into()
-    .unwrap()
+    requests::init_chain("bench", GENESIS_MS, app_state)
+        .try_into()
+        .unwrap()
 }
 
 fn proposal(txs: Vec<bytes::Bytes>) -> request::ProcessProposal {

@@ -14,7 +14,8 @@
 //!   `FinalizeBlock`, `Commit`;
 //! - `mempool`: `CheckTx` (new and recheck), with proofs kept current;
 //! - `query`: `Info` and `Query`;
-//! - `snapshot`: state sync in one chunk.
+//! - `snapshot`: state sync in one chunk;
+//! - [`requests`]: `InitChain` as CometBFT sends it, for driving the app without it.
 //!
 //! Every handler is a synchronous method of [`App`] that the services run on a
 //! blocking thread. A request `tower-abci` cannot convert into its types (a
@@ -29,6 +30,7 @@ mod consensus;
 pub mod mapping;
 mod mempool;
 mod query;
+pub mod requests;
 mod snapshot;
 
 use crate::error::NodeError;

@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tendermint_abci::{Client, ClientBuilder};
-use tendermint_proto::google::protobuf::{Duration as PbDuration, Timestamp};
+use tendermint_proto::google::protobuf::Timestamp;
 use tendermint_proto::v0_38::abci as pb;
-use tendermint_proto::v0_38::types as pbt;
-use zkvm_node::abci::{serve_app, AbciConfig, App};
+use zkvm_node::abci::{requests, serve_app, AbciConfig, App};
 
 /// The genesis time of the tests' chains, ms.
 pub const GENESIS_MS: u64 = 1_700_000_000_000;
@@ -87,45 +86,12 @@ impl Drop for Instance {
 
 /// A protobuf time `ms` after the Unix epoch.
 pub fn time(ms: u64) -> Option<Timestamp> {
-    Some(Timestamp {
-        seconds: (ms / 1000) as i64,
-        nanos: ((ms % 1000) * 1_000_000) as i32,
-    })
-}
-
-/// CometBFT's default consensus parameters, as `InitChain` carries them.
-pub fn consensus_params() -> pbt::ConsensusParams {
-    pbt::ConsensusParams {
-        block: Some(pbt::BlockParams {
-            max_bytes: 22_020_096,
-            max_gas: -1,
-        }),
-        evidence: Some(pbt::EvidenceParams {
-            max_age_num_blocks: 100_000,
-            max_age_duration: Some(PbDuration {
-                seconds: 172_800,
-                nanos: 0,
-            }),
-            max_bytes: 1_048_576,
-        }),
-        validator: Some(pbt::ValidatorParams {
-            pub_key_types: vec!["ed25519".into()],
-        }),
-        version: Some(pbt::VersionParams { app: 0 }),
-        abci: None,
-    }
+    Some(requests::timestamp(ms))
 }
 
 /// `InitChain` with `app_state`.
 pub fn init_chain(app_state: &[u8]) -> pb::RequestInitChain {
-    pb::RequestInitChain {
-        time: time(GENESIS_MS),
-        chain_id: "zkvm-test".into(),
-        consensus_params: Some(consensus_params()),
-        validators: Vec::new(),
-        app_state_bytes: app_state.to_vec().into(),
-        initial_height: 1,
-    }
+    requests::init_chain("zkvm-test", GENESIS_MS, app_state.to_vec())
 }
 
 /// CometBFT's time of its block `height` in these tests.
