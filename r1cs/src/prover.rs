@@ -71,7 +71,7 @@ impl<'g, 't> Prover<'g, 't> {
     /// transcript and returns it with the variable that stands for `value`.
     pub fn commit(&mut self, value: Scalar, blinding: Scalar) -> (CompressedRistretto, Variable) {
         let point = pedersen(self.gens, &value, &blinding).compress();
-        self.commit_with_point(point, value, blinding)
+        self.push_commitment(point, value, blinding)
     }
 
     /// [`Prover::commit`] for a commitment the caller has already made: `point` must be
@@ -86,6 +86,16 @@ impl<'g, 't> Prover<'g, 't> {
         blinding: Scalar,
     ) -> (CompressedRistretto, Variable) {
         debug_assert_eq!(pedersen(self.gens, &value, &blinding).compress(), point);
+        self.push_commitment(point, value, blinding)
+    }
+
+    /// Records the opening of `point` and appends it to the transcript.
+    fn push_commitment(
+        &mut self,
+        point: CompressedRistretto,
+        value: Scalar,
+        blinding: Scalar,
+    ) -> (CompressedRistretto, Variable) {
         let index = self.witness.v.len();
         self.witness.v.push(value);
         self.witness.v_blinding.push(blinding);
