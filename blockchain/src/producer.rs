@@ -93,7 +93,7 @@ impl Producer {
             });
         }
         let chosen = mempool
-            .select(timestamp_ms, state.tip().version, max_block_bytes)
+            .select(timestamp_ms, state.tip().version, max_block_bytes, 0)
             .into_iter()
             .map(|entry| (entry.block_tx().clone(), entry.verified().clone()))
             .collect();

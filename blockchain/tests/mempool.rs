@@ -3,7 +3,7 @@
 
 mod common;
 
-use blockchain::{BlockTx, BlockchainError, Mempool};
+use blockchain::{BlockTx, BlockchainError, Mempool, TxVerifier};
 use common::*;
 use encoding::Encodable;
 use utreexo::{Proof, UtreexoError};
@@ -19,6 +19,13 @@ fn admit(pool: &mut Mempool, btx: BlockTx) -> Result<blockchain::Admitted, Block
 fn refused(pool: &mut Mempool, btx: BlockTx) -> BlockchainError {
     let before: Vec<_> = pool.entries().map(|e| e.id()).collect();
     let bytes = pool.bytes();
+    // The checks that need no VM run agree with admission.
+    let gens = gens();
+    if let Ok(verified) = MockVm.verify_tx(&btx.tx, &mut batch::SingleVerifier::new(&gens)) {
+        if let Err(checked) = pool.check(&btx, &verified, NOW) {
+            assert_eq!(admit(pool, btx.clone()).unwrap_err(), checked);
+        }
+    }
     let err = admit(pool, btx).unwrap_err();
     let after: Vec<_> = pool.entries().map(|e| e.id()).collect();
     assert_eq!(before, after);
@@ -51,8 +58,24 @@ fn entries_are_ordered_by_fee_rate_then_age() {
     assert_eq!(pool.bytes(), sizes.iter().sum::<usize>());
     // A block of room for three takes the best three.
     let room = sizes[1] + sizes[3] + sizes[2];
-    let chosen: Vec<_> = pool.select(2000, 1, room).iter().map(|e| e.id()).collect();
+    let chosen: Vec<_> = pool
+        .select(2000, 1, room, 0)
+        .iter()
+        .map(|e| e.id())
+        .collect();
     assert_eq!(chosen, vec![ids[1], ids[3], ids[2]]);
+    // Counting a consensus engine's framing per transaction, the third no longer fits.
+    let framed = pool.select(2000, 1, room, 8);
+    assert_eq!(framed[0].id(), ids[1]);
+    assert_eq!(framed[1].id(), ids[3]);
+    assert!(framed.iter().all(|e| e.id() != ids[2]));
+    assert!(framed.iter().map(|e| e.size() + 8).sum::<usize>() <= room);
+    let wider: Vec<_> = pool
+        .select(2000, 1, room + 24, 8)
+        .iter()
+        .map(|e| e.id())
+        .collect();
+    assert_eq!(wider, vec![ids[1], ids[3], ids[2]]);
     // Those not yet valid at the block's time are skipped.
     let mut late = spend(&net.utxos[5..6], &[anchor(9)], 100);
     late.tx.header = TxHeader {
@@ -63,10 +86,10 @@ fn entries_are_ordered_by_fee_rate_then_age() {
     let late_id = admit(&mut pool, late).unwrap().id;
     assert_eq!(pool.entries().next().unwrap().id(), late_id);
     assert!(pool
-        .select(2000, 1, usize::MAX)
+        .select(2000, 1, usize::MAX, 0)
         .iter()
         .all(|e| e.id() != late_id));
-    assert_eq!(pool.select(1700, 1, usize::MAX)[0].id(), late_id);
+    assert_eq!(pool.select(1700, 1, usize::MAX, 0)[0].id(), late_id);
 }
 
 #[test]
