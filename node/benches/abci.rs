@@ -10,7 +10,8 @@ use std::time::Duration;
 use tendermint::abci::{request, response};
 use zkvm::{Generators, Predicate, SigningKey, TxBuilder};
 use zkvm_node::abci::{app_state, requests, AbciConfig, App};
-use zkvm_node::devnet::{funding_contract, read_secret, FUNDING_KEY_FILE};
+use zkvm_node::devnet::{funding_contract, FUNDING_KEY_FILE};
+use zkvm_node::keys::read_secret;
 
 const PAYMENTS: usize = 256;
 const GENESIS_MS: u64 = 1_700_000_000_000;

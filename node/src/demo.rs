@@ -9,10 +9,10 @@
 //! application following the node would) and applies it to every wallet. At the
 //! end both nodes must report the same tip and UTXO root.
 
-use crate::cli::start_node;
 use crate::client::Remote;
 use crate::devnet::{self, DevnetConfig};
 use crate::error::NodeError;
+use crate::server::start_node;
 use crate::wallets::{generators, ACCOUNT, NETWORK};
 use batch::Generators;
 use blockchain::{Block, ChainState, ZkVm};

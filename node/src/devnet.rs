@@ -13,16 +13,17 @@
 //! `wallets.redb` holds the funded wallet of `zkvm-node init`, sealed with its
 //! passphrase ([`crate::wallets`]).
 
+use crate::clock::now_ms;
 use crate::error::NodeError;
 use crate::genesis::Genesis;
+use crate::keys::write_secret;
 use crate::store::Store;
 use blockchain::ChainState;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use musig::SigningKey;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use wallet::Wallet;
 use zeroize::Zeroizing;
 use zkvm::{Anchor, Commitment, Contract, ContractId, PortableItem, Predicate, Value};
@@ -162,48 +163,10 @@ fn challenge_scalar(t: &mut Transcript, label: &'static [u8]) -> Scalar {
     Scalar::from_bytes_mod_order_wide(&wide)
 }
 
-/// Reads a secret key file of `dir`; `None` if it does not exist.
-pub fn read_secret(dir: &Path, file: &str) -> Result<Option<SigningKey>, NodeError> {
-    let path = dir.join(file);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => Zeroizing::new(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(NodeError::io(path, e)),
-    };
-    let bytes = Zeroizing::new(NodeError::decode_hex("secret key", &text)?);
-    SigningKey::from_bytes(&bytes)
-        .map(Some)
-        .map_err(|e| NodeError::Invalid {
-            what: "secret key",
-            reason: format!("{}: {e}", path.display()),
-        })
-}
-
-/// Writes a secret key as hex into a new file readable by the owner only.
-pub(crate) fn write_secret(path: &PathBuf, key: &SigningKey) -> Result<(), NodeError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| NodeError::io(path, e))?;
-    let text = Zeroizing::new(hex::encode(key.to_bytes().as_slice()));
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| NodeError::io(path, e))
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::read_secret;
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
@@ -233,6 +196,5 @@ mod tests {
             init(dir.path(), &config),
             Err(NodeError::AlreadyInitialized(_))
         ));
-        assert_eq!(read_secret(dir.path(), "absent.key").unwrap(), None);
     }
 }

@@ -96,6 +96,31 @@ pub enum NodeError {
     #[error("the followed node's chain differs: {0}")]
     Diverged(String),
 
+    /// The chain does not exist on this node yet: a CometBFT node before `InitChain`
+    /// or state sync.
+    #[error("this node has no chain yet: it waits for CometBFT's InitChain or a state sync; try again once it has blocks")]
+    NotReady,
+
+    /// A recheck of a transaction that no longer waits in the mempool (mined,
+    /// evicted, or never admitted here).
+    #[error("the transaction no longer waits in this node's mempool")]
+    NotWaiting,
+
+    /// CometBFT's `CheckTx` refused a transaction: the application's result code and
+    /// its message.
+    #[error("{message}")]
+    Refused {
+        /// The ABCI result code ([`crate::abci::ErrorCode`]).
+        code: u32,
+        /// Why.
+        message: String,
+    },
+
+    /// The node cannot take more now (a full CometBFT mempool); the request may be
+    /// tried again later.
+    #[error("{0}")]
+    Busy(String),
+
     /// The node stopped while the request waited.
     #[error("the node is shutting down")]
     ShuttingDown,
@@ -147,6 +172,16 @@ impl NodeError {
         NodeError::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// The same failure, for one more of the requests it answers: the kinds that
+    /// carry no source are kept, the others become [`NodeError::Task`] with the text.
+    pub fn again(&self) -> NodeError {
+        match self {
+            NodeError::NotReady => NodeError::NotReady,
+            NodeError::ShuttingDown => NodeError::ShuttingDown,
+            other => NodeError::Task(other.to_string()),
         }
     }
 

@@ -10,8 +10,8 @@
 //! back empty. A block that fails validation is never stored; the follower logs the
 //! reason and retries after a pause.
 
-use crate::chain::Chain;
 use crate::client::Remote;
+use crate::engine::Engine;
 use crate::error::NodeError;
 use crate::store::Store;
 use std::path::Path;
@@ -20,8 +20,6 @@ use std::time::Duration;
 
 /// How long the follower waits before asking again when it is at the remote's tip.
 pub const POLL: Duration = Duration::from_millis(200);
-/// How many blocks it asks for at once.
-pub const PAGE: usize = 50;
 
 /// Creates the follower's store from the remote's genesis if `dir` has none; checks
 /// that the remote's genesis is ours otherwise.
@@ -44,9 +42,9 @@ pub async fn bootstrap(dir: &Path, remote: &Remote) -> Result<(), NodeError> {
 
 /// Follows the remote forever: fetches blocks above the local tip and applies each
 /// after validating it on a blocking thread.
-pub async fn follow(chain: Arc<Chain>, remote: Remote) {
+pub async fn follow(engine: Arc<Engine>, remote: Remote) {
     loop {
-        match sync_once(&chain, &remote).await {
+        match sync_once(&engine, &remote).await {
             Ok(0) => tokio::time::sleep(POLL).await,
             Ok(_) => {}
             Err(e) => {
@@ -58,8 +56,8 @@ pub async fn follow(chain: Arc<Chain>, remote: Remote) {
 }
 
 /// Fetches and applies one page of blocks; returns how many were applied.
-pub async fn sync_once(chain: &Arc<Chain>, remote: &Remote) -> Result<usize, NodeError> {
-    let height = chain.status().tip.height;
+pub async fn sync_once(engine: &Arc<Engine>, remote: &Remote) -> Result<usize, NodeError> {
+    let height = engine.status().tip.height;
     let (_, blocks) = remote.blocks_since(height).await?;
     let mut applied = 0;
     for block in blocks {
@@ -70,8 +68,8 @@ pub async fn sync_once(chain: &Arc<Chain>, remote: &Remote) -> Result<usize, Nod
                 block.header.height
             )));
         }
-        let c = chain.clone();
-        tokio::task::spawn_blocking(move || c.apply_remote(&block))
+        let e = engine.clone();
+        tokio::task::spawn_blocking(move || e.apply_block(&block))
             .await
             .map_err(|e| NodeError::Task(e.to_string()))??;
         applied += 1;

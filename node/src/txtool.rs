@@ -3,14 +3,36 @@
 //! transaction.
 
 use crate::api::json::{log_json, LogEntryJson};
-use crate::chain::GENERATORS;
+use crate::engine::GENERATORS;
 use crate::error::NodeError;
 use batch::{BatchVerifier, Generators};
 use blockchain::BlockTx;
+use clap::Subcommand;
 use encoding::Encodable;
 use rand_core::OsRng;
 use std::fmt::Write;
 use zkvm::{Program, Tx, Verifier};
+
+/// `tx`.
+#[derive(Debug, Subcommand)]
+pub enum TxCommand {
+    /// Prints the ID, the program as assembly and the log of a transaction.
+    Decode {
+        /// A block transaction or a transaction, hex.
+        hex: String,
+    },
+    /// Verifies a transaction and prints the verdict with the precise error.
+    Verify {
+        /// A block transaction or a transaction, hex.
+        hex: String,
+    },
+    /// Prints the execution trace of a transaction (each instruction, its stack,
+    /// log entries and constraints) and its constraint system's size and weight.
+    Trace {
+        /// A file holding the transaction (hex or raw bytes), or its hex.
+        source: String,
+    },
+}
 
 /// Decodes hex as a block transaction, else as a bare transaction (then no proofs).
 pub fn parse(hex_text: &str) -> Result<BlockTx, NodeError> {

@@ -13,13 +13,13 @@
 //! believed a node's word would believe a forged payment), applies it to the wallet,
 //! and saves once at the end.
 
-use crate::chain::GENERATORS;
-use crate::cli::{WalletCommand, WalletOptions};
 use crate::client::Remote;
+use crate::engine::GENERATORS;
 use crate::error::NodeError;
 use crate::store::WalletStore;
 use batch::Generators;
 use blockchain::{AppliedBlock, Block, BlockHeader, ChainState, ZkVm};
+use clap::{Args, Subcommand};
 use curve25519_dalek::scalar::Scalar;
 use encoding::{Encodable, Reader, Writer};
 use keytree::Xprv;
@@ -40,6 +40,95 @@ pub const PASSPHRASE_ENV: &str = "ZKVM_WALLET_PASSPHRASE";
 pub const NETWORK: Network = Network::Devnet;
 /// The account every command acts for.
 pub const ACCOUNT: Owner = Owner::Account(0);
+
+/// What every wallet command needs.
+#[derive(Debug, Args, Clone)]
+pub struct WalletOptions {
+    /// The data directory holding `wallets.redb`.
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    /// The API of a running node.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub node: String,
+    /// A file whose first line is the wallet's passphrase (else the environment
+    /// variable ZKVM_WALLET_PASSPHRASE).
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// `wallet`.
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Creates a wallet (a fresh random root key) at the node's tip.
+    Create {
+        /// The wallet's name.
+        name: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
+    /// Prints the wallet's address (non-interactive payments go to it).
+    Address {
+        /// The wallet's name.
+        name: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
+    /// Prints balances per flavor: confirmed, pending, locked.
+    Balance {
+        /// The wallet's name.
+        name: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
+    /// Pays an address and submits the transaction to the node.
+    Pay {
+        /// The wallet's name.
+        name: String,
+        /// The recipient's address.
+        #[arg(long)]
+        to: String,
+        /// How many units.
+        #[arg(long)]
+        amount: u64,
+        /// The flavor, 32 bytes hex (flavor zero if absent).
+        #[arg(long)]
+        flavor: Option<String>,
+        /// The fee rate: F/S is F units per S bytes, F is F units per byte.
+        #[arg(long, default_value = "1/10")]
+        fee_rate: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
+    /// Issues units of the wallet's own flavor for a metadata text.
+    Issue {
+        /// The wallet's name.
+        name: String,
+        /// The metadata the flavor is derived from.
+        #[arg(long)]
+        metadata: String,
+        /// How many units.
+        #[arg(long)]
+        amount: u64,
+        /// The fee rate: F/S is F units per S bytes, F is F units per byte.
+        #[arg(long, default_value = "1/10")]
+        fee_rate: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
+    /// Lists what happened to the wallet, oldest first.
+    History {
+        /// The wallet's name.
+        name: String,
+        /// Data directory, node, passphrase.
+        #[command(flatten)]
+        options: WalletOptions,
+    },
+}
 
 /// The passphrase: the first line of `file` if given, else [`PASSPHRASE_ENV`].
 pub fn passphrase(file: Option<&Path>) -> Result<Zeroizing<Vec<u8>>, NodeError> {

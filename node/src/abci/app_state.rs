@@ -7,9 +7,11 @@
 //! with `outputs` outputs of `qty` units of flavor zero ([`funding_contract`]) and
 //! writes that key beside the app state, so its holder can spend them.
 
-use crate::devnet::{funding_contract, now_ms, read_secret, write_secret, FUNDING_KEY_FILE};
+use crate::clock::now_ms;
+use crate::devnet::{funding_contract, FUNDING_KEY_FILE};
 use crate::error::NodeError;
 use crate::genesis::Genesis;
+use crate::keys::{read_secret, write_secret};
 use musig::SigningKey;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,8 @@
 //! The JSON shapes of the API, in one place: bytes and IDs as lowercase hex, the
 //! same error shape everywhere (`{"error": {"code": …, "message": …}}`).
 
-use crate::chain::{ChainStatus, PendingTx};
+use crate::api::Role;
+use crate::engine::{EngineStatus, PendingTx};
 use crate::store::{BlockSummary, TxRecord};
 use blockchain::{Block, BlockHeader, BlockTx};
 use encoding::Encodable;
@@ -27,12 +28,16 @@ pub struct StatusJson {
     pub mempool_txs: usize,
     /// Their size in bytes.
     pub mempool_bytes: usize,
-    /// Whether this node produces blocks.
+    /// Whether this node produces blocks (a devnet's producer).
     pub producing: bool,
+    /// What the node does: `producer`, `follower` or `cometbft`.
+    #[serde(default)]
+    pub role: String,
 }
 
-impl From<&ChainStatus> for StatusJson {
-    fn from(s: &ChainStatus) -> Self {
+impl StatusJson {
+    /// The status of a node of `role`.
+    pub fn new(s: &EngineStatus, role: Role) -> Self {
         StatusJson {
             height: s.tip.height,
             tip: s.tip.id().to_string(),
@@ -41,7 +46,8 @@ impl From<&ChainStatus> for StatusJson {
             utxos: s.utxos,
             mempool_txs: s.mempool_txs,
             mempool_bytes: s.mempool_bytes,
-            producing: s.producing,
+            producing: role == Role::Producer,
+            role: role.name().to_string(),
         }
     }
 }
@@ -55,6 +61,14 @@ pub struct GenesisJson {
     pub producer_key: String,
     /// The initial block's ID.
     pub initial_block: String,
+    /// How blocks are agreed: `devnet` (every block carries the producer's
+    /// signature) or `cometbft` (CometBFT's commits; blocks carry no signature).
+    #[serde(default = "devnet")]
+    pub consensus: String,
+}
+
+fn devnet() -> String {
+    "devnet".into()
 }
 
 /// A block: its header fields, its transaction IDs and its encoding.

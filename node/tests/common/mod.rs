@@ -149,7 +149,9 @@ impl Client {
 
 /// The funding key of a devnet directory.
 pub fn funding_key(dir: &Path) -> SigningKey {
-    devnet::read_secret(dir, FUNDING_KEY_FILE).unwrap().unwrap()
+    zkvm_node::keys::read_secret(dir, FUNDING_KEY_FILE)
+        .unwrap()
+        .unwrap()
 }
 
 /// Generators for proving payments (a prefix of the node's).
