@@ -42,6 +42,7 @@ fn process_proposal(c: &mut Criterion) {
         2 * PAYMENTS as u64,
         1_000_000,
         Some(GENESIS_MS),
+        None,
     )
     .unwrap();
     let funding: SigningKey = read_secret(&dir.path().join("genesis"), FUNDING_KEY_FILE)

@@ -6,7 +6,7 @@ use crate::api::json::{
     SubmittedJson, TxJson,
 };
 use crate::error::NodeError;
-use crate::genesis::Genesis;
+use crate::genesis::{Consensus, Genesis};
 use blockchain::Block;
 use std::time::Duration;
 use utreexo::Proof;
@@ -41,8 +41,14 @@ impl Remote {
 
     /// The remote's genesis.
     pub async fn genesis(&self) -> Result<Genesis, NodeError> {
+        Ok(self.chain().await?.0)
+    }
+
+    /// The remote's genesis and how its chain agrees on blocks.
+    pub async fn chain(&self) -> Result<(Genesis, Consensus), NodeError> {
         let json: GenesisJson = self.get("/v1/genesis").await?;
-        Genesis::from_bytes(&NodeError::decode_hex("genesis", &json.hex)?)
+        let genesis = Genesis::from_bytes(&NodeError::decode_hex("genesis", &json.hex)?)?;
+        Ok((genesis, Consensus::parse(&json.consensus)?))
     }
 
     /// The remote's blocks above `since`, decoded, and its tip height.

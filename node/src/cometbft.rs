@@ -99,9 +99,9 @@ impl CometRpc {
                 message: result.log,
             });
         }
-        let data = base64::engine::general_purpose::STANDARD
-            .decode(result.data.as_bytes())
-            .map_err(|e| rpc_error(&self.base, format!("CheckTx data is not base64: {e}")))?;
+        // CometBFT writes result bytes as hex (its `HexBytes`).
+        let data = hex::decode(&result.data)
+            .map_err(|e| rpc_error(&self.base, format!("CheckTx data is not hex: {e}")))?;
         let id: [u8; 32] = data.try_into().map_err(|_| {
             rpc_error(
                 &self.base,

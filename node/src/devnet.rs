@@ -91,27 +91,8 @@ pub fn init_with_wallets(
     std::fs::create_dir_all(dir).map_err(|e| NodeError::io(dir, e))?;
     let producer = SigningKey::random(&mut rand_core::OsRng);
     let funding = SigningKey::random(&mut rand_core::OsRng);
-    let mut utxos: Vec<ContractId> = (0..config.funding_outputs)
-        .map(|i| funding_contract(&funding, i, config.funding_qty).id())
-        .collect();
-    let mut seeds = Vec::with_capacity(wallets.len());
-    for w in wallets.iter() {
-        let outputs = (0..per_wallet)
-            .map(|_| w.genesis_output(0, config.funding_qty, Scalar::ZERO, &mut rand_core::OsRng))
-            .collect::<Result<Vec<_>, _>>()?;
-        utxos.extend(outputs.iter().map(|o| o.id()));
-        seeds.push(outputs);
-    }
-    let genesis = Genesis::new(now_ms(), utxos, &producer)?;
-    let (initial, _, proofs) = genesis.start()?;
-    let mut proofs = proofs.into_iter().skip(config.funding_outputs as usize);
-    for (w, outputs) in wallets.iter_mut().zip(seeds) {
-        let owned = outputs
-            .into_iter()
-            .map(|o| (o, proofs.next().expect("one proof per initial output")))
-            .collect();
-        w.start(&initial, owned);
-    }
+    let (genesis, initial) =
+        fund_genesis(now_ms(), &producer, &funding, config, wallets, per_wallet)?;
     write_secret(&dir.join(PRODUCER_KEY_FILE), &producer)?;
     write_secret(&dir.join(FUNDING_KEY_FILE), &funding)?;
     let store = Store::create(dir, &genesis)?;
@@ -126,6 +107,41 @@ pub fn init_with_wallets(
     let path = dir.join(DEVNET_FILE);
     std::fs::write(&path, json).map_err(|e| NodeError::io(path, e))?;
     Ok((info, initial))
+}
+
+/// A genesis at `timestamp_ms` signed by `signer`: first `config.funding_outputs`
+/// outputs of `funding` ([`funding_contract`]), then `per_wallet` outputs of
+/// `config.funding_qty` units of flavor zero for each of `wallets` (made by
+/// [`Wallet::genesis_output`], so each wallet holds their openings), which are
+/// started at the initial state with them and their proofs. Returns the initial
+/// state too.
+pub fn fund_genesis(
+    timestamp_ms: u64,
+    signer: &SigningKey,
+    funding: &SigningKey,
+    config: &DevnetConfig,
+    wallets: &mut [&mut Wallet],
+    per_wallet: u64,
+) -> Result<(Genesis, ChainState), NodeError> {
+    let mut utxos: Vec<ContractId> = (0..config.funding_outputs)
+        .map(|i| funding_contract(funding, i, config.funding_qty).id())
+        .collect();
+    let mut seeds = Vec::with_capacity(wallets.len());
+    for w in wallets.iter() {
+        let outputs = (0..per_wallet)
+            .map(|_| w.genesis_output(0, config.funding_qty, Scalar::ZERO, &mut rand_core::OsRng))
+            .collect::<Result<Vec<_>, _>>()?;
+        utxos.extend(outputs.iter().map(|o| o.id()));
+        seeds.push(outputs);
+    }
+    let genesis = Genesis::new(timestamp_ms, utxos, signer)?;
+    let (initial, _, proofs) = genesis.start()?;
+    let mut proofs = proofs.into_iter().skip(config.funding_outputs as usize);
+    for (w, outputs) in wallets.iter_mut().zip(seeds) {
+        let owned = outputs.into_iter().zip(proofs.by_ref()).collect();
+        w.start(&initial, owned);
+    }
+    Ok((genesis, initial))
 }
 
 /// Reads `devnet.json` of `dir`.

@@ -49,7 +49,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-use utreexo::{Proof, UtreexoError};
+use utreexo::Proof;
 use zkvm::{FeeRate, Tx, TxId, VerifiedTx, VmError};
 
 /// Generators for the largest transaction consensus allows
@@ -442,13 +442,7 @@ impl<'g> Run<'g> {
             let proof = match (store.utxo_proof(input)?, &self.sent) {
                 (Some(stored), _) => stored,
                 (None, Some(sent)) => sent[i].clone(),
-                (None, None) => {
-                    return Err(BlockchainError::Spend {
-                        input: *input,
-                        error: UtreexoError::NotInForest,
-                    }
-                    .into())
-                }
+                (None, None) => return Err(NodeError::NoProof { input: *input }),
             };
             proofs.push(proof);
         }

@@ -121,6 +121,24 @@ pub enum NodeError {
     #[error("{0}")]
     Busy(String),
 
+    /// A bare transaction spends an output this node keeps no Utreexo proof of: it
+    /// is spent or unknown, or the node joined by state sync after it was made.
+    #[error("input {input} is not an unspent output this node can prove: it was spent, never existed, or was made before this node joined by state sync (then submit the transaction with its input proofs)")]
+    NoProof {
+        /// The input.
+        input: zkvm::ContractId,
+    },
+
+    /// Blocks asked of a node that does not keep them: it joined the network by
+    /// state sync after them.
+    #[error("this node keeps no blocks from height {asked} to {}: it joined the network by state sync at height {}; sync from a node that keeps them, or start a new wallet at the tip", .first - 1, .first - 1)]
+    NoHistory {
+        /// The first height asked.
+        asked: u64,
+        /// The first height it holds after that.
+        first: u64,
+    },
+
     /// The node stopped while the request waited.
     #[error("the node is shutting down")]
     ShuttingDown,

@@ -13,6 +13,7 @@
 use crate::client::Remote;
 use crate::engine::Engine;
 use crate::error::NodeError;
+use crate::genesis::Consensus;
 use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
@@ -24,7 +25,16 @@ pub const POLL: Duration = Duration::from_millis(200);
 /// Creates the follower's store from the remote's genesis if `dir` has none; checks
 /// that the remote's genesis is ours otherwise.
 pub async fn bootstrap(dir: &Path, remote: &Remote) -> Result<(), NodeError> {
-    let genesis = remote.genesis().await?;
+    let (genesis, consensus) = remote.chain().await?;
+    if consensus != Consensus::Devnet {
+        return Err(NodeError::Invalid {
+            what: "--follow",
+            reason: format!(
+                "{} serves a CometBFT network, whose blocks a follower cannot check without the validators' commits; join it as a CometBFT full node instead (deploy/cometbft/README.md)",
+                remote.url()
+            ),
+        });
+    }
     if Store::exists(dir) {
         let ours = Store::open(dir)?.genesis()?;
         if ours != genesis {

@@ -3,6 +3,7 @@
 
 use crate::devnet::{self, DevnetConfig, DevnetInfo};
 use crate::error::NodeError;
+use crate::genesis::Consensus;
 use crate::wallets::{self, WalletDir};
 use clap::Args;
 use std::path::PathBuf;
@@ -65,7 +66,7 @@ pub fn init(args: &InitArgs) -> Result<InitReport, NodeError> {
         args.wallet_outputs,
     )?;
     let wallet_address = wallet.address(wallets::ACCOUNT)?.to_string();
-    let local = wallets::LocalWallet::from_parts(root, wallet, initial);
+    let local = wallets::LocalWallet::from_parts(root, wallet, initial, Consensus::Devnet);
     WalletDir::open(&args.data_dir)?.save(&args.wallet_name, &passphrase, &local)?;
     Ok(InitReport {
         info,

@@ -16,6 +16,7 @@
 use crate::client::Remote;
 use crate::engine::GENERATORS;
 use crate::error::NodeError;
+use crate::genesis::Consensus;
 use crate::store::WalletStore;
 use batch::Generators;
 use blockchain::{AppliedBlock, Block, BlockHeader, ChainState, ZkVm};
@@ -161,6 +162,8 @@ pub struct LocalWallet {
     pub wallet: Wallet,
     /// The chain state at the wallet's tip.
     pub chain: ChainState,
+    /// How the chain agrees on blocks (what a block must carry to be applied).
+    pub consensus: Consensus,
     /// What happened to the wallet, oldest first.
     pub history: Vec<HistoryEntry>,
 }
@@ -176,19 +179,25 @@ impl core::fmt::Debug for LocalWallet {
 
 impl LocalWallet {
     /// A new wallet of a fresh random root, started at `initial` with no outputs.
-    pub fn new(initial: &ChainState) -> LocalWallet {
+    pub fn new(initial: &ChainState, consensus: Consensus) -> LocalWallet {
         let root = Xprv::random(&mut OsRng);
         let mut wallet = Wallet::new(root.clone(), NETWORK);
         wallet.start(initial, Vec::new());
-        LocalWallet::from_parts(root, wallet, initial.clone())
+        LocalWallet::from_parts(root, wallet, initial.clone(), consensus)
     }
 
     /// A wallet already started at `chain`.
-    pub fn from_parts(root: Xprv, wallet: Wallet, chain: ChainState) -> LocalWallet {
+    pub fn from_parts(
+        root: Xprv,
+        wallet: Wallet,
+        chain: ChainState,
+        consensus: Consensus,
+    ) -> LocalWallet {
         LocalWallet {
             root,
             wallet,
             chain,
+            consensus,
             history: Vec::new(),
         }
     }
@@ -198,9 +207,12 @@ impl LocalWallet {
         self.chain.tip().height
     }
 
-    /// Validates `block` against the wallet's chain state and applies it.
+    /// Validates `block` against the wallet's chain state (every rule and proof; the
+    /// producer's signature on a devnet) and applies it.
     pub fn apply(&mut self, block: &Block, gens: &Generators) -> Result<AppliedBlock, NodeError> {
-        let applied = self.chain.apply_block(block, gens, &ZkVm)?;
+        let applied = self
+            .consensus
+            .apply_block(&self.chain, block, gens, &ZkVm)?;
         self.apply_validated(&applied)?;
         Ok(applied)
     }
@@ -312,7 +324,7 @@ impl LocalWallet {
     fn to_plaintext(&self) -> Zeroizing<Vec<u8>> {
         let mut w = Zeroizing::new(Vec::new());
         w.write_bytes(&self.root.to_bytes()[..]);
-        w.write_len_prefixed(&encode_chain(&self.chain));
+        w.write_len_prefixed(&encode_chain(&self.chain, self.consensus));
         w.write_u32(u32::try_from(self.history.len()).expect("fewer than 2^32 entries"));
         for e in &self.history {
             w.write_u64(e.height);
@@ -325,7 +337,7 @@ impl LocalWallet {
     fn from_plaintext(bytes: &[u8]) -> Result<LocalWallet, NodeError> {
         let mut r = Reader::new(bytes);
         let root = Xprv::from_bytes(r.read_bytes(64)?).map_err(|e| corrupt(e.to_string()))?;
-        let chain = decode_chain(r.read_len_prefixed()?)?;
+        let (chain, consensus) = decode_chain(r.read_len_prefixed()?)?;
         let count = r.read_count(12)?;
         let mut history = Vec::with_capacity(count);
         for _ in 0..count {
@@ -340,6 +352,7 @@ impl LocalWallet {
             root,
             wallet,
             chain,
+            consensus,
             history,
         })
     }
@@ -349,28 +362,44 @@ fn corrupt(reason: String) -> NodeError {
     NodeError::Corrupt(format!("wallet record: {reason}"))
 }
 
-/// `initial header || tip header || LE32 length || forest || producer key (32)`.
-fn encode_chain(state: &ChainState) -> Vec<u8> {
+/// `initial header || tip header || LE32 length || forest || producer key (32) ||
+/// consensus (1: 0 devnet, 1 CometBFT; absent in records written before it, which
+/// are devnet wallets)`.
+fn encode_chain(state: &ChainState, consensus: Consensus) -> Vec<u8> {
     let mut w = Vec::new();
     state.initial().encode(&mut w);
     state.tip().encode(&mut w);
     w.write_len_prefixed(&state.forest().encode_to_vec());
     w.write_bytes(state.producer().as_bytes());
+    w.write_u8(match consensus {
+        Consensus::Devnet => 0,
+        Consensus::CometBft => 1,
+    });
     w
 }
 
-fn decode_chain(bytes: &[u8]) -> Result<ChainState, NodeError> {
-    let (initial, tip, forest, key) = Reader::parse(bytes, |r| {
-        Ok::<_, encoding::EncodingError>((
+fn decode_chain(bytes: &[u8]) -> Result<(ChainState, Consensus), NodeError> {
+    let (initial, tip, forest, key, consensus) = Reader::parse(bytes, |r| {
+        let parts = (
             BlockHeader::decode(r)?,
             BlockHeader::decode(r)?,
             r.read_len_prefixed()?.to_vec(),
             r.read_array::<32>()?,
-        ))
+        );
+        let consensus = if r.remaining() == 0 { 0 } else { r.read_u8()? };
+        Ok::<_, encoding::EncodingError>((parts.0, parts.1, parts.2, parts.3, consensus))
     })?;
+    let consensus = match consensus {
+        0 => Consensus::Devnet,
+        1 => Consensus::CometBft,
+        other => return Err(corrupt(format!("consensus byte {other}"))),
+    };
     let forest = Forest::from_bytes(&forest).map_err(|e| corrupt(e.to_string()))?;
     let producer = VerificationKey::from_bytes(&key).map_err(|e| corrupt(e.to_string()))?;
-    Ok(ChainState::from_parts(initial, tip, forest, producer)?)
+    Ok((
+        ChainState::from_parts(initial, tip, forest, producer)?,
+        consensus,
+    ))
 }
 
 /// The wallets of a data directory.
@@ -545,8 +574,9 @@ async fn create(name: &str, options: &WalletOptions) -> Result<String, NodeError
         return Err(NodeError::WalletExists(name.to_string()));
     }
     let remote = Remote::new(&options.node)?;
-    let (initial, _, _) = remote.genesis().await?.start()?;
-    let mut local = LocalWallet::new(&initial);
+    let (genesis, consensus) = remote.chain().await?;
+    let (initial, _, _) = genesis.start()?;
+    let mut local = LocalWallet::new(&initial, consensus);
     let gens = generators();
     local.sync(&remote, &gens).await?;
     dir.save(name, &passphrase, &local)?;
@@ -574,11 +604,11 @@ impl Session {
         let dir = WalletDir::open(&options.data_dir)?;
         let mut local = dir.load(name, &passphrase)?;
         let remote = Remote::new(&options.node)?;
-        let genesis = remote.genesis().await?;
+        let (genesis, consensus) = remote.chain().await?;
         let (initial, _, _) = genesis.start()?;
-        if initial.initial() != local.chain.initial() {
+        if initial.initial() != local.chain.initial() || consensus != local.consensus {
             return Err(NodeError::Diverged(format!(
-                "{} runs another chain than wallet {name}'s",
+                "{} runs another chain than wallet {name}'s; give the --node of that chain",
                 options.node
             )));
         }
@@ -598,11 +628,12 @@ impl Session {
         self.dir.save(&self.name, &self.passphrase, &self.local)
     }
 
-    /// Proves `plan`, submits it (without the inputs' proofs, which the node takes
-    /// from its store at its tip), saves; a refused transaction frees its inputs.
+    /// Proves `plan`, submits it with the proofs of its inputs at the wallet's tip
+    /// (a node that keeps proofs of its own uses those; one restored by state sync
+    /// has none of older outputs), saves; a refused transaction frees its inputs.
     async fn submit(mut self, plan: &TxPlan, what: &str) -> Result<String, NodeError> {
         let sent = self.local.send(plan, what, &self.gens)?;
-        match self.remote.submit(&sent.block_tx.tx.to_bytes()).await {
+        match self.remote.submit(&sent.block_tx.to_bytes()).await {
             Ok(_) => {
                 self.save()?;
                 Ok(format!(
@@ -635,7 +666,7 @@ mod tests {
         };
         let (_, initial) =
             init_with_wallets(&dir.path().join("n"), &config, &mut [&mut wallet], 2).unwrap();
-        let mut local = LocalWallet::from_parts(root, wallet, initial);
+        let mut local = LocalWallet::from_parts(root, wallet, initial, Consensus::Devnet);
         local.history.push(HistoryEntry {
             height: 1,
             text: "genesis".into(),

@@ -10,7 +10,6 @@ use blockchain::BlockchainError;
 use common::*;
 use encoding::Encodable;
 use std::sync::Arc;
-use utreexo::UtreexoError;
 use zkvm_node::devnet::PRODUCER_KEY_FILE;
 use zkvm_node::engine::{Engine, EngineConfig};
 use zkvm_node::keys::read_secret;
@@ -76,13 +75,9 @@ fn one_batch_gives_each_submission_its_own_verdict() {
 
     // Spent by the block: the node has no proof for the input any more.
     let again = chain.admit(vec![txs[0].to_bytes()]);
-    assert!(matches!(
-        &again[0],
-        Err(NodeError::Chain(BlockchainError::Spend {
-            error: UtreexoError::NotInForest,
-            ..
-        }))
-    ));
+    assert!(matches!(&again[0], Err(NodeError::NoProof { .. })));
+    let message = again[0].as_ref().unwrap_err().to_string();
+    assert!(message.contains("not an unspent output"), "{message}");
     // Every proof the store holds verifies against the new state.
     let state = chain.state();
     for index in [1, 3] {
@@ -210,7 +205,7 @@ fn the_stores_proofs_win_and_sent_ones_fill_the_gaps() {
     assert!(
         matches!(
             &bare[0],
-            Err(NodeError::Chain(BlockchainError::Spend { input: i, error: UtreexoError::NotInForest })) if *i == input(2)
+            Err(NodeError::NoProof { input: i }) if *i == input(2)
         ),
         "{bare:?}"
     );

@@ -15,7 +15,8 @@
 //! - `mempool`: `CheckTx` (new and recheck), with proofs kept current;
 //! - `query`: `Info` and `Query`;
 //! - `snapshot`: state sync in one chunk;
-//! - [`requests`]: `InitChain` as CometBFT sends it, for driving the app without it.
+//! - [`requests`]: `InitChain` as CometBFT sends it, for driving the app without it;
+//! - [`testnet`]: a CometBFT network of this chain on one machine: homes, processes.
 //!
 //! Every handler is a synchronous method of [`App`] that the services run on a
 //! blocking thread. A request `tower-abci` cannot convert into its types (a
@@ -32,6 +33,7 @@ mod mempool;
 mod query;
 pub mod requests;
 mod snapshot;
+pub mod testnet;
 
 use crate::engine::{Engine, EngineConfig, EngineSlot, Submitter};
 use crate::error::NodeError;
@@ -91,6 +93,7 @@ impl ErrorCode {
             }
             NodeError::NotInitialized(_) | NodeError::NotReady => ErrorCode::NotReady,
             NodeError::NotWaiting => ErrorCode::Mempool,
+            NodeError::NoProof { .. } => ErrorCode::UnknownInput,
             NodeError::Database(_) | NodeError::Corrupt(_) | NodeError::Io { .. } => {
                 ErrorCode::Internal
             }
@@ -368,11 +371,6 @@ impl tower::Service<SnapshotRequest> for Abci {
             })
         })
     }
-}
-
-/// Serves the application of the store in `dir` on `listen` until the process ends.
-pub async fn serve(dir: &Path, listen: SocketAddr, config: AbciConfig) -> Result<(), NodeError> {
-    serve_app(Arc::new(App::open(dir, config)?), listen).await
 }
 
 /// Serves `app` on `listen` until the process ends.

@@ -14,6 +14,7 @@ pub mod json;
 use crate::cometbft::CometRpc;
 use crate::engine::{Engine, EngineSlot, Submitter};
 use crate::error::NodeError;
+use crate::genesis::Consensus;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -77,12 +78,11 @@ impl Role {
         }
     }
 
-    /// The consensus of its chain: `devnet` (a producer's signature on every
-    /// block) or `cometbft` (CometBFT's commits; blocks carry no signature).
-    pub fn consensus(self) -> &'static str {
+    /// The consensus of its chain.
+    pub fn consensus(self) -> Consensus {
         match self {
-            Role::Producer | Role::Follower => "devnet",
-            Role::CometBft => "cometbft",
+            Role::Producer | Role::Follower => Consensus::Devnet,
+            Role::CometBft => Consensus::CometBft,
         }
     }
 }
@@ -164,6 +164,8 @@ impl From<NodeError> for ApiError {
             ) => (StatusCode::BAD_REQUEST, "malformed"),
             NodeError::Chain(_) | NodeError::Vm(_) => (StatusCode::BAD_REQUEST, "rejected"),
             NodeError::Invalid { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
+            NodeError::NoHistory { .. } => (StatusCode::NOT_FOUND, "no_history"),
+            NodeError::NoProof { .. } => (StatusCode::BAD_REQUEST, "rejected"),
             NodeError::Refused { code, .. } => refused_status(*code),
             NodeError::ShuttingDown | NodeError::NotReady | NodeError::Busy(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
@@ -235,7 +237,7 @@ async fn genesis(State(state): State<ApiState>) -> ApiResult<GenesisJson> {
             hex: hex::encode(genesis.to_bytes()),
             producer_key: hex::encode(genesis.producer.as_bytes()),
             initial_block: engine.state().initial().id().to_string(),
-            consensus: role.consensus().to_string(),
+            consensus: role.consensus().name().to_string(),
         }))
     })
     .await

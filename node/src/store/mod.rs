@@ -305,7 +305,9 @@ impl Store {
     }
 
     /// The encoded blocks above `since`, in order, at most `limit` of them and no
-    /// more than `max_bytes` in total (always at least one if there is one).
+    /// more than `max_bytes` in total (always at least one if there is one). A store
+    /// restored by state sync holds no blocks between the initial one and its
+    /// snapshot: asking for those is [`NodeError::NoHistory`].
     pub fn blocks_since(
         &self,
         since: u64,
@@ -320,7 +322,13 @@ impl Store {
             return Ok(out);
         };
         for entry in blocks.range(start..)?.take(limit) {
-            let (_, block) = entry?;
+            let (height, block) = entry?;
+            if out.is_empty() && height.value() != start {
+                return Err(NodeError::NoHistory {
+                    asked: start,
+                    first: height.value(),
+                });
+            }
             let block = block.value();
             if !out.is_empty() && bytes + block.len() > max_bytes {
                 break;

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use zkvm::{Generators, Predicate, SigningKey, TxBuilder};
 use zkvm_node::devnet::{self, DevnetConfig, FUNDING_KEY_FILE};
@@ -196,4 +196,56 @@ pub fn consensus_fields(mut block: Value) -> Value {
     assert!(block.get("validation_ms").is_some(), "not a block: {block}");
     block["validation_ms"].take();
     block
+}
+
+/// The passphrase of the tests' wallets.
+pub const PASS: &str = "correct horse battery";
+
+pub fn zkvm(args: &[&str], passphrase: &str) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("ZKVM_WALLET_PASSPHRASE", passphrase)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+/// Runs `wallet SUB NAME ... --data-dir D --node URL`; its stdout on success.
+pub fn wallet(
+    sub: &str,
+    name: &str,
+    extra: &[&str],
+    dir: &Path,
+    url: &str,
+) -> Result<String, String> {
+    let mut args = vec!["wallet", sub, name];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--data-dir", dir.to_str().unwrap(), "--node", url]);
+    let out = zkvm(&args, PASS);
+    if out.status.success() {
+        Ok(String::from_utf8(out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8(out.stderr).unwrap())
+    }
+}
+
+/// The confirmed balance of flavor `flavor` in `balance` output (0 if absent).
+pub fn confirmed(balance: &str, flavor: &str) -> u64 {
+    balance
+        .lines()
+        .find(|l| l.starts_with(flavor))
+        .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .unwrap_or(0)
+}
+
+pub fn wait_confirmed(name: &str, flavor: &str, qty: u64, dir: &Path, url: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let b = wallet("balance", name, &[], dir, url).unwrap();
+        if confirmed(&b, flavor) == qty {
+            return b;
+        }
+        assert!(Instant::now() < deadline, "{name} never held {qty}: {b}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
