@@ -84,6 +84,12 @@ pub enum WalletError {
     /// A transaction needs at least one payment, retirement or issuance.
     #[error("nothing to send")]
     NothingToSend,
+    /// A payment, request, retirement or issuance of zero units.
+    #[error("a {what} of zero units does nothing: give a quantity above zero")]
+    ZeroAmount {
+        /// What had zero units.
+        what: &'static str,
+    },
     /// The fee needed exceeds the largest fee a transaction may pay.
     #[error("fee {fee} exceeds the maximum")]
     FeeTooHigh {

@@ -142,6 +142,11 @@ impl Wallet {
         expiry_ms: u64,
         rng: &mut R,
     ) -> Result<PaymentRequest, WalletError> {
+        if qty == 0 {
+            return Err(WalletError::ZeroAmount {
+                what: "payment request",
+            });
+        }
         let keys = self.account(account)?;
         let index = self.ledger.next_request;
         let key = keys.request_key(index);

@@ -96,6 +96,24 @@ impl TxPlan {
         self.from
     }
 
+    /// Refuses a payment, retirement or issuance of zero units.
+    fn check_amounts(&self) -> Result<(), WalletError> {
+        let zero = |what| Err(WalletError::ZeroAmount { what });
+        if self.payments.iter().any(|(_, qty, _)| *qty == 0) {
+            return zero("payment");
+        }
+        if self.requests.iter().any(|r| r.qty == 0) {
+            return zero("payment request");
+        }
+        if self.retirements.iter().any(|(qty, _)| *qty == 0) {
+            return zero("retirement");
+        }
+        if self.issuances.iter().any(|(_, qty)| *qty == 0) {
+            return zero("issuance");
+        }
+        Ok(())
+    }
+
     fn is_empty(&self) -> bool {
         self.payments.is_empty()
             && self.requests.is_empty()
@@ -232,6 +250,7 @@ impl Wallet {
         if plan.is_empty() {
             return Err(WalletError::NothingToSend);
         }
+        plan.check_amounts()?;
         let mut maxtime = plan.maxtime_ms;
         for r in &plan.requests {
             self.check_network(r.network)?;

@@ -1,11 +1,11 @@
 //! The wallet: keys, ledger and the operations a wallet application calls.
 
 use crate::address::{Address, Network};
-use crate::custody::SharedAccount;
 use crate::errors::WalletError;
 use crate::keys::{random_scalar, AccountKeys};
 use crate::ledger::{Balance, Ledger, OwnedOutput, Owner, Tip};
 use crate::note::{KeyKind, NoteOpener, Opening};
+use crate::shared::SharedAccount;
 use blockchain::ChainState;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
