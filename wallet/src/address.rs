@@ -6,8 +6,7 @@
 //! is `version (1) || C (32) || E (32)`, and the checksum catches typing errors.
 
 use crate::errors::WalletError;
-use bech32::primitives::decode::{CheckedHrpstring, CheckedHrpstringError};
-use bech32::{Bech32m, Hrp};
+use crate::text::{self, TextError};
 use core::fmt;
 use core::str::FromStr;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
@@ -58,7 +57,8 @@ impl Network {
         }
     }
 
-    fn from_hrp(hrp: &str) -> Option<Network> {
+    /// The network whose address prefix is `hrp`.
+    pub(crate) fn from_hrp(hrp: &str) -> Option<Network> {
         [Network::Mainnet, Network::Testnet, Network::Devnet]
             .into_iter()
             .find(|n| n.hrp() == hrp)
@@ -157,9 +157,7 @@ impl Address {
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hrp = Hrp::parse(self.network.hrp()).map_err(|_| fmt::Error)?;
-        let text = bech32::encode::<Bech32m>(hrp, &self.to_bytes()).map_err(|_| fmt::Error)?;
-        f.write_str(&text)
+        f.write_str(&text::encode(self.network.hrp(), &self.to_bytes())?)
     }
 }
 
@@ -174,16 +172,14 @@ impl FromStr for Address {
 
     /// Parses address text of any known network.
     fn from_str(text: &str) -> Result<Address, WalletError> {
-        let checked = CheckedHrpstring::new::<Bech32m>(text).map_err(|e| match e {
-            CheckedHrpstringError::Checksum(_) => WalletError::AddressChecksum,
-            other => WalletError::AddressSyntax(other.to_string()),
+        let (hrp, data) = text::decode(text).map_err(|e| match e {
+            TextError::Checksum => WalletError::AddressChecksum,
+            TextError::Syntax(reason) => WalletError::AddressSyntax(reason),
         })?;
-        let hrp = checked.hrp().to_lowercase();
         let network = Network::from_hrp(&hrp).ok_or_else(|| WalletError::WrongNetwork {
             expected: "a known network".to_string(),
             found: hrp.clone(),
         })?;
-        let data: Vec<u8> = checked.byte_iter().collect();
         Address::from_bytes(network, &data)
     }
 }
@@ -191,6 +187,7 @@ impl FromStr for Address {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bech32::{Bech32m, Hrp};
     use curve25519_dalek::scalar::Scalar;
 
     fn sample(network: Network) -> Address {

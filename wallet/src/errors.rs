@@ -20,6 +20,43 @@ pub enum WalletError {
         /// The network named in the input.
         found: String,
     },
+    /// Text (a viewing key, a disclosure) is not valid bech32m of the expected kind.
+    #[error("this is not a valid {what}: {reason}")]
+    TextSyntax {
+        /// What the text should have been.
+        what: &'static str,
+        /// Why it is not.
+        reason: String,
+    },
+    /// The checksum of a viewing key's or disclosure's text does not match.
+    #[error("the {what} has a wrong checksum: a character was changed or lost; copy it again")]
+    TextChecksum {
+        /// What the text is.
+        what: &'static str,
+    },
+    /// An encoding of a newer (or unknown) version.
+    #[error("this {what} has version {version}; this wallet reads version {supported}: update the software")]
+    UnsupportedVersion {
+        /// What was encoded.
+        what: &'static str,
+        /// Its version.
+        version: u8,
+        /// The version this code reads.
+        supported: u8,
+    },
+    /// A watch-only wallet (one made from a viewing key) was asked to do what needs
+    /// a secret key.
+    #[error("this wallet holds only a viewing key and cannot {action}: use the wallet that holds the root key")]
+    WatchOnly {
+        /// What it was asked to do.
+        action: &'static str,
+    },
+    /// A wallet made from an incoming viewing key was asked to build a transaction.
+    #[error("an incoming viewing key cannot {action}: make the watch-only wallet from the full viewing key")]
+    NeedsFullViewingKey {
+        /// What it was asked to do.
+        action: &'static str,
+    },
     /// A field of an address, request or note has the wrong size or version.
     #[error("malformed {what}")]
     Malformed {

@@ -149,7 +149,7 @@ impl Wallet {
         }
         let keys = self.account(account)?;
         let index = self.ledger.next_request;
-        let key = keys.request_key(index);
+        let key = keys.request_key(index)?;
         let (qty_blinding, flv_blinding) = request_blindings(&key);
         let opening = Opening {
             key: KeyKind::Request(index),
@@ -192,7 +192,7 @@ impl Wallet {
             .get(&reply.index)
             .ok_or(WalletError::UnknownRequest(reply.index))?;
         let owner = Owner::Account(open.account);
-        let key = self.account(open.account)?.request_key(reply.index);
+        let key = self.account(open.account)?.request_key(reply.index)?;
         let (qty_blinding, flv_blinding) = request_blindings(&key);
         let opening = Opening {
             key: KeyKind::Request(reply.index),

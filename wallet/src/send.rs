@@ -217,10 +217,18 @@ impl Wallet {
         gens: &Generators,
         rng: &mut R,
     ) -> Result<SentTx, WalletError> {
-        if plan.from == Owner::Shared {
-            return Err(WalletError::Signing(
-                "a shared account spends through propose_shared".into(),
-            ));
+        match plan.from {
+            Owner::Shared => {
+                return Err(WalletError::Signing(
+                    "a shared account spends through propose_shared".into(),
+                ))
+            }
+            Owner::Account(n) if self.account(n)?.is_watch_only() => {
+                return Err(WalletError::WatchOnly {
+                    action: "sign a transaction",
+                })
+            }
+            Owner::Account(_) => {}
         }
         let built = self.build_plan(plan, gens, rng)?;
         let tx = built.unsigned.clone().sign(rng)?;
@@ -365,7 +373,7 @@ impl Wallet {
             proofs.push(o.proof.clone());
         }
         if let Owner::Account(n) = plan.from {
-            let issuer = Predicate::from_signing_key(self.account(n)?.issuer_key());
+            let issuer = self.issuer_predicate(n)?;
             for (metadata, qty) in &plan.issuances {
                 b = b.issue(issuer.clone(), metadata.clone(), *qty);
             }

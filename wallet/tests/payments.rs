@@ -269,7 +269,7 @@ fn accounts_are_separate_and_follow_a_reopened_state() {
     let mut r = rng(5);
     let (mut alice, mut bob) = (wallet(b"alice"), wallet(b"bob"));
     let mut net = Net::start(&mut alice, &mut [&mut bob], &mut r);
-    bob.open_account(1);
+    bob.open_account(1).unwrap();
     let savings = bob.address(Owner::Account(1)).unwrap();
     assert_ne!(savings, bob.address(ME).unwrap());
     let plan = TxPlan::new(ME)
