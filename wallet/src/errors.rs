@@ -118,6 +118,14 @@ pub enum WalletError {
     /// A transaction needs a spent output to anchor it, and the account has none.
     #[error("the account has no unreserved output to anchor a transaction")]
     NoAnchor,
+    /// A memo that is empty or longer than the limit.
+    #[error("a memo holds 1 to {max} bytes, this one has {length}: shorten it (or leave it out)")]
+    MemoLength {
+        /// Its length.
+        length: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A transaction needs at least one payment, retirement or issuance.
     #[error("nothing to send")]
     NothingToSend,

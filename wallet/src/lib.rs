@@ -17,11 +17,15 @@
 pub mod specification {}
 
 pub mod address;
+pub mod assets;
 pub mod custody;
 mod errors;
+pub mod history;
 pub mod keys;
 pub mod ledger;
 pub mod note;
+pub mod offline;
+pub mod outgoing;
 pub mod request;
 pub mod selection;
 pub mod send;
@@ -33,10 +37,13 @@ pub mod viewing;
 mod wallet;
 
 pub use address::{Address, Network};
+pub use assets::{AssetBook, NameWarning};
 pub use custody::{CosignProposal, CosignResponse, PendingCosign};
 pub use errors::WalletError;
+pub use history::{BlockHistory, Receipt, Recipient, SentPayment, SentRecord};
 pub use keys::{AccountKeys, WalletKey};
 pub use ledger::{Balance, Ledger, OwnedOutput, Owner, Tip};
+pub use note::{AssetName, Memo};
 pub use request::{PaymentReply, PaymentRequest};
 pub use send::{SentTx, TxPlan};
 pub use shared::SharedAccount;

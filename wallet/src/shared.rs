@@ -14,6 +14,7 @@ use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use musig::{Multikey, SigningKey, VerificationKey};
+use zeroize::Zeroizing;
 
 /// This wallet's side of a 2-of-2 account.
 #[derive(Clone, Debug)]
@@ -66,6 +67,16 @@ impl SharedAccount {
     /// The secret both parties read the account's notes with.
     pub fn view_secret(&self) -> &SecretScalar {
         &self.view
+    }
+
+    /// The secret the account's outgoing records are sealed to (both parties hold it):
+    /// `Transcript("ZkVM.wallet.shared-outgoing")` over the view secret.
+    pub fn outgoing_secret(&self) -> Zeroizing<[u8; 32]> {
+        let mut t = Transcript::new(b"ZkVM.wallet.shared-outgoing");
+        t.append_message(b"view", self.view.expose().as_bytes());
+        let mut secret = Zeroizing::new([0u8; 32]);
+        t.challenge_bytes(b"ovk", &mut secret[..]);
+        secret
     }
 
     /// The account's address.

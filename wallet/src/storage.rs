@@ -1,13 +1,17 @@
 //! Storage: the wallet's state as bytes, behind a trait the node implements.
 //!
 //! The state is `network (1) || LE32 account count || LE64 account indices ||
-//! partner flag (1) [|| partner custody key (32)] || ledger`. The root key is not in
+//! partner flag (1) [|| partner custody key (32)] || ledger [|| asset names]`; the
+//! asset names ([`crate::assets`]) are written only when there is at least one. The root key is not in
 //! it: the caller brings the root to open a state. The state holds openings, so
 //! [`Wallet::save`] seals it: `"zkw1" || nonce (12) || ChaCha20-Poly1305(k, nonce,
 //! state)`, with `k` from `Transcript("ZkVM.wallet.storage")` over the root key.
-//! [`Wallet::state_bytes`] gives the plain bytes to a caller that asks for them.
+//! [`Wallet::state_bytes`] gives the plain bytes to a caller that asks for them. A
+//! watch-only wallet seals its state under a key from its incoming viewing key
+//! (`Transcript("ZkVM.wallet.storage")`, `append("viewing key", body)`).
 
 use crate::address::Network;
+use crate::assets::AssetBook;
 use crate::errors::WalletError;
 use crate::keys::WalletKey;
 use crate::ledger::Ledger;
@@ -78,6 +82,11 @@ impl Wallet {
             }
         }
         self.ledger.encode(&mut w);
+        // Written only when there is a name, so that states from before names exist
+        // still open and each state has one encoding.
+        if !self.assets.is_empty() {
+            self.assets.encode(&mut w);
+        }
         w
     }
 
@@ -106,6 +115,14 @@ impl Wallet {
                 }
             }
             wallet.ledger = Ledger::decode(r)?;
+            if r.remaining() > 0 {
+                wallet.assets = AssetBook::decode(r)?;
+                if wallet.assets.is_empty() {
+                    return Err(WalletError::Malformed {
+                        what: "empty asset names",
+                    });
+                }
+            }
             Ok(wallet)
         })
     }

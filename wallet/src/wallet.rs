@@ -1,6 +1,7 @@
 //! The wallet: keys, ledger and the operations a wallet application calls.
 
 use crate::address::{Address, Network};
+use crate::assets::AssetBook;
 use crate::errors::WalletError;
 use crate::keys::{random_scalar, AccountKeys, WalletKey};
 use crate::ledger::{Balance, Ledger, OwnedOutput, Owner, Tip};
@@ -28,6 +29,8 @@ pub struct Wallet {
     pub(crate) shared: Option<SharedAccount>,
     pub(crate) openers: Vec<(Owner, NoteOpener)>,
     pub(crate) ledger: Ledger,
+    /// The names of flavors the wallet has seen.
+    pub(crate) assets: AssetBook,
     /// Weights of transactions by shape, to estimate fees before proving.
     pub(crate) size_hints: HashMap<(usize, usize), u64>,
 }
@@ -80,6 +83,7 @@ impl Wallet {
             shared: None,
             openers: Vec::new(),
             ledger: Ledger::default(),
+            assets: AssetBook::default(),
             size_hints: HashMap::new(),
         };
         w.add_account(first);
@@ -143,6 +147,18 @@ impl Wallet {
     /// The ledger (outputs, pending transactions, requests), read-only.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
+    }
+
+    /// The names of flavors the wallet has seen.
+    pub fn assets(&self) -> &AssetBook {
+        &self.assets
+    }
+
+    /// The name of `flavor` (its issuance metadata as text, or hex), if known.
+    pub fn flavor_name(&self, flavor: &Scalar) -> Option<String> {
+        self.assets
+            .name(flavor)
+            .map(crate::note::AssetName::display)
     }
 
     /// The balance of `owner` in `flavor`.
