@@ -57,6 +57,36 @@ pub enum WalletError {
         /// What it was asked to do.
         action: &'static str,
     },
+    /// A payment disclosure does not match the transaction it names.
+    #[error("the disclosure does not hold: {what}; it was altered, or it is false")]
+    DisclosureMismatch {
+        /// Which part does not match.
+        what: &'static str,
+    },
+    /// A transaction has no output of that index.
+    #[error("transaction {tx} has {outputs} output(s), none with index {index}: check the output number")]
+    NoSuchOutput {
+        /// The transaction.
+        tx: TxId,
+        /// The index asked for.
+        index: u32,
+        /// How many outputs it has.
+        outputs: usize,
+    },
+    /// The wallet neither received nor sent this output, so it cannot disclose it.
+    #[error("output {index} of transaction {tx} was neither paid to nor sent by this wallet: only its recipient or its sender can disclose it")]
+    NotOurOutput {
+        /// The transaction.
+        tx: TxId,
+        /// The output's index.
+        index: u32,
+    },
+    /// An output of the wallet that a disclosure cannot describe.
+    #[error("this output cannot be disclosed: {reason}")]
+    NotDisclosable {
+        /// Why.
+        reason: &'static str,
+    },
     /// A field of an address, request or note has the wrong size or version.
     #[error("malformed {what}")]
     Malformed {

@@ -10,7 +10,7 @@
 //! wallet that sent. Names of flavors found in notes are learned on the way
 //! ([`crate::assets`]).
 
-use crate::address::Address;
+use crate::address::{Address, Network};
 use crate::ledger::{contract, Owner};
 use crate::note::{note_point, open_as_sender, Memo, NoteOpener, OpenedNote, Opening};
 use crate::outgoing::{self, OutgoingItem, OUTGOING_TAG};
@@ -20,7 +20,7 @@ use curve25519_dalek::scalar::Scalar;
 use musig::VerificationKey;
 use std::collections::BTreeSet;
 use zeroize::Zeroizing;
-use zkvm::{Anchor, Contract, ContractId, Predicate, TxEntry, TxId, VerifiedTx};
+use zkvm::{Anchor, Contract, ContractId, Predicate, TxEntry, TxId, TxLog, VerifiedTx};
 
 /// What a block meant for the wallet.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -255,41 +255,56 @@ impl Wallet {
         (record, notes)
     }
 
-    /// The payment to an address that a record item describes: the note with
-    /// `R = r·B`, opened with `r·E`, and the output it describes, whose predicate
-    /// `C + t·B` gives the recipient's control key `C`.
+    /// The payment to an address that a record item describes.
     fn address_payment(
         &self,
         tx: &VerifiedTx,
         encryption: &CompressedRistretto,
         r: &Scalar,
     ) -> Option<(SentPayment, OpenedNote)> {
-        let e = encryption.decompress()?;
-        let r_point = RistrettoPoint::mul_base(r).compress();
-        let note = tx.log.iter().find_map(|entry| match entry {
-            TxEntry::Data(d) if note_point(d) == Some(r_point) => open_as_sender(d, r, &e),
-            _ => None,
-        })?;
+        let (note, _, e) = sender_note(&tx.log, encryption, r)?;
         let opening = &note.plaintext.opening;
-        let output = tx
-            .log
-            .outputs()
-            .find(|c| carries(c, opening) && c.predicate.to_point().decompress().is_some())?;
-        let control =
-            output.predicate.to_point().decompress()? - RistrettoPoint::mul_base(&note.tweak);
+        let output = tx.log.outputs().find(|c| carries(c, opening))?;
         let payment = SentPayment {
             output: output.id(),
-            to: Recipient::Address(Address::new(
-                self.network,
-                VerificationKey::from_point(control),
-                e,
-            )),
+            to: Recipient::Address(paid_address(output, &note, e, self.network)?),
             qty: opening.qty,
             flavor: opening.flavor,
             memo: note.plaintext.memo.clone(),
         };
         Some((payment, note))
     }
+}
+
+/// The note of `log` with `R = r·B`, opened as its sender does with `r·E`; with `R`
+/// and `E`.
+pub(crate) fn sender_note(
+    log: &TxLog,
+    encryption: &CompressedRistretto,
+    r: &Scalar,
+) -> Option<(OpenedNote, CompressedRistretto, RistrettoPoint)> {
+    let e = encryption.decompress()?;
+    let point = RistrettoPoint::mul_base(r).compress();
+    let note = log.iter().find_map(|entry| match entry {
+        TxEntry::Data(d) if note_point(d) == Some(point) => open_as_sender(d, r, &e),
+        _ => None,
+    })?;
+    Some((note, point, e))
+}
+
+/// The address a sent note paid with `output`: its control key is `P − t·B`.
+pub(crate) fn paid_address(
+    output: &Contract,
+    note: &OpenedNote,
+    e: RistrettoPoint,
+    network: Network,
+) -> Option<Address> {
+    let control = output.predicate.to_point().decompress()? - RistrettoPoint::mul_base(&note.tweak);
+    Some(Address::new(
+        network,
+        VerificationKey::from_point(control),
+        e,
+    ))
 }
 
 /// The payment to a request key that a record item describes.

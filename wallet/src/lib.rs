@@ -19,6 +19,7 @@ pub mod specification {}
 pub mod address;
 pub mod assets;
 pub mod custody;
+pub mod disclosure;
 mod errors;
 pub mod history;
 pub mod keys;
@@ -39,6 +40,7 @@ mod wallet;
 pub use address::{Address, Network};
 pub use assets::{AssetBook, NameWarning};
 pub use custody::{CosignProposal, CosignResponse, PendingCosign};
+pub use disclosure::{verify_disclosure, DisclosedPayment, Disclosure};
 pub use errors::WalletError;
 pub use history::{BlockHistory, Receipt, Recipient, SentPayment, SentRecord};
 pub use keys::{AccountKeys, WalletKey};

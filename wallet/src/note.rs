@@ -6,15 +6,21 @@
 //! recipient: S = e·R
 //! T = Transcript("ZkVM.wallet.note"); T.append("R", R); T.append("E", E); T.append("S", S)
 //! k = T.challenge_bytes("key", 32)               ChaCha20-Poly1305 key
-//! t = T.challenge_bytes("tweak", 64) mod ℓ       the payment key is C + t·B
 //! entry = tag || R || ChaCha20-Poly1305(k, nonce 0, aad tag || R, plaintext)
-//! version 1: tag "zkn1", plaintext = opening
+//! version 1: tag "zkn1", plaintext = opening,
+//!            t = T.challenge_bytes("tweak", 64) mod ℓ      the payment key is C + t·B
 //! version 2: tag "zkn2", plaintext = opening || LE16 memo length || memo
-//!            || asset flag (1) [|| issuer (32) || metadata length (1) || metadata]
+//!            || asset flag (1) [|| issuer (32) || metadata length (1) || metadata],
+//!            b = T.challenge_bytes("binding", 32)
+//!            U = Transcript("ZkVM.wallet.note-tweak"); U.append("R", R); U.append("E", E);
+//!            U.append("b", b); t = U.challenge_bytes("tweak", 64) mod ℓ
 //! opening = kind (1) || index (LE64) || qty (LE64) || flavor || qty blinding || flv blinding
 //! ```
 //!
-//! The key is used once (a fresh `r` per note), so the zero nonce never repeats.
+//! The key is used once (a fresh `r` per note), so the zero nonce never repeats. In
+//! version 2 the tweak goes through the binding value `b`, which a payment
+//! disclosure reveals ([`crate::disclosure`]): it ties the payment key to `R` and
+//! `E` without giving the note's key `k`.
 //! Wallets write version 2 and open both. The memo (at most [`MAX_MEMO_LEN`] bytes)
 //! is the sender's message to the recipient; the asset part names the flavor: the
 //! issuer key and metadata whose issuance flavor it is, which the recipient checks by
@@ -312,9 +318,23 @@ pub struct SealedNote {
 struct NoteKeys {
     aead: Zeroizing<[u8; 32]>,
     tweak: Scalar,
+    binding: Option<NoteBinding>,
+}
+
+/// A version 2 note's binding value `b`: with `R` and `E` it gives the tweak
+/// ([`binding_tweak`]) and nothing else, so a payment disclosure can show that the
+/// output's key was made for the address's encryption key without opening the note.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NoteBinding(pub Zeroizing<[u8; 32]>);
+
+impl core::fmt::Debug for NoteBinding {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("NoteBinding(<redacted>)")
+    }
 }
 
 fn note_keys(
+    tag: &[u8],
     r_point: &CompressedRistretto,
     e: &CompressedRistretto,
     s: &RistrettoPoint,
@@ -325,11 +345,43 @@ fn note_keys(
     t.append_message(b"S", s.compress().as_bytes());
     let mut aead = Zeroizing::new([0u8; 32]);
     t.challenge_bytes(b"key", &mut aead[..]);
+    if tag == TAG_V1 {
+        let mut wide = [0u8; 64];
+        t.challenge_bytes(b"tweak", &mut wide);
+        let tweak = Scalar::from_bytes_mod_order_wide(&wide);
+        wide.zeroize();
+        return NoteKeys {
+            aead,
+            tweak,
+            binding: None,
+        };
+    }
+    let mut binding = Zeroizing::new([0u8; 32]);
+    t.challenge_bytes(b"binding", &mut binding[..]);
+    NoteKeys {
+        aead,
+        tweak: binding_tweak(r_point, e, &binding),
+        binding: Some(NoteBinding(binding)),
+    }
+}
+
+/// The tweak of a version 2 note from its binding value:
+/// `Transcript("ZkVM.wallet.note-tweak")`, `append("R", R)`, `append("E", E)`,
+/// `append("b", b)`, 64 challenge bytes `"tweak"` reduced modulo ℓ.
+pub fn binding_tweak(
+    r_point: &CompressedRistretto,
+    e: &CompressedRistretto,
+    binding: &[u8; 32],
+) -> Scalar {
+    let mut t = Transcript::new(b"ZkVM.wallet.note-tweak");
+    t.append_message(b"R", r_point.as_bytes());
+    t.append_message(b"E", e.as_bytes());
+    t.append_message(b"b", binding);
     let mut wide = [0u8; 64];
     t.challenge_bytes(b"tweak", &mut wide);
     let tweak = Scalar::from_bytes_mod_order_wide(&wide);
     wide.zeroize();
-    NoteKeys { aead, tweak }
+    tweak
 }
 
 /// Encrypts `opening` alone to the encryption key `e` (a version 2 note without memo
@@ -352,7 +404,7 @@ pub fn seal_note<R: RngCore + CryptoRng>(
 ) -> SealedNote {
     let secret = SecretScalar::new(random_scalar(rng));
     let r_point = RistrettoPoint::mul_base(secret.expose()).compress();
-    let keys = note_keys(&r_point, &e.compress(), &(secret.expose() * e));
+    let keys = note_keys(TAG_V2, &r_point, &e.compress(), &(secret.expose() * e));
     let mut bytes = Zeroizing::new(Vec::with_capacity(plaintext.encoded_len()));
     plaintext.encode(&mut bytes);
     let mut entry = Vec::with_capacity(4 + 32 + bytes.len() + 16);
@@ -375,12 +427,22 @@ pub fn seal_note<R: RngCore + CryptoRng>(
 }
 
 /// A note opened: what it says and the tweak of its payment key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct OpenedNote {
     /// The opening, memo and asset name.
     pub plaintext: NotePlaintext,
     /// The tweak `t` of the payment key `C + t·B`.
     pub tweak: Scalar,
+    /// The binding value (version 2 notes).
+    pub binding: Option<NoteBinding>,
+}
+
+impl core::fmt::Debug for OpenedNote {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OpenedNote")
+            .field("plaintext", &self.plaintext)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The ephemeral point `R` of a note entry of any version, if it is one.
@@ -395,7 +457,7 @@ pub fn note_point(entry: &[u8]) -> Option<CompressedRistretto> {
 /// key `e`: `None` unless it is a well-formed note of a known version for that key.
 fn open_with(entry: &[u8], e: &CompressedRistretto, s: &RistrettoPoint) -> Option<OpenedNote> {
     let r_point = note_point(entry)?;
-    let keys = note_keys(&r_point, e, s);
+    let keys = note_keys(&entry[..4], &r_point, e, s);
     let cipher = ChaCha20Poly1305::new(Key::from_slice(&keys.aead[..]));
     let payload = Payload {
         msg: &entry[36..],
@@ -414,6 +476,7 @@ fn open_with(entry: &[u8], e: &CompressedRistretto, s: &RistrettoPoint) -> Optio
     Some(OpenedNote {
         plaintext,
         tweak: keys.tweak,
+        binding: keys.binding,
     })
 }
 
@@ -527,7 +590,7 @@ mod tests {
     /// A version 1 note, as wallets wrote before memos.
     fn seal_v1(e: &RistrettoPoint, opening: &Opening, r: &Scalar) -> Vec<u8> {
         let r_point = RistrettoPoint::mul_base(r).compress();
-        let keys = note_keys(&r_point, &e.compress(), &(r * e));
+        let keys = note_keys(TAG_V1, &r_point, &e.compress(), &(r * e));
         let mut plaintext = Vec::new();
         opening.encode(&mut plaintext);
         let mut entry = TAG_V1.to_vec();
