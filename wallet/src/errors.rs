@@ -87,6 +87,15 @@ pub enum WalletError {
         /// Why.
         reason: &'static str,
     },
+    /// An offline signer refuses a proposal: what it shows differs from what its
+    /// transaction does.
+    #[error(
+        "the proposal is refused: {what}; do not sign it, and build it again on the online machine"
+    )]
+    ProposalRefused {
+        /// What differs.
+        what: String,
+    },
     /// A field of an address, request or note has the wrong size or version.
     #[error("malformed {what}")]
     Malformed {

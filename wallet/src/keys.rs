@@ -44,6 +44,14 @@ impl SecretScalar {
     }
 }
 
+impl PartialEq for SecretScalar {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for SecretScalar {}
+
 impl core::fmt::Debug for SecretScalar {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("SecretScalar(<redacted>)")

@@ -72,14 +72,6 @@ pub enum OutgoingItem {
     },
 }
 
-impl PartialEq for SecretScalar {
-    fn eq(&self, other: &Self) -> bool {
-        self.expose() == other.expose()
-    }
-}
-
-impl Eq for SecretScalar {}
-
 /// The record's key for the outgoing secret `ovk` and the entry's random `n`.
 fn record_key(ovk: &[u8; 32], n: &[u8; 32]) -> Zeroizing<[u8; 32]> {
     let mut t = Transcript::new(b"ZkVM.wallet.outgoing");
