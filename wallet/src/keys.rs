@@ -241,7 +241,7 @@ impl AccountKeys {
 #[derive(Clone)]
 pub enum WalletKey {
     /// The keytree root: every account, every key.
-    Root(Xprv),
+    Root(Box<Xprv>),
     /// One account's viewing key: a watch-only wallet.
     Viewing(ViewingKey),
 }
@@ -280,7 +280,7 @@ impl WalletKey {
 
 impl From<Xprv> for WalletKey {
     fn from(root: Xprv) -> Self {
-        WalletKey::Root(root)
+        WalletKey::Root(Box::new(root))
     }
 }
 

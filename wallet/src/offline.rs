@@ -118,7 +118,7 @@ pub enum ShownOutput {
     /// A payment to an address.
     Payment {
         /// The recipient.
-        address: Address,
+        address: Box<Address>,
         /// The output's opening.
         opening: Opening,
         /// The memo.
@@ -197,6 +197,9 @@ pub struct Review {
     /// The fee.
     pub fee: u64,
 }
+
+/// Quantities per flavor.
+type Totals = Vec<(u64, Scalar)>;
 
 /// A refusal naming what differs.
 fn refuse(what: impl Into<String>) -> WalletError {
@@ -425,7 +428,7 @@ fn check_outputs(
     p: &Proposal,
     verified: &VerifiedTx,
     own: &Address,
-) -> Result<(Vec<SentPayment>, Vec<(u64, Scalar)>), WalletError> {
+) -> Result<(Vec<SentPayment>, Totals), WalletError> {
     let outputs: Vec<&Contract> = verified.log.outputs().collect();
     if outputs.len() > p.outputs.len() {
         return Err(refuse(format!(
@@ -452,7 +455,7 @@ fn check_outputs(
             } => {
                 let key = note_key(verified, k, address, opening, memo, note_secret)?;
                 check_output(k, output, key, opening)?;
-                let to = Recipient::Address(*address);
+                let to = Recipient::Address(**address);
                 payments.push(payment(output, to, opening, memo.clone()));
             }
             ShownOutput::Request { key, opening, .. } => {
@@ -882,7 +885,7 @@ fn encode_output(w: &mut Vec<u8>, o: &ShownOutput) {
 fn decode_output(r: &mut Reader<'_>, network: Network) -> Result<ShownOutput, WalletError> {
     Ok(match r.read_u8()? {
         0 => {
-            let address = Address::from_bytes(network, r.read_bytes(65)?)?;
+            let address = Box::new(Address::from_bytes(network, r.read_bytes(65)?)?);
             let opening = Opening::decode(r)?;
             let note_secret = SecretScalar::new(r.read_scalar()?);
             let memo = match u16::from_le_bytes(r.read_array()?) as usize {

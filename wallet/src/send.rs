@@ -436,7 +436,7 @@ impl Wallet {
                 secret: sealed.secret.clone(),
             });
             draft.shown.outputs.push(ShownOutput::Payment {
-                address: p.address,
+                address: Box::new(p.address),
                 opening: plaintext.opening,
                 memo: plaintext.memo,
                 note_secret: sealed.secret,

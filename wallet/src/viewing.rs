@@ -72,9 +72,9 @@ pub struct FullViewingKey {
 #[derive(Clone)]
 pub enum ViewingKey {
     /// Sees the payments to the account.
-    Incoming(IncomingViewingKey),
+    Incoming(Box<IncomingViewingKey>),
     /// Sees the payments to and from the account; can build transactions.
-    Full(FullViewingKey),
+    Full(Box<FullViewingKey>),
 }
 
 /// The path of request key `i` below the account's request node.
@@ -277,9 +277,9 @@ impl ViewingKey {
     pub fn from_text(text: &str, network: Network) -> Result<Self, WalletError> {
         let full = text::decode(text.trim()).is_ok_and(|(hrp, _)| hrp.ends_with("fvk"));
         if full {
-            FullViewingKey::from_text(text, network).map(ViewingKey::Full)
+            FullViewingKey::from_text(text, network).map(|k| ViewingKey::Full(Box::new(k)))
         } else {
-            IncomingViewingKey::from_text(text, network).map(ViewingKey::Incoming)
+            IncomingViewingKey::from_text(text, network).map(|k| ViewingKey::Incoming(Box::new(k)))
         }
     }
 
@@ -307,13 +307,13 @@ impl ViewingKey {
 
 impl From<IncomingViewingKey> for ViewingKey {
     fn from(key: IncomingViewingKey) -> Self {
-        ViewingKey::Incoming(key)
+        ViewingKey::Incoming(Box::new(key))
     }
 }
 
 impl From<FullViewingKey> for ViewingKey {
     fn from(key: FullViewingKey) -> Self {
-        ViewingKey::Full(key)
+        ViewingKey::Full(Box::new(key))
     }
 }
 
@@ -435,11 +435,11 @@ mod tests {
             assert_eq!(FullViewingKey::from_text(&fvk, network).as_ref(), Ok(&full));
             assert!(matches!(
                 ViewingKey::from_text(&fvk, network),
-                Ok(ViewingKey::Full(k)) if k == full
+                Ok(ViewingKey::Full(k)) if *k == full
             ));
             assert!(matches!(
                 ViewingKey::from_text(&ivk, network),
-                Ok(ViewingKey::Incoming(k)) if &k == full.incoming()
+                Ok(ViewingKey::Incoming(k)) if &*k == full.incoming()
             ));
         }
     }
@@ -448,7 +448,7 @@ mod tests {
     fn a_viewing_key_derives_the_public_keys_and_holds_no_signing_key() {
         let keys = account();
         let full = keys.full_viewing_key().unwrap();
-        let watch = AccountKeys::from_viewing_key(&ViewingKey::Full(full.clone()));
+        let watch = AccountKeys::from_viewing_key(&full.clone().into());
         assert!(watch.is_watch_only());
         assert_eq!(watch.index(), 3);
         for i in [0, 1, 77] {
@@ -469,8 +469,7 @@ mod tests {
             watch.custody_key().unwrap_err(),
             refused("use a custody key")
         );
-        let incoming_only =
-            AccountKeys::from_viewing_key(&ViewingKey::Incoming(full.incoming().clone()));
+        let incoming_only = AccountKeys::from_viewing_key(&full.incoming().clone().into());
         assert!(incoming_only.outgoing_viewing_key().is_none());
         assert!(matches!(
             incoming_only.full_viewing_key(),

@@ -135,7 +135,7 @@ fn a_watch_only_wallet_builds_the_root_signs_offline_and_tampering_is_refused() 
     let dave = wallet(b"dave").address(ME).unwrap();
     let recipient = tamper(&|p| {
         if let ShownOutput::Payment { address, .. } = &mut p.outputs[0] {
-            *address = dave;
+            **address = dave;
         }
     });
     assert!(recipient.contains("recipient"), "{recipient}");
