@@ -10,6 +10,14 @@
 //! in two messages ([`Wallet::propose_shared`], [`Wallet::cosign`],
 //! [`Wallet::complete_shared`]), and keeps its state behind [`WalletStore`].
 //!
+//! Payments carry memos ([`Memo`]) and the names of their flavors ([`AssetBook`]);
+//! each block's [`BlockReport`] tells the payments received and sent
+//! ([`BlockHistory`]). An account's viewing keys ([`IncomingViewingKey`],
+//! [`OutgoingViewingKey`], [`FullViewingKey`]) make watch-only wallets
+//! ([`Wallet::watch_only`]) that see without signing; with the full viewing key one
+//! builds transactions that the root's holder signs offline ([`offline`]). A payment
+//! can be proven to anyone with a [`Disclosure`] ([`verify_disclosure`]).
+//!
 //! The modules follow the sections of `spec/wallet.md`.
 #![deny(missing_docs)]
 
