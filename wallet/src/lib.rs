@@ -54,7 +54,7 @@ pub use history::{BlockHistory, Receipt, Recipient, SentPayment, SentRecord};
 pub use keys::{AccountKeys, WalletKey};
 pub use ledger::{Balance, Ledger, OwnedOutput, Owner, Tip};
 pub use note::{AssetName, Memo};
-pub use offline::{KeyPath, Proposal, Review, ShownInput, ShownOutput, Signer};
+pub use offline::{KeyPath, Proposal, Review, Shown, ShownInput, ShownOutput, Signer};
 pub use request::{PaymentReply, PaymentRequest};
 pub use send::{SentTx, TxPlan};
 pub use shared::SharedAccount;

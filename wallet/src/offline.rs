@@ -144,11 +144,14 @@ pub enum ShownOutput {
     },
 }
 
-/// What a transaction does, as its builder wrote it.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Shown {
+/// What a transaction does, as its builder wrote it and the signer is shown it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Shown {
+    /// The outputs, in the log's order.
     pub outputs: Vec<ShownOutput>,
+    /// The retirements: quantity and flavor.
     pub retirements: Vec<(u64, Scalar)>,
+    /// The issuances: metadata and quantity.
     pub issuances: Vec<(Vec<u8>, u64)>,
 }
 
@@ -169,12 +172,8 @@ pub struct Proposal {
     pub signers: Vec<Signer>,
     /// The spent outputs, in the log's order.
     pub inputs: Vec<ShownInput>,
-    /// The outputs, in the log's order.
-    pub outputs: Vec<ShownOutput>,
-    /// The retirements: quantity and flavor.
-    pub retirements: Vec<(u64, Scalar)>,
-    /// The issuances: metadata and quantity.
-    pub issuances: Vec<(Vec<u8>, u64)>,
+    /// The outputs, retirements and issuances.
+    pub shown: Shown,
 }
 
 /// What the signer checked and shows before signing.
@@ -302,7 +301,7 @@ fn check(
         spent,
         payments,
         change,
-        retired: p.retirements.clone(),
+        retired: p.shown.retirements.clone(),
         issued,
         fee: p.fee,
     };
@@ -400,16 +399,21 @@ fn check_issuances(
         })
         .collect();
     let signers = &p.signers[p.inputs.len()..];
-    if entries.len() != p.issuances.len() || signers.len() != p.issuances.len() {
+    if entries.len() != p.shown.issuances.len() || signers.len() != p.shown.issuances.len() {
         return Err(refuse(format!(
             "the transaction issues {} times, {} issuances are shown",
             entries.len(),
-            p.issuances.len()
+            p.shown.issuances.len()
         )));
     }
     let mut issued = Vec::new();
-    for (i, (((metadata, qty), flv), signer)) in
-        p.issuances.iter().zip(entries).zip(signers).enumerate()
+    for (i, (((metadata, qty), flv), signer)) in p
+        .shown
+        .issuances
+        .iter()
+        .zip(entries)
+        .zip(signers)
+        .enumerate()
     {
         let flavor = issue_flavor(issuer.as_compressed(), metadata);
         if signer.path != KeyPath::Issuer || *flv != Commitment::unblinded(flavor).to_point() {
@@ -430,22 +434,22 @@ fn check_outputs(
     own: &Address,
 ) -> Result<(Vec<SentPayment>, Totals), WalletError> {
     let outputs: Vec<&Contract> = verified.log.outputs().collect();
-    if outputs.len() > p.outputs.len() {
+    if outputs.len() > p.shown.outputs.len() {
         return Err(refuse(format!(
             "output {} of the transaction is not shown: a hidden output",
-            p.outputs.len()
+            p.shown.outputs.len()
         )));
     }
-    if outputs.len() < p.outputs.len() {
+    if outputs.len() < p.shown.outputs.len() {
         return Err(refuse(format!(
             "the transaction makes {} outputs, {} are shown",
             outputs.len(),
-            p.outputs.len()
+            p.shown.outputs.len()
         )));
     }
     let mut payments = Vec::new();
     let mut change = Vec::new();
-    for (k, (shown, output)) in p.outputs.iter().zip(outputs).enumerate() {
+    for (k, (shown, output)) in p.shown.outputs.iter().zip(outputs).enumerate() {
         match shown {
             ShownOutput::Payment {
                 address,
@@ -649,9 +653,7 @@ impl Wallet {
             fee: u.fee,
             signers,
             inputs,
-            outputs: built.shown.outputs.clone(),
-            retirements: built.shown.retirements.clone(),
-            issuances: built.shown.issuances.clone(),
+            shown: built.shown.clone(),
         };
         self.ledger.reserve(built.pending());
         Ok(proposal)
@@ -679,6 +681,7 @@ impl Wallet {
             .collect::<Option<Vec<_>>>()
             .ok_or(WalletError::UnknownTx(verified.id))?;
         let replies = signed
+            .shown
             .outputs
             .iter()
             .zip(verified.log.outputs())
@@ -743,17 +746,17 @@ impl Proposal {
             i.opening.encode(&mut w);
             w.write_bytes(&i.anchor.0);
         }
-        w.write_u32(self.outputs.len() as u32);
-        for o in &self.outputs {
+        w.write_u32(self.shown.outputs.len() as u32);
+        for o in &self.shown.outputs {
             encode_output(&mut w, o);
         }
-        w.write_u32(self.retirements.len() as u32);
-        for (qty, flavor) in &self.retirements {
+        w.write_u32(self.shown.retirements.len() as u32);
+        for (qty, flavor) in &self.shown.retirements {
             w.write_u64(*qty);
             w.write_scalar(flavor);
         }
-        w.write_u32(self.issuances.len() as u32);
-        for (metadata, qty) in &self.issuances {
+        w.write_u32(self.shown.issuances.len() as u32);
+        for (metadata, qty) in &self.shown.issuances {
             w.write_u64(*qty);
             w.write_len_prefixed(metadata);
         }
@@ -839,9 +842,11 @@ fn decode_proposal(r: &mut Reader<'_>) -> Result<Proposal, WalletError> {
         fee,
         signers,
         inputs,
-        outputs,
-        retirements,
-        issuances,
+        shown: Shown {
+            outputs,
+            retirements,
+            issuances,
+        },
     })
 }
 

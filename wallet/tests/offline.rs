@@ -127,26 +127,26 @@ fn a_watch_only_wallet_builds_the_root_signs_offline_and_tampering_is_refused() 
     };
 
     let amount = tamper(&|p| {
-        if let ShownOutput::Payment { opening, .. } = &mut p.outputs[0] {
+        if let ShownOutput::Payment { opening, .. } = &mut p.shown.outputs[0] {
             opening.qty += 1;
         }
     });
     assert!(amount.contains("amount"), "{amount}");
     let dave = wallet(b"dave").address(ME).unwrap();
     let recipient = tamper(&|p| {
-        if let ShownOutput::Payment { address, .. } = &mut p.outputs[0] {
+        if let ShownOutput::Payment { address, .. } = &mut p.shown.outputs[0] {
             **address = dave;
         }
     });
     assert!(recipient.contains("recipient"), "{recipient}");
     let flavor = tamper(&|p| {
-        if let ShownOutput::Payment { opening, .. } = &mut p.outputs[0] {
+        if let ShownOutput::Payment { opening, .. } = &mut p.shown.outputs[0] {
             opening.flavor = gold;
         }
     });
     assert!(flavor.contains("flavor"), "{flavor}");
     let memo = tamper(&|p| {
-        if let ShownOutput::Payment { memo, .. } = &mut p.outputs[0] {
+        if let ShownOutput::Payment { memo, .. } = &mut p.shown.outputs[0] {
             *memo = Some("deposit".parse().unwrap());
         }
     });
@@ -154,7 +154,7 @@ fn a_watch_only_wallet_builds_the_root_signs_offline_and_tampering_is_refused() 
     let fee = tamper(&|p| p.fee += 1);
     assert!(fee.contains("fee"), "{fee}");
     let hidden = tamper(&|p| {
-        p.outputs.pop();
+        p.shown.outputs.pop();
     });
     assert!(hidden.contains("hidden output"), "{hidden}");
     let program = tamper(&|p| {
