@@ -22,51 +22,11 @@ use crate::errors::WalletError;
 use crate::viewing::{
     request_path, FullViewingKey, IncomingViewingKey, OutgoingViewingKey, ViewingKey,
 };
-use curve25519_dalek::scalar::Scalar;
 use keytree::{Transcript, Xprv};
 use musig::{SigningKey, VerificationKey};
-use rand_core::{CryptoRng, RngCore};
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{Zeroize, Zeroizing};
 
-/// A secret scalar: wiped on drop, never printed.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct SecretScalar(Scalar);
-
-impl SecretScalar {
-    /// Wraps a secret.
-    pub fn new(s: Scalar) -> Self {
-        SecretScalar(s)
-    }
-
-    /// The scalar.
-    pub fn expose(&self) -> &Scalar {
-        &self.0
-    }
-}
-
-impl PartialEq for SecretScalar {
-    fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
-    }
-}
-
-impl Eq for SecretScalar {}
-
-impl core::fmt::Debug for SecretScalar {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("SecretScalar(<redacted>)")
-    }
-}
-
-/// A uniform scalar from 64 bytes of `rng` (independent of the curve library's own
-/// random functions, whose RNG traits change between versions).
-pub fn random_scalar<R: RngCore + CryptoRng>(rng: &mut R) -> Scalar {
-    let mut wide = [0u8; 64];
-    rng.fill_bytes(&mut wide);
-    let s = Scalar::from_bytes_mod_order_wide(&wide);
-    wide.zeroize();
-    s
-}
+pub use crate::secret::{random_scalar, SecretScalar};
 
 /// The keys of one account: its viewing keys always, its secret keys when the
 /// wallet holds the root (a watch-only wallet has none).
@@ -104,7 +64,7 @@ impl AccountKeys {
         });
         let requests = xprv.derive_intermediate_key(role(b"requests"));
         let control = SigningKey::new(xprv.derive_key(role(b"control")));
-        let encryption = SecretScalar(xprv.derive_key(role(b"encryption")));
+        let encryption = SecretScalar::new(xprv.derive_key(role(b"encryption")));
         let mut outgoing = xprv.derive_key(role(b"outgoing"));
         let outgoing_secret = Zeroizing::new(outgoing.to_bytes());
         outgoing.zeroize();

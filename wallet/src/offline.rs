@@ -56,6 +56,7 @@ use crate::ledger::{contract, Owner};
 use crate::note::{note_point, open_as_sender, KeyKind, Memo, Opening};
 use crate::request::PaymentReply;
 use crate::send::{SentTx, TxPlan};
+pub use crate::send::{Shown, ShownOutput};
 use crate::wallet::Wallet;
 use batch::{BatchVerifier, Generators};
 use blockchain::BlockTx;
@@ -110,49 +111,6 @@ pub struct ShownInput {
     pub opening: Opening,
     /// The anchor.
     pub anchor: Anchor,
-}
-
-/// An output as the signer is shown it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ShownOutput {
-    /// A payment to an address.
-    Payment {
-        /// The recipient.
-        address: Box<Address>,
-        /// The output's opening.
-        opening: Opening,
-        /// The memo.
-        memo: Option<Memo>,
-        /// The note's secret `r`: the signer recomputes the note and the payment key.
-        note_secret: SecretScalar,
-    },
-    /// A payment to a request's one-time key.
-    Request {
-        /// The request's index in the recipient's sequence (for the reply).
-        index: u64,
-        /// The one-time key.
-        key: CompressedRistretto,
-        /// The output's opening.
-        opening: Opening,
-    },
-    /// Change, back to the account's own address.
-    Change {
-        /// The output's opening.
-        opening: Opening,
-        /// The note's secret `r`.
-        note_secret: SecretScalar,
-    },
-}
-
-/// What a transaction does, as its builder wrote it and the signer is shown it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Shown {
-    /// The outputs, in the log's order.
-    pub outputs: Vec<ShownOutput>,
-    /// The retirements: quantity and flavor.
-    pub retirements: Vec<(u64, Scalar)>,
-    /// The issuances: metadata and quantity.
-    pub issuances: Vec<(Vec<u8>, u64)>,
 }
 
 /// An unsigned (or, after [`sign`], signed) transaction with what its signer needs.

@@ -15,16 +15,16 @@
 use crate::address::Address;
 use crate::assets::NameWarning;
 use crate::errors::WalletError;
+use crate::keys::SecretScalar;
 use crate::ledger::{Owner, PendingTx};
 use crate::note::{seal_note, AssetName, KeyKind, Memo, NotePlaintext, Opening, SealedNote};
-use crate::offline::{Shown, ShownOutput};
 use crate::outgoing::{self, OutgoingItem};
 use crate::request::{PaymentReply, PaymentRequest};
 use crate::selection::select;
 use crate::wallet::Wallet;
 use batch::Generators;
 use blockchain::BlockTx;
-use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use rand_core::{CryptoRng, RngCore};
 use utreexo::Proof;
@@ -162,6 +162,50 @@ impl TxPlan {
             .chain(self.retirements.iter().copied())
             .collect()
     }
+}
+
+/// An output as its builder wrote it (what an offline signer is shown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShownOutput {
+    /// A payment to an address.
+    Payment {
+        /// The recipient.
+        address: Box<Address>,
+        /// The output's opening.
+        opening: Opening,
+        /// The memo.
+        memo: Option<Memo>,
+        /// The note's secret `r`: the signer recomputes the note and the payment key.
+        note_secret: SecretScalar,
+    },
+    /// A payment to a request's one-time key.
+    Request {
+        /// The request's index in the recipient's sequence (for the reply).
+        index: u64,
+        /// The one-time key.
+        key: CompressedRistretto,
+        /// The output's opening.
+        opening: Opening,
+    },
+    /// Change, back to the account's own address.
+    Change {
+        /// The output's opening.
+        opening: Opening,
+        /// The note's secret `r`.
+        note_secret: SecretScalar,
+    },
+}
+
+/// What a transaction does, as its builder wrote it: what an offline signer
+/// ([`crate::offline`]) is shown.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Shown {
+    /// The outputs, in the log's order.
+    pub outputs: Vec<ShownOutput>,
+    /// The retirements: quantity and flavor.
+    pub retirements: Vec<(u64, Scalar)>,
+    /// The issuances: metadata and quantity.
+    pub issuances: Vec<(Vec<u8>, u64)>,
 }
 
 /// A signed transaction ready for the mempool, with what its recipients need.

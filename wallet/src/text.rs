@@ -5,8 +5,8 @@
 //! changed or lost character is caught by the checksum and a key of one kind or
 //! network is never taken for another.
 
-use crate::address::Network;
 use crate::errors::WalletError;
+use crate::network::Network;
 use bech32::primitives::decode::{CheckedHrpstring, CheckedHrpstringError};
 use bech32::{Bech32m, Hrp};
 

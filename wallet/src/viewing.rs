@@ -29,7 +29,7 @@
 
 use crate::address::{Address, Network};
 use crate::errors::WalletError;
-use crate::keys::SecretScalar;
+use crate::secret::SecretScalar;
 use crate::text;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
