@@ -12,6 +12,7 @@
 //! skipped; a block that does not extend the tip is refused. All or nothing.
 
 use crate::errors::WalletError;
+use crate::history::BlockHistory;
 use crate::ledger::{contract, OwnedOutput, Tip, RECENT_BLOCKS};
 use crate::note::{KeyKind, NOTE_TAG};
 use crate::wallet::Wallet;
@@ -35,6 +36,8 @@ pub struct BlockReport {
     pub dropped: Vec<TxId>,
     /// Requests closed by expiry, by one-time key index.
     pub expired_requests: Vec<u64>,
+    /// Payments received and sent, as a person reads them.
+    pub history: BlockHistory,
 }
 
 impl Wallet {
@@ -148,6 +151,7 @@ impl Wallet {
         while self.ledger.recent.len() > RECENT_BLOCKS {
             self.ledger.recent.pop_front();
         }
+        report.history = self.record_history(&applied.txs, &report.received);
         Ok(report)
     }
 

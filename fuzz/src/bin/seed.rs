@@ -11,8 +11,8 @@ use prost::Message;
 use std::fs;
 use std::path::{Path, PathBuf};
 use tendermint_proto::v0_38::abci as pb;
-use wallet::note::{KeyKind, Opening};
-use wallet::{Address, Ledger, Network, PaymentRequest, Tip};
+use wallet::note::{KeyKind, NotePlaintext, Opening};
+use wallet::{AccountKeys, Address, AssetBook, AssetName, Ledger, Network, PaymentRequest, Tip};
 use zkvm::{ContractId, Program};
 use zkvm_node::api::json::{BlocksJson, GenesisJson, ProofJson, StatusJson, SubmitJson};
 
@@ -224,6 +224,32 @@ fn wallet(root: &Path) {
     });
     ledger.recent.push_back((4, blockchain::BlockId([9; 32])));
     wallet.prefixed(3, ledger.to_bytes());
+    let keys = AccountKeys::derive(&keytree::Xprv::from_seed(b"fuzz seed"), 2);
+    let full = keys.full_viewing_key().expect("a root has every key");
+    wallet.prefixed(4, full.to_text(Network::Devnet).to_string());
+    wallet.prefixed(4, full.incoming().to_text(Network::Testnet).to_string());
+    wallet.prefixed(4, full.outgoing().to_text(Network::Mainnet).to_string());
+    let issuer = RistrettoPoint::mul_base(&Scalar::from(13u64)).compress();
+    let name = AssetName::new(issuer, b"gold").expect("a short name");
+    let plaintext = NotePlaintext {
+        opening: Opening {
+            key: KeyKind::Address,
+            qty: 9,
+            flavor: name.flavor(),
+            qty_blinding: Scalar::from(6u64),
+            flv_blinding: Scalar::from(7u64),
+        },
+        memo: Some("invoice 17".parse().expect("a short memo")),
+        asset: Some(name.clone()),
+    };
+    let mut bytes = Vec::new();
+    plaintext.encode(&mut bytes);
+    wallet.prefixed(7, bytes);
+    let mut book = AssetBook::default();
+    book.learn(&name.flavor(), &name);
+    let mut bytes = Vec::new();
+    book.encode(&mut bytes);
+    wallet.prefixed(8, bytes);
 }
 
 fn node(root: &Path) {
