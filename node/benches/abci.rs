@@ -37,14 +37,12 @@ fn proposal(txs: Vec<bytes::Bytes>) -> request::ProcessProposal {
 
 fn process_proposal(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let made = app_state::make(
-        &dir.path().join("genesis"),
-        2 * PAYMENTS as u64,
-        1_000_000,
-        Some(GENESIS_MS),
-        None,
-    )
-    .unwrap();
+    let spec = app_state::GenesisSpec {
+        outputs: 2 * PAYMENTS as u64,
+        timestamp_ms: Some(GENESIS_MS),
+        ..Default::default()
+    };
+    let made = app_state::make(&dir.path().join("genesis"), &spec).unwrap();
     let funding: SigningKey = read_secret(&dir.path().join("genesis"), FUNDING_KEY_FILE)
         .unwrap()
         .unwrap();

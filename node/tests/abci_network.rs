@@ -20,7 +20,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 use zkvm::Tx;
-use zkvm_node::abci::app_state::GenesisWallet;
+use zkvm_node::abci::app_state::{GenesisSpec, GenesisWallet};
 use zkvm_node::abci::testnet::{self, Layout, Network, TestnetSpec};
 
 const VALIDATORS: usize = 4;
@@ -181,12 +181,15 @@ fn four_validators_serve_wallets_agree_survive_a_crash_and_a_new_node_syncs_its_
     let layout = Layout::loopback(base);
     let spec = TestnetSpec {
         validators: VALIDATORS,
-        outputs: OUTPUTS,
-        wallet: Some(GenesisWallet {
-            name: "alice".into(),
-            passphrase: Zeroizing::new(PASS.as_bytes().to_vec()),
-            outputs: 4,
-        }),
+        genesis: GenesisSpec {
+            outputs: OUTPUTS,
+            wallet: Some(GenesisWallet {
+                name: "alice".into(),
+                passphrase: Zeroizing::new(PASS.as_bytes().to_vec()),
+                outputs: 4,
+            }),
+            ..GenesisSpec::default()
+        },
         ..TestnetSpec::default()
     };
     testnet::generate(&cometbft, dir.path(), &layout, &spec).unwrap();

@@ -81,42 +81,66 @@ impl core::fmt::Debug for GenesisWallet {
     }
 }
 
+/// What a genesis made by [`make`] holds.
+#[derive(Clone, Debug)]
+pub struct GenesisSpec {
+    /// How many initial outputs the funding key receives.
+    pub outputs: u64,
+    /// Units of flavor zero in each (and in each of the wallet's).
+    pub qty: u64,
+    /// The genesis time, ms since the Unix epoch (now if absent).
+    pub timestamp_ms: Option<u64>,
+    /// The funding key (a random one if absent; a benchmark that caches payments
+    /// made from it gives its own).
+    pub funding: Option<SigningKey>,
+    /// A wallet the genesis funds too.
+    pub wallet: Option<GenesisWallet>,
+}
+
+impl Default for GenesisSpec {
+    fn default() -> Self {
+        GenesisSpec {
+            outputs: 256,
+            qty: 1_000_000,
+            timestamp_ms: None,
+            funding: None,
+            wallet: None,
+        }
+    }
+}
+
 /// Writes `app_state.json` and the funding key into `dir` (created if needed): a
-/// genesis at `timestamp_ms` (now if absent) of `outputs` funding outputs of `qty`
-/// and, with `wallet`, that many outputs of a new wallet stored in
-/// `dir/wallets.redb`. Refuses a directory that already holds a funding key, so a key
-/// is never lost.
-pub fn make(
-    dir: &Path,
-    outputs: u64,
-    qty: u64,
-    timestamp_ms: Option<u64>,
-    wallet: Option<&GenesisWallet>,
-) -> Result<Made, NodeError> {
+/// genesis of `spec.outputs` funding outputs and, with `spec.wallet`, that many
+/// outputs of a new wallet stored in `dir/wallets.redb`. Refuses a directory that
+/// already holds a funding key, so a key is never lost.
+pub fn make(dir: &Path, spec: &GenesisSpec) -> Result<Made, NodeError> {
     std::fs::create_dir_all(dir).map_err(|e| NodeError::io(dir, e))?;
     if read_secret(dir, FUNDING_KEY_FILE)?.is_some() {
         return Err(NodeError::AlreadyInitialized(dir.to_path_buf()));
     }
-    let funding = SigningKey::random(&mut rand_core::OsRng);
+    let funding = spec
+        .funding
+        .clone()
+        .unwrap_or_else(|| SigningKey::random(&mut rand_core::OsRng));
     // Signs the initial header and is forgotten: nothing else needs it.
     let signer = SigningKey::random(&mut rand_core::OsRng);
     let config = DevnetConfig {
-        funding_outputs: outputs,
-        funding_qty: qty,
+        funding_outputs: spec.outputs,
+        funding_qty: spec.qty,
     };
     let root = Xprv::random(&mut rand_core::OsRng);
     let mut funded = Wallet::new(root.clone(), wallets::NETWORK);
     let (genesis, initial) = fund_genesis(
-        timestamp_ms.unwrap_or_else(now_ms),
+        spec.timestamp_ms.unwrap_or_else(now_ms),
         &signer,
         &funding,
         &config,
         &mut [&mut funded],
-        wallet.map_or(0, |w| w.outputs),
+        spec.wallet.as_ref().map_or(0, |w| w.outputs),
     )?;
     let funding_key = dir.join(FUNDING_KEY_FILE);
     write_secret(&funding_key, &funding)?;
-    if let Some(w) = wallet {
+    if let Some(w) = &spec.wallet {
         let local = LocalWallet::from_parts(root, funded, initial, Consensus::CometBft);
         WalletDir::open(dir)?.save(&w.name, &w.passphrase, &local)?;
     }
@@ -157,7 +181,13 @@ mod tests {
     #[test]
     fn the_app_state_round_trips_and_funds_the_written_key() {
         let dir = tempfile::tempdir().unwrap();
-        let made = make(dir.path(), 3, 50, Some(1_000), None).unwrap();
+        let spec = GenesisSpec {
+            outputs: 3,
+            qty: 50,
+            timestamp_ms: Some(1_000),
+            ..GenesisSpec::default()
+        };
+        let made = make(dir.path(), &spec).unwrap();
         let json = std::fs::read(&made.app_state).unwrap();
         let genesis = AppState::from_json(&json).unwrap();
         assert_eq!(genesis, made.genesis);
@@ -168,7 +198,7 @@ mod tests {
             crate::devnet::funding_contract(&key, 2, 50).id()
         );
         assert!(matches!(
-            make(dir.path(), 3, 50, None, None),
+            make(dir.path(), &spec),
             Err(NodeError::AlreadyInitialized(_))
         ));
     }

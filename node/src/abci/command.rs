@@ -1,7 +1,7 @@
 //! `zkvm-node abci`: serve the application, or (`abci genesis`) make the genesis
 //! app state for CometBFT's `genesis.json`.
 
-use super::app_state::{self, write_into, AppState, GenesisWallet};
+use super::app_state::{self, write_into, AppState, GenesisSpec, GenesisWallet};
 use super::testnet::{self, Layout, TestnetSpec};
 use super::AbciConfig;
 use crate::api::{ApiState, Role, Submission};
@@ -160,8 +160,14 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
             into,
             wallet,
         }) => {
-            let wallet = wallet.spec()?;
-            let made = app_state::make(&out, outputs, qty, time_ms, wallet.as_ref())?;
+            let spec = GenesisSpec {
+                outputs,
+                qty,
+                timestamp_ms: time_ms,
+                funding: None,
+                wallet: wallet.spec()?,
+            };
+            let made = app_state::make(&out, &spec)?;
             for file in &into {
                 write_into(file, &AppState::new(&made.genesis))?;
             }
@@ -171,7 +177,7 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
                 outputs,
                 qty,
                 made.funding_key.display(),
-                funded(&wallet, &out),
+                funded(&spec.wallet, &out),
                 into.iter()
                     .map(|f| format!("written into {}\n", f.display()))
                     .collect::<String>()
@@ -187,9 +193,12 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
         }) => {
             let spec = TestnetSpec {
                 validators,
-                outputs,
+                genesis: GenesisSpec {
+                    outputs,
+                    wallet: wallet.spec()?,
+                    ..GenesisSpec::default()
+                },
                 timeout_commit: std::time::Duration::from_millis(timeout_commit_ms),
-                wallet: wallet.spec()?,
                 ..TestnetSpec::default()
             };
             let layout = Layout::loopback(base_port);
@@ -198,7 +207,7 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
                 "a network of {validators} validators in {}; the key of its {outputs} funding outputs is {}\n",
                 out.display(),
                 out.join("genesis/funding.key").display()
-            ) + &funded(&spec.wallet, &out.join("genesis"));
+            ) + &funded(&spec.genesis.wallet, &out.join("genesis"));
             for i in 0..validators {
                 let p = layout.ports(i);
                 text += &format!(

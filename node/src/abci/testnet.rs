@@ -9,7 +9,7 @@
 //! `BASE + 10·i` (p2p), `+1` (CometBFT RPC), `+2` (ABCI), `+3` (HTTP API); with
 //! [`Layout::hosts`], node `i` on its own address, at `BASE` to `BASE + 3`.
 
-use super::app_state::{self, AppState, GenesisWallet};
+use super::app_state::{self, AppState, GenesisSpec};
 use crate::error::NodeError;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -94,27 +94,22 @@ impl Layout {
 pub struct TestnetSpec {
     /// How many validators (equal voting power).
     pub validators: usize,
-    /// How many initial outputs the funding key receives.
-    pub outputs: u64,
-    /// Units of flavor zero in each.
-    pub qty: u64,
+    /// The genesis: funding outputs, and a wallet it funds, stored in
+    /// `OUT/genesis/wallets.redb`.
+    pub genesis: GenesisSpec,
     /// CometBFT's `timeout_commit`: the pause after a block is committed.
     pub timeout_commit: Duration,
     /// CometBFT's log level (`info`, `error`, ...).
     pub log_level: String,
-    /// A wallet the genesis funds too, stored in `OUT/genesis/wallets.redb`.
-    pub wallet: Option<GenesisWallet>,
 }
 
 impl Default for TestnetSpec {
     fn default() -> Self {
         TestnetSpec {
             validators: 4,
-            outputs: 256,
-            qty: 1_000_000,
+            genesis: GenesisSpec::default(),
             timeout_commit: Duration::from_millis(500),
             log_level: "info".into(),
-            wallet: None,
         }
     }
 }
@@ -177,13 +172,7 @@ pub fn generate(
         configure(&home(out, i), layout, i, &others.join(","), spec)?;
         genesis_files.push(home(out, i).join("config/genesis.json"));
     }
-    let made = app_state::make(
-        &out.join("genesis"),
-        spec.outputs,
-        spec.qty,
-        None,
-        spec.wallet.as_ref(),
-    )?;
+    let made = app_state::make(&out.join("genesis"), &spec.genesis)?;
     for file in &genesis_files {
         app_state::write_into(file, &AppState::new(&made.genesis))?;
     }
