@@ -37,20 +37,3 @@ pub use validation::{
     check_block_bytes, check_block_weight, check_header, check_tx_header, MAX_BLOCK_WEIGHT,
 };
 pub use vm::{TxVerifier, ZkVm};
-
-/// `Display` as lowercase hex and `Debug` as `Name(hex)` for a 32-byte newtype.
-macro_rules! hex_display {
-    ($t:ty, $name:literal) => {
-        impl core::fmt::Display for $t {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
-            }
-        }
-        impl core::fmt::Debug for $t {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                write!(f, "{}({})", $name, self)
-            }
-        }
-    };
-}
-pub(crate) use hex_display;
