@@ -26,8 +26,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use zkvm::{
-    Generators, Opcode, Program, R1csProof, Tx, Verifier, VmError, GENERATOR_CAPACITY,
-    MAX_MULTIPLIERS,
+    Generators, Opcode, Program, R1csProof, Tx, Verifier, VmError, MAX_MULTIPLIERS,
 };
 
 /// Counts live heap bytes and their peak, to read a case's peak memory.
@@ -222,11 +221,11 @@ fn measure(mut f: impl FnMut()) -> (Duration, usize) {
 }
 
 fn hostile(c: &mut Criterion) {
-    let gens = Generators::new(GENERATOR_CAPACITY);
+    let gens = zkvm::network_generators();
     let pay = payment();
-    let verified = Verifier::verify_bytes(&pay, &gens).expect("the payment verifies");
+    let verified = Verifier::verify_bytes(&pay, gens).expect("the payment verifies");
     let (pay_time, pay_peak) = measure(|| {
-        Verifier::verify_bytes(&pay, &gens).expect("verifies");
+        Verifier::verify_bytes(&pay, gens).expect("verifies");
     });
     let per_weight = pay_time.as_secs_f64() / verified.weight as f64;
     println!(
@@ -241,12 +240,12 @@ fn hostile(c: &mut Criterion) {
     let mut group = c.benchmark_group("hostile");
     group.sample_size(10);
     group.bench_function("verify/pay_2x2", |b| {
-        b.iter(|| Verifier::verify_bytes(&pay, &gens).expect("verifies"))
+        b.iter(|| Verifier::verify_bytes(&pay, gens).expect("verifies"))
     });
-    let cases = cases(&pay, &gens);
+    let cases = cases(&pay, gens);
     for (index, (name, tx)) in cases.iter().enumerate() {
-        let weight = weigh(tx, &gens).unwrap_or_else(|e| panic!("{name}: the VM refused: {e}"));
-        let run = || Verifier::verify_tx(tx, &gens);
+        let weight = weigh(tx, gens).unwrap_or_else(|e| panic!("{name}: the VM refused: {e}"));
+        let run = || Verifier::verify_tx(tx, gens);
         let outcome = match run() {
             Ok(_) => "valid".to_string(),
             Err(e) => format!("refused: {e}"),
@@ -255,7 +254,7 @@ fn hostile(c: &mut Criterion) {
         // the ratio that matters (a false proof against a true one) is read from
         // two measurements side by side.
         let (pay_now, _) = measure(|| {
-            Verifier::verify_bytes(&pay, &gens).expect("verifies");
+            Verifier::verify_bytes(&pay, gens).expect("verifies");
         });
         let (time, peak) = measure(|| {
             let _ = run();
