@@ -187,7 +187,10 @@ pub enum BlockchainError {
     },
 
     /// The mempool is full and the transaction pays no more than the cheapest one in it.
-    #[error("fee rate {:.3} does not beat the mempool's lowest {:.3}", .rate.to_f64(), .lowest.to_f64())]
+    #[error(
+        "the mempool is full and fee rate {rate} does not beat its lowest, {lowest}: \
+         pay a higher fee rate or wait for a block"
+    )]
     FeeRateTooLow {
         /// The transaction's fee rate.
         rate: FeeRate,
@@ -196,9 +199,13 @@ pub enum BlockchainError {
     },
 
     /// The transaction alone is larger than the mempool.
-    #[error("transaction of {size} bytes exceeds the mempool's {limit} bytes")]
+    #[error(
+        "the transaction with its input proofs takes {size} bytes, more than the whole \
+         mempool holds ({limit} bytes)"
+    )]
     TxTooLarge {
-        /// Encoded size of the block transaction.
+        /// The bytes it would take in the mempool: the transaction with its input
+        /// proofs ([`MempoolEntry::size`](crate::MempoolEntry::size)).
         size: usize,
         /// The mempool's size limit.
         limit: usize,
@@ -206,7 +213,7 @@ pub enum BlockchainError {
 
     /// The transaction was evicted: the mempool outgrew its limit and this one paid
     /// the lowest fee rate.
-    #[error("evicted from the full mempool at fee rate {:.3}", .rate.to_f64())]
+    #[error("evicted from the full mempool: its fee rate, {rate}, was the lowest")]
     Evicted {
         /// Its fee rate.
         rate: FeeRate,

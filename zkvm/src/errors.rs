@@ -209,6 +209,16 @@ pub enum VmError {
         message: String,
     },
 
+    /// Text that is not a fee rate (see [`FeeRate`](crate::FeeRate)'s `FromStr`).
+    #[error(
+        "\"{text}\" is not a fee rate: write fee units per weight unit as a decimal \
+         (0.1) or as a fraction F/W (1/10: 1 unit per 10 weight units)"
+    )]
+    InvalidFeeRate {
+        /// The text that was given.
+        text: String,
+    },
+
     /// A builder was asked for something impossible (for example a payment whose
     /// inputs do not cover its outputs).
     #[error("bad arguments: {0}")]

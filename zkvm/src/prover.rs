@@ -256,7 +256,8 @@ impl UnsignedTx {
         self.encoded_len() as u64 + self.run_weight
     }
 
-    /// The encoded size of the signed transaction.
+    /// The size of the signed transaction ([`Tx::size`]: its encoding, which a
+    /// signature does not change in length).
     pub fn encoded_len(&self) -> usize {
         24 + 4 + self.program.len() + 64 + 4 + self.proof.serialized_size()
     }
@@ -271,9 +272,3 @@ impl UnsignedTx {
     }
 }
 
-impl Tx {
-    /// The transaction's bytes (alias of the encoding, for callers that have a `Tx`).
-    pub fn size(&self) -> usize {
-        self.encoded_len()
-    }
-}
