@@ -133,7 +133,9 @@ impl Verifier {
         if !signtx.is_empty() {
             let context = Multimessage::new(signtx)?;
             let mut t = signing::signtx_transcript(&id);
-            tx.signature.verify_multi(&mut t, &context, batch)?;
+            tx.signature
+                .verify_multi(&mut t, &context, batch)
+                .map_err(|e| VmError::signature("signature (signtx)", e))?;
         }
         Ok(VerifiedTx {
             header: tx.header,
