@@ -242,7 +242,7 @@ async fn the_api_client_speaks_the_routes() {
     match remote.submit(&with_proof).await {
         Ok(_) => {}
         Err(zkvm_node::NodeError::Remote { reason, .. }) => {
-            assert!(reason.contains("not spendable"), "{reason}");
+            assert!(reason.contains("not an unspent output"), "{reason}");
         }
         Err(other) => panic!("{other}"),
     }
