@@ -25,9 +25,7 @@ use rand_core::OsRng;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use zkvm::{
-    Generators, Opcode, Program, R1csProof, Tx, Verifier, VmError, MAX_MULTIPLIERS,
-};
+use zkvm::{Generators, Opcode, Program, R1csProof, Tx, Verifier, VmError, MAX_MULTIPLIERS};
 
 /// Counts live heap bytes and their peak, to read a case's peak memory.
 struct Counting;

@@ -9,9 +9,7 @@ use crate::block::{txroot, Block, BlockTx};
 use crate::errors::BlockchainError;
 use crate::execution::{check_batches, execute};
 use crate::header::BlockHeader;
-use crate::validation::{
-    check_block_bytes, check_header, check_tx_header, verify_block_signature,
-};
+use crate::validation::{check_block_bytes, check_header, check_tx_header, verify_block_signature};
 use crate::vm::TxVerifier;
 use batch::Generators;
 use musig::VerificationKey;

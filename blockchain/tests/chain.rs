@@ -189,8 +189,10 @@ fn a_double_spend_across_blocks_is_refused() {
     assert!(matches!(err, BlockchainError::Spend { .. }), "{err:?}");
     let message = err.to_string();
     assert!(
-        message.starts_with(&format!("input {} is not an unspent output: ", net.utxos[0].0))
-            && message.contains("spent or never existed"),
+        message.starts_with(&format!(
+            "input {} is not an unspent output: ",
+            net.utxos[0].0
+        )) && message.contains("spent or never existed"),
         "{message}"
     );
     // The catch-up refuses to carry the spent output's proof forward.

@@ -247,7 +247,8 @@ fn every_cheap_check_has_its_error() {
         .unwrap_err();
     assert!(matches!(err, BlockchainError::TxTooLarge { limit: 10, .. }));
     assert!(
-        err.to_string().ends_with("more than the whole mempool holds (10 bytes)"),
+        err.to_string()
+            .ends_with("more than the whole mempool holds (10 bytes)"),
         "{err}"
     );
     // Garbage bytes.

@@ -62,7 +62,6 @@ impl merkle::MerkleItem for ContractId {
     }
 }
 
-
 encoding::hex_display!(Anchor);
 encoding::hex_display!(ContractId);
 

@@ -142,7 +142,9 @@ impl FromStr for FeeRate {
         let number = number.strip_suffix(UNIT).unwrap_or(number).trim_end();
         if let Some((fee, weight)) = number.split_once('/') {
             let fee = parse_digits(fee).ok_or_else(invalid)?;
-            let weight = parse_digits(weight).filter(|w| *w > 0).ok_or_else(invalid)?;
+            let weight = parse_digits(weight)
+                .filter(|w| *w > 0)
+                .ok_or_else(invalid)?;
             return Ok(FeeRate::new(fee, weight));
         }
         let (whole, fraction) = number.split_once('.').unwrap_or((number, "0"));
@@ -241,7 +243,11 @@ mod tests {
         assert_eq!(read("0.000429"), Ok(FeeRate::new(429, 1_000_000)));
         assert_eq!(read("3/20"), Ok(FeeRate::new(3, 20)));
         assert_eq!(read(" 0.100 per weight unit "), Ok(FeeRate::new(1, 10)));
-        for shown in [FeeRate::new(1, 10), FeeRate::new(7, 2), FeeRate::new(3, 7000)] {
+        for shown in [
+            FeeRate::new(1, 10),
+            FeeRate::new(7, 2),
+            FeeRate::new(3, 7000),
+        ] {
             let again = read(&shown.to_string()).unwrap();
             assert_eq!(again.to_string(), shown.to_string());
         }
@@ -250,8 +256,20 @@ mod tests {
     #[test]
     fn malformed_rates_are_refused_with_the_text() {
         for text in [
-            "", "abc", "-1", "1/0", "/5", "5/", "1.2.3", ".5", "5.", "1e3", "0x10",
-            "99999999999999999999", "1.0000000000000000000", "1 per byte",
+            "",
+            "abc",
+            "-1",
+            "1/0",
+            "/5",
+            "5/",
+            "1.2.3",
+            ".5",
+            "5.",
+            "1e3",
+            "0x10",
+            "99999999999999999999",
+            "1.0000000000000000000",
+            "1 per byte",
         ] {
             assert_eq!(
                 text.parse::<FeeRate>(),

@@ -519,7 +519,10 @@ fn a_proof_taken_from_another_transaction() {
     assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
     let e = Verifier::explain_failure(&tx, &gens).unwrap_err();
     assert!(
-        matches!(e, VmError::InvalidR1csProof(r1cs::R1csError::VerificationFailed)),
+        matches!(
+            e,
+            VmError::InvalidR1csProof(r1cs::R1csError::VerificationFailed)
+        ),
         "{e:?}"
     );
     assert_eq!(e.to_string(), false_check("proof (R1CS)"));
