@@ -26,6 +26,7 @@ pub const MAX_MULTIPLIERS: usize = 1 << 13;
 /// transaction can use. Generators are derived from their labels, so the capacity is
 /// the only thing nodes must agree on.
 pub const GENERATOR_CAPACITY: usize = MAX_MULTIPLIERS;
+const _: () = assert!(GENERATOR_CAPACITY >= MAX_MULTIPLIERS);
 
 /// The network's Bulletproofs generators: [`GENERATOR_CAPACITY`] of each chain, built
 /// on the first call (a few hundred milliseconds) and shared by every later caller in
@@ -240,7 +241,6 @@ mod tests {
     fn the_network_generators_cover_the_limit_and_are_built_once() {
         let gens = network_generators();
         assert_eq!(gens.capacity(), GENERATOR_CAPACITY);
-        assert!(GENERATOR_CAPACITY >= MAX_MULTIPLIERS);
         assert!(core::ptr::eq(gens, network_generators()));
         // The same prefix as generators built for a smaller circuit.
         assert_eq!(&gens.g()[..4], Generators::new(4).g());
