@@ -9,7 +9,6 @@
 use crate::block::BlockTx;
 use crate::errors::BlockchainError;
 use crate::header::BlockHeader;
-use encoding::Encodable;
 use merlin::Transcript;
 use musig::{Signature, SigningKey, VerificationKey};
 use rand_core::OsRng;
@@ -19,12 +18,12 @@ use zkvm::TxHeader;
 /// largest weight ([`zkvm::MAX_TX_WEIGHT`]).
 pub const MAX_BLOCK_WEIGHT: u64 = 8 * zkvm::MAX_TX_WEIGHT;
 
-/// Checks, before anything runs, that the block transactions' encoded bytes (a lower
-/// bound of their weight) fit in [`MAX_BLOCK_WEIGHT`].
+/// Checks, before anything runs, that the transactions' sizes ([`zkvm::Tx::size`], a
+/// lower bound of their weights) fit in [`MAX_BLOCK_WEIGHT`].
 pub fn check_block_bytes(txs: &[BlockTx]) -> Result<(), BlockchainError> {
     let bytes = txs
         .iter()
-        .map(|btx| btx.tx.encoded_len() as u64)
+        .map(|btx| btx.tx.size() as u64)
         .fold(0u64, u64::saturating_add);
     check_block_weight(bytes)
 }
