@@ -70,7 +70,10 @@ impl MempoolEntry {
         self.verified.feerate
     }
 
-    /// The encoded size of the block transaction.
+    /// The bytes it takes in the pool: the block transaction, the transaction with
+    /// the Utreexo proofs of its inputs (what the pool's limit and a block's byte
+    /// budget count). Not the transaction's size, which is
+    /// [`Tx::size`](zkvm::Tx::size), without the proofs.
     pub fn size(&self) -> usize {
         self.size
     }

@@ -111,12 +111,23 @@ fn the_lowest_fee_rate_is_evicted_beyond_the_limit() {
     assert_eq!(d.evicted.len(), 1);
     assert_eq!(d.evicted[0].id, a);
     assert!(matches!(d.evicted[0].reason, BlockchainError::Evicted { rate } if rate.fee() == 10));
+    let rate = d.evicted[0].reason.to_string();
+    assert!(rate.ends_with("per weight unit, was the lowest"), "{rate}");
     assert!(pool.get(&a).is_none());
     // A newcomer no better than the worst is refused, and nothing changes.
     let err = refused(&mut pool, spend(&net.utxos[4..5], &[anchor(4)], 20));
-    assert!(
-        matches!(err, BlockchainError::FeeRateTooLow { rate, lowest } if rate.fee() == 20 && lowest.fee() == 20)
+    let BlockchainError::FeeRateTooLow { rate, lowest } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(rate.fee() == 20 && lowest.fee() == 20);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the mempool is full and fee rate {rate} does not beat its lowest, {lowest}: \
+             pay a higher fee rate or wait for a block"
+        )
     );
+    assert!(rate.to_string().ends_with(" per weight unit"));
     // The evicted transaction's input is free again.
     admit(&mut pool, spend(&net.utxos[0..1], &[anchor(5)], 100)).unwrap();
     assert_eq!(pool.len(), 3);
@@ -258,6 +269,11 @@ fn every_cheap_check_has_its_error() {
         )
         .unwrap_err();
     assert!(matches!(err, BlockchainError::TxTooLarge { limit: 10, .. }));
+    assert!(
+        err.to_string()
+            .ends_with("more than the whole mempool holds (10 bytes)"),
+        "{err}"
+    );
     // Garbage bytes.
     assert!(matches!(
         pool.admit_bytes(&[1, 2, 3], NOW, &gens(), &MockVm),

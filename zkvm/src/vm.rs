@@ -432,7 +432,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
         self.meter.points(1)?;
         let point = decompress(&commitment.to_point(), "unblinded commitment")?;
         self.delegate.batch().append(
-            "unblind",
+            "unblinded value (unblind)",
             -v,
             Scalar::ZERO,
             [],
@@ -459,7 +459,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
         let flavor = issue_flavor(&predicate.to_point(), &metadata);
         let flv_decompressed = decompress(&flv_point, "issued flavor commitment")?;
         self.delegate.batch().append(
-            "issue flavor",
+            "issued flavor (issue)",
             flavor,
             Scalar::ZERO,
             [],
@@ -657,7 +657,9 @@ impl<'d, D: Delegate> Vm<'d, D> {
         t.append_message(b"contract", id.as_bytes());
         t.append_message(b"prog", &program.to_bytes());
         let key = contract.predicate.verification_key()?;
-        signature.verify(&mut t, &key, self.delegate.batch())?;
+        signature
+            .verify(&mut t, &key, self.delegate.batch())
+            .map_err(|e| VmError::signature("signid signature", e))?;
         self.continue_with(program);
         Ok(())
     }
@@ -677,7 +679,9 @@ impl<'d, D: Delegate> Vm<'d, D> {
         t.append_message(b"prog", &program.to_bytes());
         self.push(Item::Data(tag));
         let key = contract.predicate.verification_key()?;
-        signature.verify(&mut t, &key, self.delegate.batch())?;
+        signature
+            .verify(&mut t, &key, self.delegate.batch())
+            .map_err(|e| VmError::signature("signtag signature", e))?;
         self.continue_with(program);
         Ok(())
     }
