@@ -52,11 +52,6 @@ use tokio::sync::{mpsc, oneshot};
 use utreexo::Proof;
 use zkvm::{FeeRate, Tx, TxId, VerifiedTx, VmError};
 
-/// Generators for the largest transaction consensus allows
-/// ([`zkvm::GENERATOR_CAPACITY`], the consensus constant): with fewer, the node would
-/// refuse valid transactions.
-pub const GENERATORS: usize = zkvm::GENERATOR_CAPACITY;
-
 /// At most this many queued submissions are admitted as one batch.
 pub const MAX_BATCH: usize = 64;
 
@@ -81,7 +76,7 @@ impl Default for EngineConfig {
 /// The chain state, mempool and store of a node, and the admission path into them.
 pub struct Engine {
     store: Store,
-    gens: Generators,
+    gens: &'static Generators,
     core: Mutex<Core>,
     config: EngineConfig,
 }
@@ -112,9 +107,9 @@ pub struct EngineStatus {
 pub struct PendingTx {
     /// Its ID.
     pub id: TxId,
-    /// Its fee rate.
+    /// Its fee rate: fee per weight unit.
     pub feerate: FeeRate,
-    /// Its encoded size with proofs.
+    /// Its size ([`Tx::size`]: the encoding without input proofs).
     pub size: usize,
 }
 
@@ -140,7 +135,7 @@ impl Engine {
         let mempool = Mempool::new(&state, config.mempool_bytes);
         Ok(Engine {
             store,
-            gens: Generators::new(GENERATORS),
+            gens: zkvm::network_generators(),
             core: Mutex::new(Core {
                 state,
                 mempool,
@@ -155,9 +150,9 @@ impl Engine {
         &self.store
     }
 
-    /// The generators transactions are verified with.
-    pub fn generators(&self) -> &Generators {
-        &self.gens
+    /// The generators transactions are verified with (the network's).
+    pub fn generators(&self) -> &'static Generators {
+        self.gens
     }
 
     /// The committed chain state.
@@ -189,7 +184,7 @@ impl Engine {
             .map(|e| PendingTx {
                 id: e.id(),
                 feerate: e.feerate(),
-                size: e.size(),
+                size: e.block_tx().tx.size(),
             })
             .collect()
     }
@@ -206,7 +201,7 @@ impl Engine {
         let cache = self.cache();
         let mut runs: Vec<Result<Run<'_>, NodeError>> = txs
             .into_par_iter()
-            .map(|bytes| Run::start(&bytes, &cache, &self.gens))
+            .map(|bytes| Run::start(&bytes, &cache, self.gens))
             .collect();
         self.check_places(&mut runs, now);
         self.check_points(&mut runs, &cache);
@@ -218,7 +213,7 @@ impl Engine {
                 let block_tx = run.block_tx(&self.store)?;
                 let admitted =
                     core.mempool
-                        .admit(block_tx, now, &self.gens, &Preverified(run.verified))?;
+                        .admit(block_tx, now, self.gens, &Preverified(run.verified))?;
                 for dropped in admitted.evicted {
                     core.departed.record(dropped);
                 }
@@ -315,7 +310,7 @@ impl Engine {
     pub fn check_block(&self, block: &Block) -> Result<AppliedBlock, NodeError> {
         let (state, cache) = self.snapshot();
         let vm = CachingVerifier::new(&cache, ZkVm);
-        Ok(state.apply_block(block, &self.gens, &vm)?)
+        Ok(state.apply_block(block, self.gens, &vm)?)
     }
 
     /// Validates `txs` as the block after the tip at `time_ms` with its header

@@ -14,7 +14,6 @@
 //! and saves once at the end.
 
 use crate::client::Remote;
-use crate::engine::GENERATORS;
 use crate::error::NodeError;
 use crate::genesis::Consensus;
 use crate::store::WalletStore;
@@ -483,7 +482,7 @@ pub fn parse_address(text: &str) -> Result<Address, NodeError> {
 
 /// The generators wallets prove and verify with.
 pub fn generators() -> Generators {
-    Generators::new(GENERATORS)
+    Generators::new(zkvm::GENERATOR_CAPACITY)
 }
 
 /// Runs a `wallet` command; returns what to print.

@@ -222,13 +222,17 @@ pub struct TxJson {
     pub block: String,
     /// The block transaction's encoding (transaction, then input proofs).
     pub hex: String,
-    /// The size of the transaction's encoding without the proofs, which its fee
-    /// rate is measured on.
+    /// Its size: the encoding without the input proofs, which its weight counts.
     pub size: usize,
     /// Its fee (the sum of its fee entries).
     pub fee: u64,
-    /// Fee per byte of `size`.
-    pub feerate: f64,
+    /// Its weight, what a block's limit counts (absent for transactions recorded by
+    /// earlier nodes).
+    pub weight: Option<u64>,
+    /// Fee per weight unit (absent without the weight).
+    pub feerate: Option<f64>,
+    /// The fee rate as every tool prints it (`0.100 per weight unit`).
+    pub feerate_text: Option<String>,
     /// Its program as assembly (hex if the bytecode does not decode).
     pub program: String,
     /// The log.
@@ -238,8 +242,9 @@ pub struct TxJson {
 impl TxJson {
     /// The JSON of a record, the block holding it and the block transaction.
     pub fn new(id: &TxId, record: &TxRecord, block: &BlockHeader, block_tx: &BlockTx) -> Self {
-        let size = block_tx.tx.to_bytes().len();
+        let size = block_tx.tx.size();
         let fee = record.log.fee();
+        let rate = record.weight.map(|w| FeeRate::new(fee, w));
         let program = match Program::parse(&block_tx.tx.program) {
             Ok(program) => program.to_asm(),
             Err(_) => format!("0x{}", hex::encode(&block_tx.tx.program)),
@@ -252,7 +257,9 @@ impl TxJson {
             hex: hex::encode(block_tx.to_bytes()),
             size,
             fee,
-            feerate: FeeRate::new(fee, size as u64).to_f64(),
+            weight: record.weight,
+            feerate: rate.map(FeeRate::to_f64),
+            feerate_text: rate.map(|r| r.to_string()),
             program,
             log: log_json(&record.log),
         }
@@ -372,10 +379,14 @@ pub struct PendingJson {
     pub id: String,
     /// Fee in units of flavor zero.
     pub fee: u64,
-    /// Size in bytes with proofs.
+    /// Size: the encoding without the input proofs.
     pub size: usize,
-    /// Fee per byte.
+    /// Weight, what a block's limit counts.
+    pub weight: u64,
+    /// Fee per weight unit.
     pub feerate: f64,
+    /// The fee rate as every tool prints it (`0.100 per weight unit`).
+    pub feerate_text: String,
 }
 
 impl From<&PendingTx> for PendingJson {
@@ -384,7 +395,9 @@ impl From<&PendingTx> for PendingJson {
             id: p.id.to_string(),
             fee: p.feerate.fee(),
             size: p.size,
+            weight: p.feerate.weight(),
             feerate: p.feerate.to_f64(),
+            feerate_text: p.feerate.to_string(),
         }
     }
 }

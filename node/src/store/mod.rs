@@ -228,6 +228,7 @@ impl Store {
                     height,
                     index: index as u32,
                     log: tx.log.clone(),
+                    weight: Some(tx.weight),
                 };
                 txs.insert(tx.id.0.as_slice(), record.to_bytes().as_slice())?;
             }

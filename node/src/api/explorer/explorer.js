@@ -184,7 +184,8 @@ async function tx(id) {
       ["ID", el("span", { class: "hash", id: "tx-id" }, t.id)],
       ["Block", link(`#/block/${t.height}`, `${t.height} (position ${t.index})`)],
       ["Size", `${t.size} bytes`],
-      ["Fee", `${t.fee} (fee rate ${t.feerate.toFixed(4)} per byte)`],
+      ["Weight", t.weight === null ? "not recorded" : `${t.weight}`],
+      ["Fee", t.feerate_text === null ? `${t.fee}` : `${t.fee} (fee rate ${t.feerate_text})`],
     ]),
     el("h2", {}, "Log"),
     el("table", { id: "tx-log" }, el("tbody", {},
@@ -202,7 +203,7 @@ async function mempool() {
     el("table", { id: "mempool" }, el("tbody", {},
       m.txs.map((p) => el("tr", {}, el("td", { class: "hash" }, p.id),
         el("td", { class: "num" }, `${p.size} B`), el("td", { class: "num" }, `fee ${p.fee}`),
-        el("td", { class: "num wide" }, `${p.feerate.toFixed(4)} per byte`)))))];
+        el("td", { class: "num wide" }, p.feerate_text)))))];
 }
 
 function submitForm() {
