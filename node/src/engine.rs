@@ -324,7 +324,7 @@ impl Engine {
         state.apply_derived(
             time_ms,
             txs,
-            &self.gens,
+            self.gens,
             &CachingVerifier::new(&cache, ZkVm),
         )
     }
