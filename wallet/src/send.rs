@@ -418,8 +418,11 @@ impl Wallet {
     }
 }
 
-/// Adds a payment of `qty` of `flavor` to `address`, with its note.
-fn pay_address<R: RngCore + CryptoRng>(
+/// Adds a payment of `qty` of `flavor` to `address`, with its note: the output's
+/// predicate is the address's control key tweaked by the note's key agreement, its
+/// commitments are blinded by the note's opening, and the sealed note follows as a
+/// log data entry. Deterministic given `rng`'s output (the bridge's imports seed it).
+pub fn pay_address<R: RngCore + CryptoRng>(
     b: TxBuilder,
     address: &Address,
     qty: u64,

@@ -1,0 +1,1 @@
+//! The L1 client.
