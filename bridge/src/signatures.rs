@@ -179,6 +179,21 @@ impl SignatureSet {
         self.by_signer.keys().copied().collect()
     }
 
+    /// The validators' signatures over `digest` among `sigs` (others skipped: a
+    /// forged signature or a stranger's counts for nothing), in the contract's order,
+    /// if they hold more than two thirds of the power.
+    pub fn collect(
+        digest: B256,
+        sigs: impl IntoIterator<Item = EthSignature>,
+        validators: &ValidatorSet,
+    ) -> Result<Vec<EthSignature>, BridgeError> {
+        let mut set = SignatureSet::new(digest);
+        for sig in sigs {
+            let _ = set.add(validators, sig);
+        }
+        set.sufficient(validators)
+    }
+
     /// The set ready for the contract: fails unless it is sufficient.
     pub fn sufficient(&self, validators: &ValidatorSet) -> Result<Vec<EthSignature>, BridgeError> {
         if !self.is_sufficient(validators) {

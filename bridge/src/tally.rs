@@ -94,7 +94,7 @@ fn signed_withdrawals(
                     .filter(move |s| s.id == id)
                     .map(|s| s.signature)
             });
-            collect(w.digest(domain), sigs, l1).map(|s| (w, s))
+            SignatureSet::collect(w.digest(domain), sigs, l1).ok().map(|s| (w, s))
         })
         .collect()
 }
@@ -110,21 +110,9 @@ fn signed_checkpoint(
         .filter_map(|(_, ext)| ext.checkpoint())
         .filter(|c| c.height == checkpoint.height)
         .map(|c| c.signature);
-    collect(checkpoint.digest(domain), sigs, l1).map(|s| (*checkpoint, s))
-}
-
-/// The validators' signatures among `sigs` (others skipped), if they are enough.
-fn collect(
-    digest: alloy::primitives::B256,
-    sigs: impl Iterator<Item = EthSignature>,
-    l1: &ValidatorSet,
-) -> Option<Vec<EthSignature>> {
-    let mut set = SignatureSet::new(digest);
-    for sig in sigs {
-        // A forged signature or a stranger's is not counted.
-        let _ = set.add(l1, sig);
-    }
-    set.sufficient(l1).ok()
+    SignatureSet::collect(checkpoint.digest(domain), sigs, l1)
+        .ok()
+        .map(|s| (*checkpoint, s))
 }
 
 #[cfg(test)]
