@@ -9,9 +9,12 @@ use crate::messages::{Checkpoint, DepositReport, Domain, Withdrawal};
 use crate::signatures::{EthSignature, ValidatorSet};
 use alloy::network::EthereumWallet;
 use alloy::primitives::{Address, Bytes, B256, U256};
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::rpc::types::TransactionReceipt;
+use alloy::providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
+use std::time::{Duration, Instant};
+
+/// How long a sent transaction may take to be mined before the client gives up.
+const MINING_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What a mined L1 transaction left.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -40,7 +43,13 @@ impl L1 {
             .parse()
             .map_err(|e| BridgeError::L1(format!("{url} is not a URL ({e}); give the L1 node's HTTP RPC address")))?;
         let sender = signer.address();
+        // The nonce is read from the node for every transaction: a cached nonce would
+        // be used up by a call the node refuses, leaving a gap that stalls the next.
         let provider = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
             .wallet(EthereumWallet::from(signer))
             .connect_http(url)
             .erased();
@@ -70,6 +79,51 @@ impl L1 {
         &self.provider
     }
 
+    /// Waits until `pending` is mined and returns its receipt, or why it failed. A
+    /// node that cannot serve the receipt yet (not mined, or still indexing) is asked
+    /// again.
+    pub async fn mined(&self, pending: PendingTransactionBuilder<alloy::network::Ethereum>) -> Result<Receipt, BridgeError> {
+        let receipt = self.receipt(pending).await?;
+        Ok(Receipt {
+            tx_hash: receipt.transaction_hash,
+            block: receipt.block_number.unwrap_or_default(),
+            gas_used: receipt.gas_used,
+        })
+    }
+
+    /// The full receipt of a successful transaction.
+    async fn receipt(
+        &self,
+        pending: PendingTransactionBuilder<alloy::network::Ethereum>,
+    ) -> Result<alloy::rpc::types::TransactionReceipt, BridgeError> {
+        let hash = *pending.tx_hash();
+        let start = Instant::now();
+        let receipt = loop {
+            if let Ok(Some(r)) = self.provider.get_transaction_receipt(hash).await {
+                break r;
+            }
+            if start.elapsed() > MINING_TIMEOUT {
+                return Err(BridgeError::L1(format!(
+                    "transaction {hash} was not mined within {} s; is the L1 node producing blocks?",
+                    MINING_TIMEOUT.as_secs()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        if !receipt.status() {
+            return Err(BridgeError::L1(format!("transaction {hash} reverted")));
+        }
+        Ok(receipt)
+    }
+
+    /// Waits for a contract creation and returns the new contract's address.
+    async fn deployed(&self, pending: PendingTransactionBuilder<alloy::network::Ethereum>) -> Result<Address, BridgeError> {
+        self.receipt(pending)
+            .await?
+            .contract_address
+            .ok_or_else(|| BridgeError::L1("the deployment created no contract".into()))
+    }
+
     /// The number of the latest block.
     pub async fn block_number(&self) -> Result<u64, BridgeError> {
         self.provider.get_block_number().await.map_err(BridgeError::l1)
@@ -95,18 +149,15 @@ impl L1 {
             .members()
             .map(|(a, p)| (a, U256::from(p)))
             .unzip();
-        let contract = Bridge::deploy(self.provider.clone(), addresses, powers)
-            .await
-            .map_err(revert)?;
-        Ok(self.bridge(*contract.address()))
+        let deploy = Bridge::deploy_builder(self.provider.clone(), addresses, powers);
+        let address = self.deployed(deploy.send().await.map_err(revert)?).await?;
+        Ok(self.bridge(address))
     }
 
     /// Deploys a test ERC-20 whose whole `supply` belongs to the sender.
     pub async fn deploy_test_token(&self, name: &str, symbol: &str, supply: U256) -> Result<Address, BridgeError> {
-        let contract = TestToken::deploy(self.provider.clone(), name.into(), symbol.into(), supply)
-            .await
-            .map_err(revert)?;
-        Ok(*contract.address())
+        let deploy = TestToken::deploy_builder(self.provider.clone(), name.into(), symbol.into(), supply);
+        self.deployed(deploy.send().await.map_err(revert)?).await
     }
 
     /// The bridge contract at `address`.
@@ -155,7 +206,7 @@ impl BridgeClient {
             .contract
             .depositEth(Bytes::copy_from_slice(recipient))
             .value(U256::from(amount));
-        mined(call.send().await.map_err(revert)?.get_receipt().await)
+        self.l1.mined(call.send().await.map_err(revert)?).await
     }
 
     /// Approves the bridge for `amount` of `token`, then deposits it to `recipient`;
@@ -163,11 +214,11 @@ impl BridgeClient {
     pub async fn deposit_erc20(&self, token: Address, recipient: &[u8; 65], amount: u64) -> Result<Receipt, BridgeError> {
         let erc20 = TestToken::new(token, self.l1.provider.clone());
         let approve = erc20.approve(self.address(), U256::from(amount));
-        mined(approve.send().await.map_err(revert)?.get_receipt().await)?;
+        self.l1.mined(approve.send().await.map_err(revert)?).await?;
         let call = self
             .contract
             .depositErc20(token, U256::from(amount), Bytes::copy_from_slice(recipient));
-        mined(call.send().await.map_err(revert)?.get_receipt().await)
+        self.l1.mined(call.send().await.map_err(revert)?).await
     }
 
     /// The deposits made in blocks `from_block` onwards that have at least
@@ -216,7 +267,7 @@ impl BridgeClient {
             U256::from(p.amount),
             to_contract(signatures),
         );
-        mined(call.send().await.map_err(revert)?.get_receipt().await)
+        self.l1.mined(call.send().await.map_err(revert)?).await
     }
 
     /// Whether the withdrawal with ID `id` was paid.
@@ -234,7 +285,7 @@ impl BridgeClient {
             c.app_hash,
             to_contract(signatures),
         );
-        mined(call.send().await.map_err(revert)?.get_receipt().await)
+        self.l1.mined(call.send().await.map_err(revert)?).await
     }
 
     /// The checkpoint of `height`, if one was posted.
@@ -281,7 +332,7 @@ impl BridgeClient {
         let call = self
             .contract
             .updateValidators(addresses, powers, to_contract(signatures));
-        mined(call.send().await.map_err(revert)?.get_receipt().await)
+        self.l1.mined(call.send().await.map_err(revert)?).await
     }
 }
 
@@ -295,22 +346,6 @@ fn to_contract(signatures: &[EthSignature]) -> Vec<Bridge::Signature> {
             v: s.v,
         })
         .collect()
-}
-
-/// A mined receipt, or why the transaction failed.
-fn mined<E: std::fmt::Display>(receipt: Result<TransactionReceipt, E>) -> Result<Receipt, BridgeError> {
-    let receipt = receipt.map_err(BridgeError::l1)?;
-    if !receipt.status() {
-        return Err(BridgeError::L1(format!(
-            "transaction {} reverted",
-            receipt.transaction_hash
-        )));
-    }
-    Ok(Receipt {
-        tx_hash: receipt.transaction_hash,
-        block: receipt.block_number.unwrap_or_default(),
-        gas_used: receipt.gas_used,
-    })
 }
 
 /// A refused call, naming the contract's error when it is one of the bridge's.
