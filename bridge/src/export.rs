@@ -19,8 +19,11 @@ pub fn exports(verified: &VerifiedTx, chain_id: u64) -> Result<Vec<Withdrawal>, 
     let mut found = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         let TxEntry::Data(data) = entry else { continue };
-        let Some(payload) = ExportPayload::from_data(data)? else { continue };
-        let log_index = u32::try_from(index).map_err(|_| BridgeError::Malformed { what: "log index" })?;
+        let Some(payload) = ExportPayload::from_data(data)? else {
+            continue;
+        };
+        let log_index =
+            u32::try_from(index).map_err(|_| BridgeError::Malformed { what: "log index" })?;
         let (q, f) = open_points(&payload, chain_id);
         let retired = entries.iter().enumerate().position(|(i, e)| {
             !taken[i] && matches!(e, TxEntry::Retire(rq, rf) if *rq == q && *rf == f)

@@ -79,7 +79,10 @@ mod tests {
         );
         assert_eq!(parse_metadata(&m), Some((5, token)));
         assert_eq!(parse_metadata(b"gold"), None);
-        assert_eq!(parse_metadata(b"bridge:eip155:05:0xabababababababababababababababababababab"), None);
+        assert_eq!(
+            parse_metadata(b"bridge:eip155:05:0xabababababababababababababababababababab"),
+            None
+        );
     }
 
     #[test]

@@ -50,13 +50,23 @@ pub fn import_header() -> TxHeader {
 }
 
 /// The import program of `deposit` spending the anchor `anchor`.
-pub fn import_program(deposit: &DepositReport, domain: &Domain, anchor: Anchor) -> Result<Program, BridgeError> {
+pub fn import_program(
+    deposit: &DepositReport,
+    domain: &Domain,
+    anchor: Anchor,
+) -> Result<Program, BridgeError> {
     // The network is not part of the address data and plays no part in paying it.
-    let address = Address::from_bytes(Network::Mainnet, &deposit.recipient)
-        .map_err(|_| BridgeError::BadDepositAddress { nonce: deposit.nonce })?;
+    let address = Address::from_bytes(Network::Mainnet, &deposit.recipient).map_err(|_| {
+        BridgeError::BadDepositAddress {
+            nonce: deposit.nonce,
+        }
+    })?;
     let mut rng = ChaCha20Rng::from_seed(seed(deposit, domain, anchor));
     let flavor = flavor::flavor(domain.chain_id, deposit.token);
-    let anchor_out = ClearValue { qty: 0, flv: FEE_FLAVOR };
+    let anchor_out = ClearValue {
+        qty: 0,
+        flv: FEE_FLAVOR,
+    };
     let b = TxBuilder::new()
         .spend_with(Spend::signtx(anchor_contract(anchor)))
         .issue_open(
@@ -65,13 +75,22 @@ pub fn import_program(deposit: &DepositReport, domain: &Domain, anchor: Anchor) 
             deposit.amount,
         );
     let b = wallet::send::pay_address(b, &address, deposit.amount, flavor, &mut rng)
-        .pay_blinded(issuer_point_predicate(), anchor_out, Scalar::ZERO, Scalar::ZERO)
+        .pay_blinded(
+            issuer_point_predicate(),
+            anchor_out,
+            Scalar::ZERO,
+            Scalar::ZERO,
+        )
         .data(marker(deposit));
     Ok(b.program(&mut rng)?)
 }
 
 /// Builds, proves and signs the import of `deposit` as the next one of `state`.
-pub fn build_import(deposit: &DepositReport, state: &BridgeState, gens: &Generators) -> Result<Import, BridgeError> {
+pub fn build_import(
+    deposit: &DepositReport,
+    state: &BridgeState,
+    gens: &Generators,
+) -> Result<Import, BridgeError> {
     let anchor = state.anchor_contract().anchor;
     let program = import_program(deposit, state.domain(), anchor)?;
     let mut rng = rand_core::OsRng;
@@ -79,7 +98,11 @@ pub fn build_import(deposit: &DepositReport, state: &BridgeState, gens: &Generat
     let log = unsigned.log.clone();
     let next_anchor = next_anchor(&log)?;
     let tx = unsigned.sign(&mut rng)?;
-    Ok(Import { tx, log, next_anchor })
+    Ok(Import {
+        tx,
+        log,
+        next_anchor,
+    })
 }
 
 /// The import marker: `IMPORT_MAGIC || deposit report`.
@@ -101,7 +124,9 @@ pub(crate) fn next_anchor(log: &TxLog) -> Result<Anchor, BridgeError> {
     let outputs: Vec<&Contract> = log.outputs().filter(|c| c.predicate == issuer).collect();
     match outputs.as_slice() {
         [c] => Ok(c.anchor),
-        _ => Err(BridgeError::IssuerKeyMisused("an import leaves exactly one anchor output")),
+        _ => Err(BridgeError::IssuerKeyMisused(
+            "an import leaves exactly one anchor output",
+        )),
     }
 }
 

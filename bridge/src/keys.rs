@@ -42,8 +42,9 @@ impl ValidatorKey {
 
     /// The key of 32 big-endian secret bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BridgeError> {
-        let signer = PrivateKeySigner::from_slice(bytes)
-            .map_err(|_| BridgeError::Malformed { what: "validator secret key" })?;
+        let signer = PrivateKeySigner::from_slice(bytes).map_err(|_| BridgeError::Malformed {
+            what: "validator secret key",
+        })?;
         Ok(ValidatorKey { signer })
     }
 
@@ -82,8 +83,8 @@ impl ValidatorKey {
 
     /// Reads a key file; refuses one that others may read.
     pub fn load(path: &Path) -> Result<Self, BridgeError> {
-        let meta = std::fs::metadata(path)
-            .map_err(|e| key_file(path, format!("cannot read it ({e})")))?;
+        let meta =
+            std::fs::metadata(path).map_err(|e| key_file(path, format!("cannot read it ({e})")))?;
         if meta.permissions().mode() & 0o077 != 0 {
             return Err(key_file(
                 path,
@@ -131,7 +132,9 @@ mod tests {
     fn a_key_file_others_can_read_or_holding_garbage_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("open.key");
-        ValidatorKey::generate(&mut rand_core::OsRng).save(&path).unwrap();
+        ValidatorKey::generate(&mut rand_core::OsRng)
+            .save(&path)
+            .unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let e = ValidatorKey::load(&path).unwrap_err();
         assert!(e.to_string().contains("chmod 600"), "{e}");

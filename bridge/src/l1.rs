@@ -39,9 +39,11 @@ impl L1 {
     /// Connects to the node at `url` (for example `http://127.0.0.1:8545`); `signer`
     /// signs and pays for the transactions sent.
     pub async fn connect(url: &str, signer: PrivateKeySigner) -> Result<Self, BridgeError> {
-        let url = url
-            .parse()
-            .map_err(|e| BridgeError::L1(format!("{url} is not a URL ({e}); give the L1 node's HTTP RPC address")))?;
+        let url = url.parse().map_err(|e| {
+            BridgeError::L1(format!(
+                "{url} is not a URL ({e}); give the L1 node's HTTP RPC address"
+            ))
+        })?;
         let sender = signer.address();
         // The nonce is read from the node for every transaction: a cached nonce would
         // be used up by a call the node refuses, leaving a gap that stalls the next.
@@ -53,10 +55,9 @@ impl L1 {
             .wallet(EthereumWallet::from(signer))
             .connect_http(url)
             .erased();
-        let chain_id = provider
-            .get_chain_id()
-            .await
-            .map_err(|e| BridgeError::L1(format!("cannot reach the L1 node ({e}); is it running?")))?;
+        let chain_id = provider.get_chain_id().await.map_err(|e| {
+            BridgeError::L1(format!("cannot reach the L1 node ({e}); is it running?"))
+        })?;
         Ok(L1 {
             provider,
             sender,
@@ -82,7 +83,10 @@ impl L1 {
     /// Waits until `pending` is mined and returns its receipt, or why it failed. A
     /// node that cannot serve the receipt yet (not mined, or still indexing) is asked
     /// again.
-    pub async fn mined(&self, pending: PendingTransactionBuilder<alloy::network::Ethereum>) -> Result<Receipt, BridgeError> {
+    pub async fn mined(
+        &self,
+        pending: PendingTransactionBuilder<alloy::network::Ethereum>,
+    ) -> Result<Receipt, BridgeError> {
         let receipt = self.receipt(pending).await?;
         Ok(Receipt {
             tx_hash: receipt.transaction_hash,
@@ -117,7 +121,10 @@ impl L1 {
     }
 
     /// Waits for a contract creation and returns the new contract's address.
-    async fn deployed(&self, pending: PendingTransactionBuilder<alloy::network::Ethereum>) -> Result<Address, BridgeError> {
+    async fn deployed(
+        &self,
+        pending: PendingTransactionBuilder<alloy::network::Ethereum>,
+    ) -> Result<Address, BridgeError> {
         self.receipt(pending)
             .await?
             .contract_address
@@ -126,12 +133,18 @@ impl L1 {
 
     /// The number of the latest block.
     pub async fn block_number(&self) -> Result<u64, BridgeError> {
-        self.provider.get_block_number().await.map_err(BridgeError::l1)
+        self.provider
+            .get_block_number()
+            .await
+            .map_err(BridgeError::l1)
     }
 
     /// The ETH balance of `owner`, in wei.
     pub async fn eth_balance(&self, owner: Address) -> Result<U256, BridgeError> {
-        self.provider.get_balance(owner).await.map_err(BridgeError::l1)
+        self.provider
+            .get_balance(owner)
+            .await
+            .map_err(BridgeError::l1)
     }
 
     /// The balance of `owner` in `token`.
@@ -144,7 +157,10 @@ impl L1 {
     }
 
     /// Deploys the bridge with `validators`.
-    pub async fn deploy_bridge(&self, validators: &ValidatorSet) -> Result<BridgeClient, BridgeError> {
+    pub async fn deploy_bridge(
+        &self,
+        validators: &ValidatorSet,
+    ) -> Result<BridgeClient, BridgeError> {
         let (addresses, powers): (Vec<Address>, Vec<U256>) = validators
             .members()
             .map(|(a, p)| (a, U256::from(p)))
@@ -155,8 +171,14 @@ impl L1 {
     }
 
     /// Deploys a test ERC-20 whose whole `supply` belongs to the sender.
-    pub async fn deploy_test_token(&self, name: &str, symbol: &str, supply: U256) -> Result<Address, BridgeError> {
-        let deploy = TestToken::deploy_builder(self.provider.clone(), name.into(), symbol.into(), supply);
+    pub async fn deploy_test_token(
+        &self,
+        name: &str,
+        symbol: &str,
+        supply: U256,
+    ) -> Result<Address, BridgeError> {
+        let deploy =
+            TestToken::deploy_builder(self.provider.clone(), name.into(), symbol.into(), supply);
         self.deployed(deploy.send().await.map_err(revert)?).await
     }
 
@@ -201,7 +223,11 @@ impl BridgeClient {
     }
 
     /// Deposits `amount` wei to the ZkVM address `recipient` (its 65 bytes).
-    pub async fn deposit_eth(&self, recipient: &[u8; 65], amount: u64) -> Result<Receipt, BridgeError> {
+    pub async fn deposit_eth(
+        &self,
+        recipient: &[u8; 65],
+        amount: u64,
+    ) -> Result<Receipt, BridgeError> {
         let call = self
             .contract
             .depositEth(Bytes::copy_from_slice(recipient))
@@ -211,20 +237,31 @@ impl BridgeClient {
 
     /// Approves the bridge for `amount` of `token`, then deposits it to `recipient`;
     /// the receipt is the deposit's.
-    pub async fn deposit_erc20(&self, token: Address, recipient: &[u8; 65], amount: u64) -> Result<Receipt, BridgeError> {
+    pub async fn deposit_erc20(
+        &self,
+        token: Address,
+        recipient: &[u8; 65],
+        amount: u64,
+    ) -> Result<Receipt, BridgeError> {
         let erc20 = TestToken::new(token, self.l1.provider.clone());
         let approve = erc20.approve(self.address(), U256::from(amount));
         self.l1.mined(approve.send().await.map_err(revert)?).await?;
-        let call = self
-            .contract
-            .depositErc20(token, U256::from(amount), Bytes::copy_from_slice(recipient));
+        let call = self.contract.depositErc20(
+            token,
+            U256::from(amount),
+            Bytes::copy_from_slice(recipient),
+        );
         self.l1.mined(call.send().await.map_err(revert)?).await
     }
 
     /// The deposits made in blocks `from_block` onwards that have at least
     /// `confirmations` confirmations (a deposit in the latest block has one), by
     /// nonce. Events that do not make a valid report are skipped.
-    pub async fn deposits(&self, from_block: u64, confirmations: u64) -> Result<Vec<DepositReport>, BridgeError> {
+    pub async fn deposits(
+        &self,
+        from_block: u64,
+        confirmations: u64,
+    ) -> Result<Vec<DepositReport>, BridgeError> {
         let head = self.l1.block_number().await?;
         let Some(last) = (head + 1).checked_sub(confirmations.max(1)) else {
             return Ok(Vec::new());
@@ -257,7 +294,11 @@ impl BridgeClient {
     }
 
     /// Submits `withdrawal` with `signatures` (signers increasing) as they are.
-    pub async fn withdraw(&self, withdrawal: &Withdrawal, signatures: &[EthSignature]) -> Result<Receipt, BridgeError> {
+    pub async fn withdraw(
+        &self,
+        withdrawal: &Withdrawal,
+        signatures: &[EthSignature],
+    ) -> Result<Receipt, BridgeError> {
         let p = &withdrawal.payload;
         let call = self.contract.withdraw(
             withdrawal.zkvm_tx,
@@ -276,7 +317,11 @@ impl BridgeClient {
     }
 
     /// Posts `checkpoint` with `signatures` (signers increasing) as they are.
-    pub async fn post_checkpoint(&self, checkpoint: &Checkpoint, signatures: &[EthSignature]) -> Result<Receipt, BridgeError> {
+    pub async fn post_checkpoint(
+        &self,
+        checkpoint: &Checkpoint,
+        signatures: &[EthSignature],
+    ) -> Result<Receipt, BridgeError> {
         let c = checkpoint;
         let call = self.contract.postCheckpoint(
             c.height,
@@ -313,7 +358,8 @@ impl BridgeClient {
             .await
             .map_err(BridgeError::l1)?;
         let members = set._0.into_iter().zip(set._1).map(|(a, p)| {
-            let power = u64::try_from(p).map_err(|_| BridgeError::InvalidValidatorSet("a power above 2^64"))?;
+            let power = u64::try_from(p)
+                .map_err(|_| BridgeError::InvalidValidatorSet("a power above 2^64"))?;
             Ok((a, power))
         });
         ValidatorSet::new(members.collect::<Result<Vec<_>, BridgeError>>()?)
@@ -322,11 +368,19 @@ impl BridgeClient {
     /// How many times the validator set was handed over (the nonce the next
     /// handover's digest takes).
     pub async fn validators_nonce(&self) -> Result<u64, BridgeError> {
-        self.contract.validatorsNonce().call().await.map_err(BridgeError::l1)
+        self.contract
+            .validatorsNonce()
+            .call()
+            .await
+            .map_err(BridgeError::l1)
     }
 
     /// Hands the contract over to `validators`, with signatures of the current set.
-    pub async fn update_validators(&self, validators: &[(Address, u64)], signatures: &[EthSignature]) -> Result<Receipt, BridgeError> {
+    pub async fn update_validators(
+        &self,
+        validators: &[(Address, u64)],
+        signatures: &[EthSignature],
+    ) -> Result<Receipt, BridgeError> {
         let addresses = validators.iter().map(|(a, _)| *a).collect();
         let powers = validators.iter().map(|(_, p)| U256::from(*p)).collect();
         let call = self

@@ -43,7 +43,9 @@ impl Relayer {
         }
         let digest = withdrawal.digest(&self.bridge.domain());
         let ordered = self.collect(digest, signatures).await?;
-        Ok(Relayed::Paid(self.bridge.withdraw(withdrawal, &ordered).await?))
+        Ok(Relayed::Paid(
+            self.bridge.withdraw(withdrawal, &ordered).await?,
+        ))
     }
 
     /// Posts `checkpoint` with the validators' signatures among `signatures`.

@@ -71,15 +71,21 @@ fn apply_import(
         .and_then(|d| read_marker(d))
         .ok_or(BridgeError::IssuerKeyMisused("no import marker"))?;
     if !agreed.contains(&deposit) {
-        return Err(BridgeError::IssuerKeyMisused("the deposit was not agreed by the votes"));
+        return Err(BridgeError::IssuerKeyMisused(
+            "the deposit was not agreed by the votes",
+        ));
     }
     if state.is_imported(deposit.nonce) {
-        return Err(BridgeError::AlreadyImported { nonce: deposit.nonce });
+        return Err(BridgeError::AlreadyImported {
+            nonce: deposit.nonce,
+        });
     }
     let anchor = state.anchor_contract().anchor;
     let expected = import_program(&deposit, state.domain(), anchor)?;
     if tx.header != import_header() || tx.program != expected.to_bytes() {
-        return Err(BridgeError::IssuerKeyMisused("not the import program of the deposit"));
+        return Err(BridgeError::IssuerKeyMisused(
+            "not the import program of the deposit",
+        ));
     }
     check_open_issue(verified, &deposit, state.domain().chain_id)?;
     state.record_import(&deposit, next_anchor(&verified.log)?)?;
@@ -87,7 +93,11 @@ fn apply_import(
 }
 
 /// The one `issue` entry shows the deposit's amount and flavor unblinded.
-fn check_open_issue(verified: &VerifiedTx, deposit: &DepositReport, chain_id: u64) -> Result<(), BridgeError> {
+fn check_open_issue(
+    verified: &VerifiedTx,
+    deposit: &DepositReport,
+    chain_id: u64,
+) -> Result<(), BridgeError> {
     let q = Commitment::unblinded(deposit.amount).to_point();
     let f = Commitment::unblinded(flavor::flavor(chain_id, deposit.token)).to_point();
     let issues: Vec<_> = verified
@@ -98,7 +108,9 @@ fn check_open_issue(verified: &VerifiedTx, deposit: &DepositReport, chain_id: u6
         .collect();
     match issues.as_slice() {
         [TxEntry::Issue(iq, if_)] if *iq == q && *if_ == f => Ok(()),
-        _ => Err(BridgeError::IssuerKeyMisused("the issuance is not the deposit, unblinded")),
+        _ => Err(BridgeError::IssuerKeyMisused(
+            "the issuance is not the deposit, unblinded",
+        )),
     }
 }
 

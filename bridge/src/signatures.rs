@@ -37,7 +37,11 @@ impl EthSignature {
         let parity = match self.v {
             27 => false,
             28 => true,
-            _ => return Err(BridgeError::InvalidSignature("v is neither 27 nor 28".into())),
+            _ => {
+                return Err(BridgeError::InvalidSignature(
+                    "v is neither 27 nor 28".into(),
+                ))
+            }
         };
         let sig = alloy::primitives::Signature::new(
             U256::from_be_bytes(self.r),
@@ -144,7 +148,11 @@ impl SignatureSet {
 
     /// Adds `sig` if it is a validator's signature over the digest; a second
     /// signature of the same signer is ignored. Returns the signer.
-    pub fn add(&mut self, validators: &ValidatorSet, sig: EthSignature) -> Result<Address, BridgeError> {
+    pub fn add(
+        &mut self,
+        validators: &ValidatorSet,
+        sig: EthSignature,
+    ) -> Result<Address, BridgeError> {
         let signer = sig.recover(&self.digest)?;
         let power = validators.power_of(&signer);
         if power == 0 {
@@ -212,7 +220,9 @@ mod tests {
     use crate::keys::ValidatorKey;
 
     fn keys(n: usize) -> Vec<ValidatorKey> {
-        (0..n).map(|_| ValidatorKey::generate(&mut rand_core::OsRng)).collect()
+        (0..n)
+            .map(|_| ValidatorKey::generate(&mut rand_core::OsRng))
+            .collect()
     }
 
     #[test]
@@ -226,7 +236,10 @@ mod tests {
         let back = Reader::parse(&bytes, |r| EthSignature::read(r)).unwrap();
         assert_eq!(back, sig);
         assert_eq!(back.recover(&digest).unwrap(), key.address());
-        assert_ne!(back.recover(&B256::repeat_byte(8)).ok(), Some(key.address()));
+        assert_ne!(
+            back.recover(&B256::repeat_byte(8)).ok(),
+            Some(key.address())
+        );
         let bad_v = EthSignature { v: 29, ..sig };
         assert!(bad_v.recover(&digest).is_err());
     }
@@ -245,16 +258,24 @@ mod tests {
         assert_eq!(sigs.power(), 2);
         assert!(matches!(
             sigs.sufficient(&set),
-            Err(BridgeError::NotEnoughPower { signed: 2, total: 4 })
+            Err(BridgeError::NotEnoughPower {
+                signed: 2,
+                total: 4
+            })
         ));
         // 3 of 4 is more than two thirds.
         sigs.add(&set, ks[2].sign_digest(&digest).unwrap()).unwrap();
         let ordered = sigs.sufficient(&set).unwrap();
-        let signers: Vec<_> = ordered.iter().map(|s| s.recover(&digest).unwrap()).collect();
+        let signers: Vec<_> = ordered
+            .iter()
+            .map(|s| s.recover(&digest).unwrap())
+            .collect();
         assert!(signers.windows(2).all(|w| w[0] < w[1]));
         // A stranger's signature is refused.
         let stranger = &keys(1)[0];
-        assert!(sigs.add(&set, stranger.sign_digest(&digest).unwrap()).is_err());
+        assert!(sigs
+            .add(&set, stranger.sign_digest(&digest).unwrap())
+            .is_err());
     }
 
     #[test]
@@ -263,7 +284,10 @@ mod tests {
         assert!(more_than_two_thirds(3, 4));
         assert!(!more_than_two_thirds(6, 9));
         assert!(more_than_two_thirds(7, 9));
-        assert!(more_than_two_thirds(u128::from(u64::MAX) * 3, u128::from(u64::MAX) * 4));
+        assert!(more_than_two_thirds(
+            u128::from(u64::MAX) * 3,
+            u128::from(u64::MAX) * 4
+        ));
     }
 
     #[test]

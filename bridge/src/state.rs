@@ -124,10 +124,13 @@ impl BridgeState {
             });
         }
         if self.withdrawals.contains_key(&w.id()) {
-            return Err(BridgeError::Malformed { what: "withdrawal exported twice" });
+            return Err(BridgeError::Malformed {
+                what: "withdrawal exported twice",
+            });
         }
         self.held.insert(token, held - amount);
-        self.withdrawals.insert(w.id(), (w, WithdrawalStatus::Pending));
+        self.withdrawals
+            .insert(w.id(), (w, WithdrawalStatus::Pending));
         Ok(())
     }
 
@@ -171,7 +174,9 @@ impl BridgeState {
             for _ in 0..r.read_count(8)? {
                 let nonce = r.read_u64()?;
                 if imported.last().is_some_and(|l| *l >= nonce) {
-                    return Err(BridgeError::NotStrictlyIncreasing { what: "imported deposits" });
+                    return Err(BridgeError::NotStrictlyIncreasing {
+                        what: "imported deposits",
+                    });
                 }
                 imported.insert(nonce);
             }
@@ -180,7 +185,9 @@ impl BridgeState {
                 let token = Address::from(r.read_array::<20>()?);
                 let amount = u128::from_le_bytes(r.read_array()?);
                 if held.last_key_value().is_some_and(|(l, _)| *l >= token) {
-                    return Err(BridgeError::NotStrictlyIncreasing { what: "tokens held" });
+                    return Err(BridgeError::NotStrictlyIncreasing {
+                        what: "tokens held",
+                    });
                 }
                 held.insert(token, amount);
             }
@@ -190,10 +197,19 @@ impl BridgeState {
                 let status = match r.read_u8()? {
                     0 => WithdrawalStatus::Pending,
                     1 => WithdrawalStatus::Signed,
-                    _ => return Err(BridgeError::Malformed { what: "withdrawal status" }),
+                    _ => {
+                        return Err(BridgeError::Malformed {
+                            what: "withdrawal status",
+                        })
+                    }
                 };
-                if withdrawals.last_key_value().is_some_and(|(l, _)| *l >= w.id()) {
-                    return Err(BridgeError::NotStrictlyIncreasing { what: "withdrawals" });
+                if withdrawals
+                    .last_key_value()
+                    .is_some_and(|(l, _)| *l >= w.id())
+                {
+                    return Err(BridgeError::NotStrictlyIncreasing {
+                        what: "withdrawals",
+                    });
                 }
                 withdrawals.insert(w.id(), (w, status));
             }
@@ -234,7 +250,14 @@ impl Encodable for BridgeState {
     }
 
     fn encoded_len(&self) -> usize {
-        1 + 8 + 20 + 32 + 4 + 8 * self.imported.len() + 4 + 36 * self.held.len() + 4
+        1 + 8
+            + 20
+            + 32
+            + 4
+            + 8 * self.imported.len()
+            + 4
+            + 36 * self.held.len()
+            + 4
             + (Withdrawal::ENCODED_LEN + 1) * self.withdrawals.len()
     }
 }
@@ -299,8 +322,10 @@ mod tests {
     fn busy_state() -> BridgeState {
         let mut s = BridgeState::genesis(domain());
         let token = Address::repeat_byte(3);
-        s.record_import(&deposit(0, Address::ZERO, 100), Anchor([1; 32])).unwrap();
-        s.record_import(&deposit(2, token, 50), Anchor([2; 32])).unwrap();
+        s.record_import(&deposit(0, Address::ZERO, 100), Anchor([1; 32]))
+            .unwrap();
+        s.record_import(&deposit(2, token, 50), Anchor([2; 32]))
+            .unwrap();
         s.record_export(withdrawal(1, Address::ZERO, 40)).unwrap();
         s.record_export(withdrawal(2, token, 50)).unwrap();
         s.mark_signed(&withdrawal(2, token, 50).id()).unwrap();
@@ -327,7 +352,11 @@ mod tests {
         ));
         assert!(matches!(
             s.record_export(withdrawal(3, Address::ZERO, 61)),
-            Err(BridgeError::ExceedsHeld { amount: 61, held: 60, .. })
+            Err(BridgeError::ExceedsHeld {
+                amount: 61,
+                held: 60,
+                ..
+            })
         ));
         assert!(s.record_export(withdrawal(1, Address::ZERO, 1)).is_err());
         let id = withdrawal(1, Address::ZERO, 40).id();
@@ -342,7 +371,9 @@ mod tests {
         assert_eq!(bytes.len(), s.encoded_len());
         assert_eq!(BridgeState::from_bytes(&bytes).unwrap(), s);
         let mut other = s.clone();
-        other.mark_paid(&withdrawal(1, Address::ZERO, 40).id()).unwrap();
+        other
+            .mark_paid(&withdrawal(1, Address::ZERO, 40).id())
+            .unwrap();
         assert_ne!(other.root(), s.root());
         assert_ne!(BridgeState::genesis(domain()).root(), s.root());
     }

@@ -47,7 +47,12 @@ pub fn tally(
 ) -> Tally {
     let extensions: Vec<(u64, VoteExtension)> = votes
         .iter()
-        .map(|v| (v.power, VoteExtension::decode(v.extension).unwrap_or_default()))
+        .map(|v| {
+            (
+                v.power,
+                VoteExtension::decode(v.extension).unwrap_or_default(),
+            )
+        })
         .collect();
     let domain = state.domain();
     Tally {
@@ -72,7 +77,9 @@ fn agreed_deposits(
     }
     power
         .into_iter()
-        .filter(|(d, p)| more_than_two_thirds(*p, u128::from(total_power)) && !state.is_imported(d.nonce))
+        .filter(|(d, p)| {
+            more_than_two_thirds(*p, u128::from(total_power)) && !state.is_imported(d.nonce)
+        })
         .map(|(d, _)| d.clone())
         .collect()
 }
@@ -94,7 +101,9 @@ fn signed_withdrawals(
                     .filter(move |s| s.id == id)
                     .map(|s| s.signature)
             });
-            SignatureSet::collect(w.digest(domain), sigs, l1).ok().map(|s| (w, s))
+            SignatureSet::collect(w.digest(domain), sigs, l1)
+                .ok()
+                .map(|s| (w, s))
         })
         .collect()
 }
@@ -137,10 +146,14 @@ mod tests {
     }
 
     fn net() -> Net {
-        let keys: Vec<_> = (0..4).map(|_| ValidatorKey::generate(&mut rand_core::OsRng)).collect();
+        let keys: Vec<_> = (0..4)
+            .map(|_| ValidatorKey::generate(&mut rand_core::OsRng))
+            .collect();
         let l1 = ValidatorSet::new(keys.iter().map(|k| (k.address(), 10))).unwrap();
         let mut state = BridgeState::genesis(domain());
-        state.record_import(&deposit(100, 1_000), Anchor([1; 32])).unwrap();
+        state
+            .record_import(&deposit(100, 1_000), Anchor([1; 32]))
+            .unwrap();
         state.record_export(withdrawal()).unwrap();
         Net { keys, l1, state }
     }
@@ -190,7 +203,12 @@ mod tests {
     }
 
     fn votes(exts: &[Vec<u8>]) -> Vec<Vote<'_>> {
-        exts.iter().map(|e| Vote { power: 10, extension: e }).collect()
+        exts.iter()
+            .map(|e| Vote {
+                power: 10,
+                extension: e,
+            })
+            .collect()
     }
 
     #[test]
@@ -237,7 +255,11 @@ mod tests {
         twice[1..5].copy_from_slice(&2u32.to_le_bytes());
         twice.splice(5..5, report);
         assert!(VoteExtension::decode(&twice).is_err());
-        let exts = vec![twice, ext(&net, 1, vec![deposit(1, 5)]), ext(&net, 2, vec![deposit(1, 5)])];
+        let exts = vec![
+            twice,
+            ext(&net, 1, vec![deposit(1, 5)]),
+            ext(&net, 2, vec![deposit(1, 5)]),
+        ];
         // Two valid reports of 30 power: not more than two thirds of 40.
         let t = tally(&votes(&exts), 40, &net.state, &net.l1, None);
         assert!(t.deposits.is_empty());
@@ -248,7 +270,9 @@ mod tests {
     #[test]
     fn imported_deposits_are_not_agreed_again() {
         let net = net();
-        let exts: Vec<_> = (0..4).map(|i| ext(&net, i, vec![deposit(100, 1_000)])).collect();
+        let exts: Vec<_> = (0..4)
+            .map(|i| ext(&net, i, vec![deposit(100, 1_000)]))
+            .collect();
         let t = tally(&votes(&exts), 40, &net.state, &net.l1, None);
         assert!(t.deposits.is_empty());
     }
@@ -264,11 +288,19 @@ mod tests {
         };
         let from_stranger = ext(&outsiders, 0, vec![]);
         // A validator signing another checkpoint at the same height.
-        let other = Checkpoint { app_hash: B256::repeat_byte(9), ..checkpoint() };
+        let other = Checkpoint {
+            app_hash: B256::repeat_byte(9),
+            ..checkpoint()
+        };
         let wrong = VoteExtension::compose(&net.keys[2], &domain(), vec![], &[], Some(&other))
             .unwrap()
             .to_bytes();
-        let exts = vec![ext(&net, 0, vec![]), ext(&net, 1, vec![]), from_stranger, wrong];
+        let exts = vec![
+            ext(&net, 0, vec![]),
+            ext(&net, 1, vec![]),
+            from_stranger,
+            wrong,
+        ];
         let t = tally(&votes(&exts), 40, &net.state, &net.l1, Some(&checkpoint()));
         assert!(t.withdrawals.is_empty());
         assert!(t.checkpoint.is_none());
@@ -278,7 +310,11 @@ mod tests {
     fn undecodable_extensions_count_as_empty() {
         let net = net();
         let junk = vec![0xffu8; 10];
-        let exts = vec![junk, ext(&net, 1, vec![deposit(1, 5)]), ext(&net, 2, vec![deposit(1, 5)])];
+        let exts = vec![
+            junk,
+            ext(&net, 1, vec![deposit(1, 5)]),
+            ext(&net, 2, vec![deposit(1, 5)]),
+        ];
         let t = tally(&votes(&exts), 30, &net.state, &net.l1, None);
         assert!(t.deposits.is_empty());
     }

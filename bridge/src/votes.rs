@@ -11,7 +11,9 @@
 
 use crate::errors::BridgeError;
 use crate::keys::ValidatorKey;
-use crate::messages::{read_version, Checkpoint, DepositReport, Domain, Withdrawal, MESSAGE_VERSION};
+use crate::messages::{
+    read_version, Checkpoint, DepositReport, Domain, Withdrawal, MESSAGE_VERSION,
+};
 use crate::signatures::EthSignature;
 use alloy::primitives::B256;
 use encoding::{Encodable, Reader, Writer};
@@ -128,14 +130,24 @@ impl VoteExtension {
         }
         Reader::parse(bytes, |r| {
             read_version(r, "vote extension")?;
-            let deposits = read_list(r, DepositReport::ENCODED_LEN, MAX_DEPOSITS_PER_EXTENSION, DepositReport::read)?;
+            let deposits = read_list(
+                r,
+                DepositReport::ENCODED_LEN,
+                MAX_DEPOSITS_PER_EXTENSION,
+                DepositReport::read,
+            )?;
             increasing(deposits.iter().map(|d| d.nonce), "deposits")?;
-            let withdrawals = read_list(r, 32 + EthSignature::ENCODED_LEN, MAX_WITHDRAWALS_PER_EXTENSION, |r| {
-                Ok(WithdrawalSignature {
-                    id: B256::from(r.read_array::<32>()?),
-                    signature: EthSignature::read(r)?,
-                })
-            })?;
+            let withdrawals = read_list(
+                r,
+                32 + EthSignature::ENCODED_LEN,
+                MAX_WITHDRAWALS_PER_EXTENSION,
+                |r| {
+                    Ok(WithdrawalSignature {
+                        id: B256::from(r.read_array::<32>()?),
+                        signature: EthSignature::read(r)?,
+                    })
+                },
+            )?;
             increasing(withdrawals.iter().map(|w| w.id), "withdrawal signatures")?;
             let checkpoint = match r.read_u8()? {
                 0 => None,
@@ -143,7 +155,11 @@ impl VoteExtension {
                     height: r.read_u64()?,
                     signature: EthSignature::read(r)?,
                 }),
-                _ => return Err(BridgeError::Malformed { what: "checkpoint flag" }),
+                _ => {
+                    return Err(BridgeError::Malformed {
+                        what: "checkpoint flag",
+                    })
+                }
             };
             Ok(VoteExtension {
                 deposits,
@@ -195,13 +211,18 @@ fn read_list<'a, T>(
 ) -> Result<Vec<T>, BridgeError> {
     let n = r.read_count(item_size)?;
     if n > limit {
-        return Err(BridgeError::Malformed { what: "vote extension list longer than allowed" });
+        return Err(BridgeError::Malformed {
+            what: "vote extension list longer than allowed",
+        });
     }
     (0..n).map(|_| read(r)).collect()
 }
 
 /// Fails unless `keys` strictly increase.
-fn increasing<K: Ord>(keys: impl Iterator<Item = K>, what: &'static str) -> Result<(), BridgeError> {
+fn increasing<K: Ord>(
+    keys: impl Iterator<Item = K>,
+    what: &'static str,
+) -> Result<(), BridgeError> {
     let mut last = None;
     for k in keys {
         if last.as_ref().is_some_and(|l| *l >= k) {
@@ -268,12 +289,18 @@ mod tests {
     #[test]
     fn a_composed_extension_is_sorted_deduplicated_and_round_trips() {
         let ext = sample();
-        assert_eq!(ext.deposits().iter().map(|d| d.nonce).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!(
+            ext.deposits().iter().map(|d| d.nonce).collect::<Vec<_>>(),
+            vec![1, 3]
+        );
         assert_eq!(ext.withdrawals().len(), 2);
         let bytes = ext.to_bytes();
         assert_eq!(bytes.len(), ext.encoded_len());
         assert_eq!(VoteExtension::decode(&bytes).unwrap(), ext);
-        assert_eq!(VoteExtension::decode(&[]).unwrap(), VoteExtension::default());
+        assert_eq!(
+            VoteExtension::decode(&[]).unwrap(),
+            VoteExtension::default()
+        );
     }
 
     #[test]
@@ -331,10 +358,14 @@ mod tests {
     #[test]
     fn composing_respects_the_limits() {
         let key = ValidatorKey::generate(&mut rand_core::OsRng);
-        let many: Vec<_> = (0..(MAX_DEPOSITS_PER_EXTENSION as u64 + 10)).map(report).collect();
+        let many: Vec<_> = (0..(MAX_DEPOSITS_PER_EXTENSION as u64 + 10))
+            .map(report)
+            .collect();
         let ext = VoteExtension::compose(&key, &domain(), many, &[], None).unwrap();
         assert_eq!(ext.deposits().len(), MAX_DEPOSITS_PER_EXTENSION);
-        let full: Vec<_> = (0..MAX_WITHDRAWALS_PER_EXTENSION as u32).map(withdrawal).collect();
+        let full: Vec<_> = (0..MAX_WITHDRAWALS_PER_EXTENSION as u32)
+            .map(withdrawal)
+            .collect();
         let ext = VoteExtension::compose(&key, &domain(), ext.deposits, &full, None).unwrap();
         assert!(ext.to_bytes().len() <= MAX_VOTE_EXTENSION_BYTES);
     }

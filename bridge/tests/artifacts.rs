@@ -22,7 +22,11 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .expect("a readable artifacts folder")
         .map(|e| {
             let path = e.expect("an entry").path();
-            let name = path.file_name().expect("a name").to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
             (name, std::fs::read(&path).expect("a readable artifact"))
         })
         .collect();
@@ -34,11 +38,17 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn committed_artifacts_equal_a_fresh_compile() {
     let contracts = bridge::contracts::contracts_dir();
     if !contracts.join("node_modules").join("solc").exists() {
-        run(Command::new("npm").arg("ci").current_dir(&contracts), "npm ci in bridge/contracts");
+        run(
+            Command::new("npm").arg("ci").current_dir(&contracts),
+            "npm ci in bridge/contracts",
+        );
     }
     let fresh = tempfile::tempdir().expect("a temporary folder");
     run(
-        Command::new("node").arg("compile.js").arg(fresh.path()).current_dir(&contracts),
+        Command::new("node")
+            .arg("compile.js")
+            .arg(fresh.path())
+            .current_dir(&contracts),
         "node compile.js",
     );
     let committed = files(&contracts.join("artifacts"));

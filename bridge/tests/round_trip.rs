@@ -19,7 +19,9 @@ use curve25519_dalek::scalar::Scalar;
 use std::time::Instant;
 use wallet::note::NoteOpener;
 use wallet::{Address as ZkAddress, Network};
-use zkvm::{Commitment, Contract, Generators, PortableItem, Predicate, TxBuilder, TxEntry, Value, Verifier};
+use zkvm::{
+    Commitment, Contract, Generators, PortableItem, Predicate, TxBuilder, TxEntry, Value, Verifier,
+};
 
 const CONFIRMATIONS: u64 = 2;
 
@@ -33,15 +35,26 @@ fn extensions(
     d.validators
         .iter()
         .map(|k| {
-            VoteExtension::compose(k, state.domain(), seen.to_vec(), &state.pending_withdrawals(), checkpoint)
-                .expect("composes")
-                .to_bytes()
+            VoteExtension::compose(
+                k,
+                state.domain(),
+                seen.to_vec(),
+                &state.pending_withdrawals(),
+                checkpoint,
+            )
+            .expect("composes")
+            .to_bytes()
         })
         .collect()
 }
 
 fn votes(exts: &[Vec<u8>]) -> Vec<Vote<'_>> {
-    exts.iter().map(|e| Vote { power: 10, extension: e }).collect()
+    exts.iter()
+        .map(|e| Vote {
+            power: 10,
+            extension: e,
+        })
+        .collect()
 }
 
 async fn confirm(geth: &Geth) {
@@ -86,7 +99,10 @@ async fn eth_goes_in_and_out_through_votes_imports_exports_and_the_relayer() {
     assert_eq!(agreed, seen);
     let import = build_import(&agreed[0], &state, &gens).unwrap();
     let verified = Verifier::verify_tx(&import.tx, &gens).unwrap();
-    assert_eq!(apply_tx(&mut state, &import.tx, &verified, &agreed).unwrap(), Effect::Import(agreed[0].clone()));
+    assert_eq!(
+        apply_tx(&mut state, &import.tx, &verified, &agreed).unwrap(),
+        Effect::Import(agreed[0].clone())
+    );
     eprintln!(
         "deposit mined, confirmed ({CONFIRMATIONS} more blocks), tallied, imported: {:.2} s",
         start.elapsed().as_secs_f64()
@@ -161,7 +177,10 @@ async fn eth_goes_in_and_out_through_votes_imports_exports_and_the_relayer() {
         "export proven, applied, signed, tallied, relayed and paid: {:.2} s",
         start.elapsed().as_secs_f64()
     );
-    assert_eq!(d.bridge.l1().eth_balance(to).await.unwrap(), U256::from(1_000_000u64));
+    assert_eq!(
+        d.bridge.l1().eth_balance(to).await.unwrap(),
+        U256::from(1_000_000u64)
+    );
     state.mark_paid(&w.id()).unwrap();
     assert!(state.signed_withdrawals().is_empty());
 

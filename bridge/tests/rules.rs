@@ -7,7 +7,9 @@
 use alloy::primitives::{Address as EthAddress, B256};
 use bridge::export::add_export;
 use bridge::import::{build_import, marker};
-use bridge::{apply_tx, flavor, BridgeError, BridgeState, DepositReport, Domain, Effect, ExportPayload};
+use bridge::{
+    apply_tx, flavor, BridgeError, BridgeState, DepositReport, Domain, Effect, ExportPayload,
+};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use std::sync::OnceLock;
@@ -15,7 +17,7 @@ use wallet::note::NoteOpener;
 use wallet::{Address, Network};
 use zkvm::{
     Anchor, ClearValue, Commitment, Contract, Generators, PortableItem, Predicate, Program, Spend,
-    Tx, TxBuilder, TxEntry, Value, Verifier, VerifiedTx,
+    Tx, TxBuilder, TxEntry, Value, VerifiedTx, Verifier,
 };
 
 const CHAIN_ID: u64 = 1337;
@@ -126,7 +128,10 @@ fn an_agreed_deposit_imports_once_paying_its_address_with_a_note() {
     assert_eq!(state.held(&EthAddress::ZERO), 5_000);
     assert_ne!(state.root(), before);
     let (_, qty, flv) = received(&verified, &alice);
-    assert_eq!((qty, flv), (5_000, flavor::flavor(CHAIN_ID, EthAddress::ZERO)));
+    assert_eq!(
+        (qty, flv),
+        (5_000, flavor::flavor(CHAIN_ID, EthAddress::ZERO))
+    );
     // The log shows the issued amount and flavor to anyone.
     let open = TxEntry::Issue(
         Commitment::unblinded(5_000u64).to_point(),
@@ -136,7 +141,10 @@ fn an_agreed_deposit_imports_once_paying_its_address_with_a_note() {
     // The next import spends the anchor this one left.
     let spent: Vec<_> = verified.log.inputs().collect();
     assert_eq!(spent.len(), 1);
-    assert!(verified.log.outputs().any(|c| c.id() == state.anchor_contract().id()));
+    assert!(verified
+        .log
+        .outputs()
+        .any(|c| c.id() == state.anchor_contract().id()));
 }
 
 #[test]
@@ -162,7 +170,10 @@ fn the_same_deposit_imports_only_once() {
     let verified = verify(&again.tx);
     let before = state.clone();
     let e = apply_tx(&mut state, &again.tx, &verified, std::slice::from_ref(&d)).unwrap_err();
-    assert!(matches!(e, BridgeError::AlreadyImported { nonce: 0 }), "{e}");
+    assert!(
+        matches!(e, BridgeError::AlreadyImported { nonce: 0 }),
+        "{e}"
+    );
     assert_eq!(state, before, "a refused transaction changes nothing");
 }
 
@@ -175,7 +186,10 @@ fn an_import_of_an_unreported_deposit_is_refused() {
     let e = apply_tx(&mut state, &import.tx, &verified, &[]).unwrap_err();
     assert!(matches!(e, BridgeError::IssuerKeyMisused(_)), "{e}");
     // Agreed with another amount is not agreed either.
-    let other = DepositReport { amount: 11, ..d.clone() };
+    let other = DepositReport {
+        amount: 11,
+        ..d.clone()
+    };
     let e = apply_tx(&mut state, &import.tx, &verified, &[other]).unwrap_err();
     assert!(matches!(e, BridgeError::IssuerKeyMisused(_)), "{e}");
     assert!(!state.is_imported(0));
@@ -191,11 +205,18 @@ fn a_forged_import_paying_someone_else_is_refused() {
     let mut rng = rand_core::OsRng;
     let b = TxBuilder::new()
         .spend_with(Spend::signtx(state.anchor_contract()))
-        .issue_open(flavor::issuer_predicate(), flavor::metadata(CHAIN_ID, d.token), d.amount);
+        .issue_open(
+            flavor::issuer_predicate(),
+            flavor::metadata(CHAIN_ID, d.token),
+            d.amount,
+        );
     let b = wallet::send::pay_address(b, &thief.address, d.amount, flv, &mut rng)
         .pay_blinded(
             flavor::issuer_predicate().to_opaque(),
-            ClearValue { qty: 0, flv: zkvm::FEE_FLAVOR },
+            ClearValue {
+                qty: 0,
+                flv: zkvm::FEE_FLAVOR,
+            },
             Scalar::ZERO,
             Scalar::ZERO,
         )
@@ -203,7 +224,13 @@ fn a_forged_import_paying_someone_else_is_refused() {
     let tx = sign(b);
     let verified = verify(&tx);
     let e = apply_tx(&mut state, &tx, &verified, std::slice::from_ref(&d)).unwrap_err();
-    assert!(matches!(e, BridgeError::IssuerKeyMisused("not the import program of the deposit")), "{e}");
+    assert!(
+        matches!(
+            e,
+            BridgeError::IssuerKeyMisused("not the import program of the deposit")
+        ),
+        "{e}"
+    );
 }
 
 /// An output of `qty` of `flavor` under `key`, with open commitments.
@@ -226,7 +253,9 @@ fn user() -> zkvm::SigningKey {
 fn refused_as_misuse(tx: &Tx, agreed: &[DepositReport]) {
     let mut state = BridgeState::genesis(domain());
     let verified = verify(tx);
-    assert!(verified.signers.contains(&flavor::issuer_verification_key()));
+    assert!(verified
+        .signers
+        .contains(&flavor::issuer_verification_key()));
     let e = apply_tx(&mut state, tx, &verified, agreed).unwrap_err();
     assert!(matches!(e, BridgeError::IssuerKeyMisused(_)), "{e}");
     assert_eq!(state, BridgeState::genesis(domain()));
@@ -238,7 +267,11 @@ fn a_user_issuing_a_bridged_flavor_with_signtx_is_refused() {
     let token = EthAddress::ZERO;
     let b = TxBuilder::new()
         .spend(coin(&me, 1, zkvm::FEE_FLAVOR, 1))
-        .issue(flavor::issuer_predicate(), flavor::metadata(CHAIN_ID, token), 1_000_000)
+        .issue(
+            flavor::issuer_predicate(),
+            flavor::metadata(CHAIN_ID, token),
+            1_000_000,
+        )
         .change_to(Predicate::from_signing_key(me.clone()));
     let tx = sign(b.clone());
     refused_as_misuse(&tx, &[]);
@@ -251,7 +284,8 @@ fn a_user_issuing_a_bridged_flavor_with_signtx_is_refused() {
 /// Sends the value on top of the stack to the user's key.
 fn to_user() -> Program {
     Program::build(|p| {
-        p.push(Predicate::from_key(&user().verification_key())).output(1);
+        p.push(Predicate::from_key(&user().verification_key()))
+            .output(1);
     })
 }
 
@@ -296,7 +330,9 @@ fn imported_value_exports_within_what_is_held() {
         amount: 400,
     };
     let change = Predicate::from_key(&alice.address.control_key().clone());
-    let b = TxBuilder::new().spend(coin.clone()).change_to(change.clone());
+    let b = TxBuilder::new()
+        .spend(coin.clone())
+        .change_to(change.clone());
     let tx = sign(add_export(b, CHAIN_ID, &payload));
     let exported = verify(&tx);
     let effect = apply_tx(&mut state, &tx, &exported, &[]).unwrap();
@@ -308,16 +344,32 @@ fn imported_value_exports_within_what_is_held() {
     assert_eq!(ws[0].zkvm_tx, B256::from(exported.id.0));
     assert_eq!(state.held(&EthAddress::ZERO), 600);
     assert_eq!(state.pending_withdrawals(), ws);
-    assert_eq!((qty, flv), (1_000, flavor::flavor(CHAIN_ID, EthAddress::ZERO)));
+    assert_eq!(
+        (qty, flv),
+        (1_000, flavor::flavor(CHAIN_ID, EthAddress::ZERO))
+    );
 
     // More than the chain holds (600) is refused, even if the value exists (here the
     // same coin again, as the VM sees it).
-    let too_much = ExportPayload { amount: 601, ..payload };
+    let too_much = ExportPayload {
+        amount: 601,
+        ..payload
+    };
     let b = TxBuilder::new().spend(coin).change_to(change);
     let tx = sign(add_export(b, CHAIN_ID, &too_much));
     let before = state.clone();
     let e = apply_tx(&mut state, &tx, &verify(&tx), &[]).unwrap_err();
-    assert!(matches!(e, BridgeError::ExceedsHeld { amount: 601, held: 600, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            BridgeError::ExceedsHeld {
+                amount: 601,
+                held: 600,
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert_eq!(state, before);
 }
 

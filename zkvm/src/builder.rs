@@ -391,12 +391,7 @@ impl TxBuilder {
 
     /// Issues like [`TxBuilder::issue`] with the quantity commitment unblinded, so the
     /// log's `issue` entry shows the amount (`qty·B`) to anyone.
-    pub fn issue_open(
-        mut self,
-        issuer: Predicate,
-        metadata: impl Into<Vec<u8>>,
-        qty: u64,
-    ) -> Self {
+    pub fn issue_open(mut self, issuer: Predicate, metadata: impl Into<Vec<u8>>, qty: u64) -> Self {
         self.issuances.push(Issuance {
             issuer,
             metadata: metadata.into(),

@@ -44,9 +44,15 @@ fn geth_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("GETH") {
         return PathBuf::from(path);
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let candidates = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join("geth")).collect::<Vec<_>>())
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("geth"))
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default()
         .into_iter()
         .chain([home.join("go/bin/geth")]);
@@ -78,9 +84,27 @@ impl Geth {
         let child = Command::new(geth_binary())
             .args(["--dev", "--dev.period", "0", "--datadir"])
             .arg(dir.path().join("data"))
-            .args(["--http", "--http.addr", "127.0.0.1", "--http.api", "eth,net,web3"])
-            .args(["--http.port", &http.to_string(), "--authrpc.port", &auth.to_string()])
-            .args(["--port", "0", "--nodiscover", "--maxpeers", "0", "--ipcdisable"])
+            .args([
+                "--http",
+                "--http.addr",
+                "127.0.0.1",
+                "--http.api",
+                "eth,net,web3",
+            ])
+            .args([
+                "--http.port",
+                &http.to_string(),
+                "--authrpc.port",
+                &auth.to_string(),
+            ])
+            .args([
+                "--port",
+                "0",
+                "--nodiscover",
+                "--maxpeers",
+                "0",
+                "--ipcdisable",
+            ])
             .args(["--verbosity", "2"])
             .stdout(Stdio::null())
             .stderr(log)
@@ -145,7 +169,11 @@ impl Geth {
                 assert!(r.status(), "a transfer from the developer account reverted");
                 return;
             }
-            assert!(start.elapsed() < Duration::from_secs(120), "geth mined nothing in 120 s:\n{}", self.log());
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "geth mined nothing in 120 s:\n{}",
+                self.log()
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -166,7 +194,9 @@ impl Geth {
 
     /// A client sending with `key`.
     pub async fn client(&self, key: &ValidatorKey) -> L1 {
-        L1::connect(&self.url, key.signer().clone()).await.expect("connects")
+        L1::connect(&self.url, key.signer().clone())
+            .await
+            .expect("connects")
     }
 }
 
@@ -182,7 +212,9 @@ pub struct Deployed {
 /// Starts geth and deploys a bridge with `n` validators.
 pub async fn deploy(n: usize) -> Deployed {
     let geth = Geth::start().await;
-    let validators: Vec<_> = (0..n).map(|_| ValidatorKey::generate(&mut rand_core::OsRng)).collect();
+    let validators: Vec<_> = (0..n)
+        .map(|_| ValidatorKey::generate(&mut rand_core::OsRng))
+        .collect();
     let set = ValidatorSet::new(validators.iter().map(|k| (k.address(), 10))).expect("a set");
     let deployer = geth.funded_key(100).await;
     let bridge = geth
