@@ -10,12 +10,12 @@ use alloy::primitives::{Address, B256, U256};
 use bridge::l1::Receipt;
 use bridge::messages::validators_digest;
 use bridge::relay::{Relayed, Relayer};
-use bridge::tally::{tally, Vote};
+use bridge::tally::tally;
 use bridge::{
     BridgeError, BridgeState, Checkpoint, EthSignature, ExportPayload, ValidatorKey, VoteExtension,
     Withdrawal,
 };
-use common::{deploy, eth, zkvm_address, Deployed};
+use common::{deploy, eth, votes, with_token, zkvm_address, Deployed};
 
 /// How many confirmations the tests ask of a deposit.
 const CONFIRMATIONS: u64 = 3;
@@ -70,13 +70,7 @@ fn withdrawal(recipient: Address, token: Address, amount: u64) -> Withdrawal {
 
 #[tokio::test]
 async fn deposits_are_seen_only_after_enough_confirmations() {
-    let d = deploy(4).await;
-    let user = d.geth.funded_key(10).await;
-    let l1 = d.geth.client(&user).await;
-    let token = l1
-        .deploy_test_token("Test", "TST", eth(1_000))
-        .await
-        .unwrap();
+    let (d, l1, token) = with_token(eth(1_000)).await;
     let bridge = l1.bridge(d.bridge.address());
     let from = l1.block_number().await.unwrap();
 
@@ -85,20 +79,13 @@ async fn deposits_are_seen_only_after_enough_confirmations() {
         .await
         .unwrap();
     gas("deposit ETH", &eth_deposit);
-    // One confirmation (its own block), then two: not enough.
-    assert!(bridge
-        .deposits(from, CONFIRMATIONS)
-        .await
-        .unwrap()
-        .is_empty());
+    let seen = async || bridge.deposits(from, CONFIRMATIONS).await.unwrap().len();
+    // One confirmation (its own block), then two: not enough; then three.
+    assert_eq!(seen().await, 0);
     d.geth.mine(1).await;
-    assert!(bridge
-        .deposits(from, CONFIRMATIONS)
-        .await
-        .unwrap()
-        .is_empty());
+    assert_eq!(seen().await, 0);
     d.geth.mine(1).await;
-    assert_eq!(bridge.deposits(from, CONFIRMATIONS).await.unwrap().len(), 1);
+    assert_eq!(seen().await, 1);
 
     let erc20_deposit = bridge
         .deposit_erc20(token, &zkvm_address(2), 777)
@@ -109,7 +96,7 @@ async fn deposits_are_seen_only_after_enough_confirmations() {
         l1.token_balance(token, d.bridge.address()).await.unwrap(),
         U256::from(777)
     );
-    assert_eq!(bridge.deposits(from, CONFIRMATIONS).await.unwrap().len(), 1);
+    assert_eq!(seen().await, 1);
     d.geth.mine(2).await;
     let seen = bridge.deposits(from, CONFIRMATIONS).await.unwrap();
     assert_eq!(seen.len(), 2);
@@ -264,8 +251,9 @@ async fn withdrawals_without_enough_valid_distinct_signatures_are_refused() {
     // A forged signature: a validator's signature over another withdrawal recovers to
     // some other address.
     let other = withdrawal(Address::repeat_byte(0x55), Address::ZERO, 1_001).digest(&domain);
+    // First in the list, so the order check (against address zero) cannot fire first.
     let mut forged = sorted(&v[..3], &digest);
-    forged[1] = v[1].sign_digest(&other).unwrap();
+    forged[0] = v[0].sign_digest(&other).unwrap();
     refused(d.bridge.withdraw(&w, &forged).await, "NotAValidator");
     // A stranger's signature in place of a validator's.
     let stranger = ValidatorKey::generate(&mut rand_core::OsRng);
@@ -308,13 +296,7 @@ async fn withdrawals_without_enough_valid_distinct_signatures_are_refused() {
 
 #[tokio::test]
 async fn an_erc20_withdrawal_pays_the_token() {
-    let d = deploy(4).await;
-    let user = d.geth.funded_key(10).await;
-    let l1 = d.geth.client(&user).await;
-    let token = l1
-        .deploy_test_token("Test", "TST", U256::from(10_000u64))
-        .await
-        .unwrap();
+    let (d, l1, token) = with_token(U256::from(10_000u64)).await;
     l1.bridge(d.bridge.address())
         .deposit_erc20(token, &zkvm_address(1), 5_000)
         .await
@@ -368,14 +350,7 @@ async fn a_checkpoint_is_posted_once_and_read_back_by_height() {
                 .to_bytes()
         })
         .collect();
-    let votes: Vec<Vote> = exts
-        .iter()
-        .map(|e| Vote {
-            power: 10,
-            extension: e,
-        })
-        .collect();
-    let (agreed, sigs) = tally(&votes, 40, &state, &d.set, Some(&cp))
+    let (agreed, sigs) = tally(&votes(&exts), 40, &state, &d.set, Some(&cp))
         .checkpoint
         .expect("agreed");
     let r = Relayer::new(d.bridge.clone())

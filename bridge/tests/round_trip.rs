@@ -11,17 +11,11 @@ use alloy::primitives::{Address, B256, U256};
 use bridge::export::add_export;
 use bridge::import::build_import;
 use bridge::relay::{Relayed, Relayer};
-use bridge::tally::{tally, Vote};
+use bridge::tally::tally;
 use bridge::{apply_tx, BridgeState, Checkpoint, Effect, ExportPayload, VoteExtension};
-use common::{deploy, Geth};
-use curve25519_dalek::ristretto::RistrettoPoint;
-use curve25519_dalek::scalar::Scalar;
+use common::{deploy, received, recipient, votes, Geth};
 use std::time::Instant;
-use wallet::note::NoteOpener;
-use wallet::{Address as ZkAddress, Network};
-use zkvm::{
-    Commitment, Contract, Generators, PortableItem, Predicate, TxBuilder, TxEntry, Value, Verifier,
-};
+use zkvm::{Generators, Predicate, TxBuilder, Verifier};
 
 const CONFIRMATIONS: u64 = 2;
 
@@ -48,15 +42,6 @@ fn extensions(
         .collect()
 }
 
-fn votes(exts: &[Vec<u8>]) -> Vec<Vote<'_>> {
-    exts.iter()
-        .map(|e| Vote {
-            power: 10,
-            extension: e,
-        })
-        .collect()
-}
-
 async fn confirm(geth: &Geth) {
     geth.mine(CONFIRMATIONS).await;
 }
@@ -68,13 +53,8 @@ async fn eth_goes_in_and_out_through_votes_imports_exports_and_the_relayer() {
     let domain = d.bridge.domain();
     let mut state = BridgeState::genesis(domain);
 
-    // A recipient on the ZkVM chain.
-    let (control, encryption) = (Scalar::from(11u64), Scalar::from(12u64));
-    let address = ZkAddress::new(
-        Network::Devnet,
-        zkvm::SigningKey::new(control).verification_key(),
-        RistrettoPoint::mul_base(&encryption),
-    );
+    let alice = recipient(1);
+    let address = alice.address;
 
     // Deposit on the L1.
     let user = d.geth.funded_key(5).await;
@@ -109,30 +89,11 @@ async fn eth_goes_in_and_out_through_votes_imports_exports_and_the_relayer() {
     );
 
     // The recipient finds the note and exports 1,000,000 wei to an L1 address.
-    let opener = NoteOpener::new(&encryption);
-    let (opening, tweak) = verified
-        .log
-        .entries()
-        .iter()
-        .find_map(|e| match e {
-            TxEntry::Data(data) => opener.open(data),
-            _ => None,
-        })
-        .expect("a note for the recipient");
-    let key = zkvm::SigningKey::new(control + tweak);
-    let paid = verified
-        .log
-        .outputs()
-        .find(|c| c.predicate.to_point() == *key.verification_key().as_compressed())
-        .expect("the payment");
-    let coin = Contract {
-        predicate: Predicate::from_signing_key(key.clone()),
-        payload: vec![PortableItem::Value(Value {
-            qty: Commitment::blinded_with_factor(opening.qty, opening.qty_blinding),
-            flv: Commitment::blinded_with_factor(opening.flavor, opening.flv_blinding),
-        })],
-        anchor: paid.anchor,
-    };
+    let (coin, _, _) = received(&verified, &alice);
+    let key = coin
+        .predicate
+        .signing_key()
+        .expect("the recipient holds the key");
     let to = Address::repeat_byte(0x5a);
     let payload = ExportPayload {
         recipient: to,

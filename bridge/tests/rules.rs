@@ -4,17 +4,17 @@
 //! a user transaction can make the issuer key sign (signtx, signid, signtag) are
 //! refused; exports need an open retirement and what the chain holds.
 
+mod common;
+
 use alloy::primitives::{Address as EthAddress, B256};
 use bridge::export::add_export;
 use bridge::import::{build_import, marker};
 use bridge::{
     apply_tx, flavor, BridgeError, BridgeState, DepositReport, Domain, Effect, ExportPayload,
 };
-use curve25519_dalek::ristretto::RistrettoPoint;
+use common::{received, recipient, Recipient};
 use curve25519_dalek::scalar::Scalar;
 use std::sync::OnceLock;
-use wallet::note::NoteOpener;
-use wallet::{Address, Network};
 use zkvm::{
     Anchor, ClearValue, Commitment, Contract, Generators, PortableItem, Predicate, Program, Spend,
     Tx, TxBuilder, TxEntry, Value, VerifiedTx, Verifier,
@@ -32,28 +32,6 @@ fn domain() -> Domain {
 fn gens() -> &'static Generators {
     static GENS: OnceLock<Generators> = OnceLock::new();
     GENS.get_or_init(|| Generators::new(zkvm::GENERATOR_CAPACITY))
-}
-
-/// A recipient: its address and the secrets to find and spend what it is paid.
-struct Recipient {
-    control: Scalar,
-    encryption: Scalar,
-    address: Address,
-}
-
-fn recipient(seed: u64) -> Recipient {
-    let control = Scalar::from(1_000 + seed);
-    let encryption = Scalar::from(2_000 + seed);
-    let address = Address::new(
-        Network::Devnet,
-        zkvm::SigningKey::new(control).verification_key(),
-        RistrettoPoint::mul_base(&encryption),
-    );
-    Recipient {
-        control,
-        encryption,
-        address,
-    }
 }
 
 fn deposit(nonce: u64, token: EthAddress, amount: u64, to: &Recipient) -> DepositReport {
@@ -85,36 +63,6 @@ fn import(state: &mut BridgeState, d: &DepositReport) -> VerifiedTx {
     let effect = apply_tx(state, &import.tx, &verified, std::slice::from_ref(d)).expect("imports");
     assert_eq!(effect, Effect::Import(d.clone()));
     verified
-}
-
-/// The output an import paid to `to`, opened with the note, ready to spend.
-fn received(verified: &VerifiedTx, to: &Recipient) -> (Contract, u64, Scalar) {
-    let opener = NoteOpener::new(&to.encryption);
-    let (opening, tweak) = verified
-        .log
-        .entries()
-        .iter()
-        .find_map(|e| match e {
-            TxEntry::Data(d) => opener.open(d),
-            _ => None,
-        })
-        .expect("the recipient finds its note");
-    let key = zkvm::SigningKey::new(to.control + tweak);
-    let paid = verified
-        .log
-        .outputs()
-        .find(|c| c.predicate.to_point() == *key.verification_key().as_compressed())
-        .expect("an output pays the tweaked control key");
-    let contract = Contract {
-        predicate: Predicate::from_signing_key(key),
-        payload: vec![PortableItem::Value(Value {
-            qty: Commitment::blinded_with_factor(opening.qty, opening.qty_blinding),
-            flv: Commitment::blinded_with_factor(opening.flavor, opening.flv_blinding),
-        })],
-        anchor: paid.anchor,
-    };
-    assert_eq!(contract.id(), paid.id(), "the opening matches the output");
-    (contract, opening.qty, opening.flavor)
 }
 
 #[test]

@@ -14,6 +14,13 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use bridge::Vote;
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use wallet::note::NoteOpener;
+use wallet::{Address as ZkAddress, Network};
+use zkvm::{Commitment, Contract, PortableItem, Predicate, TxEntry, Value, VerifiedTx};
+
 /// The geth release the tests are written against.
 pub const GETH_VERSION: &str = "v1.17.10";
 
@@ -236,4 +243,76 @@ pub fn zkvm_address(seed: u8) -> [u8; 65] {
     let mut a = [seed; 65];
     a[0] = 1;
     a
+}
+
+/// A recipient: its address and the secrets to find and spend what it is paid.
+pub struct Recipient {
+    pub control: Scalar,
+    pub encryption: Scalar,
+    pub address: ZkAddress,
+}
+
+pub fn recipient(seed: u64) -> Recipient {
+    let control = Scalar::from(1_000 + seed);
+    let encryption = Scalar::from(2_000 + seed);
+    let address = ZkAddress::new(
+        Network::Devnet,
+        zkvm::SigningKey::new(control).verification_key(),
+        RistrettoPoint::mul_base(&encryption),
+    );
+    Recipient {
+        control,
+        encryption,
+        address,
+    }
+}
+
+/// The output an import paid to `to`, opened with the note, ready to spend.
+pub fn received(verified: &VerifiedTx, to: &Recipient) -> (Contract, u64, Scalar) {
+    let opener = NoteOpener::new(&to.encryption);
+    let (opening, tweak) = verified
+        .log
+        .entries()
+        .iter()
+        .find_map(|e| match e {
+            TxEntry::Data(d) => opener.open(d),
+            _ => None,
+        })
+        .expect("the recipient finds its note");
+    let key = zkvm::SigningKey::new(to.control + tweak);
+    let paid = verified
+        .log
+        .outputs()
+        .find(|c| c.predicate.to_point() == *key.verification_key().as_compressed())
+        .expect("an output pays the tweaked control key");
+    let contract = Contract {
+        predicate: Predicate::from_signing_key(key),
+        payload: vec![PortableItem::Value(Value {
+            qty: Commitment::blinded_with_factor(opening.qty, opening.qty_blinding),
+            flv: Commitment::blinded_with_factor(opening.flavor, opening.flv_blinding),
+        })],
+        anchor: paid.anchor,
+    };
+    assert_eq!(contract.id(), paid.id(), "the opening matches the output");
+    (contract, opening.qty, opening.flavor)
+}
+
+/// The votes of validators of power 10 each.
+pub fn votes(extensions: &[Vec<u8>]) -> Vec<Vote<'_>> {
+    extensions
+        .iter()
+        .map(|e| Vote {
+            power: 10,
+            extension: e,
+        })
+        .collect()
+}
+
+/// A deployed bridge, a user's client and a test token of `supply` it holds.
+pub async fn with_token(supply: U256) -> (Deployed, L1, Address) {
+    let d = deploy(4).await;
+    let user = d.geth.funded_key(10).await;
+    let l1 = d.geth.client(&user).await;
+    let token = l1.deploy_test_token("Test", "TST", supply).await.unwrap();
+    (d, l1, token)
 }
