@@ -78,7 +78,10 @@ async fn deposits_are_seen_only_after_enough_confirmations() {
         .deposit_eth(&zkvm_address(1), 1_000_000_000_000)
         .await
         .unwrap();
-    gas("deposit ETH", &eth_deposit);
+    gas(
+        "first deposit ETH (sets the nonce counter from zero)",
+        &eth_deposit,
+    );
     let seen = async || bridge.deposits(from, CONFIRMATIONS).await.unwrap().len();
     // One confirmation (its own block), then two: not enough; then three.
     assert_eq!(seen().await, 0);
@@ -91,7 +94,10 @@ async fn deposits_are_seen_only_after_enough_confirmations() {
         .deposit_erc20(token, &zkvm_address(2), 777)
         .await
         .unwrap();
-    gas("deposit ERC-20 (without the approve)", &erc20_deposit);
+    gas(
+        "first deposit of an ERC-20 (the bridge's first balance of it; without the approve)",
+        &erc20_deposit,
+    );
     assert_eq!(
         l1.token_balance(token, d.bridge.address()).await.unwrap(),
         U256::from(777)
@@ -118,6 +124,15 @@ async fn deposits_are_seen_only_after_enough_confirmations() {
         .await
         .unwrap();
     assert!(later.is_empty());
+
+    // Later deposits find their storage slots already set.
+    let again = bridge.deposit_eth(&zkvm_address(4), 5).await.unwrap();
+    gas("later deposit ETH", &again);
+    let again = bridge
+        .deposit_erc20(token, &zkvm_address(4), 5)
+        .await
+        .unwrap();
+    gas("later deposit of an ERC-20 (without the approve)", &again);
 
     // What the contract refuses: an address that is not 65 bytes of version 1, zero,
     // and more than a ZkVM quantity holds.
