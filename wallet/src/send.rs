@@ -32,8 +32,10 @@ pub struct TxPlan {
     from: Owner,
     payments: Vec<(Address, u64, Scalar)>,
     requests: Vec<PaymentRequest>,
-    retirements: Vec<(u64, Scalar)>,
+    /// Quantity, flavor, and whether the retirement is open (unblinded in the log).
+    retirements: Vec<(u64, Scalar, bool)>,
     issuances: Vec<(Vec<u8>, u64)>,
+    data: Vec<Vec<u8>>,
     fee_rate: FeeRate,
     mintime_ms: u64,
     maxtime_ms: u64,
@@ -48,6 +50,7 @@ impl TxPlan {
             requests: Vec::new(),
             retirements: Vec::new(),
             issuances: Vec::new(),
+            data: Vec::new(),
             fee_rate: FeeRate::new(0, 1),
             mintime_ms: 0,
             maxtime_ms: u64::MAX,
@@ -68,7 +71,21 @@ impl TxPlan {
 
     /// Retires `qty` of `flavor`.
     pub fn retire(mut self, qty: u64, flavor: Scalar) -> Self {
-        self.retirements.push((qty, flavor));
+        self.retirements.push((qty, flavor, false));
+        self
+    }
+
+    /// Retires `qty` of `flavor` in the open: the log's `retire` entry shows the
+    /// quantity and flavor (a bridge export, `spec/bridge.md`).
+    pub fn retire_open(mut self, qty: u64, flavor: Scalar) -> Self {
+        self.retirements.push((qty, flavor, true));
+        self
+    }
+
+    /// Writes `data` to the transaction's log, after the notes (for example a bridge
+    /// export payload).
+    pub fn data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        self.data.push(data.into());
         self
     }
 
@@ -107,7 +124,7 @@ impl TxPlan {
         let pays = self.payments.iter().map(|(_, q, f)| (*q, *f));
         let reqs = self.requests.iter().map(|r| (r.qty, r.flavor));
         pays.chain(reqs)
-            .chain(self.retirements.iter().copied())
+            .chain(self.retirements.iter().map(|(q, f, _)| (*q, *f)))
             .collect()
     }
 }
@@ -368,8 +385,12 @@ impl Wallet {
                 )
                 .data(r.note.clone());
         }
-        for (qty, flavor) in &plan.retirements {
-            b = b.retire(*qty, *flavor);
+        for (qty, flavor, open) in &plan.retirements {
+            b = if *open {
+                b.retire_open(*qty, *flavor)
+            } else {
+                b.retire(*qty, *flavor)
+            };
         }
         let outs = plan.outs();
         let own = self.address(plan.from)?;
@@ -391,6 +412,9 @@ impl Wallet {
                     incoming.push((plan.from, left, *flavor));
                 }
             }
+        }
+        for data in &plan.data {
+            b = b.data(data.clone());
         }
         let unsigned = b.build(gens, rng)?;
         let replies = plan
