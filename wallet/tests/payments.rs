@@ -246,10 +246,8 @@ fn an_open_retirement_shows_its_value_and_data_is_logged() {
         zkvm::Commitment::unblinded(70u64).to_point(),
         zkvm::Commitment::unblinded(ZERO).to_point(),
     );
-    assert!(log.iter().any(|e| *e == open));
-    assert!(log
-        .iter()
-        .any(|e| *e == zkvm::TxEntry::Data(b"export payload".to_vec())));
+    assert!(log.contains(&open));
+    assert!(log.contains(&zkvm::TxEntry::Data(b"export payload".to_vec())));
     assert_eq!(alice.balance(ME, ZERO).confirmed, FAUCET - 70);
 }
 
