@@ -2,7 +2,7 @@
 //!
 //! Value enters by a deposit to the L1 `Bridge` contract, which the validators see
 //! (with enough confirmations) and report in their vote extensions ([`votes`]);
-//! once more than two thirds of the voting power reported it ([`tally`]) the next
+//! once more than two thirds of the voting power reported it ([`mod@tally`]) the next
 //! block carries its [`import`], which issues the amount under the token's [`flavor`]
 //! to the deposit's ZkVM address. Value leaves by an [`export`]: a transaction
 //! retires it in the open with an export payload; validators sign the withdrawal
