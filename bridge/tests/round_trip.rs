@@ -77,8 +77,17 @@ async fn eth_goes_in_and_out_through_votes_imports_exports_and_the_relayer() {
     let exts = extensions(&d, &state, &seen, None);
     let agreed = tally(&votes(&exts), 40, &state, &d.set, None).deposits;
     assert_eq!(agreed, seen);
+    let proving = Instant::now();
     let import = build_import(&agreed[0], &state, &gens).unwrap();
+    let proved = proving.elapsed();
+    let verifying = Instant::now();
     let verified = Verifier::verify_tx(&import.tx, &gens).unwrap();
+    eprintln!(
+        "import transaction: {} bytes, built and proven in {:.1} ms, verified in {:.1} ms",
+        import.tx.to_bytes().len(),
+        proved.as_secs_f64() * 1e3,
+        verifying.elapsed().as_secs_f64() * 1e3
+    );
     assert_eq!(
         apply_tx(&mut state, &import.tx, &verified, &agreed).unwrap(),
         Effect::Import(agreed[0].clone())
