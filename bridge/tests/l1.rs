@@ -387,6 +387,16 @@ async fn a_checkpoint_is_posted_once_and_read_back_by_height() {
         d.bridge.post_checkpoint(&cp, &sigs).await,
         "CheckpointExists",
     );
+    let zero = Checkpoint {
+        height: 20,
+        block_id: B256::ZERO,
+        ..cp
+    };
+    let signed = sorted(&d.validators, &zero.digest(&domain));
+    refused(
+        d.bridge.post_checkpoint(&zero, &signed).await,
+        "ZeroBlockId",
+    );
     let three = sorted(&d.validators[..3], &cp.digest(&domain));
     let cp13 = Checkpoint { height: 13, ..cp };
     refused(

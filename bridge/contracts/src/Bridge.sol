@@ -73,6 +73,7 @@ contract Bridge {
     error TokenTransferFailed();
     error AlreadyPaid();
     error CheckpointExists();
+    error ZeroBlockId();
     error SignersNotSorted();
     error NotAValidator(address signer);
     error NotEnoughPower(uint256 signed, uint256 total);
@@ -154,7 +155,7 @@ contract Bridge {
         Signature[] calldata signatures
     ) external {
         if (checkpoints[height].blockId != bytes32(0)) revert CheckpointExists();
-        if (blockId == bytes32(0)) revert CheckpointExists();
+        if (blockId == bytes32(0)) revert ZeroBlockId();
         checkSignatures(checkpointDigest(height, blockId, utxoRoot, appHash), signatures);
         checkpoints[height] = Checkpoint(blockId, utxoRoot, appHash);
         if (height > latestCheckpointHeight) latestCheckpointHeight = height;
