@@ -321,12 +321,7 @@ impl Engine {
         txs: &[BlockTx],
     ) -> Result<AppliedBlock, BlockchainError> {
         let (state, cache) = self.snapshot();
-        state.apply_derived(
-            time_ms,
-            txs,
-            self.gens,
-            &CachingVerifier::new(&cache, ZkVm),
-        )
+        state.apply_derived(time_ms, txs, self.gens, &CachingVerifier::new(&cache, ZkVm))
     }
 
     /// Validates a signed block after the tip, then commits it with the time its

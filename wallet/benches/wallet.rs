@@ -109,6 +109,7 @@ fn scanning_setup() -> (Wallet, AppliedBlock) {
                 weight: 1,
                 feerate: FeeRate::new(0, 1),
                 log,
+                signers: Vec::new(),
             };
             let btx = BlockTx {
                 tx: placeholder_tx(),

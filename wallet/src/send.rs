@@ -48,8 +48,10 @@ pub struct TxPlan {
     from: Owner,
     payments: Vec<AddressPayment>,
     requests: Vec<PaymentRequest>,
-    retirements: Vec<(u64, Scalar)>,
+    /// Quantity, flavor, and whether the retirement is open (unblinded in the log).
+    retirements: Vec<(u64, Scalar, bool)>,
     issuances: Vec<(Vec<u8>, u64)>,
+    data: Vec<Vec<u8>>,
     fee_rate: FeeRate,
     mintime_ms: u64,
     maxtime_ms: u64,
@@ -64,6 +66,7 @@ impl TxPlan {
             requests: Vec::new(),
             retirements: Vec::new(),
             issuances: Vec::new(),
+            data: Vec::new(),
             fee_rate: FeeRate::new(0, 1),
             mintime_ms: 0,
             maxtime_ms: u64::MAX,
@@ -102,7 +105,21 @@ impl TxPlan {
 
     /// Retires `qty` of `flavor`.
     pub fn retire(mut self, qty: u64, flavor: Scalar) -> Self {
-        self.retirements.push((qty, flavor));
+        self.retirements.push((qty, flavor, false));
+        self
+    }
+
+    /// Retires `qty` of `flavor` in the open: the log's `retire` entry shows the
+    /// quantity and flavor (a bridge export, `spec/bridge.md`).
+    pub fn retire_open(mut self, qty: u64, flavor: Scalar) -> Self {
+        self.retirements.push((qty, flavor, true));
+        self
+    }
+
+    /// Writes `data` to the transaction's log, after the notes (for example a bridge
+    /// export payload).
+    pub fn data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        self.data.push(data.into());
         self
     }
 
@@ -139,7 +156,7 @@ impl TxPlan {
         if self.requests.iter().any(|r| r.qty == 0) {
             return zero("payment request");
         }
-        if self.retirements.iter().any(|(qty, _)| *qty == 0) {
+        if self.retirements.iter().any(|(qty, _, _)| *qty == 0) {
             return zero("retirement");
         }
         if self.issuances.iter().any(|(_, qty)| *qty == 0) {
@@ -159,7 +176,7 @@ impl TxPlan {
         let pays = self.payments.iter().map(|p| (p.qty, p.flavor));
         let reqs = self.requests.iter().map(|r| (r.qty, r.flavor));
         pays.chain(reqs)
-            .chain(self.retirements.iter().copied())
+            .chain(self.retirements.iter().map(|(q, f, _)| (*q, *f)))
             .collect()
     }
 }
@@ -489,13 +506,16 @@ impl Wallet {
         for r in &plan.requests {
             draft.pay_request(r);
         }
-        for (qty, flavor) in &plan.retirements {
-            draft.map(|b| b.retire(*qty, *flavor));
-            draft.items.push(OutgoingItem::Retirement {
-                qty: *qty,
-                flavor: *flavor,
+        for &(qty, flavor, open) in &plan.retirements {
+            draft.map(|b| {
+                if open {
+                    b.retire_open(qty, flavor)
+                } else {
+                    b.retire(qty, flavor)
+                }
             });
-            draft.shown.retirements.push((*qty, *flavor));
+            draft.items.push(OutgoingItem::Retirement { qty, flavor });
+            draft.shown.retirements.push((qty, flavor));
         }
         let outs = plan.outs();
         let own = self.address(plan.from)?;
@@ -524,6 +544,9 @@ impl Wallet {
                     incoming.push((plan.from, left, *flavor));
                 }
             }
+        }
+        for data in &plan.data {
+            draft.map(|b| b.data(data.clone()));
         }
         let record = outgoing::seal(&*self.outgoing_secret(plan.from)?, &draft.items, rng);
         let unsigned = draft.b.data(record).build(gens, rng)?;
@@ -590,6 +613,45 @@ impl Wallet {
     }
 }
 
+/// Adds a payment of `qty` of `flavor` to `address`, with its note (no memo, no
+/// asset name): the output's predicate is the address's control key tweaked by the
+/// note's key agreement, its commitments are blinded by the note's opening, and the
+/// sealed note follows as a log data entry. Deterministic given `rng`'s output (the
+/// bridge's imports seed it).
+pub fn pay_address<R: RngCore + CryptoRng>(
+    b: TxBuilder,
+    address: &Address,
+    qty: u64,
+    flavor: Scalar,
+    rng: &mut R,
+) -> TxBuilder {
+    let plaintext = NotePlaintext::new(Opening::random(KeyKind::Address, qty, flavor, rng));
+    pay_address_note(b, address, &plaintext, rng).0
+}
+
+/// Adds a payment to `address` of the opening of `plaintext`, with its note; returns
+/// the sealed note too.
+fn pay_address_note<R: RngCore + CryptoRng>(
+    b: TxBuilder,
+    address: &Address,
+    plaintext: &NotePlaintext,
+    rng: &mut R,
+) -> (TxBuilder, SealedNote) {
+    let sealed = seal_note(address.encryption_key(), plaintext, rng);
+    let point = address.control_key().as_point() + RistrettoPoint::mul_base(&sealed.tweak);
+    let o = &plaintext.opening;
+    let value = ClearValue {
+        qty: o.qty,
+        flv: o.flavor,
+    };
+    let predicate = Predicate::opaque(point.compress());
+    let (fq, ff) = (o.qty_blinding, o.flv_blinding);
+    let b = b
+        .pay_blinded(predicate, value, fq, ff)
+        .data(sealed.entry.clone());
+    (b, sealed)
+}
+
 /// A transaction being written: the builder, what an offline signer will be shown,
 /// and the outgoing record's items.
 struct Draft {
@@ -611,17 +673,8 @@ impl Draft {
         plaintext: &NotePlaintext,
         rng: &mut R,
     ) -> SealedNote {
-        let sealed = seal_note(address.encryption_key(), plaintext, rng);
-        let point = address.control_key().as_point() + RistrettoPoint::mul_base(&sealed.tweak);
-        let o = &plaintext.opening;
-        let value = ClearValue {
-            qty: o.qty,
-            flv: o.flavor,
-        };
-        let predicate = Predicate::opaque(point.compress());
-        let (fq, ff) = (o.qty_blinding, o.flv_blinding);
-        let note = sealed.entry.clone();
-        self.map(|b| b.pay_blinded(predicate, value, fq, ff).data(note));
+        let (b, sealed) = pay_address_note(core::mem::take(&mut self.b), address, plaintext, rng);
+        self.b = b;
         sealed
     }
 

@@ -170,7 +170,7 @@ fn a_watch_only_wallet_builds_the_root_signs_offline_and_tampering_is_refused() 
         bytes[at..].copy_from_slice(&[0u8; 32]);
         p.tx.proof = R1csProof::from_bytes(&bytes).unwrap();
     });
-    assert!(proof.contains("R1CS proof"), "{proof}");
+    assert!(proof.contains("proof (R1CS)"), "{proof}");
     let path = tamper(&|p| {
         if let KeyPath::Control { tweak } = &mut p.signers[0].path {
             *tweak += Scalar::ONE;

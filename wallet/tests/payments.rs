@@ -265,6 +265,27 @@ fn retiring_value_and_issuing_more() {
 }
 
 #[test]
+fn an_open_retirement_shows_its_value_and_data_is_logged() {
+    let mut r = rng(6);
+    let (mut alice, mut bob) = (wallet(b"alice"), wallet(b"bob"));
+    let mut net = Net::start(&mut alice, &mut [&mut bob], &mut r);
+    let plan = TxPlan::new(ME)
+        .retire_open(70, ZERO)
+        .data(b"export payload".to_vec());
+    let sent = alice.send(&plan, &net.gens, &mut r).unwrap();
+    net.submit(&sent);
+    let applied = net.mine(&mut [&mut alice, &mut bob]);
+    let log = &applied.txs[0].log;
+    let open = zkvm::TxEntry::Retire(
+        zkvm::Commitment::unblinded(70u64).to_point(),
+        zkvm::Commitment::unblinded(ZERO).to_point(),
+    );
+    assert!(log.contains(&open));
+    assert!(log.contains(&zkvm::TxEntry::Data(b"export payload".to_vec())));
+    assert_eq!(alice.balance(ME, ZERO).confirmed, FAUCET - 70);
+}
+
+#[test]
 fn accounts_are_separate_and_follow_a_reopened_state() {
     let mut r = rng(5);
     let (mut alice, mut bob) = (wallet(b"alice"), wallet(b"bob"));

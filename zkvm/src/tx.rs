@@ -127,6 +127,12 @@ pub struct VerifiedTx {
     pub weight: u64,
     /// The fee over the weight.
     pub feerate: FeeRate,
+    /// The keys that signed something in the transaction, in the order their
+    /// instructions ran: the predicate of every contract opened by `signtx` (they sign
+    /// the transaction ID together) and the key of every `signid` and `signtag`
+    /// (each signs a delegated program). A key appears once per use. Not part of any
+    /// encoding; an application rule above the VM can refuse a key here.
+    pub signers: Vec<musig::VerificationKey>,
 }
 
 /// A zero signature, for transactions without `signtx` (it is not checked).

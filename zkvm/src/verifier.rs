@@ -143,6 +143,7 @@ impl Verifier {
             log: outcome.log,
             weight: size as u64 + outcome.run_weight,
             feerate: FeeRate::new(outcome.fee.get(), size as u64 + outcome.run_weight),
+            signers: outcome.signers,
         })
     }
 
