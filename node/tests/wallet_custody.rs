@@ -38,7 +38,15 @@ fn requests_and_two_of_two_custody_by_files() {
     let zero_request = w(&["request", "bob", "--amount", "0", "--out", &file("z")]).unwrap_err();
     assert!(zero_request.contains("zero units"), "{zero_request}");
     let reply = file("bob.reply");
-    let paid = w(&["pay", "funding", "--request", &request, "--reply-out", &reply]).unwrap();
+    let paid = w(&[
+        "pay",
+        "funding",
+        "--request",
+        &request,
+        "--reply-out",
+        &reply,
+    ])
+    .unwrap();
     assert!(paid.contains("wrote the reply"), "{paid}");
     let watching = w(&["accept-reply", "bob", &reply]).unwrap();
     assert!(watching.contains("watching for output"), "{watching}");
@@ -50,7 +58,15 @@ fn requests_and_two_of_two_custody_by_files() {
 
     // Custody keys, exchanged; both join the same account.
     let key = |name: &str, d: &Path| {
-        run(&["wallet", "custody", "key", name, "--data-dir", d.to_str().unwrap()]).unwrap()
+        run(&[
+            "wallet",
+            "custody",
+            "key",
+            name,
+            "--data-dir",
+            d.to_str().unwrap(),
+        ])
+        .unwrap()
     };
     let (bob_key, carol_key) = (key("bob", &dir), key("carol", &carol_dir));
     let shared = w(&["custody", "join", "bob", "--partner", carol_key.trim()]).unwrap();
@@ -70,8 +86,17 @@ fn requests_and_two_of_two_custody_by_files() {
     let response = file("spend.response");
     let propose = |amount: &str, timeout: &str, response: &str| {
         Command::new(BIN)
-            .args(["wallet", "custody", "propose", "bob", "--to", &funding, "--amount", amount])
-            .args(["--out", &proposal, "--wait-for", response, "--timeout", timeout])
+            .args([
+                "wallet", "custody", "propose", "bob", "--to", &funding, "--amount", amount,
+            ])
+            .args([
+                "--out",
+                &proposal,
+                "--wait-for",
+                response,
+                "--timeout",
+                timeout,
+            ])
             .args(["--data-dir", dir.to_str().unwrap(), "--node", url])
             .env("ZKVM_WALLET_PASSPHRASE", PASS)
             .env("RUST_LOG", "warn")
@@ -95,12 +120,29 @@ fn requests_and_two_of_two_custody_by_files() {
     let out = alone.wait_with_output().unwrap();
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(said.contains("no response") && said.contains("free again"), "{said}");
+    assert!(
+        said.contains("no response") && said.contains("free again"),
+        "{said}"
+    );
     let balance = w(&["balance", "bob"]).unwrap();
     let (_, shared_table) = balance.split_once("shared account").unwrap();
-    assert_eq!(confirmed(shared_table, &zero), 5000 - 1200 - fee, "{balance}");
+    assert_eq!(
+        confirmed(shared_table, &zero),
+        5000 - 1200 - fee,
+        "{balance}"
+    );
     let zero_spend = w(&[
-        "custody", "propose", "bob", "--to", &funding, "--amount", "0", "--out", &proposal, "--wait-for", &response,
+        "custody",
+        "propose",
+        "bob",
+        "--to",
+        &funding,
+        "--amount",
+        "0",
+        "--out",
+        &proposal,
+        "--wait-for",
+        &response,
     ])
     .unwrap_err();
     assert!(zero_spend.contains("zero units"), "{zero_spend}");

@@ -29,7 +29,17 @@ fn viewing_keys_memos_names_disclosures_and_secrets_at_rest() {
     let empty = w(&["create", "bob", "--passphrase-fd", "0"]).unwrap_err();
     assert!(empty.contains("no wallet passphrase"), "{empty}");
     let bob_made = outcome(run_with_input(
-        &["wallet", "create", "bob", "--passphrase-fd", "0", "--data-dir", d, "--node", url],
+        &[
+            "wallet",
+            "create",
+            "bob",
+            "--passphrase-fd",
+            "0",
+            "--data-dir",
+            d,
+            "--node",
+            url,
+        ],
         &format!("{PASS}\n"),
     ))
     .unwrap();
@@ -60,12 +70,22 @@ fn viewing_keys_memos_names_disclosures_and_secrets_at_rest() {
     let gold = line_value(&issued, "flavor ");
     wait_confirmed("funding", &gold, 500, &dir, url);
     let paid = w(&[
-        "pay", "funding", "--to", &bob, "--amount", "1234", "--memo", "for the chairs",
+        "pay",
+        "funding",
+        "--to",
+        &bob,
+        "--amount",
+        "1234",
+        "--memo",
+        "for the chairs",
     ])
     .unwrap();
     let payment = submitted_id(&paid);
     wait_confirmed("bob", &zero, 1234, &dir, url);
-    w(&["pay", "funding", "--to", &bob, "--amount", "200", "--flavor", &gold]).unwrap();
+    w(&[
+        "pay", "funding", "--to", &bob, "--amount", "200", "--flavor", &gold,
+    ])
+    .unwrap();
     let bob_balance = wait_confirmed("bob", &gold, 200, &dir, url);
     let gold_line = bob_balance.lines().find(|l| l.starts_with(&gold)).unwrap();
     assert!(gold_line.ends_with("gold"), "{bob_balance}");
@@ -74,16 +94,24 @@ fn viewing_keys_memos_names_disclosures_and_secrets_at_rest() {
         history.contains("received 1234 of") && history.contains("memo \"for the chairs\""),
         "{history}"
     );
-    assert!(history.contains(&format!("received 200 of \"gold\" ({gold})")), "{history}");
+    assert!(
+        history.contains(&format!("received 200 of \"gold\" ({gold})")),
+        "{history}"
+    );
     let sent = w(&["history", "funding"]).unwrap();
     assert!(
-        sent.contains(&format!("sent 1234 of {zero} to {bob}, memo \"for the chairs\"")),
+        sent.contains(&format!(
+            "sent 1234 of {zero} to {bob}, memo \"for the chairs\""
+        )),
         "{sent}"
     );
 
     // A second flavor named "gold" warns.
     let again = w(&["issue", "bob", "--metadata", "gold", "--amount", "5"]).unwrap();
-    assert!(again.contains("warning: the name \"gold\" is already used"), "{again}");
+    assert!(
+        again.contains("warning: the name \"gold\" is already used"),
+        "{again}"
+    );
 
     // The watch-only wallets see what the spending wallet sees.
     let table = |name: &str| {
@@ -96,21 +124,41 @@ fn viewing_keys_memos_names_disclosures_and_secrets_at_rest() {
     let sent_lines = |name: &str| {
         let h = w(&["history", name]).unwrap();
         h.lines()
-            .filter(|l| [" sent ", " received ", " change ", " issued "].iter().any(|k| l.contains(k)))
+            .filter(|l| {
+                [" sent ", " received ", " change ", " issued "]
+                    .iter()
+                    .any(|k| l.contains(k))
+            })
             .map(str::to_string)
             .collect::<Vec<_>>()
     };
     let watched = sent_lines("watch");
-    assert!(watched.iter().any(|l| l.contains(" issued 5 of")), "{watched:?}");
+    assert!(
+        watched.iter().any(|l| l.contains(" issued 5 of")),
+        "{watched:?}"
+    );
     assert_eq!(watched, sent_lines("bob"));
     let refused = w(&["pay", "watch", "--to", &carol, "--amount", "1"]).unwrap_err();
-    assert!(refused.contains("holds only a viewing key and cannot sign"), "{refused}");
+    assert!(
+        refused.contains("holds only a viewing key and cannot sign"),
+        "{refused}"
+    );
     let unsigned = tmp.path().join("p.zkut");
     let incoming = w(&[
-        "pay", "incoming", "--to", &carol, "--amount", "1", "--unsigned", unsigned.to_str().unwrap(),
+        "pay",
+        "incoming",
+        "--to",
+        &carol,
+        "--amount",
+        "1",
+        "--unsigned",
+        unsigned.to_str().unwrap(),
     ])
     .unwrap_err();
-    assert!(incoming.contains("incoming viewing key cannot"), "{incoming}");
+    assert!(
+        incoming.contains("incoming viewing key cannot"),
+        "{incoming}"
+    );
     assert!(!unsigned.exists());
 
     // Zero payments are refused.
@@ -138,12 +186,21 @@ fn disclosures(
     let verify = |text: &str| run(&["wallet", "verify-disclosure", text, "--node", url]);
     for text in [text, by_sender.trim()] {
         let proven = verify(text).unwrap();
-        assert!(proven.starts_with(&format!("valid: output {index} of transaction {payment}")), "{proven}");
-        assert!(proven.contains(&format!("1234 of flavor {}", "0".repeat(64))), "{proven}");
+        assert!(
+            proven.starts_with(&format!("valid: output {index} of transaction {payment}")),
+            "{proven}"
+        );
+        assert!(
+            proven.contains(&format!("1234 of flavor {}", "0".repeat(64))),
+            "{proven}"
+        );
         assert!(proven.contains(bob), "{proven}");
     }
     let stranger = w(&["disclose", "carol", payment, "--output", index]).unwrap_err();
-    assert!(stranger.contains("neither paid to nor sent by this wallet"), "{stranger}");
+    assert!(
+        stranger.contains("neither paid to nor sent by this wallet"),
+        "{stranger}"
+    );
 
     let (hrp, data) = bech32m::decode(text);
     assert_eq!(data.len(), 270);
@@ -162,11 +219,20 @@ fn disclosures(
         ("flavor", splice(&data, 110, &gold_bytes)),
     ];
     for (field, bytes) in changed {
-        let out = run_status(&["wallet", "verify-disclosure", &bech32m::encode(&hrp, &bytes), "--node", url]);
+        let out = run_status(&[
+            "wallet",
+            "verify-disclosure",
+            &bech32m::encode(&hrp, &bytes),
+            "--node",
+            url,
+        ]);
         assert_eq!(out.status.code(), Some(1), "{field}");
         let said = String::from_utf8_lossy(&out.stderr);
         assert!(said.starts_with("error: "), "{field}: {said}");
-        assert!(!String::from_utf8_lossy(&out.stdout).contains("valid"), "{field}");
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("valid"),
+            "{field}"
+        );
     }
     let mut typo = text.to_string();
     typo.replace_range(40..41, if &text[40..41] == "q" { "p" } else { "q" });
@@ -203,31 +269,71 @@ fn secrets_at_rest(dir: &Path, tmp: &Path, url: &str) {
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&file), 0o600);
     let balance = |dir: &Path| {
-        run(&["wallet", "balance", "bob", "--data-dir", dir.to_str().unwrap(), "--node", url])
+        run(&[
+            "wallet",
+            "balance",
+            "bob",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--node",
+            url,
+        ])
     };
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     let open = balance(dir).unwrap_err();
-    assert!(open.contains("has mode 0644") && open.contains(&format!("chmod 600 {}", file.display())), "{open}");
+    assert!(
+        open.contains("has mode 0644") && open.contains(&format!("chmod 600 {}", file.display())),
+        "{open}"
+    );
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
     balance(dir).unwrap();
 
     let wrong = zkvm(
-        &["wallet", "balance", "bob", "--data-dir", dir.to_str().unwrap(), "--node", url],
+        &[
+            "wallet",
+            "balance",
+            "bob",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--node",
+            url,
+        ],
         "not the passphrase",
     );
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong passphrase"));
 
     let missing = tmp.join("nonexistent");
     let none = balance(&missing).unwrap_err();
-    assert!(none.contains("no wallet file") && none.contains("wallet create"), "{none}");
+    assert!(
+        none.contains("no wallet file") && none.contains("wallet create"),
+        "{none}"
+    );
     assert!(!missing.exists());
     let unreachable = run(&[
-        "wallet", "create", "dave", "--data-dir", missing.to_str().unwrap(), "--node", "http://127.0.0.1:9",
+        "wallet",
+        "create",
+        "dave",
+        "--data-dir",
+        missing.to_str().unwrap(),
+        "--node",
+        "http://127.0.0.1:9",
     ])
     .unwrap_err();
-    assert!(unreachable.contains("cannot reach the node"), "{unreachable}");
+    assert!(
+        unreachable.contains("cannot reach the node"),
+        "{unreachable}"
+    );
     assert!(!missing.exists());
-    let created = run(&["wallet", "create", "dave", "--data-dir", missing.to_str().unwrap(), "--node", url]).unwrap();
+    let created = run(&[
+        "wallet",
+        "create",
+        "dave",
+        "--data-dir",
+        missing.to_str().unwrap(),
+        "--node",
+        url,
+    ])
+    .unwrap();
     assert!(created.contains("created wallet dave"), "{created}");
     assert_eq!(mode(&missing), 0o700);
     assert_eq!(mode(&missing.join("wallets.redb")), 0o600);

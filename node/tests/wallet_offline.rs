@@ -46,13 +46,27 @@ fn a_cold_root_signs_what_a_watch_only_wallet_built() {
     // Built online, unsigned.
     let unsigned = file("pay.zkut");
     let built = w(&[
-        "pay", "hot", "--to", &carol, "--amount", "1000", "--memo", "rent", "--fee-rate", "1/100",
-        "--unsigned", &unsigned,
+        "pay",
+        "hot",
+        "--to",
+        &carol,
+        "--amount",
+        "1000",
+        "--memo",
+        "rent",
+        "--fee-rate",
+        "1/100",
+        "--unsigned",
+        &unsigned,
     ])
     .unwrap();
     assert!(built.contains("wrote unsigned transaction"), "{built}");
     let locked = w(&["balance", "hot"]).unwrap();
-    assert_eq!(confirmed(&locked, &zero), 0, "its input is reserved: {locked}");
+    assert_eq!(
+        confirmed(&locked, &zero),
+        0,
+        "its input is reserved: {locked}"
+    );
 
     // Signed offline: asked, declined, then confirmed.
     let signed = file("pay.signed");
@@ -64,34 +78,79 @@ fn a_cold_root_signs_what_a_watch_only_wallet_built() {
     let declined = sign("n\n", &["--root-file", &root]);
     assert!(!declined.status.success());
     let said = String::from_utf8_lossy(&declined.stderr);
-    assert!(said.contains(&format!("pays     1000 of {zero} to {carol}, memo \"rent\"")), "{said}");
+    assert!(
+        said.contains(&format!(
+            "pays     1000 of {zero} to {carol}, memo \"rent\""
+        )),
+        "{said}"
+    );
     assert!(said.contains("not signed"), "{said}");
     assert!(!Path::new(&signed).exists());
     let confirmed_out = outcome(sign("y\n", &["--root-file", &root])).unwrap();
-    assert!(confirmed_out.contains("signed transaction"), "{confirmed_out}");
+    assert!(
+        confirmed_out.contains("signed transaction"),
+        "{confirmed_out}"
+    );
 
     tampered(&unsigned, &root, tmp.path());
 
     // Submitted online.
     let unsigned_submit = w(&["submit", "hot", &unsigned]).unwrap_err();
-    assert!(unsigned_submit.contains("is not signed"), "{unsigned_submit}");
+    assert!(
+        unsigned_submit.contains("is not signed"),
+        "{unsigned_submit}"
+    );
     let submitted = w(&["submit", "hot", &signed]).unwrap();
     assert!(submitted.contains("submitted transaction"), "{submitted}");
     wait_confirmed("carol", &zero, 1000, &dir, url);
     let history = w(&["history", "hot"]).unwrap();
-    assert!(history.contains(&format!("sent 1000 of {zero} to {carol}, memo \"rent\"")), "{history}");
+    assert!(
+        history.contains(&format!("sent 1000 of {zero} to {carol}, memo \"rent\"")),
+        "{history}"
+    );
 
     // A wallet record signs too (without a node); a watch-only one cannot.
     let by_record = file("funding.zkut");
-    w(&["pay", "funding", "--to", &carol, "--amount", "7", "--unsigned", &by_record]).unwrap();
-    let record_signed = file("funding.signed");
-    let out = run(&[
-        "wallet", "sign", &by_record, "--out", &record_signed, "--wallet", "funding", "--data-dir", d, "--yes",
+    w(&[
+        "pay",
+        "funding",
+        "--to",
+        &carol,
+        "--amount",
+        "7",
+        "--unsigned",
+        &by_record,
     ])
     .unwrap();
-    assert!(out.contains(&format!("pays     7 of {zero} to {carol}")), "{out}");
+    let record_signed = file("funding.signed");
+    let out = run(&[
+        "wallet",
+        "sign",
+        &by_record,
+        "--out",
+        &record_signed,
+        "--wallet",
+        "funding",
+        "--data-dir",
+        d,
+        "--yes",
+    ])
+    .unwrap();
+    assert!(
+        out.contains(&format!("pays     7 of {zero} to {carol}")),
+        "{out}"
+    );
     let watch = run(&[
-        "wallet", "sign", &by_record, "--out", &file("x"), "--wallet", "hot", "--data-dir", d, "--yes",
+        "wallet",
+        "sign",
+        &by_record,
+        "--out",
+        &file("x"),
+        "--wallet",
+        "hot",
+        "--data-dir",
+        d,
+        "--yes",
     ])
     .unwrap_err();
     assert!(watch.contains("holds only a viewing key"), "{watch}");
@@ -194,16 +253,33 @@ fn tampered(unsigned: &str, root: &str, tmp: &Path) {
         let path = tmp.join("tampered.zkut");
         std::fs::write(&path, p.to_bytes()).unwrap();
         let refused = run(&[
-            "wallet", "sign", path.to_str().unwrap(), "--out", out.to_str().unwrap(), "--root-file", root, "--yes",
+            "wallet",
+            "sign",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--root-file",
+            root,
+            "--yes",
         ])
         .unwrap_err();
-        assert!(refused.contains("the proposal is refused") && refused.contains(what), "{what}: {refused}");
+        assert!(
+            refused.contains("the proposal is refused") && refused.contains(what),
+            "{what}: {refused}"
+        );
         assert!(!out.exists(), "{what}");
     }
     let stranger = tmp.join("stranger.root");
     run(&["wallet", "new-root", "--out", stranger.to_str().unwrap()]).unwrap();
     let refused = run(&[
-        "wallet", "sign", unsigned, "--out", out.to_str().unwrap(), "--root-file", stranger.to_str().unwrap(), "--yes",
+        "wallet",
+        "sign",
+        unsigned,
+        "--out",
+        out.to_str().unwrap(),
+        "--root-file",
+        stranger.to_str().unwrap(),
+        "--yes",
     ])
     .unwrap_err();
     assert!(refused.contains("derivation path"), "{refused}");
@@ -212,7 +288,14 @@ fn tampered(unsigned: &str, root: &str, tmp: &Path) {
     let path = tmp.join("cut.zkut");
     std::fs::write(&path, cut).unwrap();
     let refused = run(&[
-        "wallet", "sign", path.to_str().unwrap(), "--out", out.to_str().unwrap(), "--root-file", root, "--yes",
+        "wallet",
+        "sign",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--root-file",
+        root,
+        "--yes",
     ])
     .unwrap_err();
     assert!(refused.starts_with("error: "), "{refused}");

@@ -71,7 +71,8 @@ impl SealKey {
         })?;
         let params = argon2::Params::new(memory, passes, 1, Some(32))
             .map_err(|e| NodeError::KeyDerivation(e.to_string()))?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut key = Zeroizing::new([0u8; 32]);
         argon
             .hash_password_into(passphrase, &salt, key.as_mut_slice())

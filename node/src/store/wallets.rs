@@ -158,11 +158,7 @@ impl WalletFile {
     /// A handle for a new record `name` sealed with `passphrase`
     /// ([`NodeError::WalletExists`] if the name is taken); written at its first
     /// `store`.
-    pub fn new_record(
-        &self,
-        name: &str,
-        passphrase: &[u8],
-    ) -> Result<SealedRecord, NodeError> {
+    pub fn new_record(&self, name: &str, passphrase: &[u8]) -> Result<SealedRecord, NodeError> {
         if self.contains(name)? {
             return Err(NodeError::WalletExists(name.to_string()));
         }
@@ -269,7 +265,10 @@ mod tests {
         let mut bob = file.record("bob", b"pw").unwrap();
         assert_eq!(bob.load().unwrap().unwrap(), b"bob's state");
         bob.store(b"later".to_vec()).unwrap();
-        assert_eq!(file.record("bob", b"pw").unwrap().load().unwrap().unwrap(), b"later");
+        assert_eq!(
+            file.record("bob", b"pw").unwrap().load().unwrap().unwrap(),
+            b"later"
+        );
         assert!(matches!(file.record("bob", b"no"), Err(NodeError::Unseal)));
         assert!(matches!(
             file.record("carol", b"pw"),
@@ -292,7 +291,10 @@ mod tests {
         drop(WalletFile::open_or_create(&path).unwrap());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         let refused = WalletFile::open(&path).unwrap_err();
-        assert!(matches!(refused, NodeError::WalletFileMode { mode: 0o640, .. }));
+        assert!(matches!(
+            refused,
+            NodeError::WalletFileMode { mode: 0o640, .. }
+        ));
         assert!(refused.to_string().contains("chmod 600"), "{refused}");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let open = WalletFile::open(&path).unwrap();

@@ -214,10 +214,7 @@ fn address_plan(args: &PayArgs) -> Result<(TxPlan, String), NodeError> {
     };
     let address = parse_address(to)?;
     let flavor = flavor_or_zero(args.flavor.as_deref())?;
-    let mut what = format!(
-        "paid {amount} of {} to {address}",
-        flavor_hex(&flavor)
-    );
+    let mut what = format!("paid {amount} of {} to {address}", flavor_hex(&flavor));
     let plan = match &args.memo {
         Some(text) => {
             let memo: Memo = text.parse()?;
@@ -247,11 +244,7 @@ pub async fn issue(args: &IssueArgs) -> Result<String, NodeError> {
     refuse_watch_only(&session, &args.name)?;
     let wallet = &session.local.wallet;
     let flavor = wallet.flavor(0, args.metadata.as_bytes())?;
-    let what = format!(
-        "issued {} of {}",
-        args.amount,
-        flavor_hex(&flavor)
-    );
+    let what = format!("issued {} of {}", args.amount, flavor_hex(&flavor));
     let sent = session.local.send(&plan, &what, &session.gens)?;
     let mut out = session.submit(&sent, &what).await?;
     for warning in &sent.warnings {

@@ -198,7 +198,9 @@ async fn propose(args: &ProposeArgs) -> Result<String, NodeError> {
     let sent = match signed {
         Ok(sent) => sent,
         Err(e) => {
-            session.local.release(&id, &format!("the response was refused: {e}"))?;
+            session
+                .local
+                .release(&id, &format!("the response was refused: {e}"))?;
             session.save()?;
             return Err(e);
         }

@@ -51,7 +51,12 @@ pub async fn disclose(args: &DiscloseArgs) -> Result<String, NodeError> {
         None => {
             let outputs = u32::try_from(log.outputs().count()).unwrap_or(u32::MAX);
             let lines: String = (0..outputs)
-                .filter_map(|n| Some(format!("output {n}: {}\n", wallet.disclose(&log, n).ok()?.to_text())))
+                .filter_map(|n| {
+                    Some(format!(
+                        "output {n}: {}\n",
+                        wallet.disclose(&log, n).ok()?.to_text()
+                    ))
+                })
                 .collect();
             if lines.is_empty() {
                 return Err(NodeError::Invalid {
@@ -105,7 +110,10 @@ async fn mined_log(
     if verified.id != *id {
         return Err(NodeError::Remote {
             url: remote.url().to_string(),
-            reason: format!("asked for transaction {id}, it answered with {}", verified.id),
+            reason: format!(
+                "asked for transaction {id}, it answered with {}",
+                verified.id
+            ),
         });
     }
     Ok((json.height, verified.log))

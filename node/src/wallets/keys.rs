@@ -63,9 +63,9 @@ impl Held {
     pub fn root(&self, name: Option<&str>) -> Result<&Xprv, NodeError> {
         match self {
             Held::Root(root) => Ok(root),
-            Held::Wallet(local) => local.root().ok_or_else(|| {
-                NodeError::WatchOnlyWallet(name.unwrap_or_default().to_string())
-            }),
+            Held::Wallet(local) => local
+                .root()
+                .ok_or_else(|| NodeError::WatchOnlyWallet(name.unwrap_or_default().to_string())),
         }
     }
 

@@ -387,7 +387,10 @@ mod tests {
         assert_eq!(back.history, local.history);
         assert_eq!(back.balances(), local.balances());
         assert_eq!(back.balances()[0].1.confirmed, 1_000);
-        assert_eq!(back.root().unwrap().to_bytes(), local.root().unwrap().to_bytes());
+        assert_eq!(
+            back.root().unwrap().to_bytes(),
+            local.root().unwrap().to_bytes()
+        );
     }
 
     #[test]

@@ -124,10 +124,7 @@ pub async fn submit(args: &SubmitArgs) -> Result<String, NodeError> {
 
 /// What the signer is shown: spent, payments, change, retired, issued, fee.
 fn show(review: &Review) -> String {
-    let mut out = format!(
-        "transaction {} of account {}\n",
-        review.tx, review.account
-    );
+    let mut out = format!("transaction {} of account {}\n", review.tx, review.account);
     for (qty, flavor) in &review.spent {
         out += &format!("  spends   {qty} of {}\n", flavor_hex(flavor));
     }

@@ -129,7 +129,10 @@ mod tests {
             passphrase_file: Some(file.clone()),
             passphrase_fd: None,
         };
-        assert_eq!(args.read(Purpose::Open).unwrap().as_slice(), b"s3cret words");
+        assert_eq!(
+            args.read(Purpose::Open).unwrap().as_slice(),
+            b"s3cret words"
+        );
         std::fs::write(&file, "\n").unwrap();
         assert!(matches!(
             args.read(Purpose::Open),
@@ -140,6 +143,9 @@ mod tests {
             passphrase_fd: Some(999),
         };
         let refused = closed.read(Purpose::Open).unwrap_err().to_string();
-        assert!(refused.contains("file descriptor 999 is not open"), "{refused}");
+        assert!(
+            refused.contains("file descriptor 999 is not open"),
+            "{refused}"
+        );
     }
 }

@@ -97,7 +97,9 @@ pub async fn accept_reply(args: &AcceptReplyArgs) -> Result<String, NodeError> {
         "output {output} of transaction {} (request {})",
         reply.tx, reply.index
     );
-    session.local.note(format!("accepted the reply announcing {what}"));
+    session
+        .local
+        .note(format!("accepted the reply announcing {what}"));
     session.sync().await?;
     session.save()?;
     Ok(format!("watching for {what}\n"))

@@ -122,7 +122,9 @@ pub fn describe_report(
         for p in &s.payments {
             let to = match &p.to {
                 Recipient::Address(a) => a.to_string(),
-                Recipient::RequestKey(k) => format!("payment request key {}", hex::encode(k.as_bytes())),
+                Recipient::RequestKey(k) => {
+                    format!("payment request key {}", hex::encode(k.as_bytes()))
+                }
             };
             let memo = p.memo.as_ref().map(|m| format!(", memo {}", memo_text(m)));
             lines.push(format!(
@@ -135,15 +137,27 @@ pub fn describe_report(
             ));
         }
         for (qty, flavor) in &s.retired {
-            lines.push(format!("retired {qty} of {} in transaction {}", label(flavor), s.tx));
+            lines.push(format!(
+                "retired {qty} of {} in transaction {}",
+                label(flavor),
+                s.tx
+            ));
         }
         for (qty, flavor) in &s.issued {
-            lines.push(format!("issued {qty} of {} in transaction {}", label(flavor), s.tx));
+            lines.push(format!(
+                "issued {qty} of {} in transaction {}",
+                label(flavor),
+                s.tx
+            ));
         }
         lines.push(format!("transaction {} paid fee {}", s.tx, s.fee));
     }
     for r in &report.history.received {
-        let what = if sent.contains(&r.tx) { "change" } else { "received" };
+        let what = if sent.contains(&r.tx) {
+            "change"
+        } else {
+            "received"
+        };
         let memo = r.memo.as_ref().map(|m| format!(", memo {}", memo_text(m)));
         lines.push(format!(
             "{what} {} of {}{} in output {}{}",
@@ -184,7 +198,10 @@ mod tests {
         assert!(parse_flavor("00").is_err());
         assert!(parse_flavor(&"ff".repeat(32)).is_err());
         assert!(parse_address("zkd1nothing").is_err());
-        assert_eq!(memo_text(&Memo::new("rent".as_bytes()).unwrap()), "\"rent\"");
+        assert_eq!(
+            memo_text(&Memo::new("rent".as_bytes()).unwrap()),
+            "\"rent\""
+        );
         assert_eq!(memo_text(&Memo::new(vec![0xff, 0]).unwrap()), "0xff00");
     }
 }

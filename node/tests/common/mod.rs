@@ -377,7 +377,10 @@ pub mod bech32m {
         let mut all = expand(hrp);
         all.extend(&values);
         assert_eq!(polymod(&all), CONSTANT, "checksum of {text}");
-        (hrp.to_string(), regroup(&values[..values.len() - 6], 5, 8, false))
+        (
+            hrp.to_string(),
+            regroup(&values[..values.len() - 6], 5, 8, false),
+        )
     }
 
     /// The text of `bytes` under `hrp`.
@@ -388,7 +391,11 @@ pub mod bech32m {
         all.extend([0u8; 6]);
         let chk = polymod(&all) ^ CONSTANT;
         let mut text = format!("{hrp}1");
-        for v in values.iter().copied().chain((0..6).map(|i| (chk >> (5 * (5 - i)) & 31) as u8)) {
+        for v in values
+            .iter()
+            .copied()
+            .chain((0..6).map(|i| (chk >> (5 * (5 - i)) & 31) as u8))
+        {
             text.push(CHARSET[v as usize] as char);
         }
         text
