@@ -268,17 +268,14 @@ fn secrets_at_rest(dir: &Path, tmp: &Path, url: &str) {
     let file = dir.join("wallets.redb");
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&file), 0o600);
-    let balance = |dir: &Path| {
-        run(&[
-            "wallet",
-            "balance",
-            "bob",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--node",
-            url,
-        ])
+    let balance_as = |dir: &Path, passphrase: &str| {
+        let d = dir.to_str().unwrap();
+        outcome(zkvm(
+            &["wallet", "balance", "bob", "--data-dir", d, "--node", url],
+            passphrase,
+        ))
     };
+    let balance = |dir: &Path| balance_as(dir, PASS);
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     let open = balance(dir).unwrap_err();
     assert!(
@@ -288,19 +285,8 @@ fn secrets_at_rest(dir: &Path, tmp: &Path, url: &str) {
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
     balance(dir).unwrap();
 
-    let wrong = zkvm(
-        &[
-            "wallet",
-            "balance",
-            "bob",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--node",
-            url,
-        ],
-        "not the passphrase",
-    );
-    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong passphrase"));
+    let wrong = balance_as(dir, "not the passphrase").unwrap_err();
+    assert!(wrong.contains("wrong passphrase"), "{wrong}");
 
     let missing = tmp.join("nonexistent");
     let none = balance(&missing).unwrap_err();
@@ -309,31 +295,17 @@ fn secrets_at_rest(dir: &Path, tmp: &Path, url: &str) {
         "{none}"
     );
     assert!(!missing.exists());
-    let unreachable = run(&[
-        "wallet",
-        "create",
-        "dave",
-        "--data-dir",
-        missing.to_str().unwrap(),
-        "--node",
-        "http://127.0.0.1:9",
-    ])
-    .unwrap_err();
+    let create = |node: &str| {
+        let d = missing.to_str().unwrap();
+        run(&["wallet", "create", "dave", "--data-dir", d, "--node", node])
+    };
+    let unreachable = create("http://127.0.0.1:9").unwrap_err();
     assert!(
         unreachable.contains("cannot reach the node"),
         "{unreachable}"
     );
     assert!(!missing.exists());
-    let created = run(&[
-        "wallet",
-        "create",
-        "dave",
-        "--data-dir",
-        missing.to_str().unwrap(),
-        "--node",
-        url,
-    ])
-    .unwrap();
+    let created = create(url).unwrap();
     assert!(created.contains("created wallet dave"), "{created}");
     assert_eq!(mode(&missing), 0o700);
     assert_eq!(mode(&missing.join("wallets.redb")), 0o600);

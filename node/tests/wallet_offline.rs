@@ -247,22 +247,24 @@ fn tampered(unsigned: &str, root: &str, tmp: &Path) {
         ),
     ];
     let out = tmp.join("tampered.signed");
-    for (what, change) in cases {
-        let mut p = good.clone();
-        change(&mut p);
-        let path = tmp.join("tampered.zkut");
-        std::fs::write(&path, p.to_bytes()).unwrap();
-        let refused = run(&[
+    let sign = |proposal: &Path, root: &str| {
+        run(&[
             "wallet",
             "sign",
-            path.to_str().unwrap(),
+            proposal.to_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
             "--root-file",
             root,
             "--yes",
         ])
-        .unwrap_err();
+    };
+    for (what, change) in cases {
+        let mut p = good.clone();
+        change(&mut p);
+        let path = tmp.join("tampered.zkut");
+        std::fs::write(&path, p.to_bytes()).unwrap();
+        let refused = sign(&path, root).unwrap_err();
         assert!(
             refused.contains("the proposal is refused") && refused.contains(what),
             "{what}: {refused}"
@@ -271,32 +273,12 @@ fn tampered(unsigned: &str, root: &str, tmp: &Path) {
     }
     let stranger = tmp.join("stranger.root");
     run(&["wallet", "new-root", "--out", stranger.to_str().unwrap()]).unwrap();
-    let refused = run(&[
-        "wallet",
-        "sign",
-        unsigned,
-        "--out",
-        out.to_str().unwrap(),
-        "--root-file",
-        stranger.to_str().unwrap(),
-        "--yes",
-    ])
-    .unwrap_err();
+    let refused = sign(Path::new(unsigned), stranger.to_str().unwrap()).unwrap_err();
     assert!(refused.contains("derivation path"), "{refused}");
     let mut cut = std::fs::read(unsigned).unwrap();
     cut.truncate(cut.len() - 1);
     let path = tmp.join("cut.zkut");
     std::fs::write(&path, cut).unwrap();
-    let refused = run(&[
-        "wallet",
-        "sign",
-        path.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--root-file",
-        root,
-        "--yes",
-    ])
-    .unwrap_err();
+    let refused = sign(&path, root).unwrap_err();
     assert!(refused.starts_with("error: "), "{refused}");
 }

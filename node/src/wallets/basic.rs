@@ -4,7 +4,7 @@ use super::local::LocalWallet;
 use super::passphrase::Purpose;
 use super::session::{read_input, write_output, Session, WalletDir};
 use super::text::{
-    balance_table, flavor_hex, flavor_or_zero, memo_text, parse_address, parse_fee_rate,
+    balance_table, flavor_hex, flavor_or_zero, memo_suffix, parse_address, parse_fee_rate,
 };
 use super::{generators, offline, WalletOptions, ACCOUNT, NETWORK};
 use crate::client::Remote;
@@ -218,7 +218,7 @@ fn address_plan(args: &PayArgs) -> Result<(TxPlan, String), NodeError> {
     let plan = match &args.memo {
         Some(text) => {
             let memo: Memo = text.parse()?;
-            what += &format!(", memo {}", memo_text(&memo));
+            what += &memo_suffix(Some(&memo));
             TxPlan::new(ACCOUNT).pay_with_memo(address, amount, flavor, memo)
         }
         None => TxPlan::new(ACCOUNT).pay(address, amount, flavor),

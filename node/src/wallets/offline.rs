@@ -7,7 +7,7 @@
 
 use super::keys::KeySource;
 use super::session::{read_input, write_output, Session};
-use super::text::{flavor_hex, memo_text};
+use super::text::{flavor_hex, memo_suffix, recipient_text};
 use super::{generators, WalletOptions, NETWORK};
 use crate::error::NodeError;
 use clap::Args;
@@ -15,7 +15,7 @@ use rand_core::OsRng;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use wallet::offline;
-use wallet::{Proposal, Recipient, Review, TxPlan};
+use wallet::{Proposal, Review, TxPlan};
 
 /// `wallet sign`.
 #[derive(Debug, Args)]
@@ -129,16 +129,12 @@ fn show(review: &Review) -> String {
         out += &format!("  spends   {qty} of {}\n", flavor_hex(flavor));
     }
     for p in &review.payments {
-        let to = match &p.to {
-            Recipient::Address(a) => a.to_string(),
-            Recipient::RequestKey(k) => format!("request key {}", hex::encode(k.as_bytes())),
-        };
-        let memo = p.memo.as_ref().map(|m| format!(", memo {}", memo_text(m)));
         out += &format!(
-            "  pays     {} of {} to {to}{}\n",
+            "  pays     {} of {} to {}{}\n",
             p.qty,
             flavor_hex(&p.flavor),
-            memo.unwrap_or_default()
+            recipient_text(&p.to),
+            memo_suffix(p.memo.as_ref())
         );
     }
     for (qty, flavor) in &review.change {

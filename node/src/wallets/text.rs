@@ -38,6 +38,20 @@ pub fn memo_text(memo: &Memo) -> String {
     }
 }
 
+/// `, memo "…"` when there is a memo, else nothing.
+pub fn memo_suffix(memo: Option<&Memo>) -> String {
+    memo.map(|m| format!(", memo {}", memo_text(m)))
+        .unwrap_or_default()
+}
+
+/// Where a payment went: an address, or a payment request's one-time key.
+pub fn recipient_text(to: &Recipient) -> String {
+    match to {
+        Recipient::Address(a) => a.to_string(),
+        Recipient::RequestKey(k) => format!("payment request key {}", hex::encode(k.as_bytes())),
+    }
+}
+
 /// Parses `--flavor HEX`.
 pub fn parse_flavor(text: &str) -> Result<Scalar, NodeError> {
     let bytes: [u8; 32] = NodeError::decode_hex("flavor", text)?
@@ -120,19 +134,13 @@ pub fn describe_report(
     let sent: BTreeSet<_> = report.history.sent.iter().map(|s| s.tx).collect();
     for s in &report.history.sent {
         for p in &s.payments {
-            let to = match &p.to {
-                Recipient::Address(a) => a.to_string(),
-                Recipient::RequestKey(k) => {
-                    format!("payment request key {}", hex::encode(k.as_bytes()))
-                }
-            };
-            let memo = p.memo.as_ref().map(|m| format!(", memo {}", memo_text(m)));
             lines.push(format!(
-                "sent {} of {} to {to}{}{}, in transaction {}",
+                "sent {} of {} to {}{}{}, in transaction {}",
                 p.qty,
                 label(&p.flavor),
+                recipient_text(&p.to),
                 owner_text(s.from),
-                memo.unwrap_or_default(),
+                memo_suffix(p.memo.as_ref()),
                 s.tx
             ));
         }
@@ -158,14 +166,13 @@ pub fn describe_report(
         } else {
             "received"
         };
-        let memo = r.memo.as_ref().map(|m| format!(", memo {}", memo_text(m)));
         lines.push(format!(
             "{what} {} of {}{} in output {}{}",
             r.qty,
             label(&r.flavor),
             owner_text(r.owner),
             r.output,
-            memo.unwrap_or_default()
+            memo_suffix(r.memo.as_ref())
         ));
     }
     for id in &report.spent {
