@@ -165,8 +165,39 @@ fn viewing_keys_memos_names_disclosures_and_secrets_at_rest() {
     let zero_pay = w(&["pay", "funding", "--to", &carol, "--amount", "0"]).unwrap_err();
     assert!(zero_pay.contains("zero units"), "{zero_pay}");
 
+    prompt_without_echo(d);
     disclosures(&w, &payment, &bob, &carol, &gold, url);
     secrets_at_rest(&dir, tmp.path(), url);
+}
+
+/// In a terminal (a pseudo-terminal made by `script`), the passphrase is asked for
+/// and not echoed.
+fn prompt_without_echo(d: &str) {
+    use std::io::{Read, Write};
+    let command = format!("{BIN} wallet export-view-key bob --data-dir {d}");
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("ZKVM_WALLET_PASSPHRASE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("`script` runs commands in a terminal: apt-get install bsdutils");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("wallet passphrase: ") {
+        let mut chunk = [0u8; 256];
+        let n = stdout.read(&mut chunk).unwrap();
+        assert!(n > 0, "no prompt: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{PASS}\n").as_bytes()).unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success(), "{rest}");
+    assert!(rest.contains("zkdfvk1"), "{rest}");
+    assert!(!rest.contains(PASS), "the passphrase was echoed: {rest}");
 }
 
 /// The recipient and the sender disclose the payment; each changed field fails.

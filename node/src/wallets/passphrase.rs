@@ -108,10 +108,10 @@ fn prompt(question: &str) -> Result<Zeroizing<String>, NodeError> {
     quiet.local_modes.insert(LocalModes::ECHONL);
     eprint!("{question}");
     std::io::stderr().flush().ok();
-    tcsetattr(&stdin, OptionalActions::Flush, &quiet).map_err(terminal)?;
+    tcsetattr(&stdin, OptionalActions::Drain, &quiet).map_err(terminal)?;
     let mut line = Zeroizing::new(String::new());
     let read = stdin.lock().read_line(&mut line);
-    tcsetattr(&stdin, OptionalActions::Flush, &saved).map_err(terminal)?;
+    tcsetattr(&stdin, OptionalActions::Drain, &saved).map_err(terminal)?;
     read.map_err(|e| NodeError::io("the terminal", e))?;
     Ok(line)
 }
