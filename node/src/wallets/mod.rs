@@ -34,7 +34,6 @@ pub use passphrase::{passphrase, PassphraseArgs, PASSPHRASE_ENV};
 pub use session::WalletDir;
 pub use text::{flavor_hex, parse_address, parse_fee_rate, parse_flavor, HistoryEntry};
 
-use crate::engine::GENERATORS;
 use crate::error::NodeError;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -110,7 +109,7 @@ pub enum WalletCommand {
 
 /// The generators wallets prove and verify with.
 pub fn generators() -> Generators {
-    Generators::new(GENERATORS)
+    Generators::new(zkvm::GENERATOR_CAPACITY)
 }
 
 /// Runs a `wallet` command; returns what to print.
