@@ -131,6 +131,22 @@ fn requests_and_two_of_two_custody_by_files() {
         5000 - 1200 - fee,
         "{balance}"
     );
+    let stale = w(&[
+        "custody",
+        "propose",
+        "bob",
+        "--to",
+        &funding,
+        "--amount",
+        "1",
+        "--out",
+        &proposal,
+        "--wait-for",
+        &response,
+    ])
+    .unwrap_err();
+    assert!(stale.contains("exists already"), "{stale}");
+    std::fs::remove_file(&response).unwrap();
     let zero_spend = w(&[
         "custody",
         "propose",

@@ -229,7 +229,7 @@ fn tampered(unsigned: &str, root: &str, tmp: &Path) {
             Box::new(|p: &mut Proposal| p.tx.header.maxtime_ms -= 1),
         ),
         (
-            "R1CS proof",
+            "proof",
             Box::new(|p: &mut Proposal| {
                 let mut bytes = p.tx.proof.to_bytes();
                 let at = bytes.len() - 32;

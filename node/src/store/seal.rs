@@ -80,6 +80,11 @@ impl SealKey {
         Ok(SealKey { key, salt, version })
     }
 
+    /// The version of the blob it opened (or will write).
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
     /// Whether the key has the parameters [`seal`] writes (else seal again under
     /// [`SealKey::new`]).
     pub fn is_current(&self) -> bool {

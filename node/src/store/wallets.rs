@@ -138,7 +138,7 @@ impl WalletFile {
             .get(name)?
             .ok_or_else(|| NodeError::UnknownWallet(name.to_string()))?;
         let (mut plaintext, mut key) = open_with_key(passphrase, &sealed)?;
-        if sealed.get(6) == Some(&LEGACY_SEAL) {
+        if key.version() == LEGACY_SEAL {
             let mut current = Zeroizing::new(Vec::with_capacity(plaintext.len() + 1));
             current.push(ROOT_KIND);
             current.extend_from_slice(&plaintext);

@@ -145,6 +145,15 @@ async fn join(name: &str, partner: &str, options: &WalletOptions) -> Result<Stri
 async fn propose(args: &ProposeArgs) -> Result<String, NodeError> {
     let address = parse_address(&args.to)?;
     let flavor = flavor_or_zero(args.flavor.as_deref())?;
+    if args.wait_for.exists() {
+        return Err(NodeError::Invalid {
+            what: "--wait-for",
+            reason: format!(
+                "{} exists already (a response to an older proposal?); remove it or name another file",
+                args.wait_for.display()
+            ),
+        });
+    }
     let mut session = Session::open(&args.name, &args.options).await?;
     refuse_watch_only(&session, &args.name)?;
     let timeout_ms = args.timeout.saturating_mul(1000);

@@ -160,17 +160,20 @@ pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);
-    let mut file = std::fs::OpenOptions::new()
+    let written = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
         .open(&partial)
-        .map_err(|e| NodeError::io(&partial, e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| NodeError::io(&partial, e))?;
-    std::fs::rename(&partial, path).map_err(|e| NodeError::io(path, e))
+        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
+        .map_err(|e| NodeError::io(&partial, e))
+        .and_then(|()| std::fs::rename(&partial, path).map_err(|e| NodeError::io(path, e)));
+    if written.is_err() {
+        // Nothing half-written stays behind.
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }
 
 /// Reads a secret file, refusing one that other users may read (as ssh does).
