@@ -57,6 +57,26 @@ fn requests_and_two_of_two_custody_by_files() {
     assert!(no_reply.contains("--reply-out"), "{no_reply}");
 
     // Custody keys, exchanged; both join the same account.
+    let proposal = file("spend.proposal");
+    let response = file("spend.response");
+    let unjoined = w(&[
+        "custody",
+        "propose",
+        "bob",
+        "--to",
+        &funding,
+        "--amount",
+        "1",
+        "--out",
+        &proposal,
+        "--wait-for",
+        &response,
+    ])
+    .unwrap_err();
+    assert!(
+        unjoined.contains("has joined no 2-of-2 account"),
+        "{unjoined}"
+    );
     let key = |name: &str, d: &Path| {
         run(&[
             "wallet",
@@ -82,8 +102,6 @@ fn requests_and_two_of_two_custody_by_files() {
     }
 
     // Bob proposes; Carol co-signs the file; Bob's waiting command submits.
-    let proposal = file("spend.proposal");
-    let response = file("spend.response");
     let propose = |amount: &str, timeout: &str, response: &str| {
         Command::new(BIN)
             .args([

@@ -102,6 +102,11 @@ fn a_cold_root_signs_what_a_watch_only_wallet_built() {
     );
     let submitted = w(&["submit", "hot", &signed]).unwrap();
     assert!(submitted.contains("submitted transaction"), "{submitted}");
+    let twice = w(&["submit", "hot", &signed]).unwrap_err();
+    assert!(
+        twice.contains("is not one wallet hot waits to submit"),
+        "{twice}"
+    );
     wait_confirmed("carol", &zero, 1000, &dir, url);
     let history = w(&["history", "hot"]).unwrap();
     assert!(
@@ -280,5 +285,8 @@ fn tampered(unsigned: &str, root: &str, tmp: &Path) {
     let path = tmp.join("cut.zkut");
     std::fs::write(&path, cut).unwrap();
     let refused = sign(&path, root).unwrap_err();
-    assert!(refused.starts_with("error: "), "{refused}");
+    assert!(
+        refused.contains("give the file `wallet pay --unsigned` wrote"),
+        "{refused}"
+    );
 }

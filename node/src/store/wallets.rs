@@ -170,13 +170,15 @@ impl WalletFile {
         })
     }
 
-    fn get(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError> {
+    /// The sealed bytes of record `name`.
+    pub(crate) fn get(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError> {
         let r = self.inner.db.begin_read()?;
         let wallets = r.open_table(WALLETS)?;
         Ok(wallets.get(name)?.map(|b| b.value().to_vec()))
     }
 
-    fn put(&self, name: &str, bytes: &[u8]) -> Result<(), NodeError> {
+    /// Replaces the sealed bytes of record `name`.
+    pub(crate) fn put(&self, name: &str, bytes: &[u8]) -> Result<(), NodeError> {
         let w = self.inner.db.begin_write()?;
         w.open_table(WALLETS)?.insert(name, bytes)?;
         w.commit()?;

@@ -2,7 +2,7 @@
 
 use super::local::LocalWallet;
 use super::passphrase::Purpose;
-use super::session::{read_input, write_output, Session, WalletDir};
+use super::session::{read_as, write_output, Session, WalletDir};
 use super::text::{
     balance_table, flavor_hex, flavor_or_zero, memo_suffix, parse_address, parse_fee_rate,
 };
@@ -173,7 +173,9 @@ pub async fn history(args: &NameArgs) -> Result<String, NodeError> {
 pub async fn pay(args: &PayArgs) -> Result<String, NodeError> {
     let (plan, what) = match &args.request {
         Some(file) => {
-            let request = PaymentRequest::from_bytes(&read_input(file)?, NETWORK)?;
+            let request = read_as(file, "payment request", "wallet request", |b| {
+                PaymentRequest::from_bytes(b, NETWORK)
+            })?;
             let what = format!(
                 "paid request {} of {} for {}",
                 request.qty,

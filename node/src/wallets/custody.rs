@@ -14,7 +14,7 @@
 
 use super::basic::refuse_watch_only;
 use super::keys::KeySource;
-use super::session::{read_input, write_output, Session};
+use super::session::{decode_input, read_as, read_input, write_output, Session};
 use super::text::{flavor_hex, flavor_or_zero, parse_address, parse_fee_rate};
 use super::WalletOptions;
 use crate::clock::now_ms;
@@ -156,6 +156,7 @@ async fn propose(args: &ProposeArgs) -> Result<String, NodeError> {
     }
     let mut session = Session::open(&args.name, &args.options).await?;
     refuse_watch_only(&session, &args.name)?;
+    require_shared(&session, &args.name)?;
     let timeout_ms = args.timeout.saturating_mul(1000);
     let maxtime_ms = now_ms()
         .max(session.local.chain.tip().timestamp_ms)
@@ -201,9 +202,11 @@ async fn propose(args: &ProposeArgs) -> Result<String, NodeError> {
         });
     };
     session.sync().await?;
-    let signed = CosignResponse::from_bytes(&bytes)
-        .map_err(NodeError::from)
-        .and_then(|response| Ok(session.local.wallet.complete_shared(pending, &response)?));
+    let maker = "wallet custody cosign";
+    let signed = decode_input(&args.wait_for, &bytes, "custody response", maker, |b| {
+        CosignResponse::from_bytes(b)
+    })
+    .and_then(|response| Ok(session.local.wallet.complete_shared(pending, &response)?));
     let sent = match signed {
         Ok(sent) => sent,
         Err(e) => {
@@ -216,6 +219,19 @@ async fn propose(args: &ProposeArgs) -> Result<String, NodeError> {
     };
     session.local.note_submitted(&sent.id, &what, sent.fee);
     session.submit(&sent, &what).await
+}
+
+/// Refuses a wallet that joined no 2-of-2 account, saying how to join one.
+fn require_shared(session: &Session, name: &str) -> Result<(), NodeError> {
+    match session.local.wallet.address(Owner::Shared) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(NodeError::Invalid {
+            what: "custody",
+            reason: format!(
+                "wallet {name} has joined no 2-of-2 account: run `zkvm-node wallet custody join {name} --partner KEY` first"
+            ),
+        }),
+    }
 }
 
 /// The file at `path` once it exists, or `None` after `timeout`.
@@ -238,9 +254,15 @@ async fn cosign(
     out: &Path,
     options: &WalletOptions,
 ) -> Result<String, NodeError> {
-    let proposal = CosignProposal::from_bytes(&read_input(file)?)?;
+    let proposal = read_as(
+        file,
+        "custody proposal",
+        "wallet custody propose",
+        CosignProposal::from_bytes,
+    )?;
     let mut session = Session::open(name, options).await?;
     refuse_watch_only(&session, name)?;
+    require_shared(&session, name)?;
     let verified = proposal.log(&session.gens)?;
     let mut summary = format!("co-signing transaction {}\n", verified.id);
     let outputs = &session.local.wallet.ledger().outputs;

@@ -357,6 +357,8 @@ fn decode_chain(bytes: &[u8]) -> Result<(ChainState, Consensus), NodeError> {
 mod tests {
     use super::*;
     use crate::devnet::{init_with_wallets, DevnetConfig};
+    use crate::store::seal::tests_support::legacy_seal;
+    use crate::store::WalletFile;
     use wallet::MemoryStore;
 
     fn funded() -> (tempfile::TempDir, LocalWallet) {
@@ -418,6 +420,29 @@ mod tests {
             LocalWallet::watch_only("zkdfvk1nothing", &local.chain, Consensus::Devnet),
             Err(NodeError::Wallet(_))
         ));
+    }
+
+    #[test]
+    fn a_wallet_sealed_the_old_way_opens_and_is_sealed_again_on_save() {
+        let (dir, local) = funded();
+        let file = WalletFile::open_or_create(&dir.path().join("wallets.redb")).unwrap();
+        // Records of before key kinds start with the root, under version 1 sealing.
+        let plain = local.to_plaintext();
+        file.put("old", &legacy_seal(b"pw", &plain[1..])).unwrap();
+        let mut record = file.record("old", b"pw").unwrap();
+        let back = LocalWallet::load(&record).unwrap().unwrap();
+        assert_eq!(back.balances(), local.balances());
+        assert_eq!(
+            back.root().unwrap().to_bytes(),
+            local.root().unwrap().to_bytes()
+        );
+        back.save(&mut record).unwrap();
+        assert_eq!(
+            file.get("old").unwrap().unwrap()[6],
+            crate::store::seal::VERSION
+        );
+        let again = LocalWallet::load(&file.record("old", b"pw").unwrap()).unwrap();
+        assert_eq!(again.unwrap().chain, local.chain);
     }
 
     #[test]

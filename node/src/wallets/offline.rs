@@ -6,7 +6,7 @@
 //! online machine hands the signed transaction to the node.
 
 use super::keys::KeySource;
-use super::session::{read_input, write_output, Session};
+use super::session::{read_as, write_output, Session};
 use super::text::{flavor_hex, memo_suffix, recipient_text};
 use super::{generators, WalletOptions, NETWORK};
 use crate::error::NodeError;
@@ -15,7 +15,7 @@ use rand_core::OsRng;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use wallet::offline;
-use wallet::{Proposal, Review, TxPlan};
+use wallet::{Proposal, Review, TxPlan, WalletError};
 
 /// `wallet sign`.
 #[derive(Debug, Args)]
@@ -80,7 +80,12 @@ pub(crate) fn write_unsigned(
 /// `wallet sign`: refuses a proposal whose shown payments differ from what its
 /// transaction does, naming the difference; asks before signing unless `--yes`.
 pub fn sign(args: &SignArgs) -> Result<String, NodeError> {
-    let proposal = Proposal::from_bytes(&read_input(&args.file)?)?;
+    let proposal = read_as(
+        &args.file,
+        "proposal",
+        "wallet pay --unsigned",
+        Proposal::from_bytes,
+    )?;
     let held = args.key.open(args.wallet.as_deref())?;
     let root = held.root(args.wallet.as_deref())?;
     let gens = generators();
@@ -102,7 +107,12 @@ pub fn sign(args: &SignArgs) -> Result<String, NodeError> {
 
 /// `wallet submit`.
 pub async fn submit(args: &SubmitArgs) -> Result<String, NodeError> {
-    let signed = Proposal::from_bytes(&read_input(&args.file)?)?;
+    let signed = read_as(
+        &args.file,
+        "signed proposal",
+        "wallet sign",
+        Proposal::from_bytes,
+    )?;
     if !signed.is_signed() {
         return Err(NodeError::Invalid {
             what: "signed proposal",
@@ -116,7 +126,17 @@ pub async fn submit(args: &SubmitArgs) -> Result<String, NodeError> {
     let sent = session
         .local
         .wallet
-        .complete_offline(&signed, &session.gens)?;
+        .complete_offline(&signed, &session.gens)
+        .map_err(|e| match e {
+            WalletError::UnknownTx(id) => NodeError::Invalid {
+                what: "signed proposal",
+                reason: format!(
+                    "transaction {id} is not one wallet {} waits to submit: another wallet built it, or it was submitted already, or it expired; build it again with `wallet pay --unsigned`",
+                    args.name
+                ),
+            },
+            other => other.into(),
+        })?;
     let what = "signed offline";
     session.local.note_submitted(&sent.id, what, sent.fee);
     session.submit(&sent, what).await

@@ -3,7 +3,7 @@
 //! reply; `accept-reply` takes the reply, so the requester watches for the output
 //! (its note also makes the payment findable by scanning).
 
-use super::session::{read_input, write_output, Session};
+use super::session::{read_as, write_output, Session};
 use super::text::{flavor_hex, flavor_or_zero};
 use super::WalletOptions;
 use crate::clock::now_ms;
@@ -77,7 +77,12 @@ pub async fn request(args: &RequestArgs) -> Result<String, NodeError> {
 /// `wallet accept-reply`: the reply is taken before syncing, so that the block
 /// holding the payment is matched against it.
 pub async fn accept_reply(args: &AcceptReplyArgs) -> Result<String, NodeError> {
-    let reply = PaymentReply::from_bytes(&read_input(&args.file)?)?;
+    let reply = read_as(
+        &args.file,
+        "reply",
+        "wallet pay --request … --reply-out",
+        PaymentReply::from_bytes,
+    )?;
     let mut session = Session::load(&args.name, &args.options).await?;
     let output = session
         .local

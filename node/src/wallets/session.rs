@@ -10,7 +10,7 @@ use crate::store::{SealedRecord, WalletFile};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use wallet::SentTx;
+use wallet::{SentTx, WalletError};
 use zeroize::Zeroizing;
 use zkvm::Generators;
 
@@ -152,6 +152,31 @@ pub(crate) fn open_record(
 /// Reads a file a command was given.
 pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, NodeError> {
     std::fs::read(path).map_err(|e| NodeError::io(path, e))
+}
+
+/// Decodes the bytes of `path`, a `what` that `maker` writes; an error names the
+/// file and the command that makes such files.
+pub(crate) fn decode_input<T>(
+    path: &Path,
+    bytes: &[u8],
+    what: &'static str,
+    maker: &str,
+    decode: impl FnOnce(&[u8]) -> Result<T, WalletError>,
+) -> Result<T, NodeError> {
+    decode(bytes).map_err(|e| NodeError::Invalid {
+        what,
+        reason: format!("{}: {e}; give the file `{maker}` wrote", path.display()),
+    })
+}
+
+/// Reads and decodes the file `path` ([`decode_input`]).
+pub(crate) fn read_as<T>(
+    path: &Path,
+    what: &'static str,
+    maker: &str,
+    decode: impl FnOnce(&[u8]) -> Result<T, WalletError>,
+) -> Result<T, NodeError> {
+    decode_input(path, &read_input(path)?, what, maker, decode)
 }
 
 /// Writes `bytes` to `path` whole or not at all (a file beside it, renamed), readable
