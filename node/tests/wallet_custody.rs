@@ -59,20 +59,22 @@ fn requests_and_two_of_two_custody_by_files() {
     // Custody keys, exchanged; both join the same account.
     let proposal = file("spend.proposal");
     let response = file("spend.response");
-    let unjoined = w(&[
-        "custody",
-        "propose",
-        "bob",
-        "--to",
-        &funding,
-        "--amount",
-        "1",
-        "--out",
-        &proposal,
-        "--wait-for",
-        &response,
-    ])
-    .unwrap_err();
+    let propose_now = |amount: &str| {
+        w(&[
+            "custody",
+            "propose",
+            "bob",
+            "--to",
+            &funding,
+            "--amount",
+            amount,
+            "--out",
+            &proposal,
+            "--wait-for",
+            &response,
+        ])
+    };
+    let unjoined = propose_now("1").unwrap_err();
     assert!(
         unjoined.contains("has joined no 2-of-2 account"),
         "{unjoined}"
@@ -149,36 +151,10 @@ fn requests_and_two_of_two_custody_by_files() {
         5000 - 1200 - fee,
         "{balance}"
     );
-    let stale = w(&[
-        "custody",
-        "propose",
-        "bob",
-        "--to",
-        &funding,
-        "--amount",
-        "1",
-        "--out",
-        &proposal,
-        "--wait-for",
-        &response,
-    ])
-    .unwrap_err();
+    let stale = propose_now("1").unwrap_err();
     assert!(stale.contains("exists already"), "{stale}");
     std::fs::remove_file(&response).unwrap();
-    let zero_spend = w(&[
-        "custody",
-        "propose",
-        "bob",
-        "--to",
-        &funding,
-        "--amount",
-        "0",
-        "--out",
-        &proposal,
-        "--wait-for",
-        &response,
-    ])
-    .unwrap_err();
+    let zero_spend = propose_now("0").unwrap_err();
     assert!(zero_spend.contains("zero units"), "{zero_spend}");
 }
 
