@@ -5,17 +5,18 @@
 //! against what the transaction does), shows it, asks, signs; `submit` on the
 //! online machine hands the signed transaction to the node.
 
-use super::keys::KeySource;
+use super::keys::{Held, KeySource};
 use super::session::{read_as, write_output, Session};
-use super::text::{flavor_hex, memo_suffix, recipient_text};
+use super::text::{flavor_hex, flavor_label, memo_suffix, recipient_text};
 use super::{generators, WalletOptions, NETWORK};
 use crate::error::NodeError;
 use clap::Args;
+use curve25519_dalek::scalar::Scalar;
 use rand_core::OsRng;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use wallet::offline;
-use wallet::{Proposal, Review, TxPlan, WalletError};
+use wallet::{Proposal, Review, TxPlan, Wallet, WalletError};
 
 /// `wallet sign`.
 #[derive(Debug, Args)]
@@ -89,7 +90,12 @@ pub fn sign(args: &SignArgs) -> Result<String, NodeError> {
     let held = args.key.open(args.wallet.as_deref())?;
     let root = held.root(args.wallet.as_deref())?;
     let gens = generators();
-    let review = show(&offline::review(root, NETWORK, &proposal, &gens)?);
+    // A wallet record knows the names of flavors; a root file does not.
+    let names = match &held {
+        Held::Wallet(local) => Some(&local.wallet),
+        Held::Root(_) => None,
+    };
+    let review = show(&offline::review(root, NETWORK, &proposal, &gens)?, names);
     if !args.yes {
         confirm(&review)?;
     }
@@ -143,28 +149,32 @@ pub async fn submit(args: &SubmitArgs) -> Result<String, NodeError> {
 }
 
 /// What the signer is shown: spent, payments, change, retired, issued, fee.
-fn show(review: &Review) -> String {
+fn show(review: &Review, names: Option<&Wallet>) -> String {
+    let label = |f: &Scalar| match names {
+        Some(wallet) => flavor_label(wallet, f),
+        None => flavor_hex(f),
+    };
     let mut out = format!("transaction {} of account {}\n", review.tx, review.account);
-    for (qty, flavor) in &review.spent {
-        out += &format!("  spends   {qty} of {}\n", flavor_hex(flavor));
+    for (qty, f) in &review.spent {
+        out += &format!("  spends   {qty} of {}\n", label(f));
     }
     for p in &review.payments {
         out += &format!(
             "  pays     {} of {} to {}{}\n",
             p.qty,
-            flavor_hex(&p.flavor),
+            label(&p.flavor),
             recipient_text(&p.to),
             memo_suffix(p.memo.as_ref())
         );
     }
-    for (qty, flavor) in &review.change {
-        out += &format!("  change   {qty} of {}\n", flavor_hex(flavor));
+    for (qty, f) in &review.change {
+        out += &format!("  change   {qty} of {}\n", label(f));
     }
-    for (qty, flavor) in &review.retired {
-        out += &format!("  retires  {qty} of {}\n", flavor_hex(flavor));
+    for (qty, f) in &review.retired {
+        out += &format!("  retires  {qty} of {}\n", label(f));
     }
-    for (qty, flavor) in &review.issued {
-        out += &format!("  issues   {qty} of {}\n", flavor_hex(flavor));
+    for (qty, f) in &review.issued {
+        out += &format!("  issues   {qty} of {}\n", label(f));
     }
     out + &format!("  fee      {}\n", review.fee)
 }
