@@ -156,9 +156,34 @@ pub enum NodeError {
     #[error("a wallet named {0:?} exists already")]
     WalletExists(String),
 
+    /// A watch-only wallet was asked to sign.
+    #[error("wallet {0:?} holds only a viewing key and cannot sign: pay with --unsigned FILE, sign that file with `zkvm-node wallet sign` where the root key is, then `zkvm-node wallet submit`")]
+    WatchOnlyWallet(String),
+
+    /// The user did not confirm what a command showed.
+    #[error("not signed: the review was not confirmed (answer y to sign, or pass --yes)")]
+    NotConfirmed,
+
     /// No passphrase was given for a wallet.
-    #[error("no wallet passphrase: pass --passphrase-file FILE or set ZKVM_WALLET_PASSPHRASE")]
+    #[error("no wallet passphrase: pass --passphrase-file FILE or --passphrase-fd N, set ZKVM_WALLET_PASSPHRASE, or run the command in a terminal to be asked")]
     NoPassphrase,
+
+    /// The data directory holds no wallet file.
+    #[error("no wallet file {}: create a wallet with `zkvm-node wallet create NAME --data-dir DIR`, or give the --data-dir that holds yours", .0.display())]
+    NoWalletFile(PathBuf),
+
+    /// The wallet file may be read by other users.
+    #[error("{} has mode {mode:04o}: other users may copy the sealed wallets and try passphrases offline; run `chmod 600 {}` and try again", .path.display(), .path.display())]
+    WalletFileMode {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+
+    /// Another process holds the wallet file open.
+    #[error("{} is in use by another wallet command; wait for it to end and try again", .0.display())]
+    WalletFileBusy(PathBuf),
 
     /// A task of the node failed unexpectedly (a panic in a blocking task).
     #[error("internal task failure: {0}")]

@@ -111,7 +111,8 @@ fn wallets_pay_issue_and_refuse_what_they_should() {
     let history = wallet("history", "bob", &[], &dir, url).unwrap();
     assert!(history.contains("received 1234 of"), "{history}");
     assert!(history.contains("received 200 of"), "{history}");
-    assert!(history.contains("sent transaction"), "{history}");
+    assert!(history.contains("submitted transaction"), "{history}");
+    assert!(history.contains("sent 1000 of"), "{history}");
     assert!(history.contains("mined"), "{history}");
 
     // The errors.

@@ -3,9 +3,9 @@
 //! Tables (see `spec/node.md` for keys and values): `meta` (format version, genesis,
 //! tip height, forest), `headers`, `blocks` and `block_txids` by height, `block_ids`
 //! (ID → height), `txs` (ID → height, index, log), `utxo_proofs` (contract ID →
-//! Utreexo proof at the tip's forest) and `wallets` (name → opaque bytes, sealed with
-//! [`seal()`]). A wallet run beside a node keeps the same table in a file of its own
-//! ([`WalletStore`]), since the node holds `chain.redb` locked.
+//! Utreexo proof at the tip's forest). Wallets live in a file of their own
+//! ([`WalletFile`], sealed with [`seal()`]), since a running node holds `chain.redb`
+//! locked.
 //!
 //! Applying a block is one redb write transaction: header, block, IDs, transaction
 //! records, proofs, forest and tip height commit together or not at all, so a node
@@ -19,7 +19,7 @@ mod wallets;
 
 pub use records::TxRecord;
 pub use seal::{open, seal};
-pub use wallets::WalletStore;
+pub use wallets::{SealedRecord, WalletFile};
 
 use crate::error::NodeError;
 use crate::genesis::Genesis;
@@ -48,7 +48,6 @@ const BLOCK_IDS: TableDefinition<&[u8], u64> = TableDefinition::new("block_ids")
 const BLOCK_TXIDS: TableDefinition<u64, &[u8]> = TableDefinition::new("block_txids");
 const TXS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("txs");
 const PROOFS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("utxo_proofs");
-const WALLETS: TableDefinition<&str, &[u8]> = TableDefinition::new("wallets");
 const VALIDATION: TableDefinition<u64, u64> = TableDefinition::new("validation_us");
 
 const KEY_VERSION: &str = "format_version";
@@ -91,7 +90,6 @@ impl Store {
             }
             // Created now so that readers never meet a missing table.
             w.open_table(TXS)?;
-            w.open_table(WALLETS)?;
             w.open_table(VALIDATION)?;
         }
         w.commit()?;
@@ -136,7 +134,6 @@ impl Store {
             w.open_table(BLOCKS)?;
             w.open_table(BLOCK_TXIDS)?;
             w.open_table(TXS)?;
-            w.open_table(WALLETS)?;
             w.open_table(VALIDATION)?;
         }
         w.commit()?;
@@ -396,42 +393,6 @@ impl Store {
     pub fn utxo_count(&self) -> Result<u64, NodeError> {
         let r = self.db.begin_read()?;
         Ok(r.open_table(PROOFS)?.len()?)
-    }
-
-    /// Stores a wallet's state (opaque bytes; the wallet seals them with [`seal()`]).
-    pub fn put_wallet(&self, name: &str, bytes: &[u8]) -> Result<(), NodeError> {
-        let w = self.db.begin_write()?;
-        w.open_table(WALLETS)?.insert(name, bytes)?;
-        w.commit()?;
-        Ok(())
-    }
-
-    /// A wallet's stored state.
-    pub fn get_wallet(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError> {
-        let r = self.db.begin_read()?;
-        let wallets = r.open_table(WALLETS)?;
-        Ok(wallets.get(name)?.map(|b| b.value().to_vec()))
-    }
-
-    /// Seals `plaintext` with `passphrase` ([`seal()`]) and stores it as wallet `name`.
-    pub fn put_sealed_wallet(
-        &self,
-        name: &str,
-        passphrase: &[u8],
-        plaintext: &[u8],
-    ) -> Result<(), NodeError> {
-        self.put_wallet(name, &seal(passphrase, plaintext)?)
-    }
-
-    /// Opens wallet `name` with `passphrase` ([`open()`]); `None` if there is none.
-    pub fn open_sealed_wallet(
-        &self,
-        name: &str,
-        passphrase: &[u8],
-    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, NodeError> {
-        self.get_wallet(name)?
-            .map(|sealed| open(passphrase, &sealed))
-            .transpose()
     }
 
     fn meta(&self, key: &str) -> Result<Vec<u8>, NodeError> {
@@ -702,28 +663,5 @@ mod tests {
             let proof = store.utxo_proof(id).unwrap().unwrap();
             assert_eq!(reopened.forest().verify(id, &proof), Ok(()));
         }
-    }
-
-    #[test]
-    fn wallet_bytes_are_kept_by_name() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(dir.path(), &genesis().1).unwrap();
-        assert_eq!(store.get_wallet("alice").unwrap(), None);
-        store.put_wallet("alice", b"state").unwrap();
-        assert_eq!(store.get_wallet("alice").unwrap(), Some(b"state".to_vec()));
-        store
-            .put_sealed_wallet("bob", b"pw", b"secret state")
-            .unwrap();
-        assert_ne!(
-            store.get_wallet("bob").unwrap().unwrap(),
-            b"secret state".to_vec()
-        );
-        let opened = store.open_sealed_wallet("bob", b"pw").unwrap().unwrap();
-        assert_eq!(opened.as_slice(), b"secret state");
-        assert!(matches!(
-            store.open_sealed_wallet("bob", b"wrong"),
-            Err(NodeError::Unseal)
-        ));
-        assert!(store.open_sealed_wallet("carol", b"pw").unwrap().is_none());
     }
 }

@@ -249,3 +249,155 @@ pub fn wait_confirmed(name: &str, flavor: &str, qty: u64, dir: &Path, url: &str)
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Runs `zkvm-node ARGS` with the tests' passphrase; its stdout, or its stderr on
+/// failure.
+pub fn run(args: &[&str]) -> Result<String, String> {
+    outcome(zkvm(args, PASS))
+}
+
+/// Stdout of a successful command, stderr of a failed one.
+pub fn outcome(out: Output) -> Result<String, String> {
+    if out.status.success() {
+        Ok(String::from_utf8(out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8(out.stderr).unwrap())
+    }
+}
+
+/// Runs `zkvm-node ARGS` with `input` on its standard input and no passphrase in
+/// the environment.
+pub fn run_with_input(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_remove("ZKVM_WALLET_PASSPHRASE")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `init` of a devnet in `dir` with a funded wallet "funding" of `outputs` outputs
+/// of 1,000,000, and a producer on it.
+pub fn devnet_with_wallet(dir: &Path, outputs: u64) -> NodeProcess {
+    let dir_text = dir.to_str().unwrap();
+    let outputs = outputs.to_string();
+    let init = [
+        "init",
+        "--data-dir",
+        dir_text,
+        "--funding-outputs",
+        "2",
+        "--wallet-outputs",
+        &outputs,
+    ];
+    run(&init).unwrap();
+    producer(dir, 200)
+}
+
+/// The ID printed by a command that submitted a transaction.
+pub fn submitted_id(out: &str) -> String {
+    out.split("submitted transaction ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no transaction submitted: {out}"))
+        .to_string()
+}
+
+/// The value after `label ` on the first line that starts with it.
+pub fn line_value(out: &str, label: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix(label))
+        .unwrap_or_else(|| panic!("no {label:?} in {out}"))
+        .trim()
+        .to_string()
+}
+
+/// Bech32m texts (BIP-350), to change one field of a disclosure and write it again
+/// with a valid checksum.
+pub mod bech32m {
+    const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    const GENERATOR: [u32; 5] = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+    const CONSTANT: u32 = 0x2bc830a3;
+
+    fn polymod(values: &[u8]) -> u32 {
+        let mut chk = 1u32;
+        for v in values {
+            let top = chk >> 25;
+            chk = (chk & 0x1ff_ffff) << 5 ^ u32::from(*v);
+            for (i, g) in GENERATOR.iter().enumerate() {
+                if (top >> i) & 1 == 1 {
+                    chk ^= g;
+                }
+            }
+        }
+        chk
+    }
+
+    fn expand(hrp: &str) -> Vec<u8> {
+        let mut v: Vec<u8> = hrp.bytes().map(|c| c >> 5).collect();
+        v.push(0);
+        v.extend(hrp.bytes().map(|c| c & 31));
+        v
+    }
+
+    fn regroup(data: &[u8], from: u32, to: u32, pad: bool) -> Vec<u8> {
+        let (mut acc, mut bits, mut out) = (0u32, 0u32, Vec::new());
+        for v in data {
+            acc = acc << from | u32::from(*v);
+            bits += from;
+            while bits >= to {
+                bits -= to;
+                out.push((acc >> bits & ((1 << to) - 1)) as u8);
+            }
+        }
+        if pad && bits > 0 {
+            out.push((acc << (to - bits) & ((1 << to) - 1)) as u8);
+        }
+        out
+    }
+
+    /// The human-readable part and the bytes of a text.
+    pub fn decode(text: &str) -> (String, Vec<u8>) {
+        let (hrp, data) = text.rsplit_once('1').unwrap();
+        let values: Vec<u8> = data
+            .bytes()
+            .map(|c| CHARSET.iter().position(|x| *x == c).unwrap() as u8)
+            .collect();
+        let mut all = expand(hrp);
+        all.extend(&values);
+        assert_eq!(polymod(&all), CONSTANT, "checksum of {text}");
+        (
+            hrp.to_string(),
+            regroup(&values[..values.len() - 6], 5, 8, false),
+        )
+    }
+
+    /// The text of `bytes` under `hrp`.
+    pub fn encode(hrp: &str, bytes: &[u8]) -> String {
+        let values = regroup(bytes, 8, 5, true);
+        let mut all = expand(hrp);
+        all.extend(&values);
+        all.extend([0u8; 6]);
+        let chk = polymod(&all) ^ CONSTANT;
+        let mut text = format!("{hrp}1");
+        for v in values
+            .iter()
+            .copied()
+            .chain((0..6).map(|i| (chk >> (5 * (5 - i)) & 31) as u8))
+        {
+            text.push(CHARSET[v as usize] as char);
+        }
+        text
+    }
+}
