@@ -170,6 +170,7 @@ impl From<NodeError> for ApiError {
             NodeError::ShuttingDown | NodeError::NotReady | NodeError::Busy(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
+            e if e.is_storage_io() => (StatusCode::SERVICE_UNAVAILABLE, "storage_failing"),
             NodeError::Remote { .. } => {
                 tracing::warn!(error = %e, "CometBFT did not answer a submission");
                 (StatusCode::BAD_GATEWAY, "consensus_unreachable")

@@ -363,11 +363,7 @@ impl Store {
     pub fn recent_blocks(&self, limit: usize) -> Result<Vec<BlockSummary>, NodeError> {
         self.read(|r| {
             let tip = read_u64(&r.open_table(META)?, KEY_TIP)?;
-            (1..=tip)
-                .rev()
-                .take(limit)
-                .map(|h| summary(r, h))
-                .collect()
+            (1..=tip).rev().take(limit).map(|h| summary(r, h)).collect()
         })
     }
 
@@ -394,6 +390,11 @@ impl Store {
         })
     }
 
+    /// Whether the output `id` is unspent at the tip (the store holds its proof).
+    pub fn is_unspent(&self, id: &ContractId) -> Result<bool, NodeError> {
+        self.read(|r| Ok(r.open_table(PROOFS)?.get(id.0.as_slice())?.is_some()))
+    }
+
     /// The proof of an unspent output with the tip height and forest generation it
     /// is valid at, read together.
     pub fn utxo_proof_at_tip(
@@ -418,8 +419,9 @@ impl Store {
         self.read(|r| Ok(r.open_table(PROOFS)?.len()?))
     }
 
-    /// The transactions of the stored mempool, in the order they were admitted.
-    pub fn pending_txs(&self) -> Result<Vec<Vec<u8>>, NodeError> {
+    /// The transactions of the stored mempool (ID, encoding), in the order they were
+    /// admitted.
+    pub fn pending_txs(&self) -> Result<Vec<(TxId, Vec<u8>)>, NodeError> {
         self.read(|r| {
             let table = match r.open_table(MEMPOOL) {
                 Ok(table) => table,
@@ -429,15 +431,20 @@ impl Store {
             };
             let mut pending = Vec::new();
             for entry in table.iter()? {
-                let (_, value) = entry?;
-                let value = value.value();
+                let (key, value) = entry?;
+                let id = TxId(
+                    key.value()
+                        .try_into()
+                        .map_err(|_| corrupt("a stored waiting transaction's ID"))?,
+                );
                 let (seq, tx) = value
+                    .value()
                     .split_first_chunk::<8>()
                     .ok_or_else(|| corrupt("a stored waiting transaction is truncated"))?;
-                pending.push((u64::from_le_bytes(*seq), tx.to_vec()));
+                pending.push((u64::from_le_bytes(*seq), id, tx.to_vec()));
             }
-            pending.sort_by_key(|(seq, _)| *seq);
-            Ok(pending.into_iter().map(|(_, tx)| tx).collect())
+            pending.sort_by_key(|(seq, _, _)| *seq);
+            Ok(pending.into_iter().map(|(_, id, tx)| (id, tx)).collect())
         })
     }
 
@@ -763,7 +770,9 @@ fn read_header(
     BlockHeader::from_bytes(bytes.value()).map_err(|e| corrupt(&format!("header {height}: {e}")))
 }
 
-fn read_forest(meta: &impl ReadableTable<&'static str, &'static [u8]>) -> Result<Forest, NodeError> {
+fn read_forest(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Forest, NodeError> {
     let bytes = meta.get(KEY_FOREST)?.ok_or_else(|| corrupt("no forest"))?;
     Forest::from_bytes(bytes.value()).map_err(|e| corrupt(&format!("forest: {e}")))
 }
@@ -914,7 +923,7 @@ mod tests {
         store.update_pending(&[(c, vec![3])], &[b]).unwrap();
         drop(store);
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.pending_txs().unwrap(), [vec![1], vec![3]]);
+        assert_eq!(store.pending_txs().unwrap(), [(a, vec![1]), (c, vec![3])]);
     }
 
     #[test]
