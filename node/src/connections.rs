@@ -46,6 +46,9 @@ pub const RESERVED_FDS: u64 = 64;
 /// How long a stopping server waits for its connections to finish their requests.
 const DRAIN: Duration = Duration::from_secs(5);
 
+/// How long a refused connection is kept to discard what its client sends.
+const LINGER: Duration = Duration::from_millis(250);
+
 /// How long the accept loop pauses after an accept error (out of file descriptors).
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
@@ -158,7 +161,9 @@ pub async fn serve(
                     stopping.clone(),
                 ));
             }
-            Err(refusal) => refuse(&stream, &refusal),
+            Err(refusal) => {
+                tokio::spawn(refuse(stream, refusal));
+            }
         }
     }
     let _ = stop.send(true);
@@ -247,9 +252,10 @@ enum Refusal {
 }
 
 /// Answers a refused connection in one write, as plain HTTP with the API's JSON
-/// error, and closes it. Best effort: a socket that cannot take the bytes now is
-/// just closed.
-fn refuse(stream: &TcpStream, refusal: &Refusal) {
+/// error, and closes it after a short linger that discards what the client sends,
+/// so its request does not turn the close into a reset that loses the answer. Best
+/// effort: a socket that cannot take the bytes at once is just closed.
+async fn refuse(mut stream: TcpStream, refusal: Refusal) {
     let (status, message) = match refusal {
         Refusal::ClientCap(n) => (
             "429 Too Many Requests",
@@ -266,7 +272,19 @@ fn refuse(stream: &TcpStream, refusal: &Refusal) {
         "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
-    let _ = stream.try_write(answer.as_bytes());
+    if stream.try_write(answer.as_bytes()).is_err() {
+        return;
+    }
+    let _ = tokio::io::AsyncWriteExt::shutdown(&mut stream).await;
+    let mut sink = [0u8; 1024];
+    let linger = async {
+        while let Ok(n) = tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER, linger).await;
 }
 
 /// The open connections: who holds them and which wait for a request head.
