@@ -22,6 +22,7 @@
 //! `RLIMIT_NOFILE` to the hard limit ([`raise_fd_limit`]) and keeps
 //! [`RESERVED_FDS`] for the store, logs and clients.
 
+use crate::clock::Quiet;
 use crate::error::NodeError;
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -496,40 +497,6 @@ impl AsyncWrite for IdleTimeout {
     }
 }
 
-/// A log line that is due at most once per interval, counting what it stood for.
-#[derive(Debug)]
-pub struct Quiet {
-    interval: Duration,
-    last: Option<Instant>,
-    held: u64,
-}
-
-impl Quiet {
-    /// A line due at most once per `interval`.
-    pub fn new(interval: Duration) -> Quiet {
-        Quiet {
-            interval,
-            last: None,
-            held: 0,
-        }
-    }
-
-    /// `Some(n)` if the line is due now, `n` the occurrences held back since the
-    /// last one; `None` if it is held back.
-    pub fn due(&mut self) -> Option<u64> {
-        match self.last {
-            Some(t) if t.elapsed() < self.interval => {
-                self.held += 1;
-                None
-            }
-            _ => {
-                self.last = Some(Instant::now());
-                Some(std::mem::take(&mut self.held))
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -604,15 +571,5 @@ mod tests {
         let limits = ConnectionLimits::default();
         assert_eq!(fit_to_fd_limit(limits, 1024).max_connections, 960);
         assert_eq!(fit_to_fd_limit(limits, 1 << 20), limits);
-    }
-
-    #[test]
-    fn a_quiet_line_is_due_once_per_interval_with_the_count_held() {
-        let mut q = Quiet::new(Duration::from_millis(50));
-        assert_eq!(q.due(), Some(0));
-        assert_eq!(q.due(), None);
-        assert_eq!(q.due(), None);
-        std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(q.due(), Some(2));
     }
 }

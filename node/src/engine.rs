@@ -45,10 +45,11 @@
 //! the engine admits the stored transactions again through the whole path above
 //! (re-checked against the stored tip), and forgets those it now refuses.
 //!
-//! **Storage faults.** An I/O error of the store stops admission (step 0), block
-//! commits and so production. Every admission and commit first tries, at most once a
-//! second, to reopen the store ([`Engine::recover`]); once it opens, the engine
-//! carries on from the stored tip, so a node recovers by itself when space returns.
+//! **Storage faults.** An I/O error of the store stops admission (step 0) until the
+//! store writes again. Every admission and commit first reopens a store that met an
+//! I/O error, at most once a second ([`Engine::recover`]), carrying on from its tip;
+//! a commit is then tried, and the first that succeeds ends the fault, so a node
+//! recovers by itself when space returns.
 //!
 //! **Which input proofs win.** The store holds the proof of every unspent output at
 //! the committed forest, the same forest the mempool's proofs refer to: the store's
@@ -291,7 +292,11 @@ impl Engine {
 
     /// Admission; `keep` writes the admitted transactions to the store's mempool.
     fn admit_with(&self, txs: Vec<Vec<u8>>, keep: bool) -> Vec<Verdict> {
-        if let Err(e) = self.ensure_store() {
+        let usable = self.ensure_store().and_then(|()| match self.store.fault() {
+            Some(cause) => Err(NodeError::StoreFailing(cause)),
+            None => Ok(()),
+        });
+        if let Err(e) = usable {
             return txs
                 .iter()
                 .map(|_| Verdict {
@@ -552,12 +557,14 @@ impl Engine {
         Ok(())
     }
 
-    /// Succeeds if the store works; else tries to reopen it ([`Engine::recover`]),
-    /// at most once per [`RECOVERY_PAUSE`], and fails with its fault.
+    /// Succeeds if the store may be written (it may still be in a fault that the
+    /// next successful write ends); else tries to reopen it ([`Engine::recover`]), at
+    /// most once per [`RECOVERY_PAUSE`], and fails with its fault.
     pub fn ensure_store(&self) -> Result<(), NodeError> {
-        let Some(cause) = self.store.fault() else {
+        if !self.store.needs_reopen() {
             return Ok(());
-        };
+        }
+        let cause = self.store.fault().unwrap_or_default();
         {
             let mut last = self.last_recovery.lock().unwrap_or_else(|p| p.into_inner());
             if last.is_some_and(|t| t.elapsed() < RECOVERY_PAUSE) {

@@ -199,12 +199,14 @@ impl NodeError {
     }
 
     /// The same failure, for one more of the requests it answers: the kinds that
-    /// carry no source are kept, the others become [`NodeError::Task`] with the text.
+    /// carry no source are kept, a storage I/O error becomes
+    /// [`NodeError::StoreFailing`], the others [`NodeError::Task`] with the text.
     pub fn again(&self) -> NodeError {
         match self {
             NodeError::NotReady => NodeError::NotReady,
             NodeError::ShuttingDown => NodeError::ShuttingDown,
             NodeError::StoreFailing(cause) => NodeError::StoreFailing(cause.clone()),
+            io if io.is_storage_io() => NodeError::StoreFailing(io.to_string()),
             other => NodeError::Task(other.to_string()),
         }
     }

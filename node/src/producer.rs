@@ -3,9 +3,10 @@
 //! advances at a steady pace, followers see the producer is alive, and the time
 //! bounds of pending transactions are judged against a recent block time.
 //!
-//! While the store is failing no block is made (a block is made only to be stored):
-//! each interval tries the store again ([`Engine::ensure_store`]); the failure is
-//! logged once when it starts and once when it ends, not every interval.
+//! While the store cannot be written no block is made: each interval reopens it if
+//! needed ([`Engine::ensure_store`]) and tries the next block, whose successful
+//! commit ends the fault; the failure is logged once when it starts and once when
+//! it ends, not every interval.
 
 use crate::clock::now_ms;
 use crate::engine::Engine;

@@ -20,7 +20,8 @@
 //! Refusals (4xx answers) are logged at `info` once per client per
 //! [`ClientBudget::log_interval`], counting those held back.
 
-use crate::connections::{Client, Quiet};
+use crate::clock::Quiet;
+use crate::connections::Client;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;

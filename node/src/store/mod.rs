@@ -21,6 +21,7 @@ pub use records::TxRecord;
 pub use seal::{open, seal};
 pub use wallets::WalletStore;
 
+use crate::clock::Quiet;
 use crate::error::NodeError;
 use crate::genesis::Genesis;
 use blockchain::{AppliedBlock, Block, BlockHeader, BlockId, ChainState};
@@ -67,13 +68,19 @@ const KEY_MEMPOOL_SEQ: &str = "mempool_seq";
 /// An I/O error (a full disk, a failing device) puts the store in a **fault**: the
 /// cause is kept ([`Store::fault`]), and redb refuses every later operation on the
 /// open database. [`Store::reopen`] closes and reopens it, which redb requires before
-/// it writes again; the fault clears when that succeeds.
+/// it writes again; the fault clears at the first write that succeeds after that (a
+/// full disk may still let the database open, and fail the next write again).
 pub struct Store {
     path: PathBuf,
     /// The open database; `None` while it is being reopened after a fault.
     db: RwLock<Option<Arc<Database>>>,
     /// The cause of the I/O error the store is failing with, if any.
     fault: Mutex<Option<String>>,
+    /// Whether the database met an I/O error since it was last opened.
+    needs_reopen: std::sync::atomic::AtomicBool,
+    /// Faults are logged at most once a minute (a disk that stays full fails again
+    /// after each reopening).
+    fault_log: Mutex<Quiet>,
 }
 
 impl core::fmt::Debug for Store {
@@ -524,10 +531,16 @@ impl Store {
         self.fault.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Closes and reopens the database after a fault (redb writes nothing more on
-    /// a database that met an I/O error until it is reopened); the fault clears when
-    /// the reopened database reads its tip. Fails, keeping the fault, while the cause
-    /// lasts or a reader still holds the old database.
+    /// Whether the database met an I/O error since it was opened, so it must be
+    /// reopened before it can be used again.
+    pub fn needs_reopen(&self) -> bool {
+        self.needs_reopen.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Closes and reopens the database after an I/O error (redb writes nothing
+    /// more on a database that met one until it is reopened). The fault stays until
+    /// a write succeeds. Fails while the cause lasts or a reader still holds the old
+    /// database.
     pub fn reopen(&self) -> Result<(), NodeError> {
         let mut slot = self.db.write().unwrap_or_else(|p| p.into_inner());
         let old = slot.take().map(|db| Arc::downgrade(&db));
@@ -542,9 +555,9 @@ impl Store {
             .map_err(NodeError::from)
             .and_then(|r| read_u64(&r.open_table(META)?, KEY_TIP))?;
         *slot = Some(Arc::new(db));
-        drop(slot);
-        *self.fault.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        tracing::info!(path = %self.path.display(), tip, "store reopened; its fault is cleared");
+        self.needs_reopen
+            .store(false, std::sync::atomic::Ordering::Release);
+        tracing::debug!(path = %self.path.display(), tip, "store reopened");
         Ok(())
     }
 
@@ -563,6 +576,8 @@ impl Store {
             path,
             db: RwLock::new(Some(Arc::new(db))),
             fault: Mutex::new(None),
+            needs_reopen: std::sync::atomic::AtomicBool::new(false),
+            fault_log: Mutex::new(Quiet::new(Duration::from_secs(60))),
         }
     }
 
@@ -599,6 +614,12 @@ impl Store {
             w.commit()?;
             Ok(value)
         });
+        if result.is_ok() {
+            let cleared = self.fault.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if cleared.is_some() {
+                tracing::info!(path = %self.path.display(), "the store writes again");
+            }
+        }
         self.watch(result)
     }
 
@@ -607,9 +628,18 @@ impl Store {
     fn watch<T>(&self, result: Result<T, NodeError>) -> Result<T, NodeError> {
         if let Err(e) = &result {
             if e.is_storage_io() {
+                self.needs_reopen
+                    .store(true, std::sync::atomic::Ordering::Release);
                 let mut fault = self.fault.lock().unwrap_or_else(|p| p.into_inner());
                 if fault.is_none() {
-                    tracing::error!(path = %self.path.display(), error = %e, "the store failed");
+                    let due = self
+                        .fault_log
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .due();
+                    if let Some(earlier) = due {
+                        tracing::error!(path = %self.path.display(), error = %e, earlier, "the store failed");
+                    }
                     *fault = Some(e.to_string());
                 }
             }
