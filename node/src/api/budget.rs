@@ -186,18 +186,23 @@ impl Budgets {
 
     /// Takes a request token of `client`, and for a submission checks its
     /// verification budget; the refusal if either is spent.
-    fn admit(&self, client: Client, submission: bool) -> Result<(), Response> {
-        let verdict = self.with(client, |a| {
-            a.requests.take(1.0).map_err(|wait| (wait, false))?;
+    fn admit(&self, client: Client, submission: bool) -> Result<(), OverBudget> {
+        self.with(client, |a| {
+            a.requests.take(1.0).map_err(|wait| OverBudget {
+                wait,
+                verify: false,
+            })?;
             if submission {
-                a.verify_ms.solvent().map_err(|wait| (wait, true))?;
+                a.verify_ms
+                    .solvent()
+                    .map_err(|wait| OverBudget { wait, verify: true })?;
             }
             Ok(())
-        });
-        verdict.map_err(|(wait, verify)| self.over_budget(wait, verify))
+        })
     }
 
-    fn over_budget(&self, wait: Duration, verify: bool) -> Response {
+    /// The 429 answer of a refusal.
+    fn over_budget(&self, OverBudget { wait, verify }: OverBudget) -> Response {
         let b = self.budget;
         let message = if verify {
             format!("transactions from your address that this node refused used up its verification budget ({} ms of CPU per second); try again in {} s, or check your transactions before sending them", b.verify_ms_per_s, retry_secs(wait))
@@ -223,6 +228,13 @@ impl Budgets {
     }
 }
 
+/// Which bucket is spent, and how long until it holds enough.
+#[derive(Clone, Copy, Debug)]
+struct OverBudget {
+    wait: Duration,
+    verify: bool,
+}
+
 fn retry_secs(wait: Duration) -> u64 {
     wait.as_secs_f64().ceil().max(1.0) as u64
 }
@@ -241,14 +253,10 @@ pub async fn enforce(State(budgets): State<Budgets>, mut request: Request, next:
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let submission = method == Method::POST && path == "/v1/txs";
-    if let Err(refusal) = budgets.admit(client, submission) {
+    if let Err(over) = budgets.admit(client, submission) {
+        let refusal = budgets.over_budget(over);
         budgets.refused(client, &method, &path, refusal.status().as_u16());
-        let held = refusal
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok()?.parse().ok())
-            .map_or(TARPIT, |s: u64| Duration::from_secs(s).min(TARPIT));
-        tokio::time::sleep(held).await;
+        tokio::time::sleep(over.wait.min(TARPIT)).await;
         return refusal;
     }
     request.extensions_mut().insert(Charge {
@@ -285,7 +293,7 @@ mod tests {
         for _ in 0..3 {
             assert!(budgets.admit(client(), false).is_ok());
         }
-        let refusal = budgets.admit(client(), false).unwrap_err();
+        let refusal = budgets.over_budget(budgets.admit(client(), false).unwrap_err());
         assert_eq!(refusal.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(refusal.headers()["retry-after"], "1");
         let other = Client::of(SocketAddr::from(([127, 0, 0, 2], 9)));
@@ -308,7 +316,7 @@ mod tests {
         };
         assert!(budgets.admit(client(), true).is_ok());
         charge.verification(Duration::from_millis(210));
-        let refusal = budgets.admit(client(), true).unwrap_err();
+        let refusal = budgets.over_budget(budgets.admit(client(), true).unwrap_err());
         assert_eq!(refusal.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(
             refusal.headers()["retry-after"],
