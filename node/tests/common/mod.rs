@@ -162,18 +162,7 @@ pub fn gens() -> Generators {
 /// A bare, signed payment spending funding output `index` into a payment of 1000
 /// to a fresh key and change back to the funding key, with a fee of 1.
 pub fn payment(funding: &SigningKey, index: u64, gens: &Generators) -> zkvm::Tx {
-    let mut rng = rand::thread_rng();
-    let input = devnet::funding_contract(funding, index, 1_000_000);
-    let recipient = SigningKey::random(&mut rng).verification_key();
-    TxBuilder::new()
-        .spend(input)
-        .pay(Predicate::from_key(&recipient), 1_000, Scalar::ZERO)
-        .change_to(Predicate::from_signing_key(funding.clone()))
-        .fee(1)
-        .build(gens, &mut rng)
-        .unwrap()
-        .sign(&mut rng)
-        .unwrap()
+    prove(paying(funding, index), gens)
 }
 
 /// Like [`payment`], with `data` bytes written to the log (a large transaction).
@@ -183,15 +172,23 @@ pub fn payment_with_data(
     data: usize,
     gens: &Generators,
 ) -> zkvm::Tx {
-    let mut rng = rand::thread_rng();
+    prove(paying(funding, index).data(vec![0x5a; data]), gens)
+}
+
+/// The builder of [`payment`].
+fn paying(funding: &SigningKey, index: u64) -> TxBuilder {
     let input = devnet::funding_contract(funding, index, 1_000_000);
-    let recipient = SigningKey::random(&mut rng).verification_key();
+    let recipient = SigningKey::random(&mut rand::thread_rng()).verification_key();
     TxBuilder::new()
         .spend(input)
         .pay(Predicate::from_key(&recipient), 1_000, Scalar::ZERO)
         .change_to(Predicate::from_signing_key(funding.clone()))
         .fee(1)
-        .data(vec![0x5a; data])
+}
+
+fn prove(builder: TxBuilder, gens: &Generators) -> zkvm::Tx {
+    let mut rng = rand::thread_rng();
+    builder
         .build(gens, &mut rng)
         .unwrap()
         .sign(&mut rng)
