@@ -34,6 +34,11 @@ pub enum NodeError {
     #[error("{0} already holds a store")]
     AlreadyInitialized(PathBuf),
 
+    /// The store met an I/O error (a full disk, a failing device) and is not
+    /// reopened yet: nothing is admitted or produced meanwhile.
+    #[error("the store cannot be used: {0}; nothing is admitted or produced until it can (free disk space or mend the device; the node retries by itself)")]
+    StoreFailing(String),
+
     /// The store's contents contradict each other or do not decode.
     #[error("corrupt store: {0}")]
     Corrupt(String),
@@ -219,12 +224,24 @@ impl NodeError {
     }
 
     /// The same failure, for one more of the requests it answers: the kinds that
-    /// carry no source are kept, the others become [`NodeError::Task`] with the text.
+    /// carry no source are kept, a storage I/O error becomes
+    /// [`NodeError::StoreFailing`], the others [`NodeError::Task`] with the text.
     pub fn again(&self) -> NodeError {
         match self {
             NodeError::NotReady => NodeError::NotReady,
             NodeError::ShuttingDown => NodeError::ShuttingDown,
+            NodeError::StoreFailing(cause) => NodeError::StoreFailing(cause.clone()),
+            io if io.is_storage_io() => NodeError::StoreFailing(io.to_string()),
             other => NodeError::Task(other.to_string()),
+        }
+    }
+
+    /// Whether this is an I/O error of the store (which puts the store in a fault).
+    pub fn is_storage_io(&self) -> bool {
+        match self {
+            NodeError::Database(e) => matches!(**e, redb::Error::Io(_) | redb::Error::PreviousIo),
+            NodeError::StoreFailing(_) => true,
+            _ => false,
         }
     }
 

@@ -52,11 +52,25 @@ pub async fn bootstrap(dir: &Path, remote: &Remote) -> Result<(), NodeError> {
 
 /// Follows the remote forever: fetches blocks above the local tip and applies each
 /// after validating it on a blocking thread.
+/// A failing store is logged when it starts failing, not at every retry.
 pub async fn follow(engine: Arc<Engine>, remote: Remote) {
+    let mut failing = false;
     loop {
         match sync_once(&engine, &remote).await {
-            Ok(0) => tokio::time::sleep(POLL).await,
-            Ok(_) => {}
+            Ok(applied) => {
+                if std::mem::take(&mut failing) {
+                    tracing::info!("the store works again; following");
+                }
+                if applied == 0 {
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+            Err(e) if e.is_storage_io() => {
+                if !std::mem::replace(&mut failing, true) {
+                    tracing::error!(error = %e, "following stopped: the store is failing");
+                }
+                tokio::time::sleep(POLL * 5).await;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "sync failed; retrying");
                 tokio::time::sleep(POLL * 5).await;

@@ -13,7 +13,8 @@
 //! - [`producer`]: the devnet's block producer;
 //! - [`client`] and [`cometbft`]: clients of a node's API and of CometBFT's RPC;
 //! - [`follow`]: the devnet follower's sync loop;
-//! - [`api`]: the routes, their JSON and the explorer;
+//! - [`connections`]: the HTTP server's accept loop, timeouts and connection caps;
+//! - [`api`]: the routes, their JSON, per-client budgets and the explorer;
 //! - [`server`]: `run`, and a node started inside another program;
 //! - [`abci`]: the chain as a CometBFT application (`zkvm-node abci`);
 //! - [`wallets`]: the wallet commands;
@@ -29,6 +30,7 @@ pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod cometbft;
+pub mod connections;
 pub mod demo;
 pub mod devnet;
 pub mod engine;

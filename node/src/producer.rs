@@ -2,6 +2,11 @@
 //! its engine's mempool every interval, **empty blocks included**, so a devnet's tip
 //! advances at a steady pace, followers see the producer is alive, and the time
 //! bounds of pending transactions are judged against a recent block time.
+//!
+//! While the store cannot be written no block is made: each interval reopens it if
+//! needed ([`Engine::ensure_store`]) and tries the next block, whose successful
+//! commit ends the fault; the failure is logged once when it starts and once when
+//! it ends, not every interval.
 
 use crate::clock::now_ms;
 use crate::engine::Engine;
@@ -56,6 +61,7 @@ impl BlockProducer {
 
     /// Makes, stores and applies the next block from the mempool (possibly empty).
     pub fn produce(&self) -> Result<BlockHeader, NodeError> {
+        self.engine.ensure_store()?;
         let tip_ms = self.engine.status().tip.timestamp_ms;
         let time = now_ms().max(tip_ms + 1);
         let (state, chosen) = self.engine.select(time, self.max_block_bytes, 0);
@@ -72,12 +78,21 @@ pub async fn produce_blocks(producer: Arc<BlockProducer>, interval: Duration) {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticks.tick().await;
+    let mut failing = false;
     loop {
         ticks.tick().await;
         let p = producer.clone();
         match tokio::task::spawn_blocking(move || p.produce()).await {
             Ok(Ok(header)) => {
+                if std::mem::take(&mut failing) {
+                    tracing::info!(height = header.height, "the store works again; producing");
+                }
                 tracing::info!(height = header.height, id = %header.id(), "produced a block")
+            }
+            Ok(Err(e)) if e.is_storage_io() => {
+                if !std::mem::replace(&mut failing, true) {
+                    tracing::error!(error = %e, "block production stopped: the store is failing");
+                }
             }
             Ok(Err(e)) => tracing::error!(error = %e, "block production failed"),
             Err(e) => tracing::error!(error = %e, "block production task failed"),

@@ -2,8 +2,10 @@
 //! key, or a follower of another node) serving the HTTP API and the explorer; and
 //! [`start_node`], the same node inside another program (the demo, tests).
 
-use crate::api::{router, ApiState, Role, Submission};
+use crate::api::budget::ClientBudget;
+use crate::api::{router_with, ApiState, Role, Submission};
 use crate::client::Remote;
+use crate::connections::ConnectionLimits;
 use crate::devnet::PRODUCER_KEY_FILE;
 use crate::engine::{Engine, EngineConfig, EngineSlot, Submitter};
 use crate::error::NodeError;
@@ -34,6 +36,66 @@ pub struct RunArgs {
     /// Follow the node whose API is at this URL instead of producing blocks.
     #[arg(long)]
     pub follow: Option<String>,
+    /// The HTTP server's limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The limits of the HTTP server (`spec/node.md`, "Limits and faults").
+#[derive(Debug, Args, Clone, PartialEq)]
+pub struct LimitArgs {
+    /// The most HTTP connections open at once (lowered to what the open-file limit
+    /// allows, keeping 64 files for the rest of the node).
+    #[arg(long, default_value_t = ConnectionLimits::default().max_connections)]
+    pub max_connections: usize,
+    /// The most HTTP connections one client address (an IPv6 /64) may hold.
+    #[arg(long, default_value_t = ConnectionLimits::default().per_client)]
+    pub connections_per_client: usize,
+    /// Requests per second one client address may make, sustained (ten times as
+    /// many at once).
+    #[arg(long, default_value_t = ClientBudget::default().requests_per_s)]
+    pub client_requests_per_s: f64,
+    /// Milliseconds of verification per second that one client address's refused
+    /// transactions may cost the node, sustained.
+    #[arg(long, default_value_t = ClientBudget::default().verify_ms_per_s)]
+    pub client_verify_ms_per_s: f64,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        let (c, b) = (ConnectionLimits::default(), ClientBudget::default());
+        LimitArgs {
+            max_connections: c.max_connections,
+            connections_per_client: c.per_client,
+            client_requests_per_s: b.requests_per_s,
+            client_verify_ms_per_s: b.verify_ms_per_s,
+        }
+    }
+}
+
+impl LimitArgs {
+    /// The connections' limits.
+    pub fn connections(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: self.max_connections,
+            per_client: self.connections_per_client,
+            ..ConnectionLimits::default()
+        }
+    }
+
+    /// Each client's budget (bursts of ten seconds of requests; of a quarter second
+    /// of verification, or of the sustained rate if higher).
+    pub fn budget(&self) -> ClientBudget {
+        ClientBudget {
+            requests_per_s: self.client_requests_per_s,
+            request_burst: 10.0 * self.client_requests_per_s,
+            verify_ms_per_s: self.client_verify_ms_per_s,
+            verify_burst_ms: ClientBudget::default()
+                .verify_burst_ms
+                .max(self.client_verify_ms_per_s),
+            ..ClientBudget::default()
+        }
+    }
 }
 
 /// Parses a listening address: `IP:PORT`, or `localhost:PORT` for the loopback
@@ -115,7 +177,7 @@ pub async fn run_until(
         role,
     };
     on_listen(addr);
-    let served = serve_api(listener, state, shutdown).await;
+    let served = serve_api_with(listener, state, &args.limits, shutdown).await;
     worker.abort();
     served
 }
@@ -157,16 +219,26 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, NodeError> {
     })
 }
 
-/// Serves the API and the explorer on `listener` until `shutdown` completes.
+/// Serves the API and the explorer on `listener` with the default limits until
+/// `shutdown` completes.
 pub async fn serve_api(
     listener: TcpListener,
     state: ApiState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| NodeError::io("serve", e))
+    serve_api_with(listener, state, &LimitArgs::default(), shutdown).await
+}
+
+/// Serves the API and the explorer on `listener` under `limits` until `shutdown`
+/// completes ([`crate::connections::serve`]).
+pub async fn serve_api_with(
+    listener: TcpListener,
+    state: ApiState,
+    limits: &LimitArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), NodeError> {
+    let app = router_with(state, limits.budget());
+    crate::connections::serve(listener, app, limits.connections(), shutdown).await
 }
 
 /// Ctrl-C or SIGTERM.
@@ -210,6 +282,7 @@ pub async fn start_node(
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         block_interval_ms: interval_ms,
         follow,
+        limits: LimitArgs::default(),
     };
     let task = tokio::spawn(run_until(
         args,

@@ -213,3 +213,87 @@ fn the_stores_proofs_win_and_sent_ones_fill_the_gaps() {
     let sent = block_tx(txs[2].clone(), vec![current]).encode_to_vec();
     assert!(synced.admit(vec![sent])[0].is_ok());
 }
+
+/// The mempool is kept in the store: after a restart the waiting transactions wait
+/// again (re-checked), what a block mined is gone, and a stored transaction refused
+/// now is forgotten.
+#[test]
+fn the_mempool_survives_a_restart_and_is_checked_again() {
+    let dir = devnet(4);
+    let funding = funding_key(dir.path());
+    let txs = payments(&funding, 0..3);
+    let (engine, producer) = producing(dir.path());
+    let ids: Vec<_> = engine
+        .admit(vec![txs[0].to_bytes(), txs[1].to_bytes()])
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    drop((engine, producer));
+
+    let (engine, producer) = producing(dir.path());
+    assert_eq!(engine.mempool().len(), 2);
+    assert!(ids.iter().all(|id| engine.is_pending(id)));
+    producer.produce().unwrap();
+    assert!(engine.mempool().is_empty());
+    let id2 = engine.admit(vec![txs[2].to_bytes()])[0]
+        .as_ref()
+        .copied()
+        .unwrap();
+    engine
+        .store()
+        .update_pending(&[(zkvm::TxId([9; 32]), vec![1, 2, 3])], &[])
+        .unwrap();
+    drop((engine, producer));
+
+    let (engine, _producer) = producing(dir.path());
+    let waiting: Vec<_> = engine.mempool().iter().map(|p| p.id).collect();
+    assert_eq!(waiting, [id2]);
+    let stored: Vec<_> = engine
+        .store()
+        .pending_txs()
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        stored,
+        [id2],
+        "the refused one is forgotten, the mined ones gone"
+    );
+}
+
+/// The static scan refuses a transaction whose top-level `push`/`input` names an
+/// output the store does not hold before the VM runs: its program would fail in the
+/// VM (a trailing `drop` on an empty stack), yet the answer names the input.
+#[test]
+fn an_unknown_claimed_input_is_refused_before_the_vm() {
+    let dir = devnet(2);
+    let funding = funding_key(dir.path());
+    let (engine, _producer) = producing(dir.path());
+    let mut tx = payment(&funding, 7, &gens());
+    let unknown = zkvm_node::devnet::funding_contract(&funding, 7, 1_000_000).id();
+    assert_eq!(
+        zkvm_node::engine::claimed_inputs(&tx).unwrap(),
+        [unknown],
+        "the scan finds the spent output"
+    );
+    tx.program.push(zkvm::Opcode::Drop as u8);
+    tx.program.push(zkvm::Opcode::Drop as u8);
+    let verdict = engine.admit_measured(vec![tx.to_bytes()]).remove(0);
+    assert!(
+        matches!(&verdict.result, Err(NodeError::NoProof { input }) if *input == unknown),
+        "{verdict:?}"
+    );
+    // Known input: the VM runs and refuses the same program.
+    let mut known = payment(&funding, 1, &gens());
+    known.program.push(zkvm::Opcode::Drop as u8);
+    known.program.push(zkvm::Opcode::Drop as u8);
+    let verdict = engine.admit(vec![known.to_bytes()]).remove(0);
+    assert!(
+        matches!(
+            verdict,
+            Err(NodeError::Chain(BlockchainError::TxInvalid(_)))
+        ),
+        "{verdict:?}"
+    );
+}

@@ -94,9 +94,10 @@ impl ErrorCode {
             NodeError::NotInitialized(_) | NodeError::NotReady => ErrorCode::NotReady,
             NodeError::NotWaiting => ErrorCode::Mempool,
             NodeError::NoProof { .. } => ErrorCode::UnknownInput,
-            NodeError::Database(_) | NodeError::Corrupt(_) | NodeError::Io { .. } => {
-                ErrorCode::Internal
-            }
+            NodeError::Database(_)
+            | NodeError::Corrupt(_)
+            | NodeError::Io { .. }
+            | NodeError::StoreFailing(_) => ErrorCode::Internal,
             _ => ErrorCode::Malformed,
         }
     }

@@ -28,11 +28,16 @@ pub struct StatusJson {
     pub mempool_txs: usize,
     /// Their size in bytes.
     pub mempool_bytes: usize,
-    /// Whether this node produces blocks (a devnet's producer).
+    /// Whether this node produces blocks now (a devnet's producer whose store
+    /// works).
     pub producing: bool,
     /// What the node does: `producer`, `follower` or `cometbft`.
     #[serde(default)]
     pub role: String,
+    /// Why the node admits and produces nothing now: its store's I/O error, with
+    /// the cause. Absent while the node works.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl StatusJson {
@@ -46,8 +51,11 @@ impl StatusJson {
             utxos: s.utxos,
             mempool_txs: s.mempool_txs,
             mempool_bytes: s.mempool_bytes,
-            producing: role == Role::Producer,
+            producing: role == Role::Producer && s.fault.is_none(),
             role: role.name().to_string(),
+            error: s.fault.as_ref().map(|cause| {
+                format!("the store failed ({cause}); nothing is admitted or produced until it works again")
+            }),
         }
     }
 }

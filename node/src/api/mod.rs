@@ -5,9 +5,11 @@
 //! `spec/node-api.md`.
 //!
 //! Malformed input is answered 400 with a JSON error naming what was wrong, unknown
-//! IDs 404, bodies above [`MAX_BODY`] 413, a node whose chain does not exist yet 503.
+//! IDs 404, bodies above [`MAX_BODY`] 413, a node whose chain does not exist yet or
+//! whose store fails 503, a client over its budget 429 ([`budget`]).
 //! Store reads and submissions run on blocking threads.
 
+pub mod budget;
 pub mod explorer;
 pub mod json;
 
@@ -17,7 +19,7 @@ use crate::error::NodeError;
 use crate::genesis::Consensus;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -27,8 +29,14 @@ use json::*;
 use std::collections::HashMap;
 use zkvm::{ContractId, TxId};
 
-/// The largest request body accepted, in bytes.
-pub const MAX_BODY: usize = 256 * 1024;
+/// The largest submission, in bytes: a transaction of the largest weight (its bytes
+/// count in its weight, so it has at most [`zkvm::MAX_TX_WEIGHT`] of them), with input
+/// proofs of as many bytes again for a block transaction.
+pub const MAX_SUBMISSION: usize = 2 * zkvm::MAX_TX_WEIGHT as usize;
+
+/// The largest request body accepted, in bytes: a submission as hex (two digits a
+/// byte) in its JSON envelope.
+pub const MAX_BODY: usize = 2 * MAX_SUBMISSION + 1024;
 /// The most blocks one `GET /v1/blocks` page holds.
 pub const MAX_PAGE_BLOCKS: usize = 100;
 /// The most summaries one `GET /v1/blocks/recent` answer holds.
@@ -87,8 +95,13 @@ impl Role {
     }
 }
 
-/// The router of every route.
+/// The router of every route, with the default budget of each client.
 pub fn router(state: ApiState) -> Router {
+    router_with(state, budget::ClientBudget::default())
+}
+
+/// The router of every route, each client held to `budget`.
+pub fn router_with(state: ApiState, budget: budget::ClientBudget) -> Router {
     Router::new()
         .route("/v1/status", get(status))
         .route("/v1/genesis", get(genesis))
@@ -105,24 +118,11 @@ pub fn router(state: ApiState) -> Router {
         .fallback(not_found_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::from_fn_with_state(
+            budget::Budgets::new(budget),
+            budget::enforce,
+        ))
         .with_state(state)
-}
-
-/// Logs each request with its status and duration (`debug`; refusals `info`).
-async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let start = std::time::Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16();
-    let ms = start.elapsed().as_secs_f64() * 1e3;
-    if response.status().is_client_error() {
-        tracing::info!(%method, %path, status, ms, "request refused");
-    } else {
-        tracing::debug!(%method, %path, status, ms, "request");
-    }
-    response
 }
 
 /// An error answer: status and JSON body.
@@ -170,6 +170,7 @@ impl From<NodeError> for ApiError {
             NodeError::ShuttingDown | NodeError::NotReady | NodeError::Busy(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
             }
+            e if e.is_storage_io() => (StatusCode::SERVICE_UNAVAILABLE, "storage_failing"),
             NodeError::Remote { .. } => {
                 tracing::warn!(error = %e, "CometBFT did not answer a submission");
                 (StatusCode::BAD_GATEWAY, "consensus_unreachable")
@@ -357,6 +358,7 @@ async fn tx_by_id(
 
 async fn submit(
     State(state): State<ApiState>,
+    charge: Option<Extension<budget::Charge>>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<SubmittedJson> {
     let body = body.map_err(|e| {
@@ -374,11 +376,22 @@ async fn submit(
         .map_err(|e| ApiError::bad(format!("body must be {{\"hex\": \"…\"}}: {e}")))?;
     let bytes = NodeError::decode_hex("hex", &request.hex)?;
     let verdict = match &state.submission {
-        Submission::Engine(submitter) => submitter.submit(bytes).await,
-        Submission::CometBft(rpc) => rpc.broadcast_tx_sync(&bytes).await,
+        Submission::Engine(submitter) => submitter.submit_measured(bytes).await,
+        Submission::CometBft(rpc) => {
+            // CheckTx runs elsewhere: its whole round trip stands for its cost.
+            let started = std::time::Instant::now();
+            let result = rpc.broadcast_tx_sync(&bytes).await;
+            crate::engine::Verdict {
+                result,
+                cost: started.elapsed(),
+            }
+        }
     };
-    let id = verdict.inspect_err(|e| {
+    let id = verdict.result.inspect_err(|e| {
         tracing::debug!(error = %e, "refused a transaction");
+        if let Some(Extension(charge)) = &charge {
+            charge.verification(verdict.cost);
+        }
     })?;
     tracing::debug!(%id, "admitted a transaction");
     Ok(Json(SubmittedJson { id: id.to_string() }))

@@ -162,18 +162,86 @@ pub fn gens() -> Generators {
 /// A bare, signed payment spending funding output `index` into a payment of 1000
 /// to a fresh key and change back to the funding key, with a fee of 1.
 pub fn payment(funding: &SigningKey, index: u64, gens: &Generators) -> zkvm::Tx {
-    let mut rng = rand::thread_rng();
+    prove(paying(funding, index), gens)
+}
+
+/// Like [`payment`], with `data` bytes written to the log (a large transaction).
+pub fn payment_with_data(
+    funding: &SigningKey,
+    index: u64,
+    data: usize,
+    gens: &Generators,
+) -> zkvm::Tx {
+    prove(paying(funding, index).data(vec![0x5a; data]), gens)
+}
+
+/// The builder of [`payment`].
+fn paying(funding: &SigningKey, index: u64) -> TxBuilder {
     let input = devnet::funding_contract(funding, index, 1_000_000);
-    let recipient = SigningKey::random(&mut rng).verification_key();
+    let recipient = SigningKey::random(&mut rand::thread_rng()).verification_key();
     TxBuilder::new()
         .spend(input)
         .pay(Predicate::from_key(&recipient), 1_000, Scalar::ZERO)
         .change_to(Predicate::from_signing_key(funding.clone()))
         .fee(1)
+}
+
+fn prove(builder: TxBuilder, gens: &Generators) -> zkvm::Tx {
+    let mut rng = rand::thread_rng();
+    builder
         .build(gens, &mut rng)
         .unwrap()
         .sign(&mut rng)
         .unwrap()
+}
+
+/// Mounts a tmpfs of `size` (as `mount -o size=…` reads it) on a fresh directory;
+/// unmounted when dropped. Fails the test, saying why, where mounting is refused.
+pub struct Tmpfs {
+    pub dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    pub fn mount(size: &str) -> Tmpfs {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .expect("the `mount` command (util-linux) is needed");
+        assert!(
+            out.status.success(),
+            "mounting a tmpfs was refused ({}): this test needs root (or CAP_SYS_ADMIN) to run `mount -t tmpfs`",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        Tmpfs { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file until the file system is full; returns its path.
+    pub fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0xffu8; 64 << 10];
+        while file.write_all(&chunk).is_ok() {}
+        // The last partial chunk: byte by byte until nothing fits.
+        while file.write_all(&[0xff]).is_ok() {}
+        let _ = file.sync_all();
+        path
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
 }
 
 /// Payments spending the funding outputs `indices`, proven in parallel.

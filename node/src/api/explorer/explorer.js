@@ -111,9 +111,18 @@ function forest(f) {
 }
 
 async function home() {
-  const [status, recent, f] = await Promise.all([
-    api("/v1/status"), api("/v1/blocks/recent?limit=30"), api("/v1/forest"),
-  ]);
+  const status = await api("/v1/status");
+  // A node whose store fails says so first; its other routes may fail meanwhile.
+  const fault = status.error
+    ? el("p", { class: "error", id: "node-error" }, `This node cannot use its store: ${status.error}`)
+    : null;
+  let recent, f;
+  try {
+    [recent, f] = await Promise.all([api("/v1/blocks/recent?limit=30"), api("/v1/forest")]);
+  } catch (e) {
+    if (fault) return [el("h1", {}, "Chain"), fault];
+    throw e;
+  }
   const rows = recent.blocks.map((b) => el("tr", {},
     el("td", { class: "num" }, link(`#/block/${b.height}`, b.height)),
     el("td", { class: "hash" }, link(`#/block/${b.height}`, short(b.id))),
@@ -123,6 +132,7 @@ async function home() {
     el("td", { class: "num" }, b.validation_ms === null ? "–" : b.validation_ms.toFixed(1))));
   return [
     el("h1", {}, "Chain"),
+    fault,
     el("div", { class: "cards" },
       card("Height", status.height, "tip-height"),
       card("Tip", link(`#/block/${status.height}`, short(status.tip), "hash")),
