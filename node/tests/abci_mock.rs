@@ -383,3 +383,44 @@ fn a_new_instance_joins_by_state_sync_from_one_chunk() {
     assert!(AppState::from_json(&json).is_ok());
     drop(a);
 }
+
+#[test]
+fn snapshots_outlive_a_restart_and_only_the_recent_heights_are_kept() {
+    let (_g, json, _) = genesis(4);
+    let (dir, instance, mut c) = started(&json);
+    let heights = zkvm_node::store::RECENT_FORESTS + 4;
+    let last = heights as i64;
+    for h in 1..=last {
+        run_height(&mut [&mut c], h);
+    }
+    let before = c.list_snapshots().unwrap().snapshots;
+    let newest = before.last().unwrap().clone();
+    assert_eq!(newest.height, heights);
+    assert!(
+        before.len() <= zkvm_node::store::RECENT_FORESTS as usize,
+        "{} snapshots",
+        before.len()
+    );
+    let load = |c: &mut Mock, height: u64| {
+        c.load_snapshot_chunk(pb::RequestLoadSnapshotChunk {
+            height,
+            format: newest.format,
+            chunk: 0,
+        })
+        .unwrap()
+        .chunk
+    };
+    let chunk = load(&mut c, heights);
+    assert!(!chunk.is_empty());
+    // A height older than the kept ones has no chunk.
+    assert!(load(&mut c, 1).is_empty());
+    drop(c);
+    instance.stop();
+
+    let instance = Instance::start(dir.path());
+    let mut c = instance.connect();
+    assert_eq!(c.list_snapshots().unwrap().snapshots, before);
+    assert_eq!(load(&mut c, heights), chunk);
+    drop(c);
+    instance.stop();
+}

@@ -236,9 +236,7 @@ impl App {
             txs: finalized.txs,
         };
         engine.commit(&block, finalized.applied, Some(finalized.took))?;
-        let mut inner = self.lock();
-        inner.validated = None;
-        inner.remember_snapshot(&engine, self.config.snapshots)?;
+        self.lock().validated = None;
         Ok(response::Commit {
             data: Bytes::new(),
             retain_height: 0u32.into(),

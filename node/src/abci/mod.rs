@@ -39,7 +39,6 @@ use crate::engine::{Engine, EngineConfig, EngineSlot, Submitter};
 use crate::error::NodeError;
 use crate::store::Store;
 use blockchain::{AppliedBlock, BlockTx, BlockchainError, ChainState};
-use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -133,7 +132,8 @@ pub struct AbciConfig {
     /// The largest block `PrepareProposal` makes, in bytes of transactions (CometBFT's
     /// own limit applies too).
     pub max_block_bytes: usize,
-    /// How many recent snapshots (one per committed block) are offered.
+    /// How many recent snapshots (one per committed block) are offered; the store
+    /// keeps at most [`crate::store::RECENT_FORESTS`].
     pub snapshots: usize,
 }
 
@@ -174,8 +174,6 @@ struct Inner {
     validated: Option<Validated>,
     /// The block `FinalizeBlock` applied, waiting for `Commit`.
     finalized: Option<Finalized>,
-    /// Recent snapshots, oldest first.
-    snapshots: VecDeque<snapshot::Snapshot>,
 }
 
 struct Validated {

@@ -1,6 +1,8 @@
 //! State sync: our state is the Utreexo forest plus the tip, a few hundred bytes,
-//! offered as a snapshot of one chunk after every committed block (the most recent
-//! few are kept in memory).
+//! offered as a snapshot of one chunk at each of the last few committed heights. The
+//! store keeps the forest of its recent heights ([`Store::forest_at`]) in the same
+//! write as each block, so the snapshots outlive a restart; a chunk is made when a
+//! peer asks for it.
 //!
 //! Snapshot: format 1, one chunk, `hash` the app hash (our tip's ID). Chunk:
 //! `LE32 length || genesis || tip header || forest` (the header and forest in their
@@ -10,7 +12,7 @@
 //! supplies the initial header the store keeps.
 
 use super::mapping::{cometbft_height, our_height};
-use super::{App, Inner};
+use super::App;
 use crate::engine::Engine;
 use crate::error::NodeError;
 use crate::genesis::Genesis;
@@ -25,71 +27,64 @@ use utreexo::Forest;
 /// The only snapshot format.
 pub const FORMAT: u32 = 1;
 
-/// A snapshot this node offers.
-#[derive(Clone, Debug)]
-pub(super) struct Snapshot {
-    height: u64,
-    hash: Vec<u8>,
-    chunk: Vec<u8>,
-}
-
-impl Inner {
-    /// Keeps a snapshot of the engine's committed state, and at most `keep` of them.
-    pub(super) fn remember_snapshot(
-        &mut self,
-        engine: &Engine,
-        keep: usize,
-    ) -> Result<(), NodeError> {
-        let state = engine.state();
-        let tip = state.tip();
-        let genesis = self.genesis.as_deref().ok_or(NodeError::NotReady)?;
-        let mut chunk = Vec::new();
-        chunk.write_len_prefixed(genesis);
-        chunk.extend_from_slice(&tip.to_bytes());
-        state.forest().encode(&mut chunk);
-        self.snapshots.push_back(Snapshot {
-            height: cometbft_height(tip.height).value(),
-            hash: tip.id().0.to_vec(),
-            chunk,
-        });
-        while self.snapshots.len() > keep {
-            self.snapshots.pop_front();
-        }
-        Ok(())
-    }
-}
-
 impl App {
-    /// The snapshots kept, newest last.
+    /// The snapshots offered (the last `AbciConfig::snapshots` heights whose forest
+    /// the store keeps), oldest first; none before the chain exists here.
     pub fn list_snapshots(&self) -> response::ListSnapshots {
-        let inner = self.lock();
-        let snapshots = inner
-            .snapshots
-            .iter()
-            .map(|s| types::Snapshot {
-                height: s.height.try_into().unwrap_or_default(),
+        let snapshots = self
+            .offered_snapshots()
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "cannot list the snapshots");
+                Vec::new()
+            })
+            .into_iter()
+            .map(|(height, header)| types::Snapshot {
+                height: cometbft_height(height)
+                    .value()
+                    .try_into()
+                    .unwrap_or_default(),
                 format: FORMAT,
                 chunks: 1,
-                hash: Bytes::from(s.hash.clone()),
+                hash: Bytes::copy_from_slice(&header.id().0),
                 metadata: Bytes::new(),
             })
             .collect();
         response::ListSnapshots { snapshots }
     }
 
-    /// The chunk of a kept snapshot; empty if there is none.
+    /// Our heights offered as snapshots with their headers, oldest first.
+    fn offered_snapshots(&self) -> Result<Vec<(u64, BlockHeader)>, NodeError> {
+        let Ok(engine) = self.engine.get() else {
+            return Ok(Vec::new());
+        };
+        let store = engine.store();
+        let heights = store.recent_forest_heights()?;
+        let skip = heights.len().saturating_sub(self.config.snapshots);
+        heights[skip..]
+            .iter()
+            .filter_map(|h| store.header(*h).transpose().map(|r| r.map(|hd| (*h, hd))))
+            .collect()
+    }
+
+    /// The chunk of an offered snapshot; empty if there is none.
     pub fn load_snapshot_chunk(
         &self,
         req: request::LoadSnapshotChunk,
     ) -> response::LoadSnapshotChunk {
-        let inner = self.lock();
-        let chunk = inner
-            .snapshots
-            .iter()
-            .find(|s| s.height == req.height.value() && req.format == FORMAT && req.chunk == 0)
-            .map(|s| Bytes::from(s.chunk.clone()))
-            .unwrap_or_default();
-        response::LoadSnapshotChunk { chunk }
+        let chunk = match self.engine.get() {
+            Ok(engine) if req.format == FORMAT && req.chunk == 0 => snapshot_chunk(
+                &engine,
+                req.height.value(),
+            )
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, height = req.height.value(), "cannot load a snapshot");
+                None
+            }),
+            _ => None,
+        };
+        response::LoadSnapshotChunk {
+            chunk: chunk.map(Bytes::from).unwrap_or_default(),
+        }
     }
 
     /// Accepts a snapshot of our format and one chunk whose hash is the app hash, on
@@ -146,6 +141,23 @@ impl App {
         tracing::info!(height = tip.height, id = %tip.id(), "state restored from a snapshot");
         Ok(())
     }
+}
+
+/// The chunk of the snapshot at CometBFT height `height`, if the store keeps its forest.
+fn snapshot_chunk(engine: &Engine, height: u64) -> Result<Option<Vec<u8>>, NodeError> {
+    let Ok(height) = tendermint::block::Height::try_from(height) else {
+        return Ok(None);
+    };
+    let store = engine.store();
+    let ours = our_height(height);
+    let (Some(tip), Some(forest)) = (store.header(ours)?, store.forest_at(ours)?) else {
+        return Ok(None);
+    };
+    let mut chunk = Vec::new();
+    chunk.write_len_prefixed(&store.genesis()?.to_bytes());
+    chunk.extend_from_slice(&tip.to_bytes());
+    forest.encode(&mut chunk);
+    Ok(Some(chunk))
 }
 
 fn decode_chunk(bytes: &[u8]) -> Result<(Genesis, BlockHeader, Forest), NodeError> {

@@ -11,7 +11,10 @@
 //! records, proofs, forest and tip height commit together or not at all, so a node
 //! killed at any moment reopens at the last committed block. The same transaction
 //! records how long this node took to validate the block (`validation_us`, height →
-//! microseconds; for the explorer, so a store without that table is still read).
+//! microseconds; for the explorer, so a store without that table is still read),
+//! and keeps the forest of the last [`RECENT_FORESTS`] heights (`recent_forests`,
+//! height → forest), from which state-sync snapshots are made, so they outlive a
+//! restart.
 
 mod records;
 pub mod seal;
@@ -43,6 +46,10 @@ pub const DB_FILE: &str = "chain.redb";
 /// The mode of a data directory: its owner's only.
 pub const PRIVATE_DIR: u32 = 0o700;
 
+/// How many recent heights keep their forest ([`Store::forest_at`]): the states a
+/// node can offer for state sync.
+pub const RECENT_FORESTS: u64 = 32;
+
 /// How many proofs are held in memory at once while a block moves them.
 const PROOF_CHUNK: usize = 1024;
 
@@ -55,6 +62,7 @@ const TXS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("txs");
 const PROOFS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("utxo_proofs");
 const VALIDATION: TableDefinition<u64, u64> = TableDefinition::new("validation_us");
 const MEMPOOL: TableDefinition<&[u8], &[u8]> = TableDefinition::new("mempool");
+const FORESTS: TableDefinition<u64, &[u8]> = TableDefinition::new("recent_forests");
 
 const KEY_VERSION: &str = "format_version";
 const KEY_GENESIS: &str = "genesis";
@@ -108,6 +116,7 @@ impl Store {
             meta.insert(KEY_GENESIS, genesis.to_bytes().as_slice())?;
             meta.insert(KEY_TIP, 1u64.to_le_bytes().as_slice())?;
             meta.insert(KEY_FOREST, state.forest().encode_to_vec().as_slice())?;
+            keep_forest(&w, 1, state.forest())?;
             write_block(&w, &block, &[])?;
             let mut table = w.open_table(PROOFS)?;
             for (id, proof) in genesis.utxos.iter().zip(&proofs) {
@@ -152,6 +161,7 @@ impl Store {
             meta.insert(KEY_GENESIS, genesis.to_bytes().as_slice())?;
             meta.insert(KEY_TIP, tip.height.to_le_bytes().as_slice())?;
             meta.insert(KEY_FOREST, forest.encode_to_vec().as_slice())?;
+            keep_forest(&w, tip.height, forest)?;
             write_block(&w, &block, &[])?;
             w.open_table(HEADERS)?
                 .insert(tip.height, tip.to_bytes().as_slice())?;
@@ -264,7 +274,38 @@ impl Store {
                 KEY_FOREST,
                 applied.state.forest().encode_to_vec().as_slice(),
             )?;
+            keep_forest(w, height, applied.state.forest())?;
             Ok(())
+        })
+    }
+
+    /// The heights whose forest is kept, oldest first (at most [`RECENT_FORESTS`]).
+    pub fn recent_forest_heights(&self) -> Result<Vec<u64>, NodeError> {
+        self.read(|r| match r.open_table(FORESTS) {
+            Ok(table) => table
+                .iter()?
+                .map(|entry| Ok(entry?.0.value()))
+                .collect::<Result<_, NodeError>>(),
+            // A store written before forests were kept.
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(Vec::new()),
+            Err(e) => Err(e.into()),
+        })
+    }
+
+    /// The forest after the block at `height`, if that height is among the recent ones.
+    pub fn forest_at(&self, height: u64) -> Result<Option<Forest>, NodeError> {
+        self.read(|r| {
+            let table = match r.open_table(FORESTS) {
+                Ok(table) => table,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            let Some(bytes) = table.get(height)? else {
+                return Ok(None);
+            };
+            Forest::from_bytes(bytes.value())
+                .map(Some)
+                .map_err(|e| corrupt(&format!("the forest of height {height}: {e}")))
         })
     }
 
@@ -758,6 +799,16 @@ fn read_header(
         .get(height)?
         .ok_or_else(|| corrupt(&format!("no header at height {height}")))?;
     BlockHeader::from_bytes(bytes.value()).map_err(|e| corrupt(&format!("header {height}: {e}")))
+}
+
+/// Keeps the forest of `height` and forgets those older than the recent ones.
+fn keep_forest(w: &redb::WriteTransaction, height: u64, forest: &Forest) -> Result<(), NodeError> {
+    let mut table = w.open_table(FORESTS)?;
+    table.insert(height, forest.encode_to_vec().as_slice())?;
+    if let Some(oldest) = height.checked_sub(RECENT_FORESTS) {
+        table.retain_in(..=oldest, |_, _| false)?;
+    }
+    Ok(())
 }
 
 fn read_forest(
