@@ -17,12 +17,14 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use common::*;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{clock_ticks, cpu_ticks, machine, ms};
 
 const CLIENTS: u8 = 8;
 const IN_FLIGHT: usize = 4;
@@ -167,55 +169,6 @@ async fn cpu_rate(pid: u32, window: Duration) -> f64 {
     tokio::time::sleep(window).await;
     let ticks = cpu_ticks(pid) - start.0;
     ticks as f64 / clock_ticks() as f64 / start.1.elapsed().as_secs_f64()
-}
-
-/// User and system time of a process, in clock ticks (`/proc/PID/stat`).
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // Fields 14 and 15 of the line; the name (field 2) is skipped.
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
-fn clock_ticks() -> u64 {
-    let out = std::process::Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
-}
-
-fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map_or("unknown CPU", |l| l.trim_start_matches([' ', '\t', ':']));
-    let flags = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("flags"))
-        .unwrap_or("");
-    let has = |f: &str| flags.split_whitespace().any(|x| x == f);
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    format!(
-        "{model}, {cores} cores, AVX2 {}, AVX-512 IFMA {}, load average {}",
-        if has("avx2") { "yes" } else { "no" },
-        if has("avx512ifma") { "yes" } else { "no" },
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    )
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 /// Eight clients sending `tx` with 4 requests in flight each, ignoring

@@ -51,6 +51,45 @@ struct BroadcastResult {
     log: String,
 }
 
+/// What `commit` reports of one height: the block's hash and the app hash its
+/// header carries (the state after the block before it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CometHeader {
+    /// CometBFT's height.
+    pub height: u64,
+    /// The block's hash (hex, upper case as CometBFT writes it).
+    pub hash: String,
+    /// The app hash in the header (hex): our state after the previous height.
+    pub app_hash: String,
+}
+
+#[derive(Deserialize)]
+struct CommitResult {
+    signed_header: SignedHeader,
+}
+
+#[derive(Deserialize)]
+struct SignedHeader {
+    header: HeaderFields,
+    commit: CommitFields,
+}
+
+#[derive(Deserialize)]
+struct HeaderFields {
+    height: String,
+    app_hash: String,
+}
+
+#[derive(Deserialize)]
+struct CommitFields {
+    block_id: BlockIdFields,
+}
+
+#[derive(Deserialize)]
+struct BlockIdFields {
+    hash: String,
+}
+
 #[derive(Deserialize)]
 struct StatusResult {
     node_info: NodeInfo,
@@ -124,6 +163,26 @@ impl CometRpc {
                 )
             })?,
             catching_up: s.sync_info.catching_up,
+        })
+    }
+
+    /// The header of the committed block at `height`: its hash and app hash.
+    pub async fn header(&self, height: u64) -> Result<CometHeader, NodeError> {
+        let c: CommitResult = self
+            .call(
+                "commit",
+                serde_json::json!({ "height": height.to_string() }),
+            )
+            .await?;
+        let h = c.signed_header;
+        Ok(CometHeader {
+            height: h
+                .header
+                .height
+                .parse()
+                .map_err(|_| rpc_error(&self.base, "commit: the height is not a number".into()))?,
+            hash: h.commit.block_id.hash,
+            app_hash: h.header.app_hash,
         })
     }
 

@@ -8,10 +8,21 @@
 //! producer's HTTP API. The demo validates every block itself too (as a wallet
 //! application following the node would) and applies it to every wallet. At the
 //! end both nodes must report the same tip and UTXO root.
+//!
+//! With `--validators N` the same demo runs over N CometBFT validators on loopback
+//! ([`LocalNet`]): the wallets submit through the validators' APIs in turn, and
+//! halfway through a further node joins by state sync and validates the rest. At
+//! the end every node must report the same tip, UTXO root and app hash. The summary
+//! adds each payment's time from submission to commit (p50, p99).
 
+use crate::abci::app_state::GenesisSpec;
+use crate::abci::localnet::{percentile, Agreement, LocalNet};
+use crate::abci::testnet::TestnetSpec;
 use crate::client::Remote;
+use crate::clock::now_ms;
 use crate::devnet::{self, DevnetConfig};
 use crate::error::NodeError;
+use crate::genesis::Consensus;
 use crate::server::start_node;
 use crate::wallets::{generators, ACCOUNT, NETWORK};
 use batch::Generators;
@@ -22,7 +33,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use keytree::Xprv;
 use rand_core::{OsRng, RngCore};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use wallet::{Address, SentTx, TxPlan, Wallet, WalletError};
@@ -46,6 +57,14 @@ pub struct DemoArgs {
     /// No progress bar (for tests and logs).
     #[arg(long)]
     pub quiet: bool,
+    /// Run over this many CometBFT validators on loopback instead of the
+    /// single-producer devnet (needs `cometbft` 0.38 on PATH); a further node joins
+    /// by state sync halfway through.
+    #[arg(long, default_value_t = 0)]
+    pub validators: usize,
+    /// The validators' first port: node `i` listens on this plus `10·i` to `10·i + 3`.
+    #[arg(long, default_value_t = 46_000)]
+    pub base_port: u16,
 }
 
 impl Default for DemoArgs {
@@ -56,6 +75,8 @@ impl Default for DemoArgs {
             blocks: 60,
             block_interval_ms: 250,
             quiet: false,
+            validators: 0,
+            base_port: 46_000,
         }
     }
 }
@@ -63,8 +84,10 @@ impl Default for DemoArgs {
 /// What the demo measured.
 #[derive(Clone, Debug)]
 pub struct DemoSummary {
-    /// The producer's API address.
-    pub producer: SocketAddr,
+    /// The API the wallets read blocks from (the producer's, or validator 0's).
+    pub api: SocketAddr,
+    /// How blocks were agreed, for the table.
+    pub consensus: String,
     /// Blocks at the end (the tip height).
     pub blocks: u64,
     /// Transactions mined.
@@ -81,65 +104,97 @@ pub struct DemoSummary {
     pub proved: u64,
     /// Time the demo spent validating blocks.
     pub validate: Duration,
-    /// The producer's tip and UTXO root.
-    pub producer_tip: (String, String),
-    /// The follower's tip and UTXO root.
-    pub follower_tip: (String, String),
+    /// Each mined transaction's time from submission to the demo seeing its block.
+    pub latencies: Vec<Duration>,
+    /// Each node's name, tip and UTXO root at the end.
+    pub ends: Vec<NodeEnd>,
+    /// The app hash each node holds at the last height (CometBFT only).
+    pub app_hashes: Option<Agreement>,
     /// The whole run.
     pub elapsed: Duration,
 }
 
+/// Where one node ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeEnd {
+    /// Its role: `producer`, `follower`, `validator 2`, `node 4 (state sync)`.
+    pub name: String,
+    /// Its tip's block ID.
+    pub tip: String,
+    /// Its UTXO root.
+    pub root: String,
+}
+
 impl DemoSummary {
-    /// Whether both nodes reached the same tip and UTXO root.
+    /// Whether every node reached the same tip and UTXO root (and app hash).
     pub fn agree(&self) -> bool {
-        self.producer_tip == self.follower_tip
+        let same = |a: &NodeEnd, b: &NodeEnd| (&a.tip, &a.root) == (&b.tip, &b.root);
+        !self.ends.is_empty()
+            && self.ends.windows(2).all(|w| same(&w[0], &w[1]))
+            && self.app_hashes.as_ref().is_none_or(Agreement::agree)
     }
 
     /// The summary table.
     pub fn table(&self) -> String {
         let per_tx = |d: Duration, n: u64| d.as_secs_f64() * 1e3 / n.max(1) as f64;
-        let rows = [
-            ("blocks", self.blocks.to_string()),
-            ("transactions", self.txs.to_string()),
-            ("payments mined", self.payments.to_string()),
-            ("payments skipped", self.skipped.to_string()),
-            ("block bytes", self.bytes.to_string()),
+        let secs = |p: f64| format!("{:.2} s", percentile(&self.latencies, p).as_secs_f64());
+        let mut rows = vec![
+            ("consensus".to_string(), self.consensus.clone()),
+            ("blocks".into(), self.blocks.to_string()),
+            ("transactions".into(), self.txs.to_string()),
+            ("payments mined".into(), self.payments.to_string()),
+            ("payments skipped".into(), self.skipped.to_string()),
+            ("block bytes".into(), self.bytes.to_string()),
             (
-                "bytes per transaction",
+                "bytes per transaction".into(),
                 (self.bytes / self.txs.max(1)).to_string(),
             ),
             (
-                "prove per transaction",
+                "prove per transaction".into(),
                 format!("{:.1} ms", per_tx(self.prove, self.proved)),
             ),
             (
-                "verify per transaction",
+                "verify per transaction".into(),
                 format!("{:.1} ms", per_tx(self.validate, self.txs)),
             ),
             (
-                "block validation",
+                "block validation".into(),
                 format!(
                     "{:.0} tx/s",
                     self.txs as f64 / self.validate.as_secs_f64().max(1e-9)
                 ),
             ),
-            (
-                "producer tip",
-                format!("{} root {}", self.producer_tip.0, self.producer_tip.1),
-            ),
-            (
-                "follower tip",
-                format!("{} root {}", self.follower_tip.0, self.follower_tip.1),
-            ),
-            (
-                "same tip and root",
-                if self.agree() { "yes" } else { "NO" }.to_string(),
-            ),
-            ("elapsed", format!("{:.1} s", self.elapsed.as_secs_f64())),
+            ("submission to commit p50".into(), secs(50.0)),
+            ("submission to commit p99".into(), secs(99.0)),
         ];
+        for end in &self.ends {
+            rows.push((
+                format!("{} tip", end.name),
+                format!("{} root {}", end.tip, end.root),
+            ));
+        }
+        rows.push((
+            "same tip and root".into(),
+            if self.agree() { "yes" } else { "NO" }.to_string(),
+        ));
+        if let Some(a) = &self.app_hashes {
+            rows.push((
+                "same app hash".into(),
+                format!(
+                    "{} ({} nodes at height {})",
+                    if a.agree() { "yes" } else { "NO" },
+                    a.app_hashes.len(),
+                    a.height
+                ),
+            ));
+        }
+        rows.push((
+            "elapsed".into(),
+            format!("{:.1} s", self.elapsed.as_secs_f64()),
+        ));
         let mut out = String::new();
         for (k, v) in rows {
-            out += &format!("  {k:<24} {v}\n");
+            out += &format!("  {k:<26} {v}\n");
         }
         out
     }
@@ -148,10 +203,16 @@ impl DemoSummary {
 /// The demo's side of the chain: the state it validated, its wallets, what it counts.
 struct Demo {
     chain: ChainState,
+    consensus: Consensus,
     wallets: Vec<Wallet>,
     addresses: Vec<Address>,
     gens: Generators,
+    /// Where blocks are read.
     remote: Remote,
+    /// Where transactions are submitted, payer by payer in turn.
+    submit_to: Vec<Remote>,
+    /// When each waiting transaction was submitted.
+    sent_at: HashMap<TxId, Instant>,
     summary: DemoSummary,
     bar: ProgressBar,
 }
@@ -174,7 +235,9 @@ impl Demo {
 
     fn apply(&mut self, block: &Block) -> Result<Vec<TxId>, NodeError> {
         let start = Instant::now();
-        let applied = self.chain.apply_block(block, &self.gens, &ZkVm)?;
+        let applied = self
+            .consensus
+            .apply_block(&self.chain, block, &self.gens, &ZkVm)?;
         self.summary.validate += start.elapsed();
         self.wallets
             .par_iter_mut()
@@ -184,6 +247,11 @@ impl Demo {
         self.summary.bytes += block.to_bytes().len() as u64;
         self.bar
             .set_message(format!("block {}", block.header.height));
+        for tx in &applied.txs {
+            if let Some(at) = self.sent_at.remove(&tx.id) {
+                self.summary.latencies.push(at.elapsed());
+            }
+        }
         Ok(applied.txs.iter().map(|t| t.id).collect())
     }
 
@@ -194,8 +262,11 @@ impl Demo {
     async fn submit(&mut self, sent: Vec<(usize, SentTx)>) -> Result<BTreeSet<TxId>, NodeError> {
         let mut waiting = BTreeSet::new();
         for (payer, tx) in sent {
-            match self.remote.submit(&tx.block_tx.to_bytes()).await {
+            let remote = &self.submit_to[payer % self.submit_to.len()];
+            let at = Instant::now();
+            match remote.submit(&tx.block_tx.to_bytes()).await {
                 Ok(id) => {
+                    self.sent_at.insert(id, at);
                     waiting.insert(id);
                 }
                 Err(e) => {
@@ -304,7 +375,7 @@ fn prove_round(
     Ok((all, time, skipped))
 }
 
-/// Runs the demo; `on_start` is told the producer's address.
+/// Runs the demo; `on_start` is told the address of the API the demo reads.
 pub fn run(args: &DemoArgs, on_start: impl FnOnce(SocketAddr)) -> Result<DemoSummary, NodeError> {
     if args.wallets < 2 || args.blocks == 0 {
         return Err(NodeError::Invalid {
@@ -320,36 +391,143 @@ pub fn run(args: &DemoArgs, on_start: impl FnOnce(SocketAddr)) -> Result<DemoSum
     let mut wallets: Vec<Wallet> = (0..args.wallets)
         .map(|_| Wallet::new(Xprv::random(&mut OsRng), NETWORK))
         .collect();
-    let mut refs: Vec<&mut Wallet> = wallets.iter_mut().collect();
-    let producer_dir = tmp.path().join("producer");
-    let (_, initial) = devnet::init_with_wallets(
-        &producer_dir,
-        &DevnetConfig {
-            funding_outputs: 1,
-            funding_qty: 10_000_000,
-        },
-        &mut refs,
-        per_wallet,
-    )?;
-    let addresses = wallets
-        .iter()
-        .map(|w| w.address(ACCOUNT))
-        .collect::<Result<Vec<_>, _>>()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| NodeError::io("tokio runtime", e))?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
+        let mut demo = if args.validators == 0 {
+            Chain::devnet(tmp.path(), args, &mut wallets, per_wallet).await?
+        } else {
+            Chain::validators(tmp.path(), args, &mut wallets, per_wallet).await?
+        };
+        on_start(demo.api);
+        let summary = demo.pay(args, wallets).await;
+        demo.stop().await?;
+        let mut summary = summary?;
+        summary.elapsed = started.elapsed();
+        Ok(summary)
+    });
+    if result.is_err() && args.validators > 0 {
+        let kept = tmp.keep();
+        eprintln!(
+            "the network's logs are kept in {}/node*/{{app,cometbft}}.log",
+            kept.display()
+        );
+    }
+    result
+}
+
+/// The nodes the demo runs.
+enum Nodes {
+    Devnet {
+        producer: crate::server::NodeTask,
+        follower: crate::server::NodeTask,
+    },
+    Validators(Box<LocalNet>),
+}
+
+/// The chain the demo pays on: its nodes, its genesis state, the APIs.
+struct Chain {
+    nodes: Nodes,
+    initial: ChainState,
+    consensus: Consensus,
+    api: SocketAddr,
+    /// APIs to submit to, in turn.
+    submit_to: Vec<String>,
+}
+
+impl Chain {
+    /// A producer and a follower, the wallets funded by the devnet's genesis.
+    async fn devnet(
+        dir: &std::path::Path,
+        args: &DemoArgs,
+        wallets: &mut [Wallet],
+        per_wallet: u64,
+    ) -> Result<Chain, NodeError> {
+        let mut refs: Vec<&mut Wallet> = wallets.iter_mut().collect();
+        let producer_dir = dir.join("producer");
+        let (_, initial) =
+            devnet::init_with_wallets(&producer_dir, &demo_funding(), &mut refs, per_wallet)?;
         let producer = start_node(producer_dir, None, args.block_interval_ms).await?;
         let url = format!("http://{}", producer.addr);
-        on_start(producer.addr);
         let follower = start_node(
-            tmp.path().join("follower"),
+            dir.join("follower"),
             Some(url.clone()),
             args.block_interval_ms,
         )
         .await?;
+        Ok(Chain {
+            api: producer.addr,
+            nodes: Nodes::Devnet { producer, follower },
+            initial,
+            consensus: Consensus::Devnet,
+            submit_to: vec![url],
+        })
+    }
+
+    /// `args.validators` CometBFT validators on loopback, the wallets funded by
+    /// their genesis.
+    async fn validators(
+        dir: &std::path::Path,
+        args: &DemoArgs,
+        wallets: &mut [Wallet],
+        per_wallet: u64,
+    ) -> Result<Chain, NodeError> {
+        let program = std::env::current_exe().map_err(|e| NodeError::io("zkvm-node", e))?;
+        let spec = TestnetSpec {
+            validators: args.validators,
+            genesis: GenesisSpec {
+                outputs: 1,
+                ..GenesisSpec::default()
+            },
+            timeout_commit: Duration::from_millis(args.block_interval_ms),
+            log_level: "error".into(),
+        };
+        let out = dir.join("network");
+        let mut net =
+            tokio::task::block_in_place(|| LocalNet::create(&out, args.base_port, spec, program))?;
+        let mut refs: Vec<&mut Wallet> = wallets.iter_mut().collect();
+        let signer = musig::SigningKey::random(&mut OsRng);
+        let funding = musig::SigningKey::random(&mut OsRng);
+        let (genesis, initial) = devnet::fund_genesis(
+            now_ms(),
+            &signer,
+            &funding,
+            &demo_funding(),
+            &mut refs,
+            per_wallet,
+        )?;
+        net.set_genesis(&genesis)?;
+        tokio::task::block_in_place(|| net.start_validators())?;
+        for i in 0..args.validators {
+            net.wait_ready(i, Duration::from_secs(120)).await?;
+        }
+        let api = net
+            .api_url(0)
+            .trim_start_matches("http://")
+            .parse()
+            .map_err(|_| NodeError::Task("validator 0's API address".into()))?;
+        Ok(Chain {
+            submit_to: (0..args.validators).map(|i| net.api_url(i)).collect(),
+            nodes: Nodes::Validators(Box::new(net)),
+            initial,
+            consensus: Consensus::CometBft,
+            api,
+        })
+    }
+
+    /// Issues the assets, makes the payments round by round, and compares the nodes.
+    async fn pay(
+        &mut self,
+        args: &DemoArgs,
+        wallets: Vec<Wallet>,
+    ) -> Result<DemoSummary, NodeError> {
+        let addresses = wallets
+            .iter()
+            .map(|w| w.address(ACCOUNT))
+            .collect::<Result<Vec<_>, _>>()?;
         let bar = if args.quiet {
             ProgressBar::hidden()
         } else {
@@ -360,13 +538,27 @@ pub fn run(args: &DemoArgs, on_start: impl FnOnce(SocketAddr)) -> Result<DemoSum
                 .expect("a valid template"),
         );
         let mut demo = Demo {
-            chain: initial,
+            chain: self.initial.clone(),
+            consensus: self.consensus,
             wallets,
             addresses,
             gens: generators(),
-            remote: Remote::new(&url)?,
+            remote: Remote::new(&self.submit_to[0])?,
+            submit_to: self
+                .submit_to
+                .iter()
+                .map(|url| Remote::new(url))
+                .collect::<Result<_, _>>()?,
+            sent_at: HashMap::new(),
             summary: DemoSummary {
-                producer: producer.addr,
+                api: self.api,
+                consensus: match &self.nodes {
+                    Nodes::Devnet { .. } => "devnet: a producer and a follower".into(),
+                    Nodes::Validators(_) => format!(
+                        "CometBFT: {} validators, and a node joining by state sync",
+                        args.validators
+                    ),
+                },
                 blocks: 0,
                 txs: 0,
                 payments: 0,
@@ -375,73 +567,145 @@ pub fn run(args: &DemoArgs, on_start: impl FnOnce(SocketAddr)) -> Result<DemoSum
                 prove: Duration::ZERO,
                 proved: 0,
                 validate: Duration::ZERO,
-                producer_tip: Default::default(),
-                follower_tip: Default::default(),
+                latencies: Vec::new(),
+                ends: Vec::new(),
+                app_hashes: None,
                 elapsed: Duration::ZERO,
             },
             bar,
         };
         let flavors = issue_assets(&mut demo).await?;
+        let per_round = args.payments.div_ceil(args.blocks);
         let mut left = args.payments;
+        let mut joined = false;
         while left > 0 {
             let n = per_round.min(left);
             left -= n;
-            let round: Vec<Payment> = (0..n)
-                .map(|_| {
-                    let payer = OsRng.next_u64() as usize % args.wallets;
-                    let offset = 1 + OsRng.next_u64() as usize % (args.wallets - 1);
-                    Payment {
-                        payer,
-                        payee: (payer + offset) % args.wallets,
-                        pick: OsRng.next_u64(),
-                    }
-                })
-                .collect();
-            let (sent, time, skipped) = {
-                let Demo {
-                    wallets,
-                    addresses,
-                    gens,
-                    ..
-                } = &mut demo;
-                tokio::task::block_in_place(|| {
-                    prove_round(wallets, addresses, &flavors, &round, gens)
-                })?
-            };
-            demo.summary.prove += time;
-            demo.summary.proved += sent.len() as u64;
-            demo.summary.skipped += skipped;
-            demo.bar.inc(skipped);
-            let waiting = demo.submit(sent).await?;
-            let mined = demo.mine(waiting).await?;
-            demo.summary.payments += mined;
-            demo.bar.inc(mined);
+            play_round(&mut demo, &flavors, n, args.wallets).await?;
+            if !joined && left <= args.payments / 2 {
+                joined = true;
+                self.join(&demo.bar).await?;
+            }
         }
         demo.bar.finish_and_clear();
-        let follower_remote = Remote::new(&format!("http://{}", follower.addr))?;
+        self.compare(&mut demo.summary).await?;
+        Ok(demo.summary)
+    }
+
+    /// On validators: a further node joins by state sync.
+    async fn join(&mut self, bar: &ProgressBar) -> Result<(), NodeError> {
+        if let Nodes::Validators(net) = &mut self.nodes {
+            let i = net.nodes();
+            bar.set_message(format!("node {i} joins by state sync"));
+            net.join_by_state_sync(i, Duration::from_secs(120)).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits until every node holds the same tip (or a minute passes) and records
+    /// where each ended, and on validators their app hashes.
+    async fn compare(&self, summary: &mut DemoSummary) -> Result<(), NodeError> {
+        let named: Vec<(String, String)> = match &self.nodes {
+            Nodes::Devnet { producer, follower } => vec![
+                ("producer".into(), format!("http://{}", producer.addr)),
+                ("follower".into(), format!("http://{}", follower.addr)),
+            ],
+            Nodes::Validators(net) => (0..net.nodes())
+                .map(|i| {
+                    let name = if i < self.submit_to.len() {
+                        format!("validator {i}")
+                    } else {
+                        format!("node {i} (state sync)")
+                    };
+                    (name, net.api_url(i))
+                })
+                .collect(),
+        };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let ours = producer_status(&demo.remote).await?;
-            let theirs = producer_status(&follower_remote).await?;
-            demo.summary.blocks = ours.2;
-            demo.summary.producer_tip = (ours.0, ours.1);
-            demo.summary.follower_tip = (theirs.0, theirs.1);
-            if demo.summary.agree() || Instant::now() > deadline {
+            let mut ends = Vec::new();
+            let mut height = 0;
+            for (name, url) in &named {
+                let s = Remote::new(url)?.status().await?;
+                height = height.max(s.height);
+                ends.push(NodeEnd {
+                    name: name.clone(),
+                    tip: s.tip,
+                    root: s.utxoroot,
+                });
+            }
+            summary.blocks = height;
+            summary.ends = ends;
+            if summary.agree() || Instant::now() > deadline {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        follower.stop().await?;
-        producer.stop().await?;
-        demo.summary.elapsed = started.elapsed();
-        Ok(demo.summary)
-    })
+        if let Nodes::Validators(net) = &self.nodes {
+            let all: Vec<usize> = (0..net.nodes()).collect();
+            summary.app_hashes = Some(net.agreement(&all, Duration::from_secs(60)).await?);
+        }
+        Ok(())
+    }
+
+    async fn stop(self) -> Result<(), NodeError> {
+        match self.nodes {
+            Nodes::Devnet { producer, follower } => {
+                follower.stop().await?;
+                producer.stop().await
+            }
+            Nodes::Validators(net) => {
+                tokio::task::block_in_place(|| drop(net));
+                Ok(())
+            }
+        }
+    }
 }
 
-/// Tip ID, UTXO root and height of a node.
-async fn producer_status(remote: &Remote) -> Result<(String, String, u64), NodeError> {
-    let s = remote.status().await?;
-    Ok((s.tip, s.utxoroot, s.height))
+/// The devnet's funding: one output for the funding key; the wallets get theirs.
+fn demo_funding() -> DevnetConfig {
+    DevnetConfig {
+        funding_outputs: 1,
+        funding_qty: 10_000_000,
+    }
+}
+
+/// One round: random payments between the wallets, proved, submitted, mined.
+async fn play_round(
+    demo: &mut Demo,
+    flavors: &[Scalar],
+    n: usize,
+    wallets: usize,
+) -> Result<(), NodeError> {
+    let round: Vec<Payment> = (0..n)
+        .map(|_| {
+            let payer = OsRng.next_u64() as usize % wallets;
+            let offset = 1 + OsRng.next_u64() as usize % (wallets - 1);
+            Payment {
+                payer,
+                payee: (payer + offset) % wallets,
+                pick: OsRng.next_u64(),
+            }
+        })
+        .collect();
+    let (sent, time, skipped) = {
+        let Demo {
+            wallets,
+            addresses,
+            gens,
+            ..
+        } = demo;
+        tokio::task::block_in_place(|| prove_round(wallets, addresses, flavors, &round, gens))?
+    };
+    demo.summary.prove += time;
+    demo.summary.proved += sent.len() as u64;
+    demo.summary.skipped += skipped;
+    demo.bar.inc(skipped);
+    let waiting = demo.submit(sent).await?;
+    let mined = demo.mine(waiting).await?;
+    demo.summary.payments += mined;
+    demo.bar.inc(mined);
+    Ok(())
 }
 
 /// Wallet 0 issues gold and wallet 1 silver, each paying part to the next wallet;
@@ -466,7 +730,10 @@ async fn issue_assets(demo: &mut Demo) -> Result<Vec<Scalar>, NodeError> {
     // Without both assets the demo would show less than it says: a refusal ends it.
     let mut waiting = BTreeSet::new();
     for (_, tx) in sent {
-        waiting.insert(demo.remote.submit(&tx.block_tx.to_bytes()).await?);
+        let at = Instant::now();
+        let id = demo.remote.submit(&tx.block_tx.to_bytes()).await?;
+        demo.sent_at.insert(id, at);
+        waiting.insert(id);
     }
     demo.mine(waiting).await?;
     Ok(flavors)

@@ -114,6 +114,21 @@ pub struct Engine {
     config: EngineConfig,
     /// When the failing store was last tried again.
     last_recovery: Mutex<Option<Instant>>,
+    /// What admission did since the engine started.
+    admissions: Mutex<AdmissionCounts>,
+}
+
+/// What admission did since the engine started: how many submissions it checked,
+/// how many entered the mempool, and the wall time it spent (a batch's time once for
+/// all of its submissions, so `time / checked` is what one submission costs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AdmissionCounts {
+    /// Submissions checked (rechecks excluded: they are lookups).
+    pub checked: u64,
+    /// Submissions admitted.
+    pub admitted: u64,
+    /// Wall time spent admitting them.
+    pub time: Duration,
 }
 
 /// The verdict on one submission, and the verification work it cost.
@@ -147,6 +162,8 @@ pub struct EngineStatus {
     pub mempool_bytes: usize,
     /// The cause of the I/O error the store is failing with, if it is.
     pub fault: Option<String>,
+    /// What admission did since the engine started.
+    pub admissions: AdmissionCounts,
 }
 
 /// A waiting transaction, as the mempool route shows it.
@@ -190,6 +207,7 @@ impl Engine {
             }),
             config,
             last_recovery: Mutex::new(None),
+            admissions: Mutex::default(),
         };
         engine.restore_pending()?;
         Ok(engine)
@@ -250,6 +268,7 @@ impl Engine {
             mempool_txs: core.mempool.len(),
             mempool_bytes: core.mempool.bytes(),
             fault: self.store.fault(),
+            admissions: *self.admissions.lock().unwrap_or_else(|p| p.into_inner()),
         }
     }
 
@@ -300,6 +319,7 @@ impl Engine {
                 })
                 .collect();
         }
+        let began = Instant::now();
         let now = now_ms();
         let cache = self.cache();
         let (mut runs, mut costs): (Vec<Result<Run<'_>, NodeError>>, Vec<Duration>) = txs
@@ -320,6 +340,11 @@ impl Engine {
             }
         }
         let results = self.enter(runs, now, keep);
+        let mut counts = self.admissions.lock().unwrap_or_else(|p| p.into_inner());
+        counts.checked += results.len() as u64;
+        counts.admitted += results.iter().filter(|r| r.is_ok()).count() as u64;
+        counts.time += began.elapsed();
+        drop(counts);
         results
             .into_iter()
             .zip(costs)

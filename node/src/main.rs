@@ -54,7 +54,7 @@ fn main() -> ExitCode {
         }
         Command::Demo(args) => {
             let result = zkvm_node::demo::run(&args, |addr| {
-                println!("producer API: http://{addr}/v1/status\nexplorer: http://{addr}/");
+                println!("API: http://{addr}/v1/status\nexplorer: http://{addr}/");
             });
             match result {
                 Ok(summary) => {
@@ -62,7 +62,7 @@ fn main() -> ExitCode {
                     if summary.agree() {
                         ExitCode::SUCCESS
                     } else {
-                        eprintln!("error: the nodes did not reach the same tip and UTXO root");
+                        eprintln!("error: the nodes did not reach the same tip, UTXO root and app hash; the table above shows where each ended");
                         ExitCode::FAILURE
                     }
                 }

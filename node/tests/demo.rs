@@ -10,10 +10,11 @@ fn a_short_demo_mines_payments_and_both_nodes_agree() {
         blocks: 3,
         block_interval_ms: 100,
         quiet: true,
+        ..DemoArgs::default()
     };
     let mut url = None;
     let summary = run(&args, |addr| url = Some(addr)).unwrap();
-    assert_eq!(url, Some(summary.producer));
+    assert_eq!(url, Some(summary.api));
     assert!(summary.agree(), "{}", summary.table());
     assert!(summary.payments >= 6, "{}", summary.table());
     assert!(summary.txs >= summary.payments + 2, "{}", summary.table());
@@ -24,4 +25,73 @@ fn a_short_demo_mines_payments_and_both_nodes_agree() {
         .find(|l| l.contains("same tip and root"))
         .unwrap();
     assert!(line.ends_with("yes"), "{table}");
+}
+
+/// The demo over four CometBFT validators: every payment mined, a fifth node joins
+/// by state sync, and all five end at the same tip, UTXO root and app hash.
+#[test]
+fn the_demo_on_four_validators_agrees_with_a_fifth_node_by_state_sync() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zkvm-node"))
+        .args(["demo", "--validators", "4", "--base-port", "47000"])
+        .args([
+            "--wallets",
+            "3",
+            "--payments",
+            "16",
+            "--blocks",
+            "2",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let row = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} row in\n{stdout}"))
+            .to_string()
+    };
+    assert!(row("same tip and root").ends_with("yes"), "{stdout}");
+    assert!(row("same app hash").contains("yes (5 nodes"), "{stdout}");
+    assert!(
+        row("node 4 (state sync) tip").contains(" root "),
+        "{stdout}"
+    );
+    assert!(row("submission to commit p99").ends_with(" s"), "{stdout}");
+    let mined: u64 = row("payments mined")
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let skipped: u64 = row("payments skipped")
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(mined + skipped, 16, "{stdout}");
+    assert!(mined >= 8, "{stdout}");
+}
+
+/// Without CometBFT the demo on validators says how to install it.
+#[test]
+fn the_demo_on_validators_without_cometbft_says_how_to_install_it() {
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zkvm-node"))
+        .args(["demo", "--validators", "4", "--quiet"])
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", home.path())
+        .env_remove("COMETBFT")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("go install github.com/cometbft/cometbft/cmd/cometbft@v0.38.25"),
+        "{stderr}"
+    );
 }

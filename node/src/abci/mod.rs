@@ -28,6 +28,7 @@
 pub mod app_state;
 pub mod command;
 mod consensus;
+pub mod localnet;
 pub mod mapping;
 mod mempool;
 mod query;

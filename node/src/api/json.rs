@@ -38,6 +38,21 @@ pub struct StatusJson {
     /// the cause. Absent while the node works.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What admission (the API's submissions, or CometBFT's `CheckTx`) did since the
+    /// node started.
+    #[serde(default)]
+    pub admission: AdmissionJson,
+}
+
+/// Admission counters since the node started.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AdmissionJson {
+    /// Submissions checked.
+    pub checked: u64,
+    /// Submissions admitted.
+    pub admitted: u64,
+    /// Wall time spent checking them, in microseconds (a batch's time counts once).
+    pub time_us: u64,
 }
 
 impl StatusJson {
@@ -56,6 +71,11 @@ impl StatusJson {
             error: s.fault.as_ref().map(|cause| {
                 format!("the store failed ({cause}); nothing is admitted or produced until it works again")
             }),
+            admission: AdmissionJson {
+                checked: s.admissions.checked,
+                admitted: s.admissions.admitted,
+                time_us: u64::try_from(s.admissions.time.as_micros()).unwrap_or(u64::MAX),
+            },
         }
     }
 }

@@ -1,0 +1,400 @@
+//! `network`: the throughput of four CometBFT validators on this machine.
+//!
+//! The genesis funds a known key with many outputs; pre-proved 2-in/2-out payments
+//! spending them (cached in the target directory, so only the first run proves them)
+//! are offered at a steady rate through the four validators' HTTP APIs in turn, for
+//! a window of 60 s. Printed: payments committed per second in the window,
+//! submission-to-commit latency (p50, p99), the validators' admission time per
+//! payment beside `Verifier::verify_tx` of the same payments, each process's CPU
+//! share of one core, and whether all validators hold the same app hash at the end.
+//!
+//! `cargo bench -p zkvm-node --bench network` (first run: several minutes of
+//! proving). Settings by environment: `BENCH_SECONDS` (window, 60), `BENCH_RATE`
+//! (payments offered per second, 320), `BENCH_COMMIT_MS` (CometBFT's
+//! `timeout_commit`, 500), `BENCH_VALIDATORS` (4).
+
+mod support;
+
+use curve25519_dalek::scalar::Scalar;
+use encoding::{Reader, Writer};
+use musig::SigningKey;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::{clock_ticks, cpu_ticks, machine, ms};
+use zkvm::{Predicate, Tx, TxBuilder, TxId, Verifier};
+use zkvm_node::abci::app_state::GenesisSpec;
+use zkvm_node::abci::localnet::{percentile, LocalNet};
+use zkvm_node::abci::testnet::TestnetSpec;
+use zkvm_node::client::Remote;
+use zkvm_node::devnet::funding_contract;
+
+/// Units in each funding output.
+const QTY: u64 = 1_000_000;
+/// The genesis time: fixed, so cached payments stay valid.
+const GENESIS_MS: u64 = 1_780_000_000_000;
+/// Ports from here (node `i` at `BASE + 10·i`).
+const BASE: u16 = 41_000;
+/// Submissions in flight at once.
+const IN_FLIGHT: usize = 64;
+/// How long payments submitted in the window may take to commit.
+const TAIL: Duration = Duration::from_secs(15);
+/// The cache of proved payments.
+const CACHE_MAGIC: &[u8] = b"zkvm-node bench payments v1";
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(bench());
+}
+
+/// The funding key: fixed, so cached payments stay valid.
+fn funding_key() -> SigningKey {
+    SigningKey::new(Scalar::from(0x5eed_u64))
+}
+
+/// Payment `i`: funding outputs `2i` and `2i + 1` into 1,000 to a new key and the
+/// change back to the funding key.
+fn payment(funding: &SigningKey, i: u64) -> Tx {
+    let gens = zkvm::network_generators();
+    let mut rng = rand::thread_rng();
+    let recipient = SigningKey::random(&mut rng).verification_key();
+    TxBuilder::new()
+        .spend(funding_contract(funding, 2 * i, QTY))
+        .spend(funding_contract(funding, 2 * i + 1, QTY))
+        .pay(Predicate::from_key(&recipient), 1_000, Scalar::ZERO)
+        .change_to(Predicate::from_signing_key(funding.clone()))
+        .fee(1)
+        .build(gens, &mut rng)
+        .expect("a valid payment")
+        .sign(&mut rng)
+        .expect("the funding key signs")
+}
+
+/// `count` payments, from the cache where it holds them (checked by verifying its
+/// first one), the rest proved now and added to it.
+fn payments(funding: &SigningKey, count: usize) -> Vec<Tx> {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("network-payments.bin");
+    let mut txs = read_cache(&path).unwrap_or_default();
+    let gens = zkvm::network_generators();
+    if txs
+        .first()
+        .is_some_and(|tx| Verifier::verify_tx(tx, gens).is_err())
+    {
+        println!("the cached payments no longer verify: proving them again");
+        txs.clear();
+    }
+    if txs.len() < count {
+        let start = Instant::now();
+        let made = txs.len() as u64;
+        println!(
+            "proving {} payments (cached for later runs)…",
+            count - txs.len()
+        );
+        let more: Vec<Tx> = (made..count as u64)
+            .into_par_iter()
+            .map(|i| payment(funding, i))
+            .collect();
+        txs.extend(more);
+        write_cache(&path, &txs);
+        println!("proved in {:.0} s", start.elapsed().as_secs_f64());
+    }
+    txs.truncate(count);
+    txs
+}
+
+fn read_cache(path: &PathBuf) -> Option<Vec<Tx>> {
+    let bytes = std::fs::read(path).ok()?;
+    let parsed: Result<Vec<Tx>, Box<dyn std::error::Error>> = Reader::parse(&bytes, |r| {
+        if r.read_bytes(CACHE_MAGIC.len())? != CACHE_MAGIC {
+            return Err("not a cache of payments".into());
+        }
+        let n = r.read_u64()?;
+        let mut txs = Vec::new();
+        for _ in 0..n {
+            txs.push(Tx::from_bytes(r.read_len_prefixed()?)?);
+        }
+        Ok(txs)
+    });
+    parsed.ok()
+}
+
+fn write_cache(path: &PathBuf, txs: &[Tx]) {
+    let mut out = CACHE_MAGIC.to_vec();
+    out.write_u64(txs.len() as u64);
+    for tx in txs {
+        out.write_len_prefixed(&tx.to_bytes());
+    }
+    std::fs::write(path, out).expect("the cache is written");
+}
+
+/// The median time of `Verifier::verify_tx` over `txs`, one at a time.
+fn verify_time(txs: &[Tx]) -> Duration {
+    let gens = zkvm::network_generators();
+    let times: Vec<Duration> = txs
+        .iter()
+        .map(|tx| {
+            let start = Instant::now();
+            Verifier::verify_tx(tx, gens).expect("a valid payment");
+            start.elapsed()
+        })
+        .collect();
+    percentile(&times, 50.0)
+}
+
+/// What the stream saw: each committed payment's latency and commit time (from the
+/// window's start), and the refusals.
+#[derive(Default)]
+struct Seen {
+    sent: HashMap<TxId, Instant>,
+    /// Committed before their submission was answered: when.
+    early: HashMap<TxId, Instant>,
+    committed: Vec<(Duration, Duration)>,
+    refused: usize,
+    first_refusal: Option<String>,
+}
+
+async fn bench() {
+    println!("{}", machine());
+    let seconds = setting("BENCH_SECONDS", 60);
+    let rate = setting("BENCH_RATE", 320);
+    let validators = setting("BENCH_VALIDATORS", 4) as usize;
+    let window = Duration::from_secs(seconds);
+    let count = (rate * seconds) as usize + 100;
+    let funding = funding_key();
+    let txs = payments(&funding, count);
+    let verify = verify_time(&txs[..50.min(txs.len())]);
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let spec = TestnetSpec {
+        validators,
+        genesis: GenesisSpec {
+            outputs: 2 * count as u64,
+            qty: QTY,
+            timestamp_ms: Some(GENESIS_MS),
+            funding: Some(funding),
+            wallet: None,
+        },
+        timeout_commit: Duration::from_millis(setting("BENCH_COMMIT_MS", 500)),
+        log_level: "error".into(),
+    };
+    let net = LocalNet::launch(
+        dir.path(),
+        BASE,
+        spec,
+        env!("CARGO_BIN_EXE_zkvm-node").into(),
+    )
+    .expect("the network starts");
+    for i in 0..validators {
+        net.wait_ready(i, Duration::from_secs(300))
+            .await
+            .expect("every validator is ready");
+    }
+    let apis: Vec<Remote> = (0..validators)
+        .map(|i| Remote::new(&net.api_url(i)).expect("an API URL"))
+        .collect();
+    let admission_before = admissions(&apis).await;
+    let pids: Vec<(String, u32)> = (0..validators)
+        .flat_map(|i| {
+            let (app, cometbft) = net.pids(i);
+            [
+                (format!("node{i} zkvm-node"), app),
+                (format!("node{i} cometbft"), cometbft),
+            ]
+        })
+        .filter_map(|(name, pid)| Some((name, pid?)))
+        .chain([("bench client".to_string(), std::process::id())])
+        .collect();
+    let ticks_before: Vec<u64> = pids.iter().map(|(_, pid)| cpu_ticks(*pid)).collect();
+
+    println!(
+        "{validators} validators, {rate} payments/s offered for {seconds} s, timeout_commit {} ms",
+        setting("BENCH_COMMIT_MS", 500)
+    );
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let start = Instant::now();
+    let next = Arc::new(AtomicUsize::new(0));
+    let txs = Arc::new(txs);
+    let submitters: Vec<_> = (0..IN_FLIGHT)
+        .map(|_| {
+            let (next, txs, seen, apis) = (next.clone(), txs.clone(), seen.clone(), apis.clone());
+            tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let due = start + Duration::from_secs_f64(i as f64 / rate as f64);
+                    if i >= txs.len() || due > start + window {
+                        return;
+                    }
+                    tokio::time::sleep_until(due.into()).await;
+                    let sent_at = Instant::now();
+                    let result = apis[i % apis.len()].submit(&txs[i].to_bytes()).await;
+                    let mut seen = seen.lock().unwrap();
+                    match result {
+                        Ok(id) => {
+                            seen.sent.insert(id, sent_at);
+                            if let Some(at) = seen.early.remove(&id) {
+                                seen.committed.push((at - sent_at, at - start));
+                            }
+                        }
+                        Err(e) => {
+                            seen.refused += 1;
+                            seen.first_refusal.get_or_insert(e.to_string());
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    let observer = tokio::spawn(observe(net.api_url(0), seen.clone(), start, window + TAIL));
+    for s in submitters {
+        s.await.expect("a submitter");
+    }
+    let cpu_window = start.elapsed();
+    let ticks_after: Vec<u64> = pids.iter().map(|(_, pid)| cpu_ticks(*pid)).collect();
+    let admission_after = admissions(&apis).await;
+    observer.await.expect("the observer");
+    let agreement = net
+        .agreement(
+            &(0..validators).collect::<Vec<_>>(),
+            Duration::from_secs(30),
+        )
+        .await
+        .expect("every validator reaches the same height");
+
+    let seen = seen.lock().unwrap();
+    let in_window = seen
+        .committed
+        .iter()
+        .filter(|(_, at)| *at <= window)
+        .count();
+    let latencies: Vec<Duration> = seen.committed.iter().map(|(l, _)| *l).collect();
+    let (checked, time_us) = admission_after
+        .iter()
+        .zip(&admission_before)
+        .fold((0, 0), |(c, t), (a, b)| (c + a.0 - b.0, t + a.1 - b.1));
+    let check = Duration::from_micros(time_us / checked.max(1));
+    println!(
+        "submitted {} payments, refused {}",
+        seen.sent.len(),
+        seen.refused
+    );
+    if let Some(e) = &seen.first_refusal {
+        println!("  first refusal: {e}");
+    }
+    println!(
+        "committed {} in the window, {} within {} s after it",
+        in_window,
+        seen.committed.len() - in_window,
+        TAIL.as_secs()
+    );
+    println!(
+        "throughput: {:.1} payments/s committed (goal ≥ 300)",
+        in_window as f64 / window.as_secs_f64()
+    );
+    println!(
+        "submission to commit: p50 {:.2} s (goal ≤ 1.5), p99 {:.2} s (goal ≤ 3)",
+        percentile(&latencies, 50.0).as_secs_f64(),
+        percentile(&latencies, 99.0).as_secs_f64()
+    );
+    println!(
+        "admission (CheckTx) per payment: {:.2} ms over {checked} checks; verify_tx {:.2} ms; ratio {:.2} (goal ≤ 1.2)",
+        ms(check),
+        ms(verify),
+        check.as_secs_f64() / verify.as_secs_f64()
+    );
+    println!(
+        "CPU over {:.0} s, share of one core:",
+        cpu_window.as_secs_f64()
+    );
+    let hz = clock_ticks() as f64;
+    let mut total = 0.0;
+    for (((name, _), before), after) in pids.iter().zip(&ticks_before).zip(&ticks_after) {
+        let share = (after - before) as f64 / hz / cpu_window.as_secs_f64();
+        total += share;
+        println!("  {name:<18} {:5.1} %", share * 100.0);
+    }
+    println!("  {:<18} {:5.1} %", "all", total * 100.0);
+    println!(
+        "app hash at height {}: {}",
+        agreement.height,
+        if agreement.agree() {
+            "the same on every validator"
+        } else {
+            "DIFFERENT"
+        }
+    );
+    assert!(agreement.agree(), "{agreement:?}");
+}
+
+/// Each validator's admission counters: (checked, microseconds).
+async fn admissions(apis: &[Remote]) -> Vec<(u64, u64)> {
+    let mut all = Vec::new();
+    for api in apis {
+        let s = api.status().await.expect("a status");
+        all.push((s.admission.checked, s.admission.time_us));
+    }
+    all
+}
+
+/// Polls node 0's blocks until `until` has passed since `start`, recording when
+/// each sent payment is committed.
+async fn observe(api: String, seen: Arc<Mutex<Seen>>, start: Instant, until: Duration) {
+    let http = reqwest::Client::new();
+    let mut height = Remote::new(&api)
+        .expect("an API URL")
+        .status()
+        .await
+        .expect("a status")
+        .height;
+    while start.elapsed() < until {
+        let url = format!("{api}/v1/blocks/{}", height + 1);
+        let Ok(response) = http.get(&url).send().await else {
+            continue;
+        };
+        if !response.status().is_success() {
+            let waiting = {
+                let seen = seen.lock().unwrap();
+                seen.sent.len() > seen.committed.len()
+            };
+            if !waiting && start.elapsed() > until.saturating_sub(TAIL) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        }
+        let block: serde_json::Value = response.json().await.expect("a block's JSON");
+        let now = Instant::now();
+        let mut seen = seen.lock().unwrap();
+        for id in block["txs"].as_array().into_iter().flatten() {
+            let Some(id) = id.as_str().and_then(|h| hex::decode(h).ok()) else {
+                continue;
+            };
+            let Ok(id) = <[u8; 32]>::try_from(id) else {
+                continue;
+            };
+            match seen.sent.get(&TxId(id)) {
+                Some(sent_at) => {
+                    let latency = now - *sent_at;
+                    seen.committed.push((latency, now - start));
+                }
+                None => {
+                    seen.early.insert(TxId(id), now);
+                }
+            }
+        }
+        height += 1;
+    }
+}
