@@ -15,7 +15,6 @@
 //! Names carry the test's process ID (namespaces `zks<pid>-<i>`, interfaces `zk?<pid>…`): [`Hosts::create`]
 //! first removes what a crashed run left behind (names whose process is gone), and
 //! dropping the [`Hosts`] removes everything it made, on a panic too.
-#![allow(dead_code)]
 
 mod router;
 

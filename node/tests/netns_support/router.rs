@@ -34,6 +34,23 @@ struct Shared {
     stopped: AtomicBool,
 }
 
+impl Shared {
+    /// Routing between `hosts` hosts of `network` and the root namespace, through
+    /// `devices` (the hosts', then the root's).
+    fn new(devices: Vec<Arc<Iface>>, network: Ipv4Addr, hosts: usize) -> Shared {
+        let [a, b, c, _] = network.octets();
+        Shared {
+            devices,
+            network: [a, b, c],
+            queue: Mutex::new(BinaryHeap::new()),
+            due: Condvar::new(),
+            arrivals: AtomicU64::new(0),
+            cut: (0..hosts).map(|_| AtomicBool::new(false)).collect(),
+            stopped: AtomicBool::new(false),
+        }
+    }
+}
+
 /// The running router; [`Router::stop`] ends it.
 pub struct Router {
     shared: Arc<Shared>,
@@ -56,16 +73,7 @@ impl Router {
             }
             devices.push(Arc::new(device));
         }
-        let [a, b, c, _] = network.octets();
-        let shared = Arc::new(Shared {
-            devices,
-            network: [a, b, c],
-            queue: Mutex::new(BinaryHeap::new()),
-            due: Condvar::new(),
-            arrivals: AtomicU64::new(0),
-            cut: hosts.iter().map(|_| AtomicBool::new(false)).collect(),
-            stopped: AtomicBool::new(false),
-        });
+        let shared = Arc::new(Shared::new(devices, network, hosts.len()));
         for from in 0..shared.devices.len() {
             let shared = shared.clone();
             std::thread::spawn(move || read(&shared, from));
@@ -172,5 +180,84 @@ fn next_due(shared: &Shared) -> Option<(usize, Vec<u8>)> {
             .wait_timeout(queue, wait)
             .unwrap_or_else(|e| e.into_inner())
             .0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NETWORK: Ipv4Addr = Ipv4Addr::new(10, 77, 0, 0);
+    const ROOT: usize = 4;
+
+    fn shared() -> Shared {
+        Shared::new(Vec::new(), NETWORK, 4)
+    }
+
+    /// An IPv4 header (no payload) to `10.77.0.last`.
+    fn to(last: u8) -> Vec<u8> {
+        let mut p = vec![0x45, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 10, 77, 0, 9];
+        p.extend([10, 77, 0, last]);
+        p
+    }
+
+    /// Where a packet goes when not lost (tried until one is not).
+    fn routed(shared: &Shared, from: usize, packet: &[u8]) -> (usize, Duration) {
+        (0..100)
+            .find_map(|_| route(shared, from, packet))
+            .expect("a packet that is routed")
+    }
+
+    #[test]
+    fn a_host_s_packets_wait_40_to_60_ms_and_the_root_s_none() {
+        let s = shared();
+        for _ in 0..1_000 {
+            let (dest, delay) = routed(&s, 0, &to(2));
+            assert_eq!(dest, 1);
+            assert!(delay >= Duration::from_millis(40) && delay <= Duration::from_millis(60));
+            assert_eq!(routed(&s, 3, &to(254)).0, ROOT);
+        }
+        assert_eq!(route(&s, ROOT, &to(4)), Some((3, Duration::ZERO)));
+    }
+
+    #[test]
+    fn one_packet_in_two_hundred_a_host_sends_is_lost() {
+        let s = shared();
+        let sent = 400_000;
+        let lost = (0..sent).filter(|_| route(&s, 1, &to(1)).is_none()).count();
+        // 2 000 expected; the bounds are 9 standard deviations away.
+        assert!((1_600..2_400).contains(&lost), "lost {lost} of {sent}");
+        assert!((0..10_000).all(|_| route(&s, ROOT, &to(1)).is_some()));
+    }
+
+    #[test]
+    fn packets_not_for_the_network_or_its_hosts_are_dropped() {
+        let s = shared();
+        for last in [0, 5, 200, 255] {
+            assert_eq!(route(&s, ROOT, &to(last)), None, "to .{last}");
+        }
+        let mut elsewhere = to(1);
+        elsewhere[17] = 78;
+        assert_eq!(route(&s, ROOT, &elsewhere), None);
+        let mut ipv6 = to(1);
+        ipv6[0] = 0x60;
+        assert_eq!(route(&s, ROOT, &ipv6), None);
+        assert_eq!(route(&s, ROOT, &to(1)[..19]), None);
+    }
+
+    #[test]
+    fn a_cut_host_neither_sends_nor_receives_until_healed() {
+        let s = shared();
+        s.cut[2].store(true, Ordering::SeqCst);
+        for _ in 0..1_000 {
+            assert_eq!(route(&s, 2, &to(1)), None);
+            assert_eq!(route(&s, 2, &to(254)), None);
+            assert_eq!(route(&s, 0, &to(3)), None);
+            assert_eq!(route(&s, ROOT, &to(3)), None);
+        }
+        assert_eq!(routed(&s, 0, &to(2)).0, 1);
+        s.cut[2].store(false, Ordering::SeqCst);
+        assert_eq!(routed(&s, 2, &to(1)).0, 0);
+        assert_eq!(route(&s, ROOT, &to(3)), Some((2, Duration::ZERO)));
     }
 }
