@@ -226,10 +226,10 @@ fn check_root() {
         .arg("-u")
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    assert_eq!(
-        uid.as_deref().unwrap_or("?"),
-        "0",
-        "this test creates network namespaces and needs root: run it as root (./test.sh in CI runs as root) or with sudo -E cargo test"
+    let uid = uid.unwrap_or_else(|e| format!("unknown ({e})"));
+    assert!(
+        uid == "0",
+        "this test creates network namespaces and needs root, but runs as user {uid}: run it as root (./test.sh in CI runs as root) or with sudo -E cargo test"
     );
 }
 
