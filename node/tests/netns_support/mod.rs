@@ -12,6 +12,8 @@
 //!   root namespace, all read by [`router::Router`], which forwards each packet by its
 //!   IPv4 destination after the same delay and loss.
 //!
+//! `ZKVM_NETEM=kernel` demands the kernel's netem: without it the test fails.
+//!
 //! Names carry the test's process ID (namespaces `zks<pid>-<i>`, interfaces `zk?<pid>…`): [`Hosts::create`]
 //! first removes what a crashed run left behind (names whose process is gone), and
 //! dropping the [`Hosts`] removes everything it made, on a panic too.
@@ -23,6 +25,8 @@ use std::process::Command;
 
 /// Every name this module gives starts with this.
 const PREFIX: &str = "zk";
+/// Set to `kernel`, the hosts must use the kernel's netem (the test fails without it).
+const NEED_KERNEL: &str = "ZKVM_NETEM";
 /// What `tc` adds on a host's interface.
 const NETEM: &[&str] = &["netem", "delay", "50ms", "10ms", "loss", "0.5%"];
 
@@ -62,9 +66,14 @@ impl Hosts {
                     "the kernel refused a network namespace ({e}); this test needs CONFIG_NET_NS and root (CAP_SYS_ADMIN): run it as root on the host or in a privileged container (docker run --privileged)"
                 )
             });
-            ip(&["-n", &ns, "link", "set", "lo", "up"]).unwrap_or_else(|e| panic!("{e}"));
+            must(&["-n", &ns, "link", "set", "lo", "up"]);
         }
-        hosts.links = Some(if kernel_has_netem(pid) {
+        let kernel = kernel_has_netem(pid);
+        assert!(
+            kernel || std::env::var(NEED_KERNEL).as_deref() != Ok("kernel"),
+            "{NEED_KERNEL}=kernel, but the kernel has no netem qdisc: load it (modprobe sch_netem; on Debian it is in the kernel's linux-modules package), use a kernel built with CONFIG_NET_SCH_NETEM, or unset {NEED_KERNEL} to delay packets in userspace"
+        );
+        hosts.links = Some(if kernel {
             hosts.bridge()
         } else {
             hosts.tunnels()
@@ -112,7 +121,7 @@ impl Hosts {
     /// neither).
     pub fn cut(&self, i: usize) {
         match &self.links {
-            Some(Links::Kernel { .. }) => link_set(&self.veth(i), "down"),
+            Some(Links::Kernel { .. }) => must(&["link", "set", &self.veth(i), "down"]),
             Some(Links::Emulated(router)) => router.cut(i, true),
             None => {}
         }
@@ -121,7 +130,7 @@ impl Hosts {
     /// Joins host `i` again.
     pub fn heal(&self, i: usize) {
         match &self.links {
-            Some(Links::Kernel { .. }) => link_set(&self.veth(i), "up"),
+            Some(Links::Kernel { .. }) => must(&["link", "set", &self.veth(i), "up"]),
             Some(Links::Emulated(router)) => router.cut(i, false),
             None => {}
         }
@@ -135,16 +144,8 @@ impl Hosts {
     /// The bridge, the veth pairs and netem.
     fn bridge(&self) -> Links {
         let bridge = format!("{PREFIX}b{}", self.pid);
-        let must = |args: &[&str]| ip(args).unwrap_or_else(|e| panic!("{e}"));
         must(&["link", "add", &bridge, "type", "bridge"]);
-        must(&[
-            "addr",
-            "add",
-            &format!("{}/24", self.gateway()),
-            "dev",
-            &bridge,
-        ]);
-        must(&["link", "set", &bridge, "up"]);
+        self.gateway_on(&bridge);
         for i in 0..self.count {
             let (ns, outer, inner) = (
                 self.namespace(i),
@@ -171,20 +172,17 @@ impl Hosts {
             panic!("could not create TUN devices ({e}); this test needs /dev/net/tun (CONFIG_TUN) and root")
         });
         for (i, name) in names.iter().enumerate() {
-            ip(&["link", "set", name, "netns", &self.namespace(i)])
-                .unwrap_or_else(|e| panic!("{e}"));
+            must(&["link", "set", name, "netns", &self.namespace(i)]);
             self.address_in(i, name);
         }
-        let must = |args: &[&str]| ip(args).unwrap_or_else(|e| panic!("{e}"));
-        must(&[
-            "addr",
-            "add",
-            &format!("{}/24", self.gateway()),
-            "dev",
-            &root,
-        ]);
-        must(&["link", "set", &root, "up"]);
+        self.gateway_on(&root);
         Links::Emulated(router)
+    }
+
+    /// Gives the root namespace's device `dev` the gateway address and brings it up.
+    fn gateway_on(&self, dev: &str) {
+        must(&["addr", "add", &format!("{}/24", self.gateway()), "dev", dev]);
+        must(&["link", "set", dev, "up"]);
     }
 
     /// Gives host `i`'s interface `name` its address and brings it up.
@@ -195,7 +193,7 @@ impl Hosts {
             &["-n", &ns, "addr", "add", &address, "dev", name][..],
             &["-n", &ns, "link", "set", name, "up"],
         ] {
-            ip(args).unwrap_or_else(|e| panic!("{e}"));
+            must(args);
         }
     }
 }
@@ -245,8 +243,9 @@ fn tc(ns: &str, dev: &str) -> Result<String, String> {
     run("tc", &args)
 }
 
-fn link_set(dev: &str, state: &str) {
-    ip(&["link", "set", dev, state]).unwrap_or_else(|e| panic!("{e}"));
+/// `ip ARGS`, panicking with what it said when it failed.
+fn must(args: &[&str]) {
+    ip(args).unwrap_or_else(|e| panic!("{e}"));
 }
 
 fn run(program: &str, args: &[&str]) -> Result<String, String> {
