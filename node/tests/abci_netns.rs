@@ -468,9 +468,15 @@ async fn scenario(net: &Net, mut txs: Vec<Vec<u8>>) {
     net.hosts.heal(CUT);
     let healed = Instant::now();
     let target = net.height(0).await;
+    net.wait_height(&[CUT], 1).await;
+    let stale = net.height(CUT).await;
+    assert!(
+        stale < target,
+        "validator {CUT} was at height {stale}, not behind the others' {target}: was it cut off?"
+    );
     net.wait_height(&[CUT], target).await;
     eprintln!(
-        "validator {CUT} caught up to height {target} in {:.1} s",
+        "validator {CUT}, healed at height {stale}, caught up to height {target} in {:.1} s",
         healed.elapsed().as_secs_f64()
     );
     let sent_after = net.submit(&all, after, Duration::ZERO).await;
