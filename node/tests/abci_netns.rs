@@ -2,8 +2,8 @@
 //! its `zkvm-node abci --api`) runs in its own Linux network namespace, made by
 //! `netns_support`, at `10.X.0.{1..4}`, where every packet it sends is delayed 50 ms
 //! ± 10 ms and 0.5 % are lost. The test, in the root namespace at `10.X.0.254`,
-//! reaches every node's API and RPC on its namespace address (the namespaces' links
-//! route to it without delay in that direction).
+//! reaches every node's API and RPC directly on its namespace address (what the test
+//! sends is not delayed; the answers are).
 //!
 //! It pays through the four APIs and measures throughput and submission-to-commit
 //! latency, cuts validator 3 off for 30 s while paying through the other three,
