@@ -8,7 +8,7 @@
 #
 # What it installs, each only when missing:
 #   chromium, chromium-driver   Debian packages: the explorer's browser test (node/tests/explorer.rs)
-#   iproute2                    Debian package (`ip`): tests that build network namespaces
+#   iproute2                    Debian package (`ip`, `tc`): tests that build network namespaces
 #   cometbft v0.38.25           `go install`: the CometBFT network test (node/tests/abci_network.rs)
 #   geth v1.17.10               `go install`: the Ethereum L1 of the bridge's tests (bridge/)
 #   bridge/contracts/node_modules   `npm ci`, when bridge/contracts has a package-lock.json
@@ -69,14 +69,17 @@ need_chromium() {
         || die "$chromium or $driver is still missing after installing chromium and chromium-driver"
 }
 
-# `ip` from iproute2 (in /usr/sbin, which a user's PATH may lack).
+# `ip` and `tc` from iproute2 (in /usr/sbin, which a user's PATH may lack). The
+# namespace test (node/tests/abci_netns.rs) uses the kernel's netem through `tc`
+# where the kernel has it, else delays packets itself through TUN devices.
 need_iproute2() {
-    if ! PATH="$PATH:/usr/sbin:/sbin" command -v ip >/dev/null 2>&1; then
-        say "the network-namespace tests need ip (iproute2)"
+    local sbin="$PATH:/usr/sbin:/sbin"
+    if ! PATH="$sbin" command -v ip >/dev/null 2>&1 || ! PATH="$sbin" command -v tc >/dev/null 2>&1; then
+        say "the network-namespace tests need ip and tc (iproute2)"
         apt_install iproute2
     fi
-    PATH="$PATH:/usr/sbin:/sbin" command -v ip >/dev/null 2>&1 \
-        || die "ip is still missing after installing iproute2"
+    PATH="$sbin" command -v ip >/dev/null 2>&1 && PATH="$sbin" command -v tc >/dev/null 2>&1 \
+        || die "ip or tc is still missing after installing iproute2"
 }
 
 # Go 1.22 or later builds CometBFT and geth; Debian bookworm's golang is older.
