@@ -11,7 +11,9 @@
 //! `cargo bench -p zkvm-node --bench network` (first run: several minutes of
 //! proving). Settings by environment: `BENCH_SECONDS` (window, 60), `BENCH_RATE`
 //! (payments offered per second, 320), `BENCH_COMMIT_MS` (CometBFT's
-//! `timeout_commit`, 500), `BENCH_VALIDATORS` (4).
+//! `timeout_commit`, 500), `BENCH_VALIDATORS` (4), `BENCH_COMETBFT_LOG` (CometBFT's
+//! log level, `error`), `BENCH_KEEP` (keep the network's directory and logs; the
+//! applications log at `RUST_LOG`, as set for this program).
 
 mod support;
 
@@ -179,6 +181,9 @@ async fn bench() {
     let verify = verify_time(&txs[..50.min(txs.len())]);
 
     let dir = tempfile::tempdir().expect("a temporary directory");
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        println!("the network's directory (kept): {}", dir.path().display());
+    }
     let spec = TestnetSpec {
         validators,
         genesis: GenesisSpec {
@@ -189,7 +194,7 @@ async fn bench() {
             wallet: None,
         },
         timeout_commit: Duration::from_millis(setting("BENCH_COMMIT_MS", 500)),
-        log_level: "error".into(),
+        log_level: std::env::var("BENCH_COMETBFT_LOG").unwrap_or("error".into()),
     };
     let net = LocalNet::launch(
         dir.path(),
@@ -337,6 +342,10 @@ async fn bench() {
         }
     );
     assert!(agreement.agree(), "{agreement:?}");
+    drop(net);
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        let _ = dir.keep();
+    }
 }
 
 /// Each validator's admission counters: (checked, microseconds).

@@ -98,6 +98,7 @@ impl App {
         &self,
         req: request::PrepareProposal,
     ) -> Result<response::PrepareProposal, NodeError> {
+        let started = Instant::now();
         let engine = self.engine.get()?;
         let tip = engine.status().tip;
         let height = expect_next(&tip, our_height(req.height))?;
@@ -126,6 +127,12 @@ impl App {
             }
         };
         let txs: Vec<Bytes> = chosen.iter().map(|t| Bytes::from(t.to_bytes())).collect();
+        tracing::debug!(
+            height,
+            txs = txs.len(),
+            took_ms = started.elapsed().as_secs_f64() * 1e3,
+            "block proposed"
+        );
         self.lock().validated = Some(Validated {
             key: ProposalKey::new(height, time_ms, &txs),
             txs: chosen,
@@ -166,7 +173,14 @@ impl App {
             .enumerate()
             .map(|(i, tx)| BlockTx::from_bytes(tx).map_err(|e| e.in_tx(i)))
             .collect::<Result<Vec<_>, _>>()?;
+        let started = Instant::now();
         let applied = engine.check_derived(time_ms, &block_txs)?;
+        tracing::debug!(
+            height,
+            txs = block_txs.len(),
+            took_ms = started.elapsed().as_secs_f64() * 1e3,
+            "proposal validated"
+        );
         if applied.state.tip().prev == tip.id() {
             self.lock().validated = Some(Validated {
                 key,
@@ -204,6 +218,7 @@ impl App {
             height = applied.state.tip().height,
             txs = txs.len(),
             id = %applied.state.tip().id(),
+            took_ms = started.elapsed().as_secs_f64() * 1e3,
             "block finalized"
         );
         self.lock().finalized = Some(Finalized {
@@ -235,7 +250,14 @@ impl App {
             signature: no_signature(),
             txs: finalized.txs,
         };
+        let started = Instant::now();
+        let height = block.header.height;
         engine.commit(&block, finalized.applied, Some(finalized.took))?;
+        tracing::debug!(
+            height,
+            took_ms = started.elapsed().as_secs_f64() * 1e3,
+            "block committed"
+        );
         self.lock().validated = None;
         Ok(response::Commit {
             data: Bytes::new(),

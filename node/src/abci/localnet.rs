@@ -75,8 +75,13 @@ impl LocalNet {
         // One spare node's ports: a node may join by state sync later.
         check_ports_free(&layout, spec.validators + 1)?;
         testnet::generate(&cometbft, out, &layout, &spec)?;
+        let mut net = Network::new(out, layout.clone(), cometbft.clone(), zkvm_node);
+        // The applications log as this program was asked to (`RUST_LOG`).
+        if let Ok(filter) = std::env::var("RUST_LOG") {
+            net.app_log = filter;
+        }
         Ok(LocalNet {
-            net: Network::new(out, layout.clone(), cometbft.clone(), zkvm_node),
+            net,
             layout,
             cometbft,
             nodes: spec.validators,
