@@ -9,8 +9,13 @@
 # OUT/nodeI/app) and OUT/genesis (app_state.json and funding.key, the key owning the
 # OUTPUTS initial outputs of 1000000 units). Node I listens on BASE+10*I (p2p),
 # BASE+10*I+1 (RPC), BASE+10*I+2 (ABCI) and BASE+10*I+3 (HTTP API and explorer).
+# With WALLET=NAME the genesis also funds a wallet of that name, stored sealed in
+# OUT/genesis/wallets.redb (its passphrase from $ZKVM_WALLET_PASSPHRASE).
 # Needs cometbft and zkvm-node on PATH (or in $COMETBFT and $ZKVM_NODE).
 set -euo pipefail
 out=${1:?usage: testnet.sh OUT [N] [BASE_PORT] [OUTPUTS]}
+wallet=()
+[ -n "${WALLET:-}" ] && wallet=(--wallet "$WALLET")
 exec "${ZKVM_NODE:-zkvm-node}" abci testnet --out "$out" --validators "${2:-4}" \
-    --base-port "${3:-27000}" --outputs "${4:-256}" --timeout-commit-ms "${TIMEOUT_COMMIT_MS:-500}"
+    --base-port "${3:-27000}" --outputs "${4:-256}" --timeout-commit-ms "${TIMEOUT_COMMIT_MS:-500}" \
+    "${wallet[@]}"

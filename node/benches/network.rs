@@ -26,13 +26,12 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::{clock_ticks, cpu_ticks, machine, ms};
-use zkvm::{Predicate, Tx, TxBuilder, TxId, Verifier};
+use support::{clock_ticks, cpu_ticks, machine, ms, two_in_two_out};
+use zkvm::{Tx, TxId, Verifier};
 use zkvm_node::abci::app_state::GenesisSpec;
 use zkvm_node::abci::localnet::{percentile, LocalNet};
 use zkvm_node::abci::testnet::TestnetSpec;
 use zkvm_node::client::Remote;
-use zkvm_node::devnet::funding_contract;
 
 /// Units in each funding output.
 const QTY: u64 = 1_000_000;
@@ -71,19 +70,7 @@ fn funding_key() -> SigningKey {
 /// Payment `i`: funding outputs `2i` and `2i + 1` into 1,000 to a new key and the
 /// change back to the funding key.
 fn payment(funding: &SigningKey, i: u64) -> Tx {
-    let gens = zkvm::network_generators();
-    let mut rng = rand::thread_rng();
-    let recipient = SigningKey::random(&mut rng).verification_key();
-    TxBuilder::new()
-        .spend(funding_contract(funding, 2 * i, QTY))
-        .spend(funding_contract(funding, 2 * i + 1, QTY))
-        .pay(Predicate::from_key(&recipient), 1_000, Scalar::ZERO)
-        .change_to(Predicate::from_signing_key(funding.clone()))
-        .fee(1)
-        .build(gens, &mut rng)
-        .expect("a valid payment")
-        .sign(&mut rng)
-        .expect("the funding key signs")
+    two_in_two_out(funding, i, QTY)
 }
 
 /// `count` payments, from the cache where it holds them (checked by verifying its

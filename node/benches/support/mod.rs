@@ -1,6 +1,31 @@
-//! What the node's benchmarks share: the machine's description and a process's CPU time.
+//! What the node's benchmarks share: the machine's description, a process's CPU
+//! time, and 2-in/2-out payments.
+// Each benchmark uses a part.
+#![allow(dead_code)]
 
+use curve25519_dalek::scalar::Scalar;
+use musig::SigningKey;
 use std::time::Duration;
+use zkvm::{Predicate, Tx, TxBuilder};
+use zkvm_node::devnet::funding_contract;
+
+/// A 2-in/2-out payment: funding outputs `2i` and `2i + 1` (of `qty` each) into 1,000
+/// to a new key and the change back to the funding key, fee 1.
+pub fn two_in_two_out(funding: &SigningKey, i: u64, qty: u64) -> Tx {
+    let gens = zkvm::network_generators();
+    let mut rng = rand::thread_rng();
+    let recipient = SigningKey::random(&mut rng).verification_key();
+    TxBuilder::new()
+        .spend(funding_contract(funding, 2 * i, qty))
+        .spend(funding_contract(funding, 2 * i + 1, qty))
+        .pay(Predicate::from_key(&recipient), 1_000, Scalar::ZERO)
+        .change_to(Predicate::from_signing_key(funding.clone()))
+        .fee(1)
+        .build(gens, &mut rng)
+        .expect("a valid payment")
+        .sign(&mut rng)
+        .expect("the funding key signs")
+}
 
 /// User and system time of a process, in clock ticks (`/proc/PID/stat`).
 pub fn cpu_ticks(pid: u32) -> u64 {
