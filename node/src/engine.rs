@@ -31,8 +31,9 @@
 //! 8. **admission**, under the lock again (step 6 is repeated there: a block may have
 //!    come in between, or two submissions of one batch spend the same input), and
 //!    the admitted transactions are written to the store's mempool table in one
-//!    durable write before they are answered. If that write fails, they leave the
-//!    mempool again and are answered with the store's fault.
+//!    write before they are answered (reaching the file, not waiting for the disk:
+//!    [`Store::update_pending`]). If that write fails, they leave the mempool again
+//!    and are answered with the store's fault.
 //!
 //! Each verdict carries what verifying the submission cost ([`Verdict::cost`]): the
 //! time of its own steps 1 to 5, and for a submission that fails step 7 its share of
@@ -352,7 +353,7 @@ impl Engine {
             .collect()
     }
 
-    /// Step 8: admission under the lock, then the durable write of what entered.
+    /// Step 8: admission under the lock, then the store's write of what entered.
     fn enter(
         &self,
         runs: Vec<Result<Run<'_>, NodeError>>,

@@ -494,9 +494,13 @@ impl Store {
         })
     }
 
-    /// Changes the stored mempool in one durable write transaction: `admitted`
-    /// transactions (ID, encoding) enter after those already stored, `departed` ones
-    /// leave.
+    /// Changes the stored mempool in one write transaction: `admitted` transactions
+    /// (ID, encoding) enter after those already stored, `departed` ones leave. The
+    /// write reaches the file before this returns but is not flushed to the disk
+    /// (redb's `Durability::Eventual`): a killed process loses nothing, a machine that
+    /// loses power may lose what was admitted since the last block, whose write is
+    /// flushed. Admission runs one batch at a time, so a flush here would hold up
+    /// every submission behind it by the disk's flush time.
     pub fn update_pending(
         &self,
         admitted: &[(TxId, Vec<u8>)],
@@ -505,7 +509,7 @@ impl Store {
         if admitted.is_empty() && departed.is_empty() {
             return Ok(());
         }
-        self.write(|w| {
+        self.write_with(redb::Durability::Eventual, |w| {
             let mut meta = w.open_table(META)?;
             let mut seq = match meta.get(KEY_MEMPOOL_SEQ)? {
                 Some(_) => read_u64(&meta, KEY_MEMPOOL_SEQ)?,
@@ -609,8 +613,18 @@ impl Store {
         &self,
         f: impl FnOnce(&redb::WriteTransaction) -> Result<T, NodeError>,
     ) -> Result<T, NodeError> {
+        self.write_with(redb::Durability::Immediate, f)
+    }
+
+    /// Like [`Store::write`], committed with `durability`.
+    fn write_with<T>(
+        &self,
+        durability: redb::Durability,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<T, NodeError>,
+    ) -> Result<T, NodeError> {
         let result = self.db().and_then(|db| {
-            let w = db.begin_write()?;
+            let mut w = db.begin_write()?;
+            w.set_durability(durability);
             let value = f(&w)?;
             w.commit()?;
             Ok(value)
