@@ -65,6 +65,10 @@ fn one_batch_gives_each_submission_its_own_verdict() {
         Err(NodeError::Chain(BlockchainError::AlreadyInMempool { id })) if *id == id0
     ));
     assert_eq!(chain.mempool().len(), 2);
+    // The status counts every submission checked and the two admitted.
+    let counts = chain.status().admissions;
+    assert_eq!((counts.checked, counts.admitted), (5, 2));
+    assert!(!counts.time.is_zero());
 
     let header = producer.produce().unwrap();
     assert_eq!(header.height, 2);
