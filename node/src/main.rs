@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The demo's and the wallet's own output is what matters; node logs only warn.
     let default_log = match cli.command {
-        Command::Demo(_) | Command::Wallet { .. } => "warn",
+        Command::Demo(_) | Command::Wallet { .. } | Command::Bridge { .. } => "warn",
         _ => "info",
     };
     tracing_subscriber::fmt()
@@ -81,6 +81,19 @@ fn main() -> ExitCode {
             }));
             match result {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Bridge { command } => {
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(r) => r,
+                Err(e) => return fail(&zkvm_node::NodeError::io("tokio runtime", e)),
+            };
+            match runtime.block_on(zkvm_node::bridge_cli::run(&command)) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
                 Err(e) => fail(&e),
             }
         }
