@@ -186,8 +186,8 @@ impl Bridged {
 fn gas_in(out: &str) -> u64 {
     out.split(" gas)")
         .next()
-        .and_then(|s| s.rsplit('(').next())
-        .and_then(|n| n.trim().parse().ok())
+        .and_then(|s| s.rsplit([' ', '(']).next())
+        .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no gas figure in {out:?}"))
 }
 
@@ -226,8 +226,9 @@ fn start() -> Bridged {
     let user_file = dir.path().join("user.key");
     user.save(&user_file).unwrap();
     let cometbft = testnet::find_cometbft().unwrap_or_else(|e| panic!("{e}"));
-    // Distinct from the other network tests' ports (27,000 to 37,000).
-    let base = 40_000 + (std::process::id() % 100) as u16 * 50;
+    // Below the ephemeral ports (32,768 and up, where geth's are) and distinct from
+    // the other network test's (27,000 and up).
+    let base = 20_000 + (std::process::id() % 100) as u16 * 50;
     let layout = Layout::loopback(base);
     let spec = TestnetSpec {
         validators: VALIDATORS,
@@ -375,6 +376,7 @@ fn deposits_payments_withdrawals_and_checkpoints_cross_the_bridge() {
             .any(|i| i.decode(Withdrawal::read).unwrap().0.payload.recipient == to)
     });
     let relayed = b.relay();
+    let mut relay_log = relayed.clone();
     let eth_paid = withdrew.elapsed();
     assert_eq!(b.eth_balance(to), U256::from(amount), "{relayed}");
     let eth_withdraw_gas = gas_in(
@@ -385,12 +387,14 @@ fn deposits_payments_withdrawals_and_checkpoints_cross_the_bridge() {
     );
 
     // Replayed: the relayer sees it paid; the contract refuses it sent again.
-    assert!(b.relay().contains("paid already"));
+    let again = b.relay();
+    assert!(again.contains("paid already"), "{again}");
+    relay_log += &again;
     let (w, sigs) = withdrawal_to(&b.signed(0), to);
-    let again = b.runtime.block_on(b.deployed.bridge.withdraw(&w, &sigs));
+    let resent = b.runtime.block_on(b.deployed.bridge.withdraw(&w, &sigs));
     assert!(
-        matches!(again, Err(BridgeError::L1(ref e)) if e.contains("AlreadyPaid")),
-        "{again:?}"
+        matches!(resent, Err(BridgeError::L1(ref e)) if e.contains("AlreadyPaid")),
+        "{resent:?}"
     );
     assert_eq!(b.eth_balance(to), U256::from(amount));
 
@@ -450,6 +454,7 @@ fn deposits_payments_withdrawals_and_checkpoints_cross_the_bridge() {
     );
     assert_eq!(b.token_balance(token_to), U256::ZERO);
     let relayed = b.relay();
+    relay_log += &relayed;
     let token_paid = withdrew.elapsed();
     assert_eq!(b.token_balance(token_to), U256::from(150u64), "{relayed}");
     let token_withdraw_gas = gas_in(
@@ -461,7 +466,7 @@ fn deposits_payments_withdrawals_and_checkpoints_cross_the_bridge() {
 
     // A checkpoint: signed by the validators, posted by the relayer, read on the L1.
     let view = b.wait_signed("a signed checkpoint", |v| !v.checkpoints.is_empty());
-    let relayed = b.relay();
+    relay_log += &b.relay();
     let (c, _) = view.checkpoints[0]
         .decode(bridge::Checkpoint::read)
         .unwrap();
@@ -471,13 +476,14 @@ fn deposits_payments_withdrawals_and_checkpoints_cross_the_bridge() {
         .unwrap();
     assert_eq!(posted, Some(c));
     assert_ne!(c.block_id, B256::ZERO);
-    let checkpoint_gas = relayed
+    let checkpoint_gas = relay_log
         .lines()
         .find(|l| l.starts_with("checkpoint"))
-        .map(gas_in);
+        .map(gas_in)
+        .expect("the relayer posted a checkpoint");
 
     eprintln!(
-        "figures: deposit ETH {eth_gas} gas, ERC-20 {token_gas} gas; withdraw ETH {eth_withdraw_gas} gas, ERC-20 {token_withdraw_gas} gas; checkpoint {checkpoint_gas:?} gas"
+        "figures: deposit ETH {eth_gas} gas, ERC-20 {token_gas} gas; withdraw ETH {eth_withdraw_gas} gas, ERC-20 {token_withdraw_gas} gas; checkpoint {checkpoint_gas} gas"
     );
     eprintln!(
         "times: ETH deposit to spendable {:.2} s after the last confirmation; ERC-20 deposit to spendable {:.2} s; withdrawal to L1 payment ETH {:.2} s, ERC-20 {:.2} s",
