@@ -146,6 +146,14 @@ impl Bridged {
         serde_json::from_slice(&bytes).unwrap()
     }
 
+    /// The same through node `i`'s HTTP API.
+    fn signed_over_api(&self, i: usize) -> SignedView {
+        let url = format!("{}/v1/bridge/signed", self.net.ports(i).api_url());
+        self.runtime.block_on(async {
+            reqwest::get(&url).await.unwrap().json().await.unwrap()
+        })
+    }
+
     fn wait_signed(&self, what: &str, done: impl Fn(&SignedView) -> bool) -> SignedView {
         self.wait(what, |b| done(&b.signed(2)));
         self.signed(2)
@@ -375,6 +383,7 @@ fn deposits_payments_withdrawals_and_checkpoints_cross_the_bridge() {
             .iter()
             .any(|i| i.decode(Withdrawal::read).unwrap().0.payload.recipient == to)
     });
+    assert_eq!(b.signed_over_api(1), b.signed(1));
     let relayed = b.relay();
     let mut relay_log = relayed.clone();
     let eth_paid = withdrew.elapsed();

@@ -651,6 +651,28 @@ impl SignedView {
     }
 }
 
+/// Where the HTTP API reads what `/bridge/signed` answers: the application's state.
+#[derive(Clone)]
+pub struct BridgeView(Arc<dyn Fn() -> Option<SignedView> + Send + Sync>);
+
+impl core::fmt::Debug for BridgeView {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("BridgeView")
+    }
+}
+
+impl BridgeView {
+    /// The view `read` gives (none on a chain without a bridge).
+    pub fn new(read: impl Fn() -> Option<SignedView> + Send + Sync + 'static) -> Self {
+        BridgeView(Arc::new(read))
+    }
+
+    /// The signed withdrawals and checkpoints now.
+    pub fn signed(&self) -> Option<SignedView> {
+        (self.0)()
+    }
+}
+
 impl SignedItem {
     /// The message and signatures, decoded with `read`.
     pub fn decode<T>(

@@ -2,7 +2,7 @@
 //! app state for CometBFT's `genesis.json`.
 
 use super::app_state::{self, write_into, GenesisSpec, GenesisWallet};
-use super::bridge::{parse_address, validator_set_of, BridgeGenesis, L1Link};
+use super::bridge::{parse_address, validator_set_of, BridgeGenesis, BridgeView, L1Link};
 use super::testnet::{self, Layout, TestnetSpec};
 use super::AbciConfig;
 use crate::api::{ApiState, Role, Submission};
@@ -336,6 +336,10 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
                 engine: app.engine_slot().clone(),
                 submission: Submission::CometBft(CometRpc::new(&args.cometbft_rpc)?),
                 role: Role::CometBft,
+                bridge: Some(BridgeView::new({
+                    let app = app.clone();
+                    move || app.signed_view()
+                })),
             };
             let listener = bind(api).await?;
             let addr = listener

@@ -60,6 +60,14 @@ impl App {
         }
     }
 
+    /// The signed withdrawals and checkpoints, on a bridged chain.
+    pub fn signed_view(&self) -> Option<SignedView> {
+        self.lock()
+            .bridge
+            .as_ref()
+            .map(|b| SignedView::of(&b.committed))
+    }
+
     fn answer(
         &self,
         req: &request::Query,
@@ -103,13 +111,9 @@ impl App {
                     .encode_to_vec()
             }
             Some(("bridge", "signed")) => {
-                let bridge = self
-                    .lock()
-                    .bridge
-                    .as_ref()
-                    .map(|b| SignedView::of(&b.committed));
-                let view =
-                    bridge.ok_or((ErrorCode::NotFound, "this chain has no bridge".to_string()))?;
+                let view = self
+                    .signed_view()
+                    .ok_or((ErrorCode::NotFound, "this chain has no bridge".to_string()))?;
                 serde_json::to_vec(&view).expect("plain data")
             }
             _ => return Err((ErrorCode::NotFound, format!("no query path {:?}", req.path))),

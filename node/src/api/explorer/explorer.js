@@ -110,6 +110,33 @@ function forest(f) {
     el("div", { class: "forest", id: "forest" }, trees));
 }
 
+// On a bridged chain: the checkpoints the validators signed for the L1 (encoding:
+// version, LE64 height, block ID, …) and how many withdrawals they signed.
+async function bridgeSection() {
+  let view;
+  try {
+    view = await api("/v1/bridge/signed");
+  } catch (e) {
+    return [];
+  }
+  const rows = view.checkpoints.map((c) => {
+    const height = le64(c.message.slice(2, 18));
+    return el("tr", {},
+      el("td", { class: "num" }, link(`#/block/${height}`, height)),
+      el("td", { class: "hash" }, short(c.message.slice(18, 82))),
+      el("td", { class: "num" }, c.signatures.length));
+  });
+  return [
+    el("h2", {}, `Bridge to L1 chain ${view.chain_id}`),
+    fields([["Contract", el("span", { class: "hash" }, view.contract)],
+      ["Signed withdrawals", `${view.withdrawals.length}`]]),
+    el("table", { id: "checkpoints" },
+      el("thead", {}, el("tr", {},
+        el("th", { class: "num" }, "Checkpoint height"), el("th", {}, "Block ID"),
+        el("th", { class: "num" }, "Signatures"))),
+      el("tbody", {}, rows))];
+}
+
 async function home() {
   const status = await api("/v1/status");
   // A node whose store fails says so first; its other routes may fail meanwhile.
@@ -148,7 +175,8 @@ async function home() {
         el("th", { class: "num" }, "Validation ms"))),
       el("tbody", {}, rows)),
     el("h2", {}, "Utreexo forest"),
-    forest(f)];
+    forest(f),
+    ...(await bridgeSection())];
 }
 
 async function block(which) {
