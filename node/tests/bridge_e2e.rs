@@ -149,9 +149,8 @@ impl Bridged {
     /// The same through node `i`'s HTTP API.
     fn signed_over_api(&self, i: usize) -> SignedView {
         let url = format!("{}/v1/bridge/signed", self.net.ports(i).api_url());
-        self.runtime.block_on(async {
-            reqwest::get(&url).await.unwrap().json().await.unwrap()
-        })
+        self.runtime
+            .block_on(async { reqwest::get(&url).await.unwrap().json().await.unwrap() })
     }
 
     fn wait_signed(&self, what: &str, done: impl Fn(&SignedView) -> bool) -> SignedView {

@@ -220,7 +220,7 @@ impl Committed {
     pub fn close(&mut self, header: &BlockHeader, hash: &AppHash, interval: u64) {
         self.height = header.height;
         self.voted = self.due.take();
-        if interval > 0 && header.height % interval == 0 {
+        if interval > 0 && header.height.is_multiple_of(interval) {
             self.due = Some(Checkpoint {
                 height: header.height,
                 block_id: B256::from(header.id().0),

@@ -130,32 +130,23 @@ impl App {
         // the bridge refuses (an export above what the chain holds).
         let (block, applied, next) = loop {
             let block: Vec<BlockTx> = imports.iter().chain(&chosen).cloned().collect();
-            let failed = match engine.check_derived(time_ms, &block) {
-                Ok(applied) if applied.state.tip().prev != state.tip().id() => {
-                    return Err(tip_moved())
-                }
-                Ok(applied) => match bridged
-                    .as_ref()
-                    .map(|b| {
-                        let agreed = bridge::imported_deposits(&applied.txs);
-                        b.apply(&entry, &block, &applied.txs, &agreed)
-                    })
-                    .transpose()
-                {
-                    Ok(next) => break (block, applied, next),
-                    Err(Refusal::Entry(e)) => {
-                        tracing::error!(error = %e, "the tally entry does not apply; left out");
-                        entry = TallyEntry::default();
-                        continue;
+            let failed = match check(&engine, bridged.as_ref(), time_ms, &entry, &block) {
+                Checked::Valid(valid) => {
+                    let (applied, next) = *valid;
+                    if applied.state.tip().prev != state.tip().id() {
+                        return Err(tip_moved());
                     }
-                    Err(Refusal::Tx(index, e)) => (index, e),
-                },
-                Err(BlockchainError::InTx { index, error }) if index < block.len() => {
-                    (index, NodeError::Chain(*error))
+                    break (block, applied, next);
                 }
+                Checked::Entry(e) => {
+                    tracing::error!(error = %e, "the tally entry does not apply; left out");
+                    entry = TallyEntry::default();
+                    continue;
+                }
+                Checked::Tx(index, e) => (index, e),
                 // Even an empty block does not apply: nothing to propose.
-                Err(e) if block.is_empty() => return Err(e.into()),
-                Err(e) => {
+                Checked::Block(e) if block.is_empty() => return Err(e.into()),
+                Checked::Block(e) => {
                     tracing::warn!(error = %e, "the waiting transactions do not apply; empty block");
                     chosen.clear();
                     imports.clear();
@@ -369,35 +360,25 @@ fn apply_decided(
     }
     loop {
         let block_txs: Vec<BlockTx> = kept.iter().map(|(_, t)| t.clone()).collect();
-        let failed = match engine.check_derived(time_ms, &block_txs) {
-            Ok(applied) => {
-                let agreed = bridge::imported_deposits(&applied.txs);
-                match bridged
-                    .map(|b| b.apply(&entry, &block_txs, &applied.txs, &agreed))
-                    .transpose()
-                {
-                    Ok(next) => {
-                        for ((i, _), tx) in kept.iter().zip(&applied.txs) {
-                            results[*i] = Some(ok_result(&tx.id));
-                        }
-                        let results = results.into_iter().map(Option::unwrap_or_default).collect();
-                        return Ok((block_txs, applied, next, results));
-                    }
-                    Err(Refusal::Entry(e)) => {
-                        results[0] = Some(err_result(&e));
-                        entry = TallyEntry::default();
-                        continue;
-                    }
-                    Err(Refusal::Tx(index, e)) => (index, e),
+        let failed = match check(engine, bridged, time_ms, &entry, &block_txs) {
+            Checked::Valid(valid) => {
+                let (applied, next) = *valid;
+                for ((i, _), tx) in kept.iter().zip(&applied.txs) {
+                    results[*i] = Some(ok_result(&tx.id));
                 }
+                let results = results.into_iter().map(Option::unwrap_or_default).collect();
+                return Ok((block_txs, applied, next, results));
             }
-            Err(BlockchainError::InTx { index, error }) if index < kept.len() => {
-                (index, NodeError::Chain(*error))
+            Checked::Entry(e) => {
+                results[0] = Some(err_result(&e));
+                entry = TallyEntry::default();
+                continue;
             }
+            Checked::Tx(index, e) => (index, e),
             // Even an empty block does not apply (never expected after the
             // height and time checks): the block cannot be finalized.
-            Err(e) if kept.is_empty() => return Err(e.into()),
-            Err(e) => {
+            Checked::Block(e) if kept.is_empty() => return Err(e.into()),
+            Checked::Block(e) => {
                 for (i, _) in kept.drain(..) {
                     results[i] = Some(err_result(&NodeError::Chain(e.clone())));
                 }
@@ -407,6 +388,46 @@ fn apply_decided(
         let (index, error) = failed;
         let (i, _) = kept.remove(index);
         results[i] = Some(err_result(&error));
+    }
+}
+
+/// What checking a block's transactions found.
+enum Checked {
+    /// A valid block: what it changes, and the bridge after it.
+    Valid(Box<(AppliedBlock, Option<Committed>)>),
+    /// The bridge refuses the tally entry.
+    Entry(NodeError),
+    /// The transaction at this index breaks a rule of the chain or the bridge.
+    Tx(usize, NodeError),
+    /// The block as a whole does not apply.
+    Block(BlockchainError),
+}
+
+/// Checks `txs` after the tip at `time_ms`: the chain's rules, then (on a bridged
+/// chain) the tally entry and the bridge's rule, the block's own imports agreed.
+fn check(
+    engine: &Engine,
+    bridged: Option<&Bridged>,
+    time_ms: u64,
+    entry: &TallyEntry,
+    txs: &[BlockTx],
+) -> Checked {
+    match engine.check_derived(time_ms, txs) {
+        Ok(applied) => {
+            let agreed = bridge::imported_deposits(&applied.txs);
+            match bridged
+                .map(|b| b.apply(entry, txs, &applied.txs, &agreed))
+                .transpose()
+            {
+                Ok(next) => Checked::Valid(Box::new((applied, next))),
+                Err(Refusal::Entry(e)) => Checked::Entry(e),
+                Err(Refusal::Tx(index, e)) => Checked::Tx(index, e),
+            }
+        }
+        Err(BlockchainError::InTx { index, error }) if index < txs.len() => {
+            Checked::Tx(index, NodeError::Chain(*error))
+        }
+        Err(e) => Checked::Block(e),
     }
 }
 
