@@ -299,7 +299,7 @@ fn start() -> Bridged {
 
 #[test]
 fn deposits_payments_withdrawals_and_checkpoints_cross_the_bridge() {
-    let b = start();
+    let mut b = start();
     let eth = flavor_hex(Address::ZERO);
     let tst = flavor_hex(b.token);
     let deposited: u64 = 3_000_000_000_000_000; // 0.003 ETH in wei
@@ -475,6 +475,15 @@ fn deposits_payments_withdrawals_and_checkpoints_cross_the_bridge() {
             .find(|l| l.contains(&token_to.to_string()))
             .unwrap(),
     );
+
+    // A validator restarted reads the bridge's state of its tip and follows on (an
+    // app hash of another bridge state would stop it at CometBFT's handshake).
+    b.net.kill_cometbft(3);
+    b.net.kill_app(3);
+    b.wait_heights(2);
+    b.net.start(3).unwrap();
+    let target = b.height(0) + 2;
+    b.wait("node 3 to follow again", |b| b.height(3) >= target);
 
     // A checkpoint: signed by the validators, posted by the relayer, read on the L1.
     let view = b.wait_signed("a signed checkpoint", |v| !v.checkpoints.is_empty());

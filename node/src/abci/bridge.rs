@@ -564,6 +564,26 @@ impl L1Link {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Records what the L1 node shows now: the deposits with enough confirmations.
+    pub fn observe(&self, deposits: Vec<DepositReport>) {
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = deposits;
+    }
+
+    /// Refuses the first of `deposits` the L1 node does not show confirmed.
+    pub fn check(&self, deposits: &[DepositReport]) -> Result<(), NodeError> {
+        let seen = self.confirmed();
+        match deposits.iter().find(|d| !seen.contains(d)) {
+            None => Ok(()),
+            Some(d) => Err(NodeError::Invalid {
+                what: "import",
+                reason: format!(
+                    "deposit {} is not confirmed by this validator's L1 node",
+                    d.nonce
+                ),
+            }),
+        }
+    }
+
     /// Looks at the L1 every `every` for the deposits to the contract that
     /// `contract()` names (none yet: the chain does not exist here), until the
     /// process ends. An L1 that does not answer is retried; what was seen stays.
@@ -587,9 +607,7 @@ impl L1Link {
             }
             let Some(client) = &l1 else { continue };
             match client.bridge(address).deposits(0, self.confirmations).await {
-                Ok(deposits) => {
-                    *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = deposits;
-                }
+                Ok(deposits) => self.observe(deposits),
                 Err(e) => tracing::warn!(error = %e, "reading the bridge's deposits failed"),
             }
         }

@@ -112,26 +112,24 @@ impl App {
         Ok(())
     }
 
-    /// The deposits among `deposits` this validator may accept imports of: all of
-    /// them without an L1 link, else those its L1 node shows confirmed.
+    /// The deposits a validator accepts imports of in a proposal: those its L1 node
+    /// shows confirmed. A validator without an L1 link cannot check an import and
+    /// refuses every proposal holding one.
     pub(super) fn confirmed(
         &self,
         deposits: Vec<DepositReport>,
     ) -> Result<Vec<DepositReport>, NodeError> {
-        let Some(l1) = &self.l1 else {
-            return Ok(deposits);
-        };
-        let seen = l1.confirmed();
-        match deposits.iter().find(|d| !seen.contains(d)) {
-            None => Ok(deposits),
-            Some(d) => Err(NodeError::Invalid {
-                what: "import",
-                reason: format!(
-                    "deposit {} is not confirmed by this validator's L1 node",
-                    d.nonce
-                ),
-            }),
+        match &self.l1 {
+            _ if deposits.is_empty() => {}
+            Some(l1) => l1.check(&deposits)?,
+            None => {
+                return Err(NodeError::Invalid {
+                    what: "import",
+                    reason: "this validator has no L1 link (--l1-rpc, --l1-key) to check the deposits it imports".into(),
+                })
+            }
         }
+        Ok(deposits)
     }
 }
 
