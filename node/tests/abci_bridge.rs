@@ -93,6 +93,16 @@ impl Bridged {
             .unwrap()
             .to_bytes()
     }
+
+    /// The extensions of the four validators when the first `n` report `deposits`.
+    fn reports(&self, deposits: &[DepositReport], n: usize) -> Vec<Vec<u8>> {
+        (0..4)
+            .map(|i| match i < n {
+                true => self.extension(i, deposits, None),
+                false => Vec::new(),
+            })
+            .collect()
+    }
 }
 
 /// The deposit `nonce` of `amount` wei to a new wallet's address.
@@ -166,8 +176,9 @@ fn imports(txs: &[Vec<u8>]) -> usize {
 fn extensions_are_checked_and_two_thirds_of_reports_import_a_deposit_once() {
     let b = bridged();
     let d = deposit(0, 5_000);
-    let proposer = b.validator(0, &[d.clone()]);
-    let other = b.validator(1, &[d.clone()]);
+    let seen = std::slice::from_ref(&d);
+    let proposer = b.validator(0, seen);
+    let other = b.validator(1, seen);
     let blind = b.validator(2, &[]);
 
     // VerifyVoteExtension: empty and well-formed extensions pass, junk does not.
@@ -182,21 +193,16 @@ fn extensions_are_checked_and_two_thirds_of_reports_import_a_deposit_once() {
     };
     assert_eq!(verify(Vec::new()), VerifyVoteExtension::Accept);
     assert_eq!(
-        verify(b.extension(0, &[d.clone()], None)),
+        verify(b.extension(0, seen, None)),
         VerifyVoteExtension::Accept
     );
     assert_eq!(verify(vec![1, 2, 3]), VerifyVoteExtension::Reject);
     // A validator reports what its L1 link shows.
     let own = VoteExtension::decode(&proposer.extend_vote()).unwrap();
-    assert_eq!(own.deposits(), [d.clone()]);
+    assert_eq!(own.deposits(), seen);
 
     // Reported by two of four: no import.
-    let two: Vec<Vec<u8>> = (0..4)
-        .map(|i| match i < 2 {
-            true => b.extension(i, &[d.clone()], None),
-            false => Vec::new(),
-        })
-        .collect();
+    let two = b.reports(seen, 2);
     let txs = propose(&proposer, 1, &two);
     assert_eq!(imports(&txs), 0);
     for app in [&proposer, &other, &blind] {
@@ -206,12 +212,7 @@ fn extensions_are_checked_and_two_thirds_of_reports_import_a_deposit_once() {
 
     // Reported by three of four: the import. A validator whose L1 node does not
     // show the deposit rejects it; the others accept, and every node applies it.
-    let three: Vec<Vec<u8>> = (0..4)
-        .map(|i| match i < 3 {
-            true => b.extension(i, &[d.clone()], None),
-            false => Vec::new(),
-        })
-        .collect();
+    let three = b.reports(seen, 3);
     let txs = propose(&proposer, 2, &three);
     assert_eq!(imports(&txs), 1);
     assert!(accepts(&other, 2, &txs));
@@ -223,7 +224,7 @@ fn extensions_are_checked_and_two_thirds_of_reports_import_a_deposit_once() {
     assert!(hashes.windows(2).all(|w| w[0] == w[1]));
 
     // Reported again by everyone: not imported twice; the import replayed is refused.
-    let all: Vec<Vec<u8>> = (0..4).map(|i| b.extension(i, &[d.clone()], None)).collect();
+    let all = b.reports(seen, 4);
     let again = propose(&proposer, 3, &all);
     assert_eq!(imports(&again), 0);
     assert!(!accepts(&other, 3, &txs));
