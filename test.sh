@@ -10,7 +10,7 @@
 #   chromium, chromium-driver   Debian packages: the explorer's browser test (node/tests/explorer.rs)
 #   iproute2                    Debian package (`ip`, `tc`): tests that build network namespaces
 #   cometbft v0.38.25           `go install`: the CometBFT network test (node/tests/abci_network.rs)
-#   geth v1.17.10               `go install`: the Ethereum L1 of the bridge's tests (bridge/)
+#   geth v1.17.10               `go install`: the Ethereum L1 of the bridge's tests (bridge/, node/tests/bridge_e2e.rs)
 #   bridge/contracts/node_modules   `npm ci`, when bridge/contracts has a package-lock.json
 #
 # A tool it cannot install stops it with a message saying how to install it: no test

@@ -178,7 +178,7 @@ async fn bench() {
             qty: QTY,
             timestamp_ms: Some(GENESIS_MS),
             funding: Some(funding),
-            wallet: None,
+            ..GenesisSpec::default()
         },
         timeout_commit: Duration::from_millis(setting("BENCH_COMMIT_MS", 500)),
         log_level: std::env::var("BENCH_COMETBFT_LOG").unwrap_or("error".into()),

@@ -38,6 +38,12 @@ pub enum Command {
     /// store, optionally with the HTTP API; `abci genesis` makes the app state of
     /// CometBFT's genesis.
     Abci(crate::abci::command::AbciArgs),
+    /// The L1 side of the bridge: L1 keys, the contract's deployment, the relayer.
+    Bridge {
+        /// Which bridge command.
+        #[command(subcommand)]
+        command: crate::bridge_cli::BridgeCommand,
+    },
     /// Developer tools for one transaction.
     Tx {
         /// Which tool.

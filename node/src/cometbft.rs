@@ -91,6 +91,21 @@ struct BlockIdFields {
 }
 
 #[derive(Deserialize)]
+struct QueryResult {
+    response: QueryResponse,
+}
+
+#[derive(Deserialize)]
+struct QueryResponse {
+    #[serde(default)]
+    code: u32,
+    #[serde(default)]
+    log: String,
+    #[serde(default)]
+    value: Option<String>,
+}
+
+#[derive(Deserialize)]
 struct StatusResult {
     node_info: NodeInfo,
     sync_info: SyncInfo,
@@ -184,6 +199,26 @@ impl CometRpc {
             hash: h.commit.block_id.hash,
             app_hash: h.header.app_hash,
         })
+    }
+
+    /// The application's answer to the query `path` at the latest height
+    /// (`abci_query`): its value, or its refusal ([`NodeError::Refused`]).
+    pub async fn abci_query(&self, path: &str) -> Result<Vec<u8>, NodeError> {
+        let r: QueryResult = self
+            .call(
+                "abci_query",
+                serde_json::json!({ "path": path, "data": "" }),
+            )
+            .await?;
+        if r.response.code != 0 {
+            return Err(NodeError::Refused {
+                code: r.response.code,
+                message: r.response.log,
+            });
+        }
+        base64::engine::general_purpose::STANDARD
+            .decode(r.response.value.unwrap_or_default())
+            .map_err(|e| rpc_error(&self.base, format!("abci_query: value is not base64: {e}")))
     }
 
     async fn call<T: serde::de::DeserializeOwned>(

@@ -498,6 +498,7 @@ impl Chain {
             &demo_funding(),
             &mut refs,
             per_wallet,
+            &[],
         )?;
         net.set_genesis(&genesis)?;
         tokio::task::block_in_place(|| net.start_validators())?;

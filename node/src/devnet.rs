@@ -91,8 +91,15 @@ pub fn init_with_wallets(
     std::fs::create_dir_all(dir).map_err(|e| NodeError::io(dir, e))?;
     let producer = SigningKey::random(&mut rand_core::OsRng);
     let funding = SigningKey::random(&mut rand_core::OsRng);
-    let (genesis, initial) =
-        fund_genesis(now_ms(), &producer, &funding, config, wallets, per_wallet)?;
+    let (genesis, initial) = fund_genesis(
+        now_ms(),
+        &producer,
+        &funding,
+        config,
+        wallets,
+        per_wallet,
+        &[],
+    )?;
     write_secret(&dir.join(PRODUCER_KEY_FILE), &producer)?;
     write_secret(&dir.join(FUNDING_KEY_FILE), &funding)?;
     let store = Store::create(dir, &genesis)?;
@@ -113,8 +120,8 @@ pub fn init_with_wallets(
 /// outputs of `funding` ([`funding_contract`]), then `per_wallet` outputs of
 /// `config.funding_qty` units of flavor zero for each of `wallets` (made by
 /// [`Wallet::genesis_output`], so each wallet holds their openings), which are
-/// started at the initial state with them and their proofs. Returns the initial
-/// state too.
+/// started at the initial state with them and their proofs, then the `extra`
+/// outputs (the bridge's anchor). Returns the initial state too.
 pub fn fund_genesis(
     timestamp_ms: u64,
     signer: &SigningKey,
@@ -122,6 +129,7 @@ pub fn fund_genesis(
     config: &DevnetConfig,
     wallets: &mut [&mut Wallet],
     per_wallet: u64,
+    extra: &[ContractId],
 ) -> Result<(Genesis, ChainState), NodeError> {
     let mut utxos: Vec<ContractId> = (0..config.funding_outputs)
         .map(|i| funding_contract(funding, i, config.funding_qty).id())
@@ -134,6 +142,7 @@ pub fn fund_genesis(
         utxos.extend(outputs.iter().map(|o| o.id()));
         seeds.push(outputs);
     }
+    utxos.extend_from_slice(extra);
     let genesis = Genesis::new(timestamp_ms, utxos, signer)?;
     let (initial, _, proofs) = genesis.start()?;
     let mut proofs = proofs.into_iter().skip(config.funding_outputs as usize);

@@ -80,6 +80,10 @@ pub enum NodeError {
         reason: String,
     },
 
+    /// The bridge to the L1 refused something or could not reach the L1.
+    #[error("bridge: {0}")]
+    Bridge(#[from] bridge::BridgeError),
+
     /// A sealed blob could not be opened: wrong passphrase or damaged bytes.
     #[error("wrong passphrase or damaged sealed data")]
     Unseal,

@@ -26,6 +26,7 @@
 
 pub mod abci;
 pub mod api;
+pub mod bridge_cli;
 pub mod cli;
 pub mod client;
 pub mod clock;

@@ -9,7 +9,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The demo's and the wallet's own output is what matters; node logs only warn.
     let default_log = match cli.command {
-        Command::Demo(_) | Command::Wallet { .. } => "warn",
+        Command::Demo(_) | Command::Wallet { .. } | Command::Bridge { .. } => "warn",
         _ => "info",
     };
     tracing_subscriber::fmt()
@@ -39,19 +39,7 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(&e),
         },
-        Command::Wallet { command } => {
-            let runtime = match tokio::runtime::Runtime::new() {
-                Ok(r) => r,
-                Err(e) => return fail(&zkvm_node::NodeError::io("tokio runtime", e)),
-            };
-            match runtime.block_on(zkvm_node::wallets::run_command(&command)) {
-                Ok(text) => {
-                    print!("{text}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(&e),
-            }
-        }
+        Command::Wallet { command } => print_async(zkvm_node::wallets::run_command(&command)),
         Command::Demo(args) => {
             let result = zkvm_node::demo::run(&args, |addr| {
                 println!("API: http://{addr}/v1/status\nexplorer: http://{addr}/");
@@ -84,19 +72,8 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        Command::Abci(args) => {
-            let runtime = match tokio::runtime::Runtime::new() {
-                Ok(r) => r,
-                Err(e) => return fail(&zkvm_node::NodeError::io("tokio runtime", e)),
-            };
-            match runtime.block_on(zkvm_node::abci::command::run(args)) {
-                Ok(text) => {
-                    print!("{text}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(&e),
-            }
-        }
+        Command::Bridge { command } => print_async(zkvm_node::bridge_cli::run(&command)),
+        Command::Abci(args) => print_async(zkvm_node::abci::command::run(args)),
         Command::Tx { command } => match command {
             TxCommand::Decode { hex } => match zkvm_node::txtool::decode(&hex) {
                 Ok(text) => {
@@ -133,4 +110,21 @@ fn main() -> ExitCode {
 fn fail(e: &zkvm_node::NodeError) -> ExitCode {
     eprintln!("error: {e}");
     ExitCode::FAILURE
+}
+
+/// Runs `work` on a new tokio runtime and prints the text it returns.
+fn print_async(
+    work: impl std::future::Future<Output = Result<String, zkvm_node::NodeError>>,
+) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return fail(&zkvm_node::NodeError::io("tokio runtime", e)),
+    };
+    match runtime.block_on(work) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
 }

@@ -175,6 +175,7 @@ pub async fn run_until(
         submission: Submission::Engine(Submitter::spawn(slot.clone())),
         engine: slot,
         role,
+        bridge: None,
     };
     on_listen(addr);
     let served = serve_api_with(listener, state, &args.limits, shutdown).await;

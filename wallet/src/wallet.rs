@@ -154,6 +154,12 @@ impl Wallet {
         &self.assets
     }
 
+    /// Learns a flavor's name from a source other than a note (the bridge names the
+    /// assets it imports); returns whether it was new.
+    pub fn learn_asset_name(&mut self, name: &crate::note::AssetName) -> bool {
+        self.assets.learn(&name.flavor(), name)
+    }
+
     /// The name of `flavor` (its issuance metadata as text, or hex), if known.
     pub fn flavor_name(&self, flavor: &Scalar) -> Option<String> {
         self.assets

@@ -8,6 +8,7 @@
 //! ([`crate::devnet::funding_contract`]) and writes that key beside the app state, so
 //! its holder can spend them; optionally it also funds a wallet, stored beside them.
 
+use super::bridge::BridgeGenesis;
 use crate::clock::now_ms;
 use crate::devnet::{fund_genesis, DevnetConfig, FUNDING_KEY_FILE};
 use crate::error::NodeError;
@@ -30,6 +31,9 @@ pub const APP_STATE_FILE: &str = "app_state.json";
 pub struct AppState {
     /// The hex of the encoded [`Genesis`].
     pub genesis: String,
+    /// The bridge to an L1, if the chain has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bridge: Option<BridgeGenesis>,
 }
 
 impl AppState {
@@ -37,22 +41,43 @@ impl AppState {
     pub fn new(genesis: &Genesis) -> AppState {
         AppState {
             genesis: hex::encode(genesis.to_bytes()),
+            bridge: None,
         }
     }
 
     /// Reads the JSON CometBFT hands to `InitChain` (`app_state_bytes`).
     pub fn from_json(bytes: &[u8]) -> Result<Genesis, NodeError> {
+        Ok(Self::parse(bytes)?.0)
+    }
+
+    /// Reads the JSON CometBFT hands to `InitChain`: the genesis and the bridge. A
+    /// bridged genesis must hold the bridge's first anchor among its outputs.
+    pub fn parse(bytes: &[u8]) -> Result<(Genesis, Option<BridgeGenesis>), NodeError> {
         let state: AppState = serde_json::from_slice(bytes).map_err(|e| NodeError::Invalid {
             what: "app state",
             reason: e.to_string(),
         })?;
-        Genesis::from_bytes(&NodeError::decode_hex("app state genesis", &state.genesis)?)
+        let genesis =
+            Genesis::from_bytes(&NodeError::decode_hex("app state genesis", &state.genesis)?)?;
+        if let Some(bridge) = &state.bridge {
+            let anchor = bridge.state()?.anchor_contract().id();
+            bridge.validator_set()?;
+            if !genesis.utxos.contains(&anchor) {
+                return Err(NodeError::Invalid {
+                    what: "app state",
+                    reason: "the genesis lacks the bridge's anchor output; make it with `abci genesis --bridge-contract`".into(),
+                });
+            }
+        }
+        Ok((genesis, state.bridge))
     }
 }
 
 /// What `abci genesis` made.
 #[derive(Clone, Debug)]
 pub struct Made {
+    /// The app state written.
+    pub state: AppState,
     /// The app state file.
     pub app_state: PathBuf,
     /// The key that owns the initial outputs (file of mode 0600).
@@ -95,6 +120,8 @@ pub struct GenesisSpec {
     pub funding: Option<SigningKey>,
     /// A wallet the genesis funds too.
     pub wallet: Option<GenesisWallet>,
+    /// The bridge to an L1: the genesis holds its first anchor.
+    pub bridge: Option<BridgeGenesis>,
 }
 
 impl Default for GenesisSpec {
@@ -105,6 +132,7 @@ impl Default for GenesisSpec {
             timestamp_ms: None,
             funding: None,
             wallet: None,
+            bridge: None,
         }
     }
 }
@@ -130,6 +158,10 @@ pub fn make(dir: &Path, spec: &GenesisSpec) -> Result<Made, NodeError> {
     };
     let root = Xprv::random(&mut rand_core::OsRng);
     let mut funded = Wallet::new(root.clone(), wallets::NETWORK);
+    let anchors = match &spec.bridge {
+        Some(b) => vec![b.state()?.anchor_contract().id()],
+        None => Vec::new(),
+    };
     let (genesis, initial) = fund_genesis(
         spec.timestamp_ms.unwrap_or_else(now_ms),
         &signer,
@@ -137,6 +169,7 @@ pub fn make(dir: &Path, spec: &GenesisSpec) -> Result<Made, NodeError> {
         &config,
         &mut [&mut funded],
         spec.wallet.as_ref().map_or(0, |w| w.outputs),
+        &anchors,
     )?;
     let funding_key = dir.join(FUNDING_KEY_FILE);
     write_secret(&funding_key, &funding)?;
@@ -145,16 +178,22 @@ pub fn make(dir: &Path, spec: &GenesisSpec) -> Result<Made, NodeError> {
         WalletDir::open(dir)?.save(&w.name, &w.passphrase, &local)?;
     }
     let app_state = dir.join(APP_STATE_FILE);
-    let json = serde_json::to_vec_pretty(&AppState::new(&genesis)).expect("plain data");
+    let state = AppState {
+        bridge: spec.bridge.clone(),
+        ..AppState::new(&genesis)
+    };
+    let json = serde_json::to_vec_pretty(&state).expect("plain data");
     std::fs::write(&app_state, json).map_err(|e| NodeError::io(&app_state, e))?;
     Ok(Made {
+        state,
         app_state,
         funding_key,
         genesis,
     })
 }
 
-/// Sets `app_state` in a CometBFT genesis file, keeping everything else.
+/// Sets `app_state` in a CometBFT genesis file, keeping everything else; a bridged
+/// chain's votes carry extensions from the first height.
 pub fn write_into(file: &Path, state: &AppState) -> Result<(), NodeError> {
     let text = std::fs::read(file).map_err(|e| NodeError::io(file, e))?;
     let mut json: serde_json::Value =
@@ -170,6 +209,17 @@ pub fn write_into(file: &Path, state: &AppState) -> Result<(), NodeError> {
         "app_state".into(),
         serde_json::to_value(state).expect("plain data"),
     );
+    if state.bridge.is_some() {
+        let params = object
+            .entry("consensus_params")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(params) = params.as_object_mut() {
+            params.insert(
+                "abci".into(),
+                serde_json::json!({ "vote_extensions_enable_height": "1" }),
+            );
+        }
+    }
     let out = serde_json::to_vec_pretty(&json).expect("a JSON value");
     std::fs::write(file, out).map_err(|e| NodeError::io(file, e))
 }

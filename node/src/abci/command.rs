@@ -1,17 +1,20 @@
 //! `zkvm-node abci`: serve the application, or (`abci genesis`) make the genesis
 //! app state for CometBFT's `genesis.json`.
 
-use super::app_state::{self, write_into, AppState, GenesisSpec, GenesisWallet};
+use super::app_state::{self, write_into, GenesisSpec, GenesisWallet};
+use super::bridge::{parse_address, validator_set_of, BridgeGenesis, BridgeView, L1Link};
 use super::testnet::{self, Layout, TestnetSpec};
 use super::AbciConfig;
 use crate::api::{ApiState, Role, Submission};
 use crate::cometbft::CometRpc;
 use crate::error::NodeError;
 use crate::server::{bind, parse_listen, serve_api, shutdown_signal};
+use bridge::ValidatorKey;
 use clap::{Args, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// `abci`.
 #[derive(Debug, Args)]
@@ -34,6 +37,58 @@ pub struct AbciArgs {
     /// (`broadcast_tx_sync`); the `[rpc] laddr` of its config.toml.
     #[arg(long, default_value = "http://127.0.0.1:26657")]
     pub cometbft_rpc: String,
+    /// The validator's L1 link, on a bridged chain.
+    #[command(flatten)]
+    pub l1: L1Args,
+}
+
+/// How a validator of a bridged chain reaches the L1.
+#[derive(Debug, Args)]
+pub struct L1Args {
+    /// The L1 node's JSON-RPC URL: the validator reports the deposits it shows and
+    /// signs withdrawals and checkpoints (without it: no bridge duties).
+    #[arg(long, requires = "l1_key")]
+    pub l1_rpc: Option<String>,
+    /// The validator's L1 key file (mode 0600; `bridge new-key` makes one).
+    #[arg(long, requires = "l1_rpc")]
+    pub l1_key: Option<PathBuf>,
+    /// How many L1 blocks must hold a deposit (its own included) before it is
+    /// reported.
+    #[arg(long, default_value_t = 2)]
+    pub l1_confirmations: u64,
+}
+
+/// The bridge a genesis names.
+#[derive(Debug, Args)]
+pub struct BridgeArgs {
+    /// The bridge contract on the L1 (no bridge without it).
+    #[arg(long)]
+    pub bridge_contract: Option<String>,
+    /// The L1's chain ID.
+    #[arg(long, default_value_t = 1337, requires = "bridge_contract")]
+    pub l1_chain_id: u64,
+    /// An L1 validator's key file, once per validator (power 1 each; in a testnet,
+    /// node i's key is the i-th).
+    #[arg(long, requires = "bridge_contract")]
+    pub l1_key: Vec<PathBuf>,
+    /// Every this many blocks the validators sign a checkpoint for the L1.
+    #[arg(long, default_value_t = 10, requires = "bridge_contract")]
+    pub checkpoint_interval: u64,
+}
+
+impl BridgeArgs {
+    /// The bridge of the genesis, if one is named.
+    pub fn genesis(&self) -> Result<Option<BridgeGenesis>, NodeError> {
+        let Some(contract) = &self.bridge_contract else {
+            return Ok(None);
+        };
+        Ok(Some(BridgeGenesis::new(
+            self.l1_chain_id,
+            parse_address("--bridge-contract", contract)?,
+            &validator_set_of(&self.l1_key)?,
+            self.checkpoint_interval,
+        )))
+    }
 }
 
 /// `abci` subcommands.
@@ -61,6 +116,9 @@ pub enum AbciCommand {
         /// A wallet the genesis funds too.
         #[command(flatten)]
         wallet: FundedWallet,
+        /// The bridge to an L1.
+        #[command(flatten)]
+        bridge: BridgeArgs,
     },
     /// Makes a CometBFT network on this machine in a directory: the homes of its
     /// validators (`OUT/node*`, loopback ports, peers), the genesis app state and its
@@ -84,6 +142,9 @@ pub enum AbciCommand {
         /// A wallet the genesis funds too.
         #[command(flatten)]
         wallet: FundedWallet,
+        /// The bridge to an L1.
+        #[command(flatten)]
+        bridge: BridgeArgs,
     },
     /// Adds a node (not a validator) to a network made by `abci testnet`, joining by
     /// state sync from a block one trusts.
@@ -148,6 +209,14 @@ fn funded(wallet: &Option<GenesisWallet>, dir: &std::path::Path) -> String {
     }
 }
 
+/// Starts watching the L1 for `app`, if it has a link (on the current runtime).
+fn watch_l1(app: &Arc<super::App>) {
+    if let Some(link) = app.l1.clone() {
+        let app = app.clone();
+        tokio::spawn(link.watch(move || app.bridge_contract(), Duration::from_millis(500)));
+    }
+}
+
 /// Runs `abci`: serves until the process ends, or makes a genesis and returns what
 /// to print.
 pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
@@ -159,6 +228,7 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
             time_ms,
             into,
             wallet,
+            bridge,
         }) => {
             let spec = GenesisSpec {
                 outputs,
@@ -166,10 +236,11 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
                 timestamp_ms: time_ms,
                 funding: None,
                 wallet: wallet.spec()?,
+                bridge: bridge.genesis()?,
             };
             let made = app_state::make(&out, &spec)?;
             for file in &into {
-                write_into(file, &AppState::new(&made.genesis))?;
+                write_into(file, &made.state)?;
             }
             Ok(format!(
                 "app state {} ({} outputs of {} units)\nfunding key {} (mode 0600, not encrypted)\n{}{}",
@@ -190,12 +261,14 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
             outputs,
             timeout_commit_ms,
             wallet,
+            bridge,
         }) => {
             let spec = TestnetSpec {
                 validators,
                 genesis: GenesisSpec {
                     outputs,
                     wallet: wallet.spec()?,
+                    bridge: bridge.genesis()?,
                     ..GenesisSpec::default()
                 },
                 timeout_commit: std::time::Duration::from_millis(timeout_commit_ms),
@@ -247,7 +320,14 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
                 reason: "--data-dir is required".into(),
             })?;
             tracing::info!(listen = %args.listen, dir = %dir.display(), "ABCI application starting");
-            let app = Arc::new(super::App::open(&dir, AbciConfig::default())?);
+            let mut app = super::App::open(&dir, AbciConfig::default())?;
+            if let (Some(url), Some(key)) = (&args.l1.l1_rpc, &args.l1.l1_key) {
+                let link = L1Link::new(url, ValidatorKey::load(key)?, args.l1.l1_confirmations);
+                tracing::info!(url = %url, address = %link.key.address(), "bridge duties on");
+                app = app.with_l1(link);
+            }
+            let app = Arc::new(app);
+            watch_l1(&app);
             let Some(api) = args.api else {
                 super::serve_app(app, args.listen).await?;
                 return Ok(String::new());
@@ -256,6 +336,10 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
                 engine: app.engine_slot().clone(),
                 submission: Submission::CometBft(CometRpc::new(&args.cometbft_rpc)?),
                 role: Role::CometBft,
+                bridge: Some(BridgeView::new({
+                    let app = app.clone();
+                    move || app.signed_view()
+                })),
             };
             let listener = bind(api).await?;
             let addr = listener

@@ -9,7 +9,8 @@
 //! one store transaction and only then moves the state and the mempool on.
 
 use super::app_state::AppState;
-use super::mapping::{app_hash, block_time_ms, our_height, ProposalKey};
+use super::bridge::{self, BridgeFiles, Bridged, Committed, Refusal, TallyEntry};
+use super::mapping::{block_time_ms, our_height, ProposalKey};
 use super::{App, ErrorCode, Finalized, Validated};
 use crate::engine::Engine;
 use crate::error::NodeError;
@@ -38,11 +39,11 @@ impl App {
             }
             ConsensusRequest::ExtendVote(_) => {
                 ConsensusResponse::ExtendVote(response::ExtendVote {
-                    vote_extension: Bytes::new(),
+                    vote_extension: self.extend_vote().into(),
                 })
             }
-            ConsensusRequest::VerifyVoteExtension(_) => {
-                ConsensusResponse::VerifyVoteExtension(response::VerifyVoteExtension::Accept)
+            ConsensusRequest::VerifyVoteExtension(r) => {
+                ConsensusResponse::VerifyVoteExtension(self.verify_vote_extension(&r))
             }
             ConsensusRequest::FinalizeBlock(r) => {
                 ConsensusResponse::FinalizeBlock(self.finalize_block(r)?)
@@ -61,7 +62,7 @@ impl App {
                 reason: format!("{} (only 1 is supported)", req.initial_height),
             });
         }
-        let genesis = AppState::from_json(&req.app_state_bytes)?;
+        let (genesis, bridged) = AppState::parse(&req.app_state_bytes)?;
         let engine = match self.engine.get() {
             Ok(engine) => {
                 if self.lock().genesis.as_deref() != Some(genesis.to_bytes().as_slice()) {
@@ -79,7 +80,12 @@ impl App {
                 }
                 engine
             }
-            Err(_) => self.start(Store::create(&self.dir, &genesis)?)?,
+            Err(_) => {
+                if let Some(b) = &bridged {
+                    BridgeFiles::new(&self.dir).create(b, &Committed::genesis(b.state()?))?;
+                }
+                self.start(Store::create(&self.dir, &genesis)?)?
+            }
         };
         tracing::info!(
             outputs = genesis.utxos.len(),
@@ -88,12 +94,14 @@ impl App {
         Ok(response::InitChain {
             consensus_params: None,
             validators: Vec::new(),
-            app_hash: app_hash(&engine.status().tip),
+            app_hash: self.app_hash(&engine.status().tip),
         })
     }
 
-    /// Builds the block: the waiting transactions by fee rate, with proofs at the
-    /// current forest, within CometBFT's byte limit, this app's and the weight limit.
+    /// Builds the block: on a bridged chain the tally of the last commit's vote
+    /// extensions and the imports of the deposits they agree on, then the waiting
+    /// transactions by fee rate, with proofs at the current forest, within
+    /// CometBFT's byte limit, this app's and the weight limit.
     pub fn prepare_proposal(
         &self,
         req: request::PrepareProposal,
@@ -103,30 +111,63 @@ impl App {
         let tip = engine.status().tip;
         let height = expect_next(&tip, our_height(req.height))?;
         let time_ms = block_time_ms(req.time, &tip)?;
+        let bridged = self.lock().bridge.clone();
+        let (mut entry, mut imports) = match &bridged {
+            Some(b) => self.tally(&engine, b, req.local_last_commit.as_ref()),
+            None => (TallyEntry::default(), Vec::new()),
+        };
+        let extra: usize = imports
+            .iter()
+            .map(|t| t.to_bytes().len() + TX_OVERHEAD)
+            .sum();
         let limit = usize::try_from(req.max_tx_bytes)
             .unwrap_or(0)
-            .min(self.config.max_block_bytes);
+            .min(self.config.max_block_bytes)
+            .saturating_sub(extra + entry.to_bytes().len() + TX_OVERHEAD);
         let (state, chosen) = engine.select(time_ms, limit, TX_OVERHEAD);
         let mut chosen: Vec<BlockTx> = chosen.into_iter().map(|(btx, _)| btx).collect();
         // Everything chosen was verified on admission: the cache answers for it. A
-        // transaction that no longer applies (never expected) is left out.
-        let applied = loop {
-            match engine.check_derived(time_ms, &chosen) {
-                Ok(applied) if applied.state.tip().prev == state.tip().id() => break applied,
-                Ok(_) => return Err(tip_moved()),
-                Err(BlockchainError::InTx { index, error }) if index < chosen.len() => {
-                    tracing::warn!(%error, "a waiting transaction does not apply; left out");
-                    chosen.remove(index);
+        // transaction that no longer applies (never expected) is left out; so is one
+        // the bridge refuses (an export above what the chain holds).
+        let (block, applied, next) = loop {
+            let block: Vec<BlockTx> = imports.iter().chain(&chosen).cloned().collect();
+            let failed = match check(&engine, bridged.as_ref(), time_ms, &entry, &block) {
+                Checked::Valid(valid) => {
+                    let (applied, next) = *valid;
+                    if applied.state.tip().prev != state.tip().id() {
+                        return Err(tip_moved());
+                    }
+                    break (block, applied, next);
                 }
+                Checked::Entry(e) => {
+                    tracing::error!(error = %e, "the tally entry does not apply; left out");
+                    entry = TallyEntry::default();
+                    continue;
+                }
+                Checked::Tx(index, e) => (index, e),
                 // Even an empty block does not apply: nothing to propose.
-                Err(e) if chosen.is_empty() => return Err(e.into()),
-                Err(e) => {
+                Checked::Block(e) if block.is_empty() => return Err(e.into()),
+                Checked::Block(e) => {
                     tracing::warn!(error = %e, "the waiting transactions do not apply; empty block");
                     chosen.clear();
+                    imports.clear();
+                    continue;
                 }
+            };
+            let (index, error) = failed;
+            if index < imports.len() {
+                tracing::error!(%error, "an import does not apply; no imports in this block");
+                imports.clear();
+            } else {
+                tracing::warn!(%error, "a waiting transaction does not apply; left out");
+                chosen.remove(index - imports.len());
             }
         };
-        let txs: Vec<Bytes> = chosen.iter().map(|t| Bytes::from(t.to_bytes())).collect();
+        let txs: Vec<Bytes> = (!entry.is_empty())
+            .then(|| Bytes::from(entry.to_bytes()))
+            .into_iter()
+            .chain(block.iter().map(|t| Bytes::from(t.to_bytes())))
+            .collect();
         tracing::debug!(
             height,
             txs = txs.len(),
@@ -135,8 +176,9 @@ impl App {
         );
         self.lock().validated = Some(Validated {
             key: ProposalKey::new(height, time_ms, &txs),
-            txs: chosen,
+            txs: block,
             applied,
+            bridge: next,
         });
         Ok(response::PrepareProposal { txs })
     }
@@ -168,7 +210,12 @@ impl App {
         if self.lock().validated.as_ref().is_some_and(|v| v.key == key) {
             return Ok(time_ms);
         }
-        let block_txs = txs
+        let bridged = self.lock().bridge.clone();
+        let (entry, rest) = match &bridged {
+            Some(_) => bridge::split_entry(txs)?,
+            None => (TallyEntry::default(), txs),
+        };
+        let block_txs = rest
             .iter()
             .enumerate()
             .map(|(i, tx)| BlockTx::from_bytes(tx).map_err(|e| e.in_tx(i)))
@@ -181,11 +228,22 @@ impl App {
             took_ms = started.elapsed().as_secs_f64() * 1e3,
             "proposal validated"
         );
+        let next = match &bridged {
+            Some(b) => {
+                let agreed = self.confirmed(bridge::imported_deposits(&applied.txs))?;
+                Some(
+                    b.apply(&entry, &block_txs, &applied.txs, &agreed)
+                        .map_err(refused)?,
+                )
+            }
+            None => None,
+        };
         if applied.state.tip().prev == tip.id() {
             self.lock().validated = Some(Validated {
                 key,
                 txs: block_txs,
                 applied,
+                bridge: next,
             });
         }
         Ok(time_ms)
@@ -206,14 +264,22 @@ impl App {
         let time_ms = block_time_ms(req.time, &tip)?;
         let key = ProposalKey::new(height, time_ms, &req.txs);
         let known = self.lock().validated.take().filter(|v| v.key == key);
-        let (txs, applied, results) = match known {
+        let bridged = self.lock().bridge.clone();
+        let (txs, applied, mut next, results) = match known {
             Some(v) => {
-                let results = v.applied.txs.iter().map(|t| ok_result(&t.id)).collect();
-                (v.txs, v.applied, results)
+                let entry = (req.txs.len() > v.applied.txs.len()).then(ExecTxResult::default);
+                let results = entry
+                    .into_iter()
+                    .chain(v.applied.txs.iter().map(|t| ok_result(&t.id)))
+                    .collect();
+                (v.txs, v.applied, v.bridge, results)
             }
-            None => apply_decided(&engine, time_ms, &req.txs)?,
+            None => apply_decided(&engine, bridged.as_ref(), time_ms, &req.txs)?,
         };
-        let hash = app_hash(applied.state.tip());
+        let hash = App::app_hash_of(applied.state.tip(), next.as_ref());
+        if let (Some(next), Some(b)) = (&mut next, &bridged) {
+            next.close(applied.state.tip(), &hash, b.genesis.checkpoint_interval);
+        }
         tracing::info!(
             height = applied.state.tip().height,
             txs = txs.len(),
@@ -225,6 +291,7 @@ impl App {
             txs,
             applied,
             took: started.elapsed(),
+            bridge: next,
         });
         Ok(response::FinalizeBlock {
             events: Vec::new(),
@@ -250,6 +317,11 @@ impl App {
             signature: no_signature(),
             txs: finalized.txs,
         };
+        // The bridge's state of the height is on disk before the store moves to it,
+        // so a restart always finds the state of the store's tip.
+        if let Some(next) = &finalized.bridge {
+            BridgeFiles::new(&self.dir).save(next)?;
+        }
         let started = Instant::now();
         let height = block.header.height;
         engine.commit(&block, finalized.applied, Some(finalized.took))?;
@@ -258,7 +330,11 @@ impl App {
             took_ms = started.elapsed().as_secs_f64() * 1e3,
             "block committed"
         );
-        self.lock().validated = None;
+        let mut inner = self.lock();
+        if let (Some(b), Some(next)) = (&mut inner.bridge, finalized.bridge) {
+            b.committed = next;
+        }
+        inner.validated = None;
         Ok(response::Commit {
             data: Bytes::new(),
             retain_height: 0u32.into(),
@@ -267,44 +343,123 @@ impl App {
 }
 
 /// Applies what is valid of a decided block: undecodable transactions and, one at a
-/// time, the first transaction the rules refuse are left out.
+/// time, the first transaction the rules (the bridge's too) refuse are left out; a
+/// tally entry the bridge refuses is ignored.
 #[allow(clippy::type_complexity)]
 fn apply_decided(
     engine: &Engine,
+    bridged: Option<&Bridged>,
     time_ms: u64,
     txs: &[Bytes],
-) -> Result<(Vec<BlockTx>, AppliedBlock, Vec<ExecTxResult>), NodeError> {
+) -> Result<
+    (
+        Vec<BlockTx>,
+        AppliedBlock,
+        Option<Committed>,
+        Vec<ExecTxResult>,
+    ),
+    NodeError,
+> {
     let mut results: Vec<Option<ExecTxResult>> = vec![None; txs.len()];
+    let (mut entry, rest) = match bridged {
+        Some(_) => match bridge::split_entry(txs) {
+            Ok((entry, rest)) => (entry, rest),
+            Err(e) => {
+                results[0] = Some(err_result(&e));
+                (TallyEntry::default(), &txs[1..])
+            }
+        },
+        None => (TallyEntry::default(), txs),
+    };
+    let offset = txs.len() - rest.len();
     let mut kept: Vec<(usize, BlockTx)> = Vec::new();
-    for (i, tx) in txs.iter().enumerate() {
+    for (i, tx) in rest.iter().enumerate() {
         match BlockTx::from_bytes(tx) {
-            Ok(btx) => kept.push((i, btx)),
-            Err(e) => results[i] = Some(err_result(&NodeError::Chain(e))),
+            Ok(btx) => kept.push((i + offset, btx)),
+            Err(e) => results[i + offset] = Some(err_result(&NodeError::Chain(e))),
         }
     }
     loop {
         let block_txs: Vec<BlockTx> = kept.iter().map(|(_, t)| t.clone()).collect();
-        match engine.check_derived(time_ms, &block_txs) {
-            Ok(applied) => {
+        let failed = match check(engine, bridged, time_ms, &entry, &block_txs) {
+            Checked::Valid(valid) => {
+                let (applied, next) = *valid;
                 for ((i, _), tx) in kept.iter().zip(&applied.txs) {
                     results[*i] = Some(ok_result(&tx.id));
                 }
                 let results = results.into_iter().map(Option::unwrap_or_default).collect();
-                return Ok((block_txs, applied, results));
+                return Ok((block_txs, applied, next, results));
             }
-            Err(BlockchainError::InTx { index, error }) if index < kept.len() => {
-                let (i, _) = kept.remove(index);
-                results[i] = Some(err_result(&NodeError::Chain(*error)));
+            Checked::Entry(e) => {
+                results[0] = Some(err_result(&e));
+                entry = TallyEntry::default();
+                continue;
             }
+            Checked::Tx(index, e) => (index, e),
             // Even an empty block does not apply (never expected after the
             // height and time checks): the block cannot be finalized.
-            Err(e) if kept.is_empty() => return Err(e.into()),
-            Err(e) => {
+            Checked::Block(e) if kept.is_empty() => return Err(e.into()),
+            Checked::Block(e) => {
                 for (i, _) in kept.drain(..) {
                     results[i] = Some(err_result(&NodeError::Chain(e.clone())));
                 }
+                continue;
+            }
+        };
+        let (index, error) = failed;
+        let (i, _) = kept.remove(index);
+        results[i] = Some(err_result(&error));
+    }
+}
+
+/// What checking a block's transactions found.
+enum Checked {
+    /// A valid block: what it changes, and the bridge after it.
+    Valid(Box<(AppliedBlock, Option<Committed>)>),
+    /// The bridge refuses the tally entry.
+    Entry(NodeError),
+    /// The transaction at this index breaks a rule of the chain or the bridge.
+    Tx(usize, NodeError),
+    /// The block as a whole does not apply.
+    Block(BlockchainError),
+}
+
+/// Checks `txs` after the tip at `time_ms`: the chain's rules, then (on a bridged
+/// chain) the tally entry and the bridge's rule, the block's own imports agreed.
+fn check(
+    engine: &Engine,
+    bridged: Option<&Bridged>,
+    time_ms: u64,
+    entry: &TallyEntry,
+    txs: &[BlockTx],
+) -> Checked {
+    match engine.check_derived(time_ms, txs) {
+        Ok(applied) => {
+            let agreed = bridge::imported_deposits(&applied.txs);
+            match bridged
+                .map(|b| b.apply(entry, txs, &applied.txs, &agreed))
+                .transpose()
+            {
+                Ok(next) => Checked::Valid(Box::new((applied, next))),
+                Err(Refusal::Entry(e)) => Checked::Entry(e),
+                Err(Refusal::Tx(index, e)) => Checked::Tx(index, e),
             }
         }
+        Err(BlockchainError::InTx { index, error }) if index < txs.len() => {
+            Checked::Tx(index, NodeError::Chain(*error))
+        }
+        Err(e) => Checked::Block(e),
+    }
+}
+
+/// The error of a block the bridge refuses.
+fn refused(refusal: Refusal) -> NodeError {
+    match refusal {
+        Refusal::Entry(e) => e,
+        Refusal::Tx(index, e) => NodeError::Invalid {
+            what: "bridge rule",
+            reason: format!("transaction {index}: {e}"),
+        },
     }
 }
 

@@ -24,7 +24,10 @@ impl App {
         let verdict = match req.kind {
             CheckTxKind::New => {
                 let txs = vec![req.tx.to_vec()];
-                match self.engine.get() {
+                match self.engine.get().and_then(|e| {
+                    self.bridge_admits(&req.tx)?;
+                    Ok(e)
+                }) {
                     Ok(engine) => engine.admit(txs),
                     Err(e) => not_admitted(&txs, &e),
                 }

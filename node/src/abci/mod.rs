@@ -9,6 +9,7 @@
 //!
 //! - [`command`]: the `abci` command line;
 //! - [`app_state`]: the genesis in CometBFT's `genesis.json`, and the command making it;
+//! - [`bridge`]: the bridge to an Ethereum L1 (vote extensions, tally, imports);
 //! - [`mapping`]: heights, times, proposal keys, app hashes;
 //! - `consensus`: `InitChain`, `PrepareProposal`, `ProcessProposal`,
 //!   `FinalizeBlock`, `Commit`;
@@ -26,8 +27,10 @@
 //! its other connections go on.
 
 pub mod app_state;
+pub mod bridge;
 pub mod command;
 mod consensus;
+mod extension;
 pub mod localnet;
 pub mod mapping;
 mod mempool;
@@ -63,7 +66,8 @@ pub enum ErrorCode {
     /// The bytes are not a transaction nor a block transaction, or a field of the
     /// request is malformed.
     Malformed = 1,
-    /// The VM refused the transaction, or its proofs or signatures do not verify.
+    /// The VM refused the transaction, or its proofs or signatures do not verify,
+    /// or the bridge's rule refuses it.
     Invalid = 2,
     /// An input is not an unspent output this node can prove (spent or unknown).
     UnknownInput = 3,
@@ -93,6 +97,7 @@ impl ErrorCode {
             }
             NodeError::NotInitialized(_) | NodeError::NotReady => ErrorCode::NotReady,
             NodeError::NotWaiting => ErrorCode::Mempool,
+            NodeError::Bridge(_) => ErrorCode::Invalid,
             NodeError::NoProof { .. } => ErrorCode::UnknownInput,
             NodeError::Database(_)
             | NodeError::Corrupt(_)
@@ -154,6 +159,9 @@ pub struct App {
     dir: PathBuf,
     config: AbciConfig,
     engine: EngineSlot,
+    /// The validator's link to the L1, if it reports deposits and signs for the
+    /// bridge.
+    l1: Option<Arc<bridge::L1Link>>,
     inner: Mutex<Inner>,
 }
 
@@ -175,18 +183,23 @@ struct Inner {
     validated: Option<Validated>,
     /// The block `FinalizeBlock` applied, waiting for `Commit`.
     finalized: Option<Finalized>,
+    /// The bridge at the last commit, if the chain has one.
+    bridge: Option<bridge::Bridged>,
 }
 
 struct Validated {
     key: ProposalKey,
     txs: Vec<BlockTx>,
     applied: AppliedBlock,
+    /// The bridge after the block.
+    bridge: Option<bridge::Committed>,
 }
 
 struct Finalized {
     txs: Vec<BlockTx>,
     applied: AppliedBlock,
     took: Duration,
+    bridge: Option<bridge::Committed>,
 }
 
 impl App {
@@ -198,12 +211,28 @@ impl App {
             dir: dir.to_path_buf(),
             config,
             engine: EngineSlot::default(),
+            l1: None,
             inner: Mutex::new(Inner::default()),
         };
         if Store::exists(dir) {
             app.start(Store::open(dir)?)?;
         }
         Ok(app)
+    }
+
+    /// The application of a validator that watches the L1 through `link` (its
+    /// deposits reported, withdrawals and checkpoints signed with its key).
+    pub fn with_l1(mut self, link: Arc<bridge::L1Link>) -> App {
+        self.l1 = Some(link);
+        self
+    }
+
+    /// The bridge contract, once the chain here is bridged.
+    pub fn bridge_contract(&self) -> Option<alloy::primitives::Address> {
+        self.lock()
+            .bridge
+            .as_ref()
+            .map(|b| b.committed.state.domain().bridge)
     }
 
     /// Where the engine is: the HTTP API served beside the application shares it.
@@ -219,8 +248,17 @@ impl App {
     /// Puts the engine of `store` in place.
     fn start(&self, store: Store) -> Result<Arc<Engine>, NodeError> {
         let genesis = store.genesis()?.to_bytes();
+        let tip = store.tip_height()?;
+        let files = bridge::BridgeFiles::new(&self.dir);
+        let bridged = match files.genesis()? {
+            Some(g) => Some(bridge::Bridged::new(g, files.load(tip)?)?),
+            None => None,
+        };
         let engine = Arc::new(Engine::with_store(store, self.config.engine)?);
-        self.lock().genesis = Some(genesis);
+        let mut inner = self.lock();
+        inner.genesis = Some(genesis);
+        inner.bridge = bridged;
+        drop(inner);
         self.engine.set(engine.clone());
         Ok(engine)
     }
@@ -229,6 +267,24 @@ impl App {
         // Every change is an assignment after all checks: a panic elsewhere cannot
         // leave the state half-updated.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The app hash after a block whose header is `tip`, the bridge being at
+    /// `bridge` then (if the chain has one).
+    fn app_hash_of(
+        tip: &blockchain::BlockHeader,
+        bridge: Option<&bridge::Committed>,
+    ) -> tendermint::AppHash {
+        match bridge {
+            Some(b) => bridge::app_hash(tip, &b.state),
+            None => mapping::app_hash(tip),
+        }
+    }
+
+    /// The app hash of the committed tip `tip`.
+    fn app_hash(&self, tip: &blockchain::BlockHeader) -> tendermint::AppHash {
+        let bridge = self.lock().bridge.as_ref().map(|b| b.committed.clone());
+        Self::app_hash_of(tip, bridge.as_ref())
     }
 }
 
@@ -306,7 +362,14 @@ impl tower::Service<MempoolRequest> for Abci {
         let (app, submitter) = (self.app.clone(), self.submitter.clone());
         Box::pin(async move {
             let verdict = match req.kind {
-                CheckTxKind::New => submitter.submit(req.tx.to_vec()).await,
+                CheckTxKind::New => {
+                    let (checker, tx) = (app.clone(), req.tx.clone());
+                    match tokio::task::spawn_blocking(move || checker.bridge_admits(&tx)).await {
+                        Ok(Ok(())) => submitter.submit(req.tx.to_vec()).await,
+                        Ok(Err(e)) => Err(e),
+                        Err(e) => Err(NodeError::Task(e.to_string())),
+                    }
+                }
                 CheckTxKind::Recheck => {
                     let tx = req.tx.clone();
                     tokio::task::spawn_blocking(move || app.recheck(&tx))

@@ -4,12 +4,16 @@
 //! - `/tip`: the encoded header of our tip;
 //! - `/tx/<hex ID>`: a mined transaction's record (LE64 height, LE32 index, log);
 //! - `/utxo/<hex contract ID>`: the Utreexo proof of an unspent output at the tip's
-//!   forest.
+//!   forest;
+//! - `/bridge/signed`: on a bridged chain, the JSON of the withdrawals and
+//!   checkpoints signed by more than two thirds of the L1 power
+//!   ([`SignedView`]), what `zkvm-node bridge relay` submits.
 //!
 //! Only the latest state is served: a query at another height than 0 or the tip's
 //! gets [`ErrorCode::WrongHeight`].
 
-use super::mapping::{app_hash, cometbft_height};
+use super::bridge::SignedView;
+use super::mapping::cometbft_height;
 use super::{App, ErrorCode};
 use crate::error::NodeError;
 use encoding::Encodable;
@@ -25,7 +29,7 @@ impl App {
         let (height, hash) = match self.engine.get() {
             Ok(engine) => {
                 let tip = engine.status().tip;
-                (cometbft_height(tip.height), app_hash(&tip))
+                (cometbft_height(tip.height), self.app_hash(&tip))
             }
             Err(_) => (0u32.into(), Default::default()),
         };
@@ -54,6 +58,14 @@ impl App {
                 ..Default::default()
             },
         }
+    }
+
+    /// The signed withdrawals and checkpoints, on a bridged chain.
+    pub fn signed_view(&self) -> Option<SignedView> {
+        self.lock()
+            .bridge
+            .as_ref()
+            .map(|b| SignedView::of(&b.committed))
     }
 
     fn answer(
@@ -97,6 +109,12 @@ impl App {
                     .map_err(internal)?
                     .ok_or_else(not_found)?
                     .encode_to_vec()
+            }
+            Some(("bridge", "signed")) => {
+                let view = self
+                    .signed_view()
+                    .ok_or((ErrorCode::NotFound, "this chain has no bridge".to_string()))?;
+                serde_json::to_vec(&view).expect("plain data")
             }
             _ => return Err((ErrorCode::NotFound, format!("no query path {:?}", req.path))),
         };

@@ -9,7 +9,7 @@
 //! `BASE + 10·i` (p2p), `+1` (CometBFT RPC), `+2` (ABCI), `+3` (HTTP API); with
 //! [`Layout::hosts`], node `i` on its own address, at `BASE` to `BASE + 3`.
 
-use super::app_state::{self, AppState, GenesisSpec};
+use super::app_state::{self, GenesisSpec};
 use crate::error::NodeError;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -174,7 +174,7 @@ pub fn generate(
     }
     let made = app_state::make(&out.join("genesis"), &spec.genesis)?;
     for file in &genesis_files {
-        app_state::write_into(file, &AppState::new(&made.genesis))?;
+        app_state::write_into(file, &made.state)?;
     }
     let peers: Vec<String> = (0..spec.validators).map(peer).collect();
     write(&out.join("peers"), &peers.join(","))
@@ -351,6 +351,8 @@ pub struct Network {
     wrap: HashMap<usize, Vec<String>>,
     /// `RUST_LOG` of the applications.
     pub app_log: String,
+    /// More arguments of node `i`'s application (such as its L1 link).
+    pub app_args: HashMap<usize, Vec<String>>,
     apps: HashMap<usize, Child>,
     nodes: HashMap<usize, Child>,
 }
@@ -375,6 +377,7 @@ impl Network {
             zkvm_node,
             wrap: HashMap::new(),
             app_log: "info".into(),
+            app_args: HashMap::new(),
             apps: HashMap::new(),
             nodes: HashMap::new(),
         }
@@ -414,6 +417,7 @@ impl Network {
             .args(["--listen", &format!("127.0.0.1:{}", p.app)])
             .args(["--api", &format!("{}:{}", p.host, p.api)])
             .args(["--cometbft-rpc", &p.rpc_url()])
+            .args(self.app_args.get(&i).into_iter().flatten())
             .env("RUST_LOG", &self.app_log)
             .stdout(log.try_clone().map_err(|e| NodeError::io(&home, e))?)
             .stderr(log);

@@ -13,6 +13,7 @@ pub mod budget;
 pub mod explorer;
 pub mod json;
 
+use crate::abci::bridge::{BridgeView, SignedView};
 use crate::cometbft::CometRpc;
 use crate::engine::{Engine, EngineSlot, Submitter};
 use crate::error::NodeError;
@@ -53,6 +54,8 @@ pub struct ApiState {
     pub submission: Submission,
     /// What the node does in its network.
     pub role: Role,
+    /// The bridge's signed messages, on the application of a bridged chain.
+    pub bridge: Option<BridgeView>,
 }
 
 /// Where a submitted transaction goes.
@@ -114,6 +117,7 @@ pub fn router_with(state: ApiState, budget: budget::ClientBudget) -> Router {
         .route("/v1/mempool", get(mempool))
         .route("/v1/utxos/{id}/proof", get(utxo_proof))
         .route("/v1/forest", get(forest))
+        .route("/v1/bridge/signed", get(bridge_signed))
         .merge(explorer::routes())
         .fallback(not_found_route)
         .method_not_allowed_fallback(method_not_allowed)
@@ -297,6 +301,20 @@ async fn forest(State(state): State<ApiState>) -> ApiResult<ForestJson> {
         Ok(Json(ForestJson::from(engine.state().forest())))
     })
     .await
+}
+
+/// The withdrawals and checkpoints the validators signed, for relayers.
+async fn bridge_signed(State(state): State<ApiState>) -> ApiResult<SignedView> {
+    state
+        .bridge
+        .as_ref()
+        .and_then(BridgeView::signed)
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "this node serves no bridge: its chain has none, or it is not a CometBFT application (`zkvm-node abci --api`)",
+            )
+        })
 }
 
 async fn block_by_height(

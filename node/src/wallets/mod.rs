@@ -16,9 +16,11 @@
 //! one module per group of commands: [`basic`] (create, address, balance, pay,
 //! issue, history), [`keys`] (viewing keys and root files), [`disclosure`],
 //! [`offline`] (unsigned proposals, signing, submitting), [`requests`] (payment
-//! requests and replies) and [`custody`] (2-of-2 accounts).
+//! requests and replies), [`custody`] (2-of-2 accounts) and [`bridge`] (deposits to
+//! and withdrawals from the L1 bridge).
 
 pub mod basic;
+pub mod bridge;
 pub mod custody;
 pub mod disclosure;
 pub mod keys;
@@ -99,6 +101,11 @@ pub enum WalletCommand {
     Request(requests::RequestArgs),
     /// Takes the payer's reply to a payment request, to watch for the payment.
     AcceptReply(requests::AcceptReplyArgs),
+    /// Deposits ETH or an ERC-20 on the L1 bridge to this wallet's address.
+    Deposit(bridge::DepositArgs),
+    /// Withdraws a bridged asset to an L1 address (the validators sign, a relayer
+    /// has it paid).
+    Withdraw(bridge::WithdrawArgs),
     /// A 2-of-2 account shared with another wallet.
     Custody {
         /// Which custody command.
@@ -129,6 +136,8 @@ pub async fn run_command(command: &WalletCommand) -> Result<String, NodeError> {
         WalletCommand::Submit(args) => offline::submit(args).await,
         WalletCommand::Request(args) => requests::request(args).await,
         WalletCommand::AcceptReply(args) => requests::accept_reply(args).await,
+        WalletCommand::Deposit(args) => bridge::deposit(args).await,
+        WalletCommand::Withdraw(args) => bridge::withdraw(args).await,
         WalletCommand::Custody { command } => custody::run(command).await,
     }
 }

@@ -98,7 +98,11 @@ pub fn balance_table(wallet: &Wallet, balances: &[(Scalar, Balance)]) -> String 
         "flavor", "confirmed", "pending", "locked"
     );
     for (flavor, b) in balances {
-        let name = wallet.flavor_name(flavor).unwrap_or_default();
+        let name = wallet
+            .assets()
+            .name(flavor)
+            .map(super::bridge::asset_label)
+            .unwrap_or_default();
         out += &format!(
             "{:<64}  {:>20} {:>20} {:>20}  {name}\n",
             flavor_hex(flavor),

@@ -110,6 +110,33 @@ function forest(f) {
     el("div", { class: "forest", id: "forest" }, trees));
 }
 
+// On a bridged chain: the checkpoints the validators signed for the L1 (encoding:
+// version, LE64 height, block ID, …) and how many withdrawals they signed.
+async function bridgeSection() {
+  let view;
+  try {
+    view = await api("/v1/bridge/signed");
+  } catch (e) {
+    return [];
+  }
+  const rows = view.checkpoints.map((c) => {
+    const height = le64(c.message.slice(2, 18));
+    return el("tr", {},
+      el("td", { class: "num" }, link(`#/block/${height}`, height)),
+      el("td", { class: "hash" }, short(c.message.slice(18, 82))),
+      el("td", { class: "num" }, c.signatures.length));
+  });
+  return [
+    el("h2", {}, `Bridge to L1 chain ${view.chain_id}`),
+    fields([["Contract", el("span", { class: "hash" }, view.contract)],
+      ["Signed withdrawals", `${view.withdrawals.length}`]]),
+    el("table", { id: "checkpoints" },
+      el("thead", {}, el("tr", {},
+        el("th", { class: "num" }, "Checkpoint height"), el("th", {}, "Block ID"),
+        el("th", { class: "num" }, "Signatures"))),
+      el("tbody", {}, rows))];
+}
+
 async function home() {
   const status = await api("/v1/status");
   // A node whose store fails says so first; its other routes may fail meanwhile.
@@ -148,7 +175,8 @@ async function home() {
         el("th", { class: "num" }, "Validation ms"))),
       el("tbody", {}, rows)),
     el("h2", {}, "Utreexo forest"),
-    forest(f)];
+    forest(f),
+    ...(await bridgeSection())];
 }
 
 async function block(which) {
@@ -173,6 +201,31 @@ async function block(which) {
         el("td", { class: "hash" }, link(`#/tx/${id}`, id))))))];
 }
 
+// The bridge's data entries (spec/bridge.md): an import's marker names its L1
+// deposit, an export payload the L1 recipient; quantities here are in the open.
+const IMPORT_HEX = "5a6b564d427269646765496d706f7274"; // "ZkVMBridgeImport"
+const EXPORT_HEX = "5a6b564d4272696467654578706f7274"; // "ZkVMBridgeExport"
+
+function le64(hex) {
+  return BigInt("0x" + (hex.match(/../g) || []).reverse().join("")).toString();
+}
+
+function token(hex) {
+  return /^0+$/.test(hex) ? "ETH" : `token 0x${hex}`;
+}
+
+function bridgeData(hex) {
+  // After the magic (16 bytes) and the version byte.
+  const body = hex.slice(34);
+  if (hex.startsWith(IMPORT_HEX) && body.length === 133 * 2) {
+    return ["bridge import", `L1 deposit ${le64(body.slice(0, 16))}: ${le64(body.slice(56, 72))} of ${token(body.slice(16, 56))}, L1 transaction 0x${body.slice(202)}`];
+  }
+  if (hex.startsWith(EXPORT_HEX) && body.length === 48 * 2) {
+    return ["bridge export", `${le64(body.slice(80, 96))} of ${token(body.slice(40, 80))} to L1 address 0x${body.slice(0, 40)}`];
+  }
+  return null;
+}
+
 function logEntry(e) {
   switch (e.type) {
     case "header": return ["header", `version ${e.version}, time ${e.mintime_ms}…${e.maxtime_ms}`];
@@ -181,7 +234,7 @@ function logEntry(e) {
     case "issue": return ["issue", el("span", { class: "hash" }, `qty ${e.qty}\nflv ${e.flv}`)];
     case "retire": return ["retire", el("span", { class: "hash" }, `qty ${e.qty}\nflv ${e.flv}`)];
     case "fee": return ["fee", e.amount];
-    case "data": return ["data", el("span", { class: "hash" }, `${e.hex.length / 2} bytes: ${short(e.hex)}`)];
+    case "data": return bridgeData(e.hex) || ["data", el("span", { class: "hash" }, `${e.hex.length / 2} bytes: ${short(e.hex)}`)];
     default: return [e.type, JSON.stringify(e)];
   }
 }
