@@ -17,12 +17,17 @@
 pub mod specification {}
 
 pub mod address;
+pub mod compact;
 pub mod custody;
 mod errors;
 pub mod keys;
 pub mod ledger;
+pub mod light;
 pub mod note;
+pub mod pending;
+pub mod recovery;
 pub mod request;
+mod scan;
 pub mod selection;
 pub mod send;
 pub mod storage;
@@ -30,10 +35,14 @@ pub mod tracking;
 mod wallet;
 
 pub use address::{Address, Network};
+pub use compact::{CompactBlock, LightBlock};
 pub use custody::{CosignProposal, CosignResponse, PendingCosign, SharedAccount};
 pub use errors::WalletError;
 pub use keys::AccountKeys;
-pub use ledger::{Balance, Ledger, OwnedOutput, Owner, Tip};
+pub use ledger::{Balance, Checkpoint, Ledger, OwnedOutput, Owner, PendingTx};
+pub use light::{DevnetVerifier, HeaderVerifier};
+pub use pending::{MempoolView, PendingSync, Vanished, DEFAULT_TX_LIFETIME_MS};
+pub use recovery::{GapLimit, Recovery};
 pub use request::{PaymentReply, PaymentRequest};
 pub use send::{SentTx, TxPlan};
 pub use storage::{MemoryStore, WalletStore};

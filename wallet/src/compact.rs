@@ -1,0 +1,506 @@
+//! Compact blocks: what a wallet needs of a block, and nothing else.
+//!
+//! Per block the header and, per transaction, its ID and the entries of its log that
+//! a wallet reads, in log order: the inputs (each with the part of its Utreexo proof
+//! that the block's earlier deletions did not reveal), the outputs' contract IDs
+//! (with the anchor only when it does not follow from the entries before it), and
+//! the notes. From these a wallet finds and rebuilds its outputs, replays the block's
+//! changes to the Utreexo forest on its own copy of the forest's roots, and so moves
+//! its proofs and checks the result against the header's UTXO root.
+//!
+//! Encoding (version 1), all integers little-endian:
+//!
+//! ```text
+//! compact block = version (1) = 0x01 || header || LE32 tx count || txs
+//! tx            = tx ID (32) || LE32 entry count || entries
+//! entry         = 0x00 || contract ID                                input, transient proof
+//!               | 0x01 || contract ID || LE64 position || n (1) || n × 32   input, path
+//!               | 0x02 || contract ID                                output, anchor follows
+//!               | 0x03 || anchor (32) || contract ID                 output, anchor given
+//!               | 0x04 || LE32 length || note entry                  note
+//! light block   = compact block || LE32 length || evidence
+//! ```
+//!
+//! The `n` hashes of an input are its path's neighbors from the leaf up to the
+//! lowest node that the deletions before it in the block left known (see
+//! `WorkForest::complete_path`); `n` is at most 63. An output's anchor *follows*
+//! when it equals the running anchor: the ratchet of the last input's ID, or the ID
+//! of the output before it. The evidence of a light block proves its header (the
+//! producer's signature on a devnet, CometBFT's commit on a network of validators).
+
+use crate::errors::WalletError;
+use crate::note::NOTE_TAG;
+use blockchain::{AppliedBlock, Block, BlockHeader};
+use encoding::{Encodable, EncodingError, Reader, Writer};
+use merkle::Hash;
+use std::collections::BTreeSet;
+use utreexo::Proof;
+use zkvm::{Anchor, ContractId, TxEntry, TxId, VerifiedTx};
+
+/// The version byte of the encoding this module writes and reads.
+pub const COMPACT_VERSION: u8 = 1;
+
+/// The deepest path a forest of 2⁶⁴ − 1 items has.
+const MAX_LOWER: usize = 63;
+
+const INPUT_TRANSIENT: u8 = 0;
+const INPUT_PATH: u8 = 1;
+const OUTPUT_FOLLOWS: u8 = 2;
+const OUTPUT_ANCHORED: u8 = 3;
+const NOTE: u8 = 4;
+
+/// The smallest encoded entry: a kind byte and a contract ID.
+const MIN_ENTRY_LEN: usize = 1 + 32;
+/// The smallest encoded transaction: an ID and an empty entry list.
+const MIN_TX_LEN: usize = 32 + 4;
+
+/// How a block deletes an input from the forest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Spend {
+    /// With a transient proof: the input was created earlier in the same
+    /// generation (or is the forest's tree of one item).
+    Transient,
+    /// With a path: the item's position, and the path's neighbors from the leaf up
+    /// to the lowest node the block's earlier deletions revealed.
+    Path {
+        /// The item's position in the forest before the block.
+        position: u64,
+        /// The neighbors below the known nodes, leaf first.
+        lower: Vec<Hash>,
+    },
+}
+
+/// An entry of a compact transaction, in the order of the transaction's log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CompactEntry {
+    /// An input: the spent output's ID and how the forest deletes it.
+    Input {
+        /// The spent output.
+        id: ContractId,
+        /// The deletion.
+        spend: Spend,
+    },
+    /// An output.
+    Output {
+        /// Its contract ID.
+        id: ContractId,
+        /// Its anchor when it does not follow from the entries before it.
+        anchor: Option<Anchor>,
+    },
+    /// A note (a data entry with the note tag).
+    Note(Vec<u8>),
+}
+
+/// What a wallet needs of one transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompactTx {
+    /// The transaction ID.
+    pub id: TxId,
+    /// Inputs, outputs and notes, in log order.
+    pub entries: Vec<CompactEntry>,
+}
+
+/// What a wallet needs of one block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompactBlock {
+    /// The block's header.
+    pub header: BlockHeader,
+    /// The transactions, in block order.
+    pub txs: Vec<CompactTx>,
+}
+
+/// A compact block with the evidence that its header is the chain's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LightBlock {
+    /// The compact block.
+    pub block: CompactBlock,
+    /// Opaque to the wallet: what the [`crate::light::HeaderVerifier`] checks.
+    pub evidence: Vec<u8>,
+}
+
+impl CompactBlock {
+    /// The compact form of `block`, which the node has applied as `applied`.
+    ///
+    /// Fails with `MalformedCompactBlock` if the two do not belong together (other
+    /// transaction or proof counts).
+    pub fn new(block: &Block, applied: &AppliedBlock) -> Result<CompactBlock, WalletError> {
+        if block.txs.len() != applied.txs.len() {
+            return Err(mismatch(
+                "the block and its applied form differ in transactions",
+            ));
+        }
+        let mut revealed = Revealed::default();
+        let txs = block
+            .txs
+            .iter()
+            .zip(&applied.txs)
+            .map(|(btx, tx)| compact_tx(tx, &btx.proofs, &mut revealed))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(CompactBlock {
+            header: applied.state.tip().clone(),
+            txs,
+        })
+    }
+
+    /// Reads a compact block.
+    pub fn decode(r: &mut Reader<'_>) -> Result<CompactBlock, WalletError> {
+        let version = r.read_u8().map_err(malformed)?;
+        if version != COMPACT_VERSION {
+            return Err(WalletError::MalformedCompactBlock(format!(
+                "version {version} (this wallet reads version {COMPACT_VERSION})"
+            )));
+        }
+        let header = BlockHeader::decode(r).map_err(malformed)?;
+        let count = r.read_count(MIN_TX_LEN).map_err(malformed)?;
+        let mut txs = Vec::with_capacity(count);
+        for _ in 0..count {
+            txs.push(CompactTx::decode(r)?);
+        }
+        Ok(CompactBlock { header, txs })
+    }
+
+    /// Decodes bytes that hold exactly one compact block.
+    pub fn from_bytes(bytes: &[u8]) -> Result<CompactBlock, WalletError> {
+        parse(bytes, CompactBlock::decode)
+    }
+
+    /// The encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode_to_vec()
+    }
+}
+
+impl Encodable for CompactBlock {
+    fn encode(&self, w: &mut Vec<u8>) {
+        w.write_u8(COMPACT_VERSION);
+        self.header.encode(w);
+        w.write_u32(count32(self.txs.len()));
+        for tx in &self.txs {
+            tx.encode(w);
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        1 + self.header.encoded_len() + 4 + self.txs.iter().map(|t| t.encoded_len()).sum::<usize>()
+    }
+}
+
+impl CompactTx {
+    fn decode(r: &mut Reader<'_>) -> Result<CompactTx, WalletError> {
+        let id = TxId(r.read_array().map_err(malformed)?);
+        let count = r.read_count(MIN_ENTRY_LEN).map_err(malformed)?;
+        let mut entries = Vec::with_capacity(count);
+        for _ in 0..count {
+            entries.push(CompactEntry::decode(r)?);
+        }
+        Ok(CompactTx { id, entries })
+    }
+
+    /// The IDs of the spent outputs, in log order.
+    pub fn inputs(&self) -> impl Iterator<Item = ContractId> + '_ {
+        self.entries.iter().filter_map(|e| match e {
+            CompactEntry::Input { id, .. } => Some(*id),
+            _ => None,
+        })
+    }
+
+    /// The notes, in log order.
+    pub fn notes(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.entries.iter().filter_map(|e| match e {
+            CompactEntry::Note(note) => Some(note.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// The IDs of the outputs with their anchors, the ones that follow worked out
+    /// as the VM sets them: `input` ratchets the spent ID, `output` takes the last
+    /// anchor and leaves its own ID.
+    pub fn outputs(&self) -> Vec<(ContractId, Anchor)> {
+        let mut running: Option<Anchor> = None;
+        let mut outputs = Vec::new();
+        for entry in &self.entries {
+            match entry {
+                CompactEntry::Input { id, .. } => running = Some(id.to_anchor().ratchet()),
+                CompactEntry::Output { id, anchor } => {
+                    outputs.push((*id, anchor.or(running).unwrap_or_default()));
+                    running = Some(id.to_anchor());
+                }
+                CompactEntry::Note(_) => {}
+            }
+        }
+        outputs
+    }
+}
+
+impl Encodable for CompactTx {
+    fn encode(&self, w: &mut Vec<u8>) {
+        w.write_bytes(&self.id.0);
+        w.write_u32(count32(self.entries.len()));
+        for entry in &self.entries {
+            entry.encode(w);
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        MIN_TX_LEN + self.entries.iter().map(|e| e.encoded_len()).sum::<usize>()
+    }
+}
+
+impl CompactEntry {
+    fn decode(r: &mut Reader<'_>) -> Result<CompactEntry, WalletError> {
+        let kind = r.read_u8().map_err(malformed)?;
+        let entry = match kind {
+            INPUT_TRANSIENT => CompactEntry::Input {
+                id: read_id(r)?,
+                spend: Spend::Transient,
+            },
+            INPUT_PATH => {
+                let id = read_id(r)?;
+                let position = r.read_u64().map_err(malformed)?;
+                let n = usize::from(r.read_u8().map_err(malformed)?);
+                if n > MAX_LOWER {
+                    return Err(WalletError::MalformedCompactBlock(format!(
+                        "a path of {n} levels (at most {MAX_LOWER})"
+                    )));
+                }
+                let bytes = r.read_bytes(32 * n).map_err(malformed)?;
+                let lower = bytes
+                    .chunks_exact(32)
+                    .filter_map(Hash::from_slice)
+                    .collect();
+                CompactEntry::Input {
+                    id,
+                    spend: Spend::Path { position, lower },
+                }
+            }
+            OUTPUT_FOLLOWS => CompactEntry::Output {
+                id: read_id(r)?,
+                anchor: None,
+            },
+            OUTPUT_ANCHORED => {
+                let anchor = Anchor(r.read_array().map_err(malformed)?);
+                CompactEntry::Output {
+                    id: read_id(r)?,
+                    anchor: Some(anchor),
+                }
+            }
+            NOTE => CompactEntry::Note(r.read_len_prefixed().map_err(malformed)?.to_vec()),
+            other => {
+                return Err(WalletError::MalformedCompactBlock(format!(
+                    "unknown entry kind {other}"
+                )))
+            }
+        };
+        Ok(entry)
+    }
+}
+
+impl Encodable for CompactEntry {
+    fn encode(&self, w: &mut Vec<u8>) {
+        match self {
+            CompactEntry::Input {
+                id,
+                spend: Spend::Transient,
+            } => {
+                w.write_u8(INPUT_TRANSIENT);
+                w.write_bytes(&id.0);
+            }
+            CompactEntry::Input {
+                id,
+                spend: Spend::Path { position, lower },
+            } => {
+                w.write_u8(INPUT_PATH);
+                w.write_bytes(&id.0);
+                w.write_u64(*position);
+                // A path has at most 63 levels; `compact_tx` never takes more.
+                w.write_u8(lower.len().min(MAX_LOWER) as u8);
+                for hash in lower.iter().take(MAX_LOWER) {
+                    w.write_bytes(&hash.0);
+                }
+            }
+            CompactEntry::Output { id, anchor: None } => {
+                w.write_u8(OUTPUT_FOLLOWS);
+                w.write_bytes(&id.0);
+            }
+            CompactEntry::Output {
+                id,
+                anchor: Some(anchor),
+            } => {
+                w.write_u8(OUTPUT_ANCHORED);
+                w.write_bytes(&anchor.0);
+                w.write_bytes(&id.0);
+            }
+            CompactEntry::Note(note) => {
+                w.write_u8(NOTE);
+                w.write_len_prefixed(note);
+            }
+        }
+    }
+
+    fn encoded_len(&self) -> usize {
+        1 + match self {
+            CompactEntry::Input {
+                spend: Spend::Transient,
+                ..
+            } => 32,
+            CompactEntry::Input {
+                spend: Spend::Path { lower, .. },
+                ..
+            } => 32 + 8 + 1 + 32 * lower.len().min(MAX_LOWER),
+            CompactEntry::Output { anchor: None, .. } => 32,
+            CompactEntry::Output {
+                anchor: Some(_), ..
+            } => 64,
+            CompactEntry::Note(note) => 4 + note.len(),
+        }
+    }
+}
+
+impl LightBlock {
+    /// The light block of a devnet block: its compact form, and the producer's
+    /// signature as evidence (what [`crate::light::DevnetVerifier`] checks).
+    pub fn devnet(block: &Block, applied: &AppliedBlock) -> Result<LightBlock, WalletError> {
+        Ok(LightBlock {
+            block: CompactBlock::new(block, applied)?,
+            evidence: block.signature.to_bytes().to_vec(),
+        })
+    }
+
+    /// Reads a light block.
+    pub fn decode(r: &mut Reader<'_>) -> Result<LightBlock, WalletError> {
+        let block = CompactBlock::decode(r)?;
+        let evidence = r.read_len_prefixed().map_err(malformed)?.to_vec();
+        Ok(LightBlock { block, evidence })
+    }
+
+    /// Decodes bytes that hold exactly one light block.
+    pub fn from_bytes(bytes: &[u8]) -> Result<LightBlock, WalletError> {
+        parse(bytes, LightBlock::decode)
+    }
+
+    /// The encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode_to_vec()
+    }
+}
+
+impl Encodable for LightBlock {
+    fn encode(&self, w: &mut Vec<u8>) {
+        self.block.encode(w);
+        w.write_len_prefixed(&self.evidence);
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.block.encoded_len() + 4 + self.evidence.len()
+    }
+}
+
+/// The positions the block's committed deletions so far have revealed the way to.
+#[derive(Default)]
+struct Revealed {
+    positions: BTreeSet<u64>,
+}
+
+impl Revealed {
+    /// How many of the lowest neighbors of a path to `position` in a tree of
+    /// `tree_level` levels are not known yet, and records the path as known.
+    ///
+    /// A deletion at `q` reveals the nodes on its way and their siblings. The way to
+    /// `position` leaves `q`'s at the level just above the highest bit where the
+    /// two differ, at a sibling of `q`'s way: the known part ends there. The closest
+    /// earlier position in bits is next to `position` in order.
+    fn unknown_levels(&mut self, position: u64, tree_level: usize) -> usize {
+        let below = self.positions.range(..position).next_back();
+        let above = self.positions.range(position..).next();
+        let known = [below, above]
+            .into_iter()
+            .flatten()
+            .map(|q| highest_differing_bit(position, *q))
+            .min()
+            .unwrap_or(tree_level);
+        self.positions.insert(position);
+        known.min(tree_level)
+    }
+}
+
+/// The index of the highest bit where `a` and `b` differ; 0 when they are equal
+/// (a leaf deleted before is itself known).
+fn highest_differing_bit(a: u64, b: u64) -> usize {
+    match a ^ b {
+        0 => 0,
+        x => 63 - x.leading_zeros() as usize,
+    }
+}
+
+/// The compact form of one verified transaction with the proofs of its inputs.
+fn compact_tx(
+    tx: &VerifiedTx,
+    proofs: &[Proof],
+    revealed: &mut Revealed,
+) -> Result<CompactTx, WalletError> {
+    if tx.log.inputs().count() != proofs.len() {
+        return Err(mismatch(
+            "a transaction's inputs and proofs differ in number",
+        ));
+    }
+    let mut proofs = proofs.iter();
+    let mut running: Option<Anchor> = None;
+    let mut entries = Vec::new();
+    for entry in tx.log.iter() {
+        match entry {
+            TxEntry::Input(id) => {
+                let spend = match proofs.next() {
+                    Some(Proof::Committed(path)) => {
+                        let n = revealed.unknown_levels(path.position, path.neighbors.len());
+                        Spend::Path {
+                            position: path.position,
+                            lower: path.neighbors[..n].to_vec(),
+                        }
+                    }
+                    _ => Spend::Transient,
+                };
+                entries.push(CompactEntry::Input { id: *id, spend });
+                running = Some(id.to_anchor().ratchet());
+            }
+            TxEntry::Output(contract) => {
+                let id = contract.id();
+                let anchor = (running != Some(contract.anchor)).then_some(contract.anchor);
+                entries.push(CompactEntry::Output { id, anchor });
+                running = Some(id.to_anchor());
+            }
+            TxEntry::Data(data) if data.starts_with(NOTE_TAG) => {
+                entries.push(CompactEntry::Note(data.clone()));
+            }
+            _ => {}
+        }
+    }
+    Ok(CompactTx { id: tx.id, entries })
+}
+
+fn read_id(r: &mut Reader<'_>) -> Result<ContractId, WalletError> {
+    Ok(ContractId(r.read_array().map_err(malformed)?))
+}
+
+/// Parses exactly one value from `bytes`.
+fn parse<T>(
+    bytes: &[u8],
+    f: impl FnOnce(&mut Reader<'_>) -> Result<T, WalletError>,
+) -> Result<T, WalletError> {
+    let mut r = Reader::new(bytes);
+    let value = f(&mut r)?;
+    r.finish().map_err(malformed)?;
+    Ok(value)
+}
+
+fn malformed(e: EncodingError) -> WalletError {
+    WalletError::MalformedCompactBlock(e.to_string())
+}
+
+fn mismatch(what: &str) -> WalletError {
+    WalletError::MalformedCompactBlock(what.to_string())
+}
+
+/// A count as the LE32 the format has room for; blocks hold far fewer items.
+fn count32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
