@@ -1,20 +1,21 @@
-//! Wallet addresses, note openings, payment requests and the stored ledger. The
-//! first byte picks the decoder. What must hold: address text that parses prints as
-//! the same text (lowercase) and parses back to the same address, whose bytes
-//! round-trip; an opening, a request or a ledger that decodes re-encodes to exactly
-//! the bytes it came from (one encoding per value: notes are signed and hashed).
+//! Wallet addresses, note openings, payment requests, the stored ledger and compact
+//! (light) blocks. The first byte picks the decoder. What must hold: address text
+//! that parses prints as the same text (lowercase) and parses back to the same
+//! address, whose bytes round-trip; an opening, a request, a ledger or a light block
+//! that decodes re-encodes to exactly the bytes it came from (one encoding per value:
+//! notes are signed and hashed).
 #![no_main]
 
 use encoding::Reader;
 use libfuzzer_sys::fuzz_target;
 use wallet::note::Opening;
-use wallet::{Address, Ledger, Network, PaymentRequest};
+use wallet::{Address, Ledger, LightBlock, Network, PaymentRequest};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
-    match pick % 4 {
+    match pick % 5 {
         0 => {
             let Ok(text) = std::str::from_utf8(rest) else {
                 return;
@@ -51,11 +52,17 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
-        _ => {
+        3 => {
             let Ok(ledger) = Ledger::from_bytes(rest) else {
                 return;
             };
             assert_eq!(ledger.to_bytes(), rest, "a ledger has one encoding");
+        }
+        _ => {
+            let Ok(light) = LightBlock::from_bytes(rest) else {
+                return;
+            };
+            assert_eq!(light.to_bytes(), rest, "a light block has one encoding");
         }
     }
 });

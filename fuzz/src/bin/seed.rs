@@ -11,8 +11,9 @@ use prost::Message;
 use std::fs;
 use std::path::{Path, PathBuf};
 use tendermint_proto::v0_38::abci as pb;
+use wallet::compact::{CompactBlock, CompactEntry, CompactTx, LightBlock, Spend};
 use wallet::note::{KeyKind, Opening};
-use wallet::{Address, Ledger, Network, PaymentRequest, Tip};
+use wallet::{Address, Checkpoint, Ledger, Network, PaymentRequest};
 use zkvm::{ContractId, Program};
 use zkvm_node::api::json::{BlocksJson, GenesisJson, ProofJson, StatusJson, SubmitJson};
 
@@ -216,14 +217,48 @@ fn wallet(root: &Path) {
     wallet.prefixed(2, request.to_bytes());
     let mut ledger = Ledger::default();
     wallet.prefixed(3, ledger.to_bytes());
-    ledger.tip = Some(Tip {
-        height: 4,
-        id: blockchain::BlockId([9; 32]),
-        timestamp_ms: 5000,
-        generation: 2,
-    });
-    ledger.recent.push_back((4, blockchain::BlockId([9; 32])));
+    let forest = utreexo::Forest::from_parts(2, 3, vec![merkle::Hash([7; 32]); 2]).expect("forest");
+    let mut header = blockchain::BlockHeader::initial(5000, forest.root());
+    header.height = 4;
+    header.prev = blockchain::BlockId([9; 32]);
+    let tip = Checkpoint::new(header.clone(), forest).expect("checkpoint");
+    ledger.recent.push_back((4, tip.id()));
+    ledger.tip = Some(tip);
     wallet.prefixed(3, ledger.to_bytes());
+    let block = CompactBlock {
+        header,
+        txs: vec![CompactTx {
+            id: zkvm::TxId([3; 32]),
+            entries: vec![
+                CompactEntry::Input {
+                    id: ContractId([1; 32]),
+                    spend: Spend::Transient,
+                },
+                CompactEntry::Input {
+                    id: ContractId([2; 32]),
+                    spend: Spend::Path {
+                        position: 5,
+                        lower: vec![merkle::Hash([4; 32]); 2],
+                    },
+                },
+                CompactEntry::Output {
+                    id: ContractId([5; 32]),
+                    anchor: None,
+                },
+                CompactEntry::Output {
+                    id: ContractId([6; 32]),
+                    anchor: Some(zkvm::Anchor([7; 32])),
+                },
+                CompactEntry::Note(b"zkn1 not a real note".to_vec()),
+            ],
+        }],
+    };
+    wallet.prefixed(4, block.to_bytes());
+    let light = LightBlock {
+        block,
+        evidence: vec![8; 64],
+    };
+    wallet.prefixed(4, light.to_bytes());
 }
 
 fn node(root: &Path) {
