@@ -312,9 +312,11 @@ impl Encodable for CompactEntry {
                 w.write_u8(INPUT_PATH);
                 w.write_bytes(&id.0);
                 w.write_u64(*position);
-                // A path has at most 63 levels; `compact_tx` never takes more.
-                w.write_u8(lower.len().min(MAX_LOWER) as u8);
-                for hash in lower.iter().take(MAX_LOWER) {
+                // A path has at most 63 levels (decoding refuses more); a count
+                // byte holds what `Spend` may be given.
+                let n = lower_count(lower);
+                w.write_u8(n as u8);
+                for hash in lower.iter().take(n) {
                     w.write_bytes(&hash.0);
                 }
             }
@@ -346,7 +348,7 @@ impl Encodable for CompactEntry {
             CompactEntry::Input {
                 spend: Spend::Path { lower, .. },
                 ..
-            } => 32 + 8 + 1 + 32 * lower.len().min(MAX_LOWER),
+            } => 32 + 8 + 1 + 32 * lower_count(lower),
             CompactEntry::Output { anchor: None, .. } => 32,
             CompactEntry::Output {
                 anchor: Some(_), ..
@@ -477,6 +479,11 @@ fn compact_tx(
     Ok(CompactTx { id: tx.id, entries })
 }
 
+/// How many of `lower` the count byte can announce.
+fn lower_count(lower: &[Hash]) -> usize {
+    lower.len().min(usize::from(u8::MAX))
+}
+
 fn read_id(r: &mut Reader<'_>) -> Result<ContractId, WalletError> {
     Ok(ContractId(r.read_array().map_err(malformed)?))
 }
@@ -503,4 +510,127 @@ fn mismatch(what: &str) -> WalletError {
 /// A count as the LE32 the format has room for; blocks hold far fewer items.
 fn count32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use utreexo::Forest;
+
+    fn id(n: u64) -> ContractId {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&n.to_le_bytes());
+        ContractId(bytes)
+    }
+
+    /// A forest of `n` items and each item's path.
+    fn forest(n: u64) -> (Forest, Vec<merkle::Path>) {
+        let mut work = Forest::new().work();
+        (0..n).for_each(|i| work.insert(&id(i)).unwrap());
+        let (forest, catchup) = work.normalize();
+        let paths = (0..n)
+            .map(|i| {
+                let proof = catchup.update_proof(&id(i), &Proof::Transient).unwrap();
+                proof.path().unwrap().clone()
+            })
+            .collect();
+        (forest, paths)
+    }
+
+    fn sample() -> CompactBlock {
+        let forest = Forest::new();
+        CompactBlock {
+            header: BlockHeader::initial(7, forest.root()),
+            txs: vec![CompactTx {
+                id: TxId([3; 32]),
+                entries: vec![
+                    CompactEntry::Input {
+                        id: id(1),
+                        spend: Spend::Transient,
+                    },
+                    CompactEntry::Input {
+                        id: id(2),
+                        spend: Spend::Path {
+                            position: 5,
+                            lower: vec![Hash([4; 32]); 2],
+                        },
+                    },
+                    CompactEntry::Output {
+                        id: id(5),
+                        anchor: None,
+                    },
+                    CompactEntry::Output {
+                        id: id(6),
+                        anchor: Some(Anchor([7; 32])),
+                    },
+                    CompactEntry::Note(b"zkn1 note".to_vec()),
+                ],
+            }],
+        }
+    }
+
+    #[test]
+    fn outputs_take_the_running_anchor_unless_given_one() {
+        let tx = &sample().txs[0];
+        let after_input = id(2).to_anchor().ratchet();
+        assert_eq!(
+            tx.outputs(),
+            vec![(id(5), after_input), (id(6), Anchor([7; 32]))]
+        );
+        assert_eq!(tx.inputs().collect::<Vec<_>>(), vec![id(1), id(2)]);
+        assert_eq!(tx.notes().count(), 1);
+        let bytes = sample().to_bytes();
+        assert_eq!(bytes.len(), sample().encoded_len());
+        assert_eq!(CompactBlock::from_bytes(&bytes), Ok(sample()));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// What the node sends of each spend is exactly what the wallet's working
+        /// forest needs to complete the path, and the forests agree.
+        #[test]
+        fn the_lower_parts_complete_every_path(
+            n in 1u64..300,
+            picks in proptest::collection::vec(any::<prop::sample::Index>(), 1..40),
+        ) {
+            let (forest, paths) = forest(n);
+            let mut order: Vec<u64> = picks.iter().map(|p| p.index(n as usize) as u64).collect();
+            order.sort_unstable();
+            order.dedup();
+            // Deletions in an order other than the positions'.
+            order.reverse();
+            let third = order.len() / 3;
+            order.rotate_left(third);
+            let mut revealed = Revealed::default();
+            let mut partial = forest.work();
+            let mut whole = forest.work();
+            for &i in &order {
+                let path = &paths[i as usize];
+                let k = revealed.unknown_levels(path.position, path.neighbors.len());
+                let completed = partial.complete_path(path.position, &path.neighbors[..k]);
+                prop_assert_eq!(completed.as_ref(), Ok(path));
+                partial.delete(&id(i), &Proof::Committed(path.clone())).unwrap();
+                whole.delete(&id(i), &Proof::Committed(path.clone())).unwrap();
+            }
+            prop_assert_eq!(partial.normalize().0, whole.normalize().0);
+        }
+
+        #[test]
+        fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = CompactBlock::from_bytes(&bytes);
+            let _ = LightBlock::from_bytes(&bytes);
+        }
+
+        #[test]
+        fn a_mutated_block_decodes_to_itself_or_not_at_all(at in 0usize..1000, byte in any::<u8>()) {
+            let mut bytes = sample().to_bytes();
+            let at = at % bytes.len();
+            bytes[at] = byte;
+            if let Ok(block) = CompactBlock::from_bytes(&bytes) {
+                prop_assert_eq!(block.to_bytes(), bytes);
+            }
+        }
+    }
 }
