@@ -27,7 +27,7 @@ pub mod note;
 pub mod pending;
 pub mod recovery;
 pub mod request;
-mod scan;
+pub mod scan;
 pub mod selection;
 pub mod send;
 pub mod storage;

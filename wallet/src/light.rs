@@ -10,8 +10,9 @@
 //!    against it (`Chain`);
 //! 2. the verifier accepts the header on the block's evidence (`HeaderNotSigned`);
 //! 3. the block's spends and outputs are replayed on the wallet's copy of the forest:
-//!    each spend's path, completed from the hashes the node sent and the nodes
-//!    earlier spends revealed, must reach the forest's roots (`ForgedCatchup`);
+//!    each spend's path, rebuilt from the hashes the block carries and the nodes
+//!    computed from the spent leaves, must reach the forest's roots
+//!    (`ForgedCatchup`);
 //! 4. the forest after the block must have the header's UTXO root
 //!    (`ForestMismatch`): an output or a spend withheld or invented shows here;
 //! 5. tracking as for a full block, with the catch-up the wallet computed; each new
@@ -22,15 +23,20 @@
 //! output it describes is not in the block, so nothing is counted and the
 //! transaction is named in [`BlockReport::refused_notes`]).
 
-use crate::compact::{CompactBlock, CompactEntry, LightBlock, Spend};
+use crate::compact::{carried_levels, CompactBlock, CompactEntry, LightBlock, Spend};
 use crate::errors::WalletError;
 use crate::ledger::Checkpoint;
 use crate::tracking::{check_extends, BlockReport, ForestMove};
 use crate::wallet::Wallet;
 use blockchain::{check_header, verify_block_signature, BlockHeader, BlockchainError};
+use merkle::{Hash, Path};
 use musig::{Signature, VerificationKey};
+use std::collections::{BTreeMap, HashMap};
 use utreexo::{Catchup, Forest, Proof, UtreexoError};
 use zkvm::ContractId;
+
+/// The highest level a tree of a forest of at most 2⁶⁴ − 1 items has.
+const MAX_TREE_LEVEL: usize = 63;
 
 /// Decides whether a header is the chain's, from opaque evidence bytes.
 ///
@@ -161,6 +167,11 @@ fn verify_header<V: HeaderVerifier>(
 
 /// Replays the spends and outputs of `block` on `forest`: the forest after the
 /// block and the catch-up of proofs onto it.
+///
+/// The deletions with paths touch only the trees of the forest before the block, so
+/// they go first (in block order), with the paths rebuilt from the carried hashes;
+/// then the insertions and the deletions of items inserted in the block, in block
+/// order.
 fn replay(forest: &Forest, block: &CompactBlock) -> Result<(Forest, Catchup), WalletError> {
     let height = block.header.height;
     let forged = |input: &ContractId, e: UtreexoError| WalletError::ForgedCatchup {
@@ -169,24 +180,241 @@ fn replay(forest: &Forest, block: &CompactBlock) -> Result<(Forest, Catchup), Wa
         reason: e.to_string(),
     };
     let mut work = forest.work();
+    for (id, path) in spend_paths(forest, block)? {
+        work.delete(&id, &Proof::Committed(path))
+            .map_err(|e| forged(&id, e))?;
+    }
     for entry in block.txs.iter().flat_map(|tx| &tx.entries) {
         match entry {
-            CompactEntry::Input { id, spend } => {
-                let proof = match spend {
-                    Spend::Transient => Proof::Transient,
-                    Spend::Path { position, lower } => Proof::Committed(
-                        work.complete_path(*position, lower)
-                            .map_err(|e| forged(id, e))?,
-                    ),
-                };
-                work.delete(id, &proof).map_err(|e| forged(id, e))?;
-            }
-            CompactEntry::Output { id, .. } => {
-                work.insert(id)
-                    .map_err(|e| WalletError::MalformedCompactBlock(format!("output {id}: {e}")))?;
-            }
-            CompactEntry::Note(_) => {}
+            CompactEntry::Input {
+                id,
+                spend: Spend::Transient,
+            } => work
+                .delete(id, &Proof::Transient)
+                .map_err(|e| forged(id, e))?,
+            CompactEntry::Output { id, .. } => work
+                .insert(id)
+                .map_err(|e| WalletError::MalformedCompactBlock(format!("output {id}: {e}")))?,
+            _ => {}
         }
     }
     Ok(work.normalize())
+}
+
+/// The whole paths of the block's deletions with paths, in block order, from the
+/// hashes the block carries: what is not carried is a node on the union of the
+/// paths, computed once each from the deleted leaves up. A path that cannot be
+/// completed names its input in `ForgedCatchup`; one completed from forged hashes
+/// fails when it is deleted.
+fn spend_paths(
+    forest: &Forest,
+    block: &CompactBlock,
+) -> Result<Vec<(ContractId, Path)>, WalletError> {
+    let height = block.header.height;
+    let forged = |input: &ContractId, reason: String| WalletError::ForgedCatchup {
+        height,
+        input: *input,
+        reason,
+    };
+    let spends: Vec<(&ContractId, u64, &[Hash])> = block.spends().collect();
+    let levels = spends
+        .iter()
+        .map(|(id, position, _)| {
+            let level = forest.path_length(*position);
+            level
+                .map(|l| (*position, l))
+                .map_err(|e| forged(id, e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // Known nodes by (level, index at that level): carried hashes and deleted leaves.
+    let hasher = utreexo::hasher();
+    let mut known: HashMap<(usize, u64), Hash> = HashMap::new();
+    for ((id, position, hashes), mask) in spends.iter().zip(carried_levels(&levels)) {
+        if hashes.len() != mask.count_ones() as usize {
+            let needed = mask.count_ones();
+            let reason = format!(
+                "{} hashes carried, the block's spends call for {needed}",
+                hashes.len()
+            );
+            return Err(forged(id, reason));
+        }
+        let slots = (0..64).filter(|k| mask >> k & 1 == 1);
+        for (k, hash) in slots.zip(hashes.iter()) {
+            known.insert((k, (position >> k) ^ 1), *hash);
+        }
+        known.insert((0, *position), hasher.leaf(*id));
+    }
+    // The union of the paths, from the leaves up to just below each tree's root.
+    let mut union: BTreeMap<u64, usize> = levels.iter().copied().collect();
+    for k in 0..MAX_TREE_LEVEL {
+        let mut up = BTreeMap::new();
+        for (&index, &top) in union.iter().filter(|(_, &top)| k + 1 < top) {
+            let parent = index >> 1;
+            let children = (
+                known.get(&(k, parent << 1)),
+                known.get(&(k, parent << 1 | 1)),
+            );
+            if let (Some(left), Some(right)) = children {
+                let hash = hasher.node(left, right);
+                known.insert((k + 1, parent), hash);
+                up.insert(parent, top);
+            }
+        }
+        if up.is_empty() {
+            break;
+        }
+        union = up;
+    }
+    spends
+        .iter()
+        .zip(&levels)
+        .map(|((id, position, _), &(_, level))| {
+            let neighbors = (0..level)
+                .map(|k| known.get(&(k, (position >> k) ^ 1)).copied())
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| forged(id, "a neighbor of its path is missing".into()))?;
+            let path = Path {
+                position: *position,
+                neighbors,
+            };
+            Ok((**id, path))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compact::CompactTx;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    fn id(n: u64) -> ContractId {
+        let mut bytes = [0u8; 32];
+        bytes[..8].copy_from_slice(&n.to_le_bytes());
+        ContractId(bytes)
+    }
+
+    /// A forest of `n` items and each item's path.
+    fn forest(n: u64) -> (Forest, Vec<Path>) {
+        let mut work = Forest::new().work();
+        (0..n).for_each(|i| work.insert(&id(i)).unwrap());
+        let (forest, catchup) = work.normalize();
+        let paths = (0..n)
+            .map(|i| {
+                let proof = catchup.update_proof(&id(i), &Proof::Transient).unwrap();
+                proof.path().unwrap().clone()
+            })
+            .collect();
+        (forest, paths)
+    }
+
+    /// Positions picked from `n`, without repeats, in an order other than theirs.
+    fn deletions(n: u64, picks: &[prop::sample::Index]) -> Vec<u64> {
+        let mut order: Vec<u64> = picks.iter().map(|p| p.index(n as usize) as u64).collect();
+        order.sort_unstable();
+        order.dedup();
+        order.reverse();
+        let third = order.len() / 3;
+        order.rotate_left(third);
+        order
+    }
+
+    /// A compact block deleting `order` with the hashes the rule carries.
+    fn block(forest: &Forest, paths: &[Path], order: &[u64]) -> CompactBlock {
+        let spends: Vec<(u64, usize)> = order
+            .iter()
+            .map(|&i| (i, forest.path_length(i).unwrap()))
+            .collect();
+        let entries = order
+            .iter()
+            .zip(carried_levels(&spends))
+            .map(|(&i, mask)| {
+                let path = &paths[i as usize];
+                let hashes = (0..path.neighbors.len())
+                    .filter(|k| mask >> k & 1 == 1)
+                    .map(|k| path.neighbors[k])
+                    .collect();
+                CompactEntry::Input {
+                    id: id(i),
+                    spend: Spend::Path {
+                        position: i,
+                        hashes,
+                    },
+                }
+            })
+            .collect();
+        CompactBlock {
+            header: BlockHeader::initial(1, forest.root()),
+            txs: vec![CompactTx { entries }],
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// The carried hashes are the siblings of the union of the paths that are
+        /// not on it, each once, and from them every path is rebuilt.
+        #[test]
+        fn the_carried_hashes_are_the_frontier_and_rebuild_every_path(
+            n in 1u64..300,
+            picks in proptest::collection::vec(any::<prop::sample::Index>(), 1..40),
+        ) {
+            let (forest, paths) = forest(n);
+            let order = deletions(n, &picks);
+            let block = block(&forest, &paths, &order);
+            let on_union = |k: usize, index: u64| order.iter().any(|&p| p >> k == index);
+            let mut carried = BTreeSet::new();
+            for (_, p, hashes) in block.spends() {
+                let level = forest.path_length(p).unwrap();
+                let frontier: Vec<usize> =
+                    (0..level).filter(|&k| !on_union(k, (p >> k) ^ 1)).collect();
+                // Each carried slot is on the frontier and carried once.
+                let mine: Vec<usize> = frontier
+                    .iter()
+                    .copied()
+                    .filter(|&k| carried.insert((k, (p >> k) ^ 1)))
+                    .collect();
+                prop_assert!(hashes.len() <= mine.len());
+            }
+            let total: usize = block.spends().map(|(_, _, h)| h.len()).sum();
+            prop_assert_eq!(total, carried.len(), "every frontier node carried once");
+            let rebuilt = spend_paths(&forest, &block).unwrap();
+            let expected: Vec<(ContractId, Path)> =
+                order.iter().map(|&i| (id(i), paths[i as usize].clone())).collect();
+            prop_assert_eq!(rebuilt, expected);
+        }
+    }
+
+    #[test]
+    fn a_missing_or_extra_hash_names_its_input() {
+        let (forest, paths) = forest(20);
+        let good = block(&forest, &paths, &[3, 17, 4]);
+        let mut fewer = good.clone();
+        let CompactEntry::Input {
+            spend: Spend::Path { hashes, .. },
+            ..
+        } = &mut fewer.txs[0].entries[1]
+        else {
+            panic!("a spend with a path")
+        };
+        hashes.pop();
+        assert!(matches!(
+            spend_paths(&forest, &fewer),
+            Err(WalletError::ForgedCatchup { input, .. }) if input == id(17)
+        ));
+        let mut outside = good.clone();
+        let CompactEntry::Input {
+            spend: Spend::Path { position, .. },
+            ..
+        } = &mut outside.txs[0].entries[0]
+        else {
+            panic!("a spend with a path")
+        };
+        *position = 20;
+        assert!(matches!(
+            spend_paths(&forest, &outside),
+            Err(WalletError::ForgedCatchup { input, .. }) if input == id(3)
+        ));
+    }
 }

@@ -22,9 +22,9 @@ use utreexo::{Catchup, Proof};
 use zkvm::ContractId;
 
 /// A note that opened for one of the wallet's keys.
-pub(crate) struct Opened {
-    /// The index of its transaction in the block.
-    pub tx: usize,
+pub struct Opened {
+    /// The tag the note came with (tracking: its transaction's index in the block).
+    pub tag: usize,
     /// Whose key opened it.
     pub owner: Owner,
     /// The output's secrets.
@@ -34,7 +34,7 @@ pub(crate) struct Opened {
 }
 
 /// Trial-decrypts every note of `txs` with each of `openers`, on all cores. The
-/// notes that open come back in block order.
+/// notes that open come back in block order, tagged with their transaction's index.
 pub(crate) fn open_notes<T: BlockTxs + ?Sized>(
     openers: &[(Owner, NoteOpener)],
     txs: &T,
@@ -42,13 +42,19 @@ pub(crate) fn open_notes<T: BlockTxs + ?Sized>(
     let notes: Vec<(usize, &[u8])> = (0..txs.count())
         .flat_map(|tx| txs.notes(tx).into_iter().map(move |note| (tx, note)))
         .collect();
+    trial_decrypt(openers, &notes)
+}
+
+/// Tries each of the tagged `notes` with each of `openers` (the first that opens a
+/// note wins), on all cores. Returns the notes that opened, in the order given.
+pub fn trial_decrypt(openers: &[(Owner, NoteOpener)], notes: &[(usize, &[u8])]) -> Vec<Opened> {
     notes
         .par_iter()
-        .filter_map(|&(tx, note)| {
+        .filter_map(|&(tag, note)| {
             openers.iter().find_map(|(owner, opener)| {
                 let (opening, tweak) = opener.open(note)?;
                 Some(Opened {
-                    tx,
+                    tag,
                     owner: *owner,
                     opening,
                     tweak,
@@ -61,7 +67,7 @@ pub(crate) fn open_notes<T: BlockTxs + ?Sized>(
 /// Moves the proofs of `kept` outputs across `catchup`, on all cores. Fails, naming
 /// the output, if one cannot be moved (it was deleted, or its path is not of the
 /// forest before the block).
-pub(crate) fn move_proofs(
+pub fn move_proofs(
     kept: Vec<(ContractId, &Proof)>,
     catchup: &Catchup,
 ) -> Result<Vec<(ContractId, Proof)>, WalletError> {

@@ -40,18 +40,18 @@ pub struct BlockReport {
     pub dropped: Vec<TxId>,
     /// Requests closed by expiry, by one-time key index.
     pub expired_requests: Vec<u64>,
-    /// Transactions with a note that opened for this wallet but whose output the
-    /// transaction does not hold: a sender's mistake or a forged note. Nothing of
-    /// it is counted.
-    pub refused_notes: Vec<TxId>,
+    /// The transactions (by index in the block) with a note that opened for this
+    /// wallet but whose output the transaction does not hold: a sender's mistake or
+    /// a forged note. Nothing of it is counted.
+    pub refused_notes: Vec<usize>,
 }
 
 /// A block's transactions as tracking reads them: from a full block or a compact one.
 pub(crate) trait BlockTxs: Sync {
     /// How many transactions.
     fn count(&self) -> usize;
-    /// The ID of transaction `tx`.
-    fn id(&self, tx: usize) -> TxId;
+    /// The ID of transaction `tx`, if the block gives it (compact blocks do not).
+    fn id(&self, tx: usize) -> Option<TxId>;
     /// The IDs of its inputs, in log order.
     fn inputs(&self, tx: usize) -> Vec<ContractId>;
     /// Its note entries, in log order.
@@ -65,8 +65,8 @@ impl BlockTxs for [VerifiedTx] {
         self.len()
     }
 
-    fn id(&self, tx: usize) -> TxId {
-        self[tx].id
+    fn id(&self, tx: usize) -> Option<TxId> {
+        Some(self[tx].id)
     }
 
     fn inputs(&self, tx: usize) -> Vec<ContractId> {
@@ -91,8 +91,8 @@ impl BlockTxs for [CompactTx] {
         self.len()
     }
 
-    fn id(&self, tx: usize) -> TxId {
-        self[tx].id
+    fn id(&self, _tx: usize) -> Option<TxId> {
+        None
     }
 
     fn inputs(&self, tx: usize) -> Vec<ContractId> {
@@ -173,7 +173,7 @@ impl Wallet {
                 }
             }
             let mut mine = Vec::new();
-            while let Some(o) = opened.next_if(|o| o.tx == tx) {
+            while let Some(o) = opened.next_if(|o| o.tag == tx) {
                 mine.push(o);
             }
             if mine.is_empty() && self.ledger.watched.is_empty() {
@@ -186,7 +186,7 @@ impl Wallet {
                     Some(owned) => {
                         found.entry(owned.id).or_insert(owned);
                     }
-                    None => report.refused_notes.push(txs.id(tx)),
+                    None => report.refused_notes.push(tx),
                 }
             }
             for owned in self.watched_among(&outputs, header.height) {
@@ -230,7 +230,7 @@ impl Wallet {
             self.receive(o);
             report.received.push(id);
         }
-        let mined: BTreeSet<TxId> = (0..txs.count()).map(|tx| txs.id(tx)).collect();
+        let mined = self.mined_pending(txs);
         self.settle_pending(&mined, &spent, header.timestamp_ms, &mut report);
         report.expired_requests = self.expire_requests(header.timestamp_ms);
         self.ledger.tip = Some(Checkpoint::trusted(header.clone(), moved.forest.clone()));
@@ -273,6 +273,25 @@ impl Wallet {
             .watched
             .retain(|_, w| !matches!(w.opening.key, KeyKind::Request(i) if expired.contains(&i)));
         expired
+    }
+
+    /// The pending transactions that `txs` mine: by ID, or, in a block that gives
+    /// no IDs, the transaction that spends exactly a pending one's inputs (only
+    /// this wallet can sign for them).
+    fn mined_pending<T: BlockTxs + ?Sized>(&self, txs: &T) -> BTreeSet<TxId> {
+        let mut mined = BTreeSet::new();
+        for tx in 0..txs.count() {
+            if let Some(id) = txs.id(tx) {
+                mined.insert(id);
+                continue;
+            }
+            let inputs: BTreeSet<ContractId> = txs.inputs(tx).into_iter().collect();
+            let pending = self.ledger.pending.values();
+            let same =
+                pending.filter(|p| p.inputs.iter().copied().collect::<BTreeSet<_>>() == inputs);
+            mined.extend(same.map(|p| p.id));
+        }
+        mined
     }
 
     /// Drops pending transactions that were mined, lost an input, or expired.

@@ -228,7 +228,6 @@ fn wallet(root: &Path) {
     let block = CompactBlock {
         header,
         txs: vec![CompactTx {
-            id: zkvm::TxId([3; 32]),
             entries: vec![
                 CompactEntry::Input {
                     id: ContractId([1; 32]),
@@ -238,7 +237,7 @@ fn wallet(root: &Path) {
                     id: ContractId([2; 32]),
                     spend: Spend::Path {
                         position: 5,
-                        lower: vec![merkle::Hash([4; 32]); 2],
+                        hashes: vec![merkle::Hash([4; 32]); 2],
                     },
                 },
                 CompactEntry::Output {
@@ -249,7 +248,8 @@ fn wallet(root: &Path) {
                     id: ContractId([6; 32]),
                     anchor: Some(zkvm::Anchor([7; 32])),
                 },
-                CompactEntry::Note(b"zkn1 not a real note".to_vec()),
+                CompactEntry::Note(b"zkn1 tagged, not a note".to_vec()),
+                CompactEntry::Note([&b"zkn1"[..], &[9; 161]].concat()),
             ],
         }],
     };

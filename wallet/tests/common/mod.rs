@@ -1,6 +1,8 @@
 //! A devnet for wallet tests: one producer, a mempool, and wallets that follow it.
 #![allow(dead_code)]
 
+pub mod payments;
+
 use batch::Generators;
 use blockchain::{AppliedBlock, ChainState, Mempool, Producer, ZkVm};
 use curve25519_dalek::scalar::Scalar;
