@@ -21,9 +21,11 @@ use crate::note::{KeyKind, NOTE_TAG};
 use crate::scan::{move_proofs, open_notes, Opened};
 use crate::wallet::Wallet;
 use blockchain::{AppliedBlock, BlockHeader};
+use curve25519_dalek::ristretto::CompressedRistretto;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use utreexo::{Catchup, Forest, Proof};
-use zkvm::{Anchor, ContractId, Predicate, TxEntry, TxId, VerifiedTx};
+use zkvm::{Anchor, Contract, ContractId, Predicate, TxEntry, TxId, VerifiedTx};
 
 /// What a block changed for the wallet.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -118,6 +120,41 @@ pub(crate) struct ForestMove<'a> {
     pub catchup: &'a Catchup,
 }
 
+/// An opened note and the output it describes, but for the anchor.
+struct Described {
+    opened: Opened,
+    predicate: CompressedRistretto,
+    contract: Contract,
+}
+
+impl Described {
+    /// The output among `outputs` (IDs with anchors) that this note describes: the
+    /// described contract, with that output's anchor, has that output's ID.
+    fn find_among(mut self, outputs: &[(ContractId, Anchor)], height: u64) -> Option<OwnedOutput> {
+        let (id, anchor) = outputs.iter().find_map(|(id, anchor)| {
+            self.contract.anchor = *anchor;
+            (self.contract.id() == *id).then_some((*id, *anchor))
+        })?;
+        let Opened {
+            owner,
+            opening,
+            tweak,
+            ..
+        } = self.opened;
+        Some(OwnedOutput {
+            id,
+            owner,
+            opening,
+            tweak,
+            predicate: self.predicate,
+            anchor,
+            proof: Proof::Transient,
+            height,
+            reserved_by: None,
+        })
+    }
+}
+
 impl Wallet {
     /// Applies a block the node has applied to its chain state.
     pub fn apply_block(&mut self, applied: &AppliedBlock) -> Result<BlockReport, WalletError> {
@@ -152,7 +189,8 @@ impl Wallet {
     }
 
     /// Applies a block whose forest move the caller has established: detection,
-    /// proof upkeep, pending transactions and requests. All or nothing.
+    /// proof upkeep, pending transactions and requests. All or nothing: everything
+    /// fallible happens before anything changes.
     pub(crate) fn track<T: BlockTxs + ?Sized>(
         &mut self,
         moved: &ForestMove<'_>,
@@ -160,62 +198,8 @@ impl Wallet {
     ) -> Result<BlockReport, WalletError> {
         let header = moved.header;
         let mut report = BlockReport::default();
-
-        // Walk the block: spends and receipts, in order.
-        let opened = open_notes(&self.openers, txs);
-        let mut spent = BTreeSet::new();
-        let mut found: BTreeMap<ContractId, OwnedOutput> = BTreeMap::new();
-        let mut opened = opened.into_iter().peekable();
-        for tx in 0..txs.count() {
-            for input in txs.inputs(tx) {
-                if found.remove(&input).is_some() || self.ledger.outputs.contains_key(&input) {
-                    spent.insert(input);
-                }
-            }
-            let mut mine = Vec::new();
-            while let Some(o) = opened.next_if(|o| o.tag == tx) {
-                mine.push(o);
-            }
-            if mine.is_empty() && self.ledger.watched.is_empty() {
-                continue;
-            }
-            let outputs = txs.outputs(tx);
-            // Zero-quantity outputs (a cloak's filler) are not tracked.
-            for o in mine.into_iter().filter(|o| o.opening.qty > 0) {
-                match self.match_output(o, &outputs, header.height) {
-                    Some(owned) => {
-                        found.entry(owned.id).or_insert(owned);
-                    }
-                    None => report.refused_notes.push(tx),
-                }
-            }
-            for owned in self.watched_among(&outputs, header.height) {
-                found.entry(owned.id).or_insert(owned);
-            }
-        }
-
-        // Move every proof; fail before changing anything.
-        let kept = self
-            .ledger
-            .outputs
-            .iter()
-            .filter(|(id, _)| !spent.contains(*id))
-            .map(|(id, o)| (*id, &o.proof));
-        let proofs = move_proofs(kept.collect(), moved.catchup)?;
-        for (id, o) in found.iter_mut() {
-            let proof = moved
-                .catchup
-                .update_proof(id, &Proof::Transient)
-                .map_err(|e| proof_error(id, e))?;
-            // Counted only once its proof holds in the forest the header commits to.
-            moved
-                .forest
-                .verify(id, &proof)
-                .map_err(|e| proof_error(id, e))?;
-            o.proof = proof;
-        }
-
-        // Commit.
+        let (spent, mut found) = self.walk(txs, header.height, &mut report);
+        let proofs = self.upkeep(moved, &spent, &mut found)?;
         for id in &spent {
             if self.ledger.outputs.remove(id).is_some() {
                 report.spent.push(*id);
@@ -239,6 +223,104 @@ impl Wallet {
             self.ledger.recent.pop_front();
         }
         Ok(report)
+    }
+
+    /// Walks the block in order: the wallet's outputs it spends, and the outputs it
+    /// pays the wallet (by note or announced by a reply) that it does not spend
+    /// again. Notes are opened, and the outputs they describe computed, on all cores.
+    fn walk<T: BlockTxs + ?Sized>(
+        &self,
+        txs: &T,
+        height: u64,
+        report: &mut BlockReport,
+    ) -> (BTreeSet<ContractId>, BTreeMap<ContractId, OwnedOutput>) {
+        // Zero-quantity outputs (a cloak's filler) are not tracked.
+        let opened = open_notes(&self.openers, txs);
+        let described: Vec<Described> = opened
+            .into_par_iter()
+            .filter(|o| o.opening.qty > 0)
+            .filter_map(|o| self.describe(o))
+            .collect();
+        let mut described = described.into_iter().peekable();
+        let mut spent = BTreeSet::new();
+        let mut found: BTreeMap<ContractId, OwnedOutput> = BTreeMap::new();
+        for tx in 0..txs.count() {
+            for input in txs.inputs(tx) {
+                if found.remove(&input).is_some() || self.ledger.outputs.contains_key(&input) {
+                    spent.insert(input);
+                }
+            }
+            let mut mine = Vec::new();
+            while let Some(d) = described.next_if(|d| d.opened.tag == tx) {
+                mine.push(d);
+            }
+            if mine.is_empty() && self.ledger.watched.is_empty() {
+                continue;
+            }
+            let outputs = txs.outputs(tx);
+            for d in mine {
+                match d.find_among(&outputs, height) {
+                    Some(owned) => {
+                        found.entry(owned.id).or_insert(owned);
+                    }
+                    None => report.refused_notes.push(tx),
+                }
+            }
+            for owned in self.watched_among(&outputs, height) {
+                found.entry(owned.id).or_insert(owned);
+            }
+        }
+        (spent, found)
+    }
+
+    /// Moves the proofs of the outputs kept (not `spent`) across the block, and gives
+    /// the outputs `found` their first proofs, each checked in the forest the header
+    /// commits to before it counts; all on all cores. Returns the moved proofs.
+    fn upkeep(
+        &self,
+        moved: &ForestMove<'_>,
+        spent: &BTreeSet<ContractId>,
+        found: &mut BTreeMap<ContractId, OwnedOutput>,
+    ) -> Result<Vec<(ContractId, Proof)>, WalletError> {
+        let kept = self
+            .ledger
+            .outputs
+            .iter()
+            .filter(|(id, _)| !spent.contains(*id))
+            .map(|(id, o)| (*id, &o.proof));
+        let proofs = move_proofs(kept.collect(), moved.catchup)?;
+        found.par_iter_mut().try_for_each(|(id, o)| {
+            let proof = moved
+                .catchup
+                .update_proof(id, &Proof::Transient)
+                .map_err(|e| proof_error(id, e))?;
+            moved
+                .forest
+                .verify(id, &proof)
+                .map_err(|e| proof_error(id, e))?;
+            o.proof = proof;
+            Ok::<(), WalletError>(())
+        })?;
+        Ok(proofs)
+    }
+
+    /// The output an opened note describes, but for its anchor: its predicate (this
+    /// wallet's key, tweaked) and its commitments. None if the key is not this
+    /// wallet's to use (a request key of the shared account).
+    fn describe(&self, opened: Opened) -> Option<Described> {
+        let predicate = self
+            .payment_point(opened.owner, &opened.opening, &opened.tweak)
+            .ok()?;
+        let contract = contract(
+            Predicate::opaque(predicate),
+            &opened.opening,
+            Anchor::default(),
+        );
+        Some(Described {
+            opened,
+            predicate,
+            contract: contract.to_opaque(),
+        })
     }
 
     /// Takes a received output into the ledger.
@@ -319,41 +401,6 @@ impl Wallet {
                 report.dropped.push(id);
             }
         }
-    }
-
-    /// The output of a transaction (among `outputs`) that an opened note describes:
-    /// the contract its opening and this wallet's key give, with one of the
-    /// outputs' anchors, must have that output's ID.
-    fn match_output(
-        &self,
-        opened: Opened,
-        outputs: &[(ContractId, Anchor)],
-        height: u64,
-    ) -> Option<OwnedOutput> {
-        let Opened {
-            owner,
-            opening,
-            tweak,
-            ..
-        } = opened;
-        let predicate = self.payment_point(owner, &opening, &tweak).ok()?;
-        let mut expected =
-            contract(Predicate::opaque(predicate), &opening, Anchor::default()).to_opaque();
-        let (id, anchor) = outputs.iter().find_map(|(id, anchor)| {
-            expected.anchor = *anchor;
-            (expected.id() == *id).then_some((*id, *anchor))
-        })?;
-        Some(OwnedOutput {
-            id,
-            owner,
-            opening,
-            tweak,
-            predicate,
-            anchor,
-            proof: Proof::Transient,
-            height,
-            reserved_by: None,
-        })
     }
 
     /// The outputs among `outputs` that payment replies announced.
