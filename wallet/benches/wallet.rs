@@ -29,6 +29,7 @@ use keytree::Xprv;
 use musig::SigningKey;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
+use rayon::prelude::*;
 use utreexo::Proof;
 use wallet::note::{seal, KeyKind, NoteOpener, Opening};
 use wallet::{Address, LightBlock, Network, Owner, TxPlan, Wallet};
@@ -216,10 +217,11 @@ fn notes(c: &mut Criterion) {
     group.finish();
 }
 
-/// The proofs of the scanning wallet's outputs.
-fn kept(wallet: &Wallet) -> Vec<(ContractId, &Proof)> {
+/// The proofs of the scanning wallet's outputs, each in memory of its own as the
+/// ledger holds them.
+fn proofs(wallet: &Wallet) -> Vec<(ContractId, Proof)> {
     let outputs = wallet.ledger().outputs.values();
-    outputs.map(|o| (o.id, &o.proof)).collect()
+    outputs.map(|o| (o.id, o.proof.clone())).collect()
 }
 
 fn upkeep(c: &mut Criterion) {
@@ -228,23 +230,35 @@ fn upkeep(c: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("bulk", |b| {
         let (wallet, _, applied, _) = once(&mut setup, scanning_setup);
-        let (kept, catchup) = (kept(wallet), &applied.catchup);
-        b.iter(|| {
-            let moved = wallet::scan::move_proofs(kept.clone(), catchup).expect("moves");
-            assert_eq!(moved.len(), OWNED);
-        })
+        b.iter_batched_ref(
+            || proofs(wallet),
+            |proofs| {
+                let kept = proofs.iter().map(|(id, p)| (*id, p)).collect();
+                let moves = wallet::scan::move_proofs(kept, &applied.catchup).expect("moves");
+                proofs
+                    .par_iter_mut()
+                    .zip(moves)
+                    .for_each(|((_, proof), (_, m))| m.apply(proof));
+            },
+            BatchSize::LargeInput,
+        )
     });
     group.bench_function("one_by_one", |b| {
         let (wallet, _, applied, _) = once(&mut setup, scanning_setup);
-        let (kept, catchup) = (kept(wallet), &applied.catchup);
-        b.iter(|| {
-            let moved = kept
-                .iter()
-                .map(|(_, p)| catchup.relocate(p.path().expect("committed")))
-                .collect::<Result<Vec<_>, _>>()
-                .expect("moves");
-            assert_eq!(moved.len(), OWNED);
-        })
+        b.iter_batched_ref(
+            || proofs(wallet),
+            |proofs| {
+                let moved = proofs
+                    .iter()
+                    .map(|(_, p)| applied.catchup.relocate(p.path().expect("committed")))
+                    .collect::<Result<Vec<_>, _>>()
+                    .expect("moves");
+                for ((_, proof), path) in proofs.iter_mut().zip(moved) {
+                    *proof = Proof::Committed(path);
+                }
+            },
+            BatchSize::LargeInput,
+        )
     });
     group.finish();
 }

@@ -9,18 +9,21 @@
 //! shared points of a chunk encoded with one field inversion, and an
 //! authentication tag check.
 //!
-//! Proof upkeep moves every kept output's path across the block's catch-up, in
-//! parallel over the outputs, without hashing (`Catchup::relocate`): each path was
-//! valid against the forest before the block, and the catch-up moves it along
-//! subtrees it found intact.
+//! Proof upkeep moves every kept output's path across the block's catch-up without
+//! hashing (`Catchup::relocation`): each path was valid against the forest before
+//! the block, and the catch-up moves it along subtrees it found intact. The moves
+//! are worked out on all cores from each path's position and length alone, and then
+//! applied in place: the neighbors inside the subtree that moved whole are neither
+//! read nor copied.
 
 use crate::errors::WalletError;
 use crate::ledger::Owner;
 use crate::note::{NoteOpener, Opening};
 use crate::tracking::{proof_error, BlockTxs};
 use curve25519_dalek::scalar::Scalar;
+use merkle::Path;
 use rayon::prelude::*;
-use utreexo::{Catchup, Proof};
+use utreexo::{Catchup, Proof, Relocation};
 use zkvm::ContractId;
 
 /// A note that opened for one of the wallet's keys.
@@ -94,20 +97,45 @@ fn open_chunk(openers: &[(Owner, NoteOpener)], chunk: &[(usize, &[u8])]) -> Vec<
     opened.into_iter().map(|(_, o)| o).collect()
 }
 
-/// Moves the proofs of `kept` outputs across `catchup`, on all cores. Fails, naming
-/// the output, if one cannot be moved (it was deleted, or its path is not of the
+/// How an output's proof moves across a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProofMove {
+    /// Its path moves in place: the neighbors inside the subtree that moved whole
+    /// stay, the ones above are replaced.
+    Relocated(Relocation),
+    /// It gets its first path (it was inserted in the generation before).
+    First(Path),
+}
+
+impl ProofMove {
+    /// Moves `proof`.
+    pub fn apply(self, proof: &mut Proof) {
+        match (self, proof) {
+            (ProofMove::Relocated(r), Proof::Committed(path)) => r.apply(path),
+            (ProofMove::First(path), proof) => *proof = Proof::Committed(path),
+            // A relocation is made from a committed proof only.
+            (ProofMove::Relocated(_), Proof::Transient) => {}
+        }
+    }
+}
+
+/// How the proofs of `kept` outputs move across `catchup`, worked out on all cores
+/// without changing them (and reading only each path's position and length). Fails,
+/// naming the output, if one cannot move (it was deleted, or its path is not of the
 /// forest before the block).
 pub fn move_proofs(
     kept: Vec<(ContractId, &Proof)>,
     catchup: &Catchup,
-) -> Result<Vec<(ContractId, Proof)>, WalletError> {
+) -> Result<Vec<(ContractId, ProofMove)>, WalletError> {
     kept.into_par_iter()
         .map(|(id, proof)| {
             let moved = match proof {
-                Proof::Committed(path) => catchup.relocate(path).map(Proof::Committed),
-                Proof::Transient => catchup.update_proof(&id, &Proof::Transient),
+                Proof::Committed(path) => catchup.relocation(path).map(ProofMove::Relocated),
+                Proof::Transient => catchup
+                    .update_leaf(utreexo::hasher().leaf(&id), &Proof::Transient)
+                    .map(ProofMove::First),
             };
-            moved.map(|p| (id, p)).map_err(|e| proof_error(&id, e))
+            moved.map(|m| (id, m)).map_err(|e| proof_error(&id, e))
         })
         .collect()
 }

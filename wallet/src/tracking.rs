@@ -8,7 +8,7 @@
 //! with every account's encryption key and an opening is matched with the output of
 //! the same transaction whose contract ID it gives; an output whose ID was announced
 //! by a payment reply is taken too. Then every output kept has its Utreexo proof
-//! moved by the block's catch-up (in bulk, on all cores). Pending transactions that
+//! moved by the block's catch-up (in bulk, on all cores, in place). Pending transactions that
 //! were mined, that lost an input to another transaction, or whose time ran out are
 //! dropped (freeing their reservations), and requests whose expiry has passed close.
 //! A block already applied is recognised by its ID and skipped; a block that does not
@@ -18,7 +18,7 @@ use crate::compact::CompactTx;
 use crate::errors::WalletError;
 use crate::ledger::{contract, Checkpoint, OwnedOutput, Owner, RECENT_BLOCKS};
 use crate::note::{KeyKind, NOTE_TAG};
-use crate::scan::{move_proofs, open_notes, Opened};
+use crate::scan::{move_proofs, open_notes, Opened, ProofMove};
 use crate::wallet::Wallet;
 use blockchain::{AppliedBlock, BlockHeader};
 use curve25519_dalek::ristretto::CompressedRistretto;
@@ -199,15 +199,20 @@ impl Wallet {
         let header = moved.header;
         let mut report = BlockReport::default();
         let (spent, mut found) = self.walk(txs, header.height, &mut report);
-        let proofs = self.upkeep(moved, &spent, &mut found)?;
+        let moves = self.upkeep(moved, &spent, &mut found)?;
+        let kept = self
+            .ledger
+            .outputs
+            .iter_mut()
+            .filter(|(id, _)| !spent.contains(*id));
+        let kept: Vec<_> = kept.map(|(id, o)| (*id, &mut o.proof)).collect();
+        kept.into_par_iter()
+            .zip(moves.into_par_iter())
+            .filter(|((id, _), (moved, _))| id == moved)
+            .for_each(|((_, proof), (_, m))| m.apply(proof));
         for id in &spent {
             if self.ledger.outputs.remove(id).is_some() {
                 report.spent.push(*id);
-            }
-        }
-        for (id, proof) in proofs {
-            if let Some(o) = self.ledger.outputs.get_mut(&id) {
-                o.proof = proof;
             }
         }
         for (id, o) in found {
@@ -273,15 +278,16 @@ impl Wallet {
         (spent, found)
     }
 
-    /// Moves the proofs of the outputs kept (not `spent`) across the block, and gives
-    /// the outputs `found` their first proofs, each checked in the forest the header
-    /// commits to before it counts; all on all cores. Returns the moved proofs.
+    /// Works out how the proofs of the outputs kept (not `spent`) move across the
+    /// block, in the ledger's order, and gives the outputs `found` their first
+    /// proofs, each checked in the forest the header commits to before it counts;
+    /// all on all cores.
     fn upkeep(
         &self,
         moved: &ForestMove<'_>,
         spent: &BTreeSet<ContractId>,
         found: &mut BTreeMap<ContractId, OwnedOutput>,
-    ) -> Result<Vec<(ContractId, Proof)>, WalletError> {
+    ) -> Result<Vec<(ContractId, ProofMove)>, WalletError> {
         let kept = self
             .ledger
             .outputs
