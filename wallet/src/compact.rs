@@ -587,12 +587,13 @@ fn count32(n: usize) -> u32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
     use utreexo::Forest;
 
-    fn id(n: u64) -> ContractId {
+    /// The contract ID of test item `n`.
+    pub(crate) fn id(n: u64) -> ContractId {
         let mut bytes = [0u8; 32];
         bytes[..8].copy_from_slice(&n.to_le_bytes());
         ContractId(bytes)

@@ -26,7 +26,7 @@
 use crate::compact::{carried_levels, CompactBlock, CompactEntry, LightBlock, Spend};
 use crate::errors::WalletError;
 use crate::ledger::Checkpoint;
-use crate::tracking::{check_extends, BlockReport, ForestMove};
+use crate::tracking::{BlockReport, ForestMove};
 use crate::wallet::Wallet;
 use blockchain::{check_header, verify_block_signature, BlockHeader, BlockchainError};
 use merkle::{Hash, Path};
@@ -121,14 +121,9 @@ impl Wallet {
         verifier: &mut V,
     ) -> Result<BlockReport, WalletError> {
         let header = &light.block.header;
-        let tip = self.ledger.tip.as_ref().ok_or(WalletError::NotStarted)?;
-        if self.already_applied(header) {
-            return Ok(BlockReport {
-                already_applied: true,
-                ..BlockReport::default()
-            });
-        }
-        check_extends(header, tip)?;
+        let Some(tip) = self.tip_to_extend(header)? else {
+            return Ok(BlockReport::already_applied());
+        };
         check_header(header, tip.header())?;
         let update = verify_header(verifier, Some(tip.header()), header, &light.evidence)?;
         let (forest, catchup) = replay(tip.forest(), &light.block)?;
@@ -285,15 +280,10 @@ fn spend_paths(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compact::tests::id;
     use crate::compact::CompactTx;
     use proptest::prelude::*;
     use std::collections::BTreeSet;
-
-    fn id(n: u64) -> ContractId {
-        let mut bytes = [0u8; 32];
-        bytes[..8].copy_from_slice(&n.to_le_bytes());
-        ContractId(bytes)
-    }
 
     /// A forest of `n` items and each item's path.
     fn forest(n: u64) -> (Forest, Vec<Path>) {
@@ -386,32 +376,29 @@ mod tests {
         }
     }
 
+    /// The position and carried hashes of entry `i`, a spend with a path.
+    fn spend(block: &mut CompactBlock, i: usize) -> (&mut u64, &mut Vec<Hash>) {
+        match &mut block.txs[0].entries[i] {
+            CompactEntry::Input {
+                spend: Spend::Path { position, hashes },
+                ..
+            } => (position, hashes),
+            _ => panic!("entry {i} is not a spend with a path"),
+        }
+    }
+
     #[test]
     fn a_missing_or_extra_hash_names_its_input() {
         let (forest, paths) = forest(20);
         let good = block(&forest, &paths, &[3, 17, 4]);
         let mut fewer = good.clone();
-        let CompactEntry::Input {
-            spend: Spend::Path { hashes, .. },
-            ..
-        } = &mut fewer.txs[0].entries[1]
-        else {
-            panic!("a spend with a path")
-        };
-        hashes.pop();
+        spend(&mut fewer, 1).1.pop();
         assert!(matches!(
             spend_paths(&forest, &fewer),
             Err(WalletError::ForgedCatchup { input, .. }) if input == id(17)
         ));
         let mut outside = good.clone();
-        let CompactEntry::Input {
-            spend: Spend::Path { position, .. },
-            ..
-        } = &mut outside.txs[0].entries[0]
-        else {
-            panic!("a spend with a path")
-        };
-        *position = 20;
+        *spend(&mut outside, 0).0 = 20;
         assert!(matches!(
             spend_paths(&forest, &outside),
             Err(WalletError::ForgedCatchup { input, .. }) if input == id(3)

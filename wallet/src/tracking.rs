@@ -48,6 +48,16 @@ pub struct BlockReport {
     pub refused_notes: Vec<usize>,
 }
 
+impl BlockReport {
+    /// The report of a block applied before.
+    pub(crate) fn already_applied() -> BlockReport {
+        BlockReport {
+            already_applied: true,
+            ..BlockReport::default()
+        }
+    }
+}
+
 /// A block's transactions as tracking reads them: from a full block or a compact one.
 pub(crate) trait BlockTxs: Sync {
     /// How many transactions.
@@ -159,14 +169,9 @@ impl Wallet {
     /// Applies a block the node has applied to its chain state.
     pub fn apply_block(&mut self, applied: &AppliedBlock) -> Result<BlockReport, WalletError> {
         let header = applied.state.tip();
-        let tip = self.ledger.tip.as_ref().ok_or(WalletError::NotStarted)?;
-        if self.already_applied(header) {
-            return Ok(BlockReport {
-                already_applied: true,
-                ..BlockReport::default()
-            });
-        }
-        check_extends(header, tip)?;
+        let Some(tip) = self.tip_to_extend(header)? else {
+            return Ok(BlockReport::already_applied());
+        };
         if applied.catchup.previous_generation() != tip.generation() {
             return Err(WalletError::GenerationMismatch {
                 from: applied.catchup.previous_generation(),
@@ -181,11 +186,21 @@ impl Wallet {
         self.track(&moved, applied.txs.as_slice())
     }
 
-    /// Whether the block of `header` is among the last ones applied.
-    pub(crate) fn already_applied(&self, header: &BlockHeader) -> bool {
+    /// The tip the block of `header` must extend, or none if the block is among
+    /// the last ones applied. Fails if the wallet has no tip, or the block does not
+    /// extend it.
+    pub(crate) fn tip_to_extend(
+        &self,
+        header: &BlockHeader,
+    ) -> Result<Option<&Checkpoint>, WalletError> {
+        let tip = self.ledger.tip.as_ref().ok_or(WalletError::NotStarted)?;
         let id = header.id();
         let recent = self.ledger.recent.iter();
-        recent.rev().any(|(h, i)| *h == header.height && *i == id)
+        if recent.rev().any(|(h, i)| *h == header.height && *i == id) {
+            return Ok(None);
+        }
+        check_extends(header, tip)?;
+        Ok(Some(tip))
     }
 
     /// Applies a block whose forest move the caller has established: detection,
@@ -431,7 +446,7 @@ impl Wallet {
 }
 
 /// Refuses a header that does not follow `tip`.
-pub(crate) fn check_extends(header: &BlockHeader, tip: &Checkpoint) -> Result<(), WalletError> {
+fn check_extends(header: &BlockHeader, tip: &Checkpoint) -> Result<(), WalletError> {
     if header.prev != tip.id() || header.height != tip.height().wrapping_add(1) {
         return Err(WalletError::NotExtendingTip {
             block: header.id(),

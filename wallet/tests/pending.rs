@@ -7,15 +7,17 @@ use blockchain::Mempool;
 use common::{rng, wallet, Net};
 use curve25519_dalek::scalar::Scalar;
 use keytree::Xprv;
+use rand::rngs::StdRng;
 use wallet::{
-    MemoryStore, MempoolView, Owner, TxPlan, Vanished, Wallet, WalletError, DEFAULT_TX_LIFETIME_MS,
+    Address, MemoryStore, MempoolView, Owner, SentTx, TxPlan, Vanished, Wallet, WalletError,
+    DEFAULT_TX_LIFETIME_MS,
 };
 
 const ME: Owner = Owner::Account(0);
 const ZERO: Scalar = Scalar::ZERO;
 
 /// Alice (the faucet) and Bob, Bob funded with two outputs in block 2.
-fn funded() -> (Net, Wallet, Wallet, rand::rngs::StdRng) {
+fn funded() -> (Net, Wallet, Wallet, StdRng) {
     let mut r = rng(40);
     let (mut alice, mut bob) = (wallet(b"alice"), wallet(b"bob"));
     let mut net = Net::start(&mut alice, &mut [&mut bob], &mut r);
@@ -24,6 +26,12 @@ fn funded() -> (Net, Wallet, Wallet, rand::rngs::StdRng) {
     net.submit(&alice.send(&plan, &net.gens, &mut r).unwrap());
     net.mine(&mut [&mut alice, &mut bob]);
     (net, alice, bob, r)
+}
+
+/// Bob pays 100 to `to`.
+fn pay(bob: &mut Wallet, to: Address, net: &Net, r: &mut StdRng) -> SentTx {
+    let plan = TxPlan::new(ME).pay(to, 100, ZERO);
+    bob.send(&plan, &net.gens, r).unwrap()
 }
 
 /// The node's mempool as a wallet reads it.
@@ -93,9 +101,7 @@ fn an_expired_transaction_is_released_at_the_next_block_or_sync() {
 fn a_transaction_the_node_lost_is_handed_back_or_released() {
     let (mut net, mut alice, mut bob, mut r) = funded();
     let to = alice.address(ME).unwrap();
-    let sent = bob
-        .send(&TxPlan::new(ME).pay(to, 100, ZERO), &net.gens, &mut r)
-        .unwrap();
+    let sent = pay(&mut bob, to, &net, &mut r);
     net.submit(&sent);
     // The node still holds it: nothing to do.
     let sync = bob
@@ -146,9 +152,7 @@ fn a_transaction_the_node_lost_is_handed_back_or_released() {
     assert_eq!(bob.apply_block(&applied).unwrap().mined, vec![sent.id]);
     assert_eq!(bob.balance(ME, ZERO).confirmed, 10_000 - 100);
     // Lost again, and released this time: the inputs are free.
-    let sent = bob
-        .send(&TxPlan::new(ME).pay(to, 100, ZERO), &net.gens, &mut r)
-        .unwrap();
+    let sent = pay(&mut bob, to, &net, &mut r);
     net.submit(&sent);
     restart(&mut net);
     let sync = bob
@@ -172,9 +176,7 @@ fn a_transaction_the_node_lost_is_handed_back_or_released() {
 fn an_abandoned_transaction_frees_its_inputs_even_if_mined_later() {
     let (mut net, mut alice, mut bob, mut r) = funded();
     let to = alice.address(ME).unwrap();
-    let sent = bob
-        .send(&TxPlan::new(ME).pay(to, 100, ZERO), &net.gens, &mut r)
-        .unwrap();
+    let sent = pay(&mut bob, to, &net, &mut r);
     assert_eq!(bob.pending().len(), 1);
     assert_eq!(bob.pending()[0].id, sent.id);
     let abandoned = bob.abandon(&sent.id).unwrap();
