@@ -4,15 +4,16 @@
 //! the caller validated it), or compact with the evidence of its header
 //! ([`Wallet::apply_light`](crate::light): the wallet checks what it can). Both end
 //! here, transaction by transaction, in block order: the wallet's outputs named as
-//! inputs are spent; the notes (all of the block's, on all cores) are trial-decrypted
-//! with every account's encryption key and an opening is matched with the output of
-//! the same transaction whose contract ID it gives; an output whose ID was announced
-//! by a payment reply is taken too. Then every output kept has its Utreexo proof
-//! moved by the block's catch-up (in bulk, on all cores, in place). Pending transactions that
-//! were mined, that lost an input to another transaction, or whose time ran out are
-//! dropped (freeing their reservations), and requests whose expiry has passed close.
-//! A block already applied is recognised by its ID and skipped; a block that does not
-//! extend the tip is refused. All or nothing.
+//! inputs are spent; the notes (all of the block's, on all cores) are
+//! trial-decrypted with every account's encryption key and an opening is matched
+//! with the output of the same transaction whose contract ID it gives; an output
+//! whose ID was announced by a payment reply is taken too. Then every output kept
+//! has its Utreexo proof moved by the block's catch-up (in bulk, on all cores, in
+//! place). Pending transactions that were mined, that lost an input to another
+//! transaction, or whose time ran out are dropped (freeing their reservations), and
+//! requests whose expiry has passed close. A block already applied is recognised by
+//! its ID and skipped; a block that does not extend the tip is refused. All or
+//! nothing.
 
 use crate::compact::CompactTx;
 use crate::errors::WalletError;
@@ -254,10 +255,10 @@ impl Wallet {
         height: u64,
         report: &mut BlockReport,
     ) -> (BTreeSet<ContractId>, BTreeMap<ContractId, OwnedOutput>) {
-        // Zero-quantity outputs (a cloak's filler) are not tracked.
         let opened = open_notes(&self.openers, txs);
         let described: Vec<Described> = opened
             .into_par_iter()
+            // Zero-quantity outputs (a cloak's filler) are not tracked.
             .filter(|o| o.opening.qty > 0)
             .filter_map(|o| self.describe(o))
             .collect();
@@ -383,6 +384,9 @@ impl Wallet {
     /// this wallet can sign for them).
     fn mined_pending<T: BlockTxs + ?Sized>(&self, txs: &T) -> BTreeSet<TxId> {
         let mut mined = BTreeSet::new();
+        if self.ledger.pending.is_empty() {
+            return mined;
+        }
         for tx in 0..txs.count() {
             if let Some(id) = txs.id(tx) {
                 mined.insert(id);
