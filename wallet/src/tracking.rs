@@ -8,8 +8,7 @@
 //! trial-decrypted with every account's encryption key and an opening is matched
 //! with the output of the same transaction whose contract ID it gives; an output
 //! whose ID was announced by a payment reply is taken too. Then every output kept
-//! has its Utreexo proof moved by the block's catch-up (in bulk, on all cores, in
-//! place). Pending transactions that were mined, that lost an input to another
+//! has its Utreexo proof moved by the block's catch-up (in bulk, in place). Pending transactions that were mined, that lost an input to another
 //! transaction, or whose time ran out are dropped (freeing their reservations), and
 //! requests whose expiry has passed close. A block already applied is recognised by
 //! its ID and skipped; a block that does not extend the tip is refused. All or
@@ -19,7 +18,7 @@ use crate::compact::CompactTx;
 use crate::errors::WalletError;
 use crate::ledger::{contract, Checkpoint, OwnedOutput, Owner, RECENT_BLOCKS};
 use crate::note::{KeyKind, NOTE_TAG};
-use crate::scan::{move_proofs, open_notes, Opened, ProofMove};
+use crate::scan::{move_proofs, open_notes, Opened};
 use crate::wallet::Wallet;
 use blockchain::{AppliedBlock, BlockHeader};
 use curve25519_dalek::ristretto::CompressedRistretto;
@@ -206,7 +205,8 @@ impl Wallet {
 
     /// Applies a block whose forest move the caller has established: detection,
     /// proof upkeep, pending transactions and requests. All or nothing: everything
-    /// fallible happens before anything changes.
+    /// fallible happens before anything changes (the proofs' moves check them all
+    /// before they move any).
     pub(crate) fn track<T: BlockTxs + ?Sized>(
         &mut self,
         moved: &ForestMove<'_>,
@@ -215,17 +215,14 @@ impl Wallet {
         let header = moved.header;
         let mut report = BlockReport::default();
         let (spent, mut found) = self.walk(txs, header.height, &mut report);
-        let moves = self.upkeep(moved, &spent, &mut found)?;
-        let kept = self
-            .ledger
-            .outputs
-            .iter_mut()
-            .filter(|(id, _)| !spent.contains(*id));
-        let kept: Vec<_> = kept.map(|(id, o)| (*id, &mut o.proof)).collect();
-        kept.into_par_iter()
-            .zip(moves.into_par_iter())
-            .filter(|((id, _), (moved, _))| id == moved)
-            .for_each(|((_, proof), (_, m))| m.apply(proof));
+        first_proofs(moved, &mut found)?;
+        // The last step that can fail: if it does, it changed nothing.
+        let kept = self.ledger.outputs.iter_mut();
+        let mut kept: Vec<_> = kept
+            .filter(|(id, _)| !spent.contains(*id))
+            .map(|(id, o)| (*id, &mut o.proof))
+            .collect();
+        move_proofs(&mut kept, moved.catchup)?;
         for id in &spent {
             if self.ledger.outputs.remove(id).is_some() {
                 report.spent.push(*id);
@@ -292,38 +289,6 @@ impl Wallet {
             }
         }
         (spent, found)
-    }
-
-    /// Works out how the proofs of the outputs kept (not `spent`) move across the
-    /// block, in the ledger's order, and gives the outputs `found` their first
-    /// proofs, each checked in the forest the header commits to before it counts;
-    /// all on all cores.
-    fn upkeep(
-        &self,
-        moved: &ForestMove<'_>,
-        spent: &BTreeSet<ContractId>,
-        found: &mut BTreeMap<ContractId, OwnedOutput>,
-    ) -> Result<Vec<(ContractId, ProofMove)>, WalletError> {
-        let kept = self
-            .ledger
-            .outputs
-            .iter()
-            .filter(|(id, _)| !spent.contains(*id))
-            .map(|(id, o)| (*id, &o.proof));
-        let proofs = move_proofs(kept.collect(), moved.catchup)?;
-        found.par_iter_mut().try_for_each(|(id, o)| {
-            let proof = moved
-                .catchup
-                .update_proof(id, &Proof::Transient)
-                .map_err(|e| proof_error(id, e))?;
-            moved
-                .forest
-                .verify(id, &proof)
-                .map_err(|e| proof_error(id, e))?;
-            o.proof = proof;
-            Ok::<(), WalletError>(())
-        })?;
-        Ok(proofs)
     }
 
     /// The output an opened note describes, but for its anchor: its predicate (this
@@ -447,6 +412,27 @@ impl Wallet {
             })
             .collect()
     }
+}
+
+/// Gives the outputs `found` in a block their first proofs, each checked in the
+/// forest after the block (whose root the header commits to) before it counts; on
+/// all cores.
+fn first_proofs(
+    moved: &ForestMove<'_>,
+    found: &mut BTreeMap<ContractId, OwnedOutput>,
+) -> Result<(), WalletError> {
+    found.par_iter_mut().try_for_each(|(id, o)| {
+        let proof = moved
+            .catchup
+            .update_proof(id, &Proof::Transient)
+            .map_err(|e| proof_error(id, e))?;
+        moved
+            .forest
+            .verify(id, &proof)
+            .map_err(|e| proof_error(id, e))?;
+        o.proof = proof;
+        Ok(())
+    })
 }
 
 /// Refuses a header that does not follow `tip`.
