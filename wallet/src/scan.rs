@@ -58,11 +58,23 @@ const CHUNK: usize = 64;
 /// note wins), in chunks on all cores. Returns the notes that opened, in the order
 /// given.
 pub fn trial_decrypt(openers: &[(Owner, NoteOpener)], notes: &[(usize, &[u8])]) -> Vec<Opened> {
-    let chunks: Vec<Vec<Opened>> = notes
-        .par_chunks(CHUNK)
-        .map(|chunk| open_chunk(openers, chunk))
-        .collect();
-    chunks.into_iter().flatten().collect()
+    let chunks: Vec<&[(usize, &[u8])]> = notes.chunks(CHUNK).collect();
+    let opened = on_all_cores(chunks, |chunk| open_chunk(openers, chunk));
+    opened.into_iter().flatten().collect()
+}
+
+/// `f` of each item, in order: on all cores when there is more than one item, on
+/// the calling thread otherwise (most blocks hold no note for the wallet, and
+/// handing work to other threads is not free).
+pub(crate) fn on_all_cores<T: Send, U: Send>(
+    items: Vec<T>,
+    f: impl Fn(T) -> U + Send + Sync,
+) -> Vec<U> {
+    if items.len() < 2 {
+        items.into_iter().map(f).collect()
+    } else {
+        items.into_par_iter().map(f).collect()
+    }
 }
 
 /// The notes of `chunk` that open, in order: each opener tries the notes that the

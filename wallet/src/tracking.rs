@@ -18,11 +18,10 @@ use crate::compact::CompactTx;
 use crate::errors::WalletError;
 use crate::ledger::{contract, Checkpoint, OwnedOutput, Owner, RECENT_BLOCKS};
 use crate::note::{KeyKind, NOTE_TAG};
-use crate::scan::{move_proofs, open_notes, Opened};
+use crate::scan::{move_proofs, on_all_cores, open_notes, Opened};
 use crate::wallet::Wallet;
 use blockchain::{AppliedBlock, BlockHeader};
 use curve25519_dalek::ristretto::CompressedRistretto;
-use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use utreexo::{Catchup, Forest, Proof};
 use zkvm::{Anchor, Contract, ContractId, Predicate, TxEntry, TxId, VerifiedTx};
@@ -253,13 +252,10 @@ impl Wallet {
         report: &mut BlockReport,
     ) -> (BTreeSet<ContractId>, BTreeMap<ContractId, OwnedOutput>) {
         let opened = open_notes(&self.openers, txs);
-        let described: Vec<Described> = opened
-            .into_par_iter()
-            // Zero-quantity outputs (a cloak's filler) are not tracked.
-            .filter(|o| o.opening.qty > 0)
-            .filter_map(|o| self.describe(o))
-            .collect();
-        let mut described = described.into_iter().peekable();
+        // Zero-quantity outputs (a cloak's filler) are not tracked.
+        let opened = opened.into_iter().filter(|o| o.opening.qty > 0).collect();
+        let described = on_all_cores(opened, |o| self.describe(o));
+        let mut described = described.into_iter().flatten().peekable();
         let mut spent = BTreeSet::new();
         let mut found: BTreeMap<ContractId, OwnedOutput> = BTreeMap::new();
         for tx in 0..txs.count() {
@@ -421,18 +417,20 @@ fn first_proofs(
     moved: &ForestMove<'_>,
     found: &mut BTreeMap<ContractId, OwnedOutput>,
 ) -> Result<(), WalletError> {
-    found.par_iter_mut().try_for_each(|(id, o)| {
+    let outputs: Vec<&mut OwnedOutput> = found.values_mut().collect();
+    let results = on_all_cores(outputs, |o| {
         let proof = moved
             .catchup
-            .update_proof(id, &Proof::Transient)
-            .map_err(|e| proof_error(id, e))?;
+            .update_proof(&o.id, &Proof::Transient)
+            .map_err(|e| proof_error(&o.id, e))?;
         moved
             .forest
-            .verify(id, &proof)
-            .map_err(|e| proof_error(id, e))?;
+            .verify(&o.id, &proof)
+            .map_err(|e| proof_error(&o.id, e))?;
         o.proof = proof;
         Ok(())
-    })
+    });
+    results.into_iter().collect()
 }
 
 /// Refuses a header that does not follow `tip`.
