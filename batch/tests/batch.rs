@@ -337,3 +337,35 @@ fn blame_reports_a_poisoned_batch() {
         })
     );
 }
+
+#[test]
+fn failing_names_every_bad_batch_and_none_of_the_good() {
+    let gens = Generators::new(4);
+    for (n, bad) in [
+        (0, vec![]),
+        (1, vec![]),
+        (1, vec![0]),
+        (2, vec![0, 1]),
+        (9, vec![]),
+        (37, vec![36]),
+        (64, vec![11, 40]),
+        (64, (0..64).step_by(3).collect()),
+        (100, vec![0, 50, 98, 99]),
+    ] {
+        let batches = batches_with_bad(&gens, n, &bad);
+        assert_eq!(
+            BatchVerifier::failing(&batches),
+            bad,
+            "{n} batches, bad at {bad:?}"
+        );
+    }
+}
+
+#[test]
+fn failing_reports_a_poisoned_batch() {
+    let small = Generators::new(4);
+    let mut batches = batches_with_bad(&small, 6, &[1]);
+    let too_wide = Statement::random(&Generators::new(8), 8, 1);
+    let _ = too_wide.append(&mut batches[4]);
+    assert_eq!(BatchVerifier::failing(&batches), vec![1, 4]);
+}

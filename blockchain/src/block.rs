@@ -33,7 +33,7 @@ const MIN_BLOCK_TX_LEN: usize = MIN_TX_LEN + 4;
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct WitnessHash(pub [u8; 32]);
 
-crate::hex_display!(WitnessHash, "WitnessHash");
+encoding::hex_display!(WitnessHash);
 
 impl MerkleItem for WitnessHash {
     fn commit(&self, t: &mut Transcript) {

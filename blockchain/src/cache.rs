@@ -20,7 +20,7 @@ use zkvm::{Tx, VerifiedTx, VmError};
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
 pub struct CacheKey(pub [u8; 32]);
 
-crate::hex_display!(CacheKey, "CacheKey");
+encoding::hex_display!(CacheKey);
 
 impl CacheKey {
     /// The key of `tx`.

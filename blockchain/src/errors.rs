@@ -122,8 +122,12 @@ pub enum BlockchainError {
     TxInvalid(VmError),
 
     /// The transaction passed execution, but its deferred proofs and signatures
-    /// failed when checked on their own.
-    #[error("the transaction's proofs or signatures do not verify")]
+    /// failed when checked together (which one is false, the combined check cannot
+    /// say; `zkvm::Verifier::explain_failure` finds it).
+    #[error(
+        "the transaction's proof or one of its signatures is false: it was changed after it \
+         was made, or made wrongly"
+    )]
     TxProofInvalid,
 
     /// A block transaction does not carry one Utreexo proof per input.
@@ -136,8 +140,9 @@ pub enum BlockchainError {
     },
 
     /// An input is not in the UTXO set at the place its proof says (unknown, already
-    /// spent, or a stale or forged proof).
-    #[error("input {input} is not spendable: {error}")]
+    /// spent, or a stale or forged proof). The message says which, in the user's
+    /// words: an output the forest does not hold "was spent or never existed".
+    #[error("input {input} is not an unspent output: {}", unspendable(.error))]
     Spend {
         /// The contract ID of the input.
         input: ContractId,
@@ -187,7 +192,10 @@ pub enum BlockchainError {
     },
 
     /// The mempool is full and the transaction pays no more than the cheapest one in it.
-    #[error("fee rate {:.3} does not beat the mempool's lowest {:.3}", .rate.to_f64(), .lowest.to_f64())]
+    #[error(
+        "the mempool is full and fee rate {rate} does not beat its lowest, {lowest}: \
+         pay a higher fee rate or wait for a block"
+    )]
     FeeRateTooLow {
         /// The transaction's fee rate.
         rate: FeeRate,
@@ -196,9 +204,13 @@ pub enum BlockchainError {
     },
 
     /// The transaction alone is larger than the mempool.
-    #[error("transaction of {size} bytes exceeds the mempool's {limit} bytes")]
+    #[error(
+        "the transaction with its input proofs takes {size} bytes, more than the whole \
+         mempool holds ({limit} bytes)"
+    )]
     TxTooLarge {
-        /// Encoded size of the block transaction.
+        /// The bytes it would take in the mempool: the transaction with its input
+        /// proofs ([`MempoolEntry::size`](crate::MempoolEntry::size)).
         size: usize,
         /// The mempool's size limit.
         limit: usize,
@@ -206,7 +218,7 @@ pub enum BlockchainError {
 
     /// The transaction was evicted: the mempool outgrew its limit and this one paid
     /// the lowest fee rate.
-    #[error("evicted from the full mempool at fee rate {:.3}", .rate.to_f64())]
+    #[error("evicted from the full mempool: its fee rate, {rate}, was the lowest")]
     Evicted {
         /// Its fee rate.
         rate: FeeRate,
@@ -249,12 +261,88 @@ pub enum BlockchainError {
     },
 }
 
+/// Why the forest refused to delete an input, as its owner would say it.
+fn unspendable(error: &UtreexoError) -> String {
+    use UtreexoError as E;
+    match error {
+        E::NotInForest | E::AlreadyDeleted | E::NotInserted => {
+            "it was spent or never existed".into()
+        }
+        E::WrongGeneration { proof, forest } => format!(
+            "its Utreexo proof is out of date (made at generation {proof}, the UTXO set is at \
+             {forest}): update the proof to the current block and send it again"
+        ),
+        E::PositionOutOfRange { .. }
+        | E::PathLength { .. }
+        | E::NeighborMismatch { .. }
+        | E::RootMismatch
+        | E::TransientProof => "its Utreexo proof does not lead to the UTXO set: the output was \
+             spent or never existed, or the proof is out of date"
+            .into(),
+        E::TooManyChanges | E::UnknownProofKind(_) | E::Encoding(_) => error.to_string(),
+    }
+}
+
 impl BlockchainError {
     /// Places the error at the transaction of position `index` in a block.
     pub fn in_tx(self, index: usize) -> Self {
         BlockchainError::InTx {
             index,
             error: Box::new(self),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spend(error: UtreexoError) -> String {
+        BlockchainError::Spend {
+            input: ContractId([0xab; 32]),
+            error,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn an_input_the_utxo_set_lacks_reads_as_spent_or_never_existing() {
+        let expected = format!(
+            "input {} is not an unspent output: it was spent or never existed",
+            "ab".repeat(32)
+        );
+        for error in [
+            UtreexoError::NotInForest,
+            UtreexoError::AlreadyDeleted,
+            UtreexoError::NotInserted,
+        ] {
+            assert_eq!(spend(error), expected);
+        }
+    }
+
+    #[test]
+    fn a_stale_or_wrong_proof_says_so() {
+        let stale = spend(UtreexoError::WrongGeneration {
+            proof: 3,
+            forest: 5,
+        });
+        assert!(
+            stale.ends_with(
+                "its Utreexo proof is out of date (made at generation 3, the UTXO set is at 5): \
+                 update the proof to the current block and send it again"
+            ),
+            "{stale}"
+        );
+        let wrong = spend(UtreexoError::RootMismatch);
+        assert!(
+            wrong.ends_with(
+                "its Utreexo proof does not lead to the UTXO set: the output was spent or never \
+                 existed, or the proof is out of date"
+            ),
+            "{wrong}"
+        );
+        for message in [stale, wrong] {
+            assert!(!message.contains("normaliz"), "{message}");
         }
     }
 }

@@ -25,7 +25,7 @@ const FIXED_LEN: usize = 8 + 8 + 32 + 8 + 32 + 32 + 4;
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct BlockId(pub [u8; 32]);
 
-crate::hex_display!(BlockId, "BlockId");
+encoding::hex_display!(BlockId);
 
 impl BlockId {
     /// The ID's bytes.

@@ -5,12 +5,13 @@
 //! - [`header`]: block headers, their encoding and IDs;
 //! - [`block`]: block transactions (a transaction and the Utreexo proofs of its
 //!   inputs), witness hashes, the transaction root, blocks;
-//! - [`validation`]: the rules on a header and on the transactions' headers;
+//! - [`validation`]: the rules on a header, the producer's block signature, the rules
+//!   on the transactions' headers;
 //! - [`state`]: the chain state, starting a network, applying a block;
 //! - `execution`: running a block's transactions on all cores with one batch of
 //!   point checks;
 //! - [`cache`]: transactions already verified, so blocks need not check them again;
-//! - [`producer`]: block production by a single trusted producer, block signatures;
+//! - [`producer`]: block production by a single trusted producer;
 //! - [`mempool`]: pending transactions ordered by fee rate;
 //! - [`vm`]: what the chain needs from ZkVM.
 #![deny(missing_docs)]
@@ -31,26 +32,10 @@ pub use cache::{CacheKey, CachingVerifier, VerificationCache};
 pub use errors::BlockchainError;
 pub use header::{BlockHeader, BlockId, CURRENT_VERSION};
 pub use mempool::{Admitted, Dropped, Mempool, MempoolEntry};
-pub use producer::{sign_block, verify_block_signature, Producer};
+pub use producer::Producer;
 pub use state::{apply_log, AppliedBlock, ChainState};
 pub use validation::{
-    check_block_bytes, check_block_weight, check_header, check_tx_header, MAX_BLOCK_WEIGHT,
+    check_block_bytes, check_block_weight, check_header, check_tx_header, sign_block,
+    verify_block_signature, MAX_BLOCK_WEIGHT,
 };
 pub use vm::{TxVerifier, ZkVm};
-
-/// `Display` as lowercase hex and `Debug` as `Name(hex)` for a 32-byte newtype.
-macro_rules! hex_display {
-    ($t:ty, $name:literal) => {
-        impl core::fmt::Display for $t {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
-            }
-        }
-        impl core::fmt::Debug for $t {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                write!(f, "{}({})", $name, self)
-            }
-        }
-    };
-}
-pub(crate) use hex_display;

@@ -70,7 +70,10 @@ impl MempoolEntry {
         self.verified.feerate
     }
 
-    /// The encoded size of the block transaction.
+    /// The bytes it takes in the pool: the block transaction, the transaction with
+    /// the Utreexo proofs of its inputs (what the pool's limit and a block's byte
+    /// budget count). Not the transaction's size, which is
+    /// [`Tx::size`](zkvm::Tx::size), without the proofs.
     pub fn size(&self) -> usize {
         self.size
     }
@@ -204,23 +207,13 @@ impl Mempool {
         gens: &Generators,
         vm: &V,
     ) -> Result<Admitted, BlockchainError> {
-        let size = block_tx.encoded_len();
-        if size > self.max_bytes {
-            return Err(BlockchainError::TxTooLarge {
-                size,
-                limit: self.max_bytes,
-            });
-        }
+        let size = self.check_size(&block_tx)?;
         check_tx_header(&block_tx.tx.header, now_ms, self.tip.version)?;
         let mut batch = BatchVerifier::new(gens, OsRng);
         let verified = vm
             .verify_tx(&block_tx.tx, &mut batch)
             .map_err(BlockchainError::TxInvalid)?;
-        if self.entries.contains_key(&verified.id) {
-            return Err(BlockchainError::AlreadyInMempool { id: verified.id });
-        }
-        self.check_inputs(&verified, &block_tx.proofs)?;
-        let victims = self.make_room(verified.feerate, size)?;
+        let victims = self.check_place(&verified, &block_tx.proofs, size)?;
         batch
             .verify()
             .map_err(|_| BlockchainError::TxProofInvalid)?;
@@ -243,19 +236,71 @@ impl Mempool {
         Ok(Admitted { id, evicted })
     }
 
+    /// The checks of [`Mempool::admit`] that need neither the VM nor a point check,
+    /// for a transaction already run: size, time bounds and version, not already
+    /// waiting, each input unspent where its proof says and not spent by a waiting
+    /// transaction, room at its fee rate. Changes nothing; a caller that runs the
+    /// point checks of many transactions together makes these first, so a
+    /// transaction that cannot enter costs no multiscalar multiplication.
+    pub fn check(
+        &self,
+        block_tx: &BlockTx,
+        verified: &VerifiedTx,
+        now_ms: u64,
+    ) -> Result<(), BlockchainError> {
+        let size = self.check_size(block_tx)?;
+        check_tx_header(&block_tx.tx.header, now_ms, self.tip.version)?;
+        self.check_place(verified, &block_tx.proofs, size)
+            .map(|_| ())
+    }
+
+    fn check_size(&self, block_tx: &BlockTx) -> Result<usize, BlockchainError> {
+        let size = block_tx.encoded_len();
+        if size > self.max_bytes {
+            return Err(BlockchainError::TxTooLarge {
+                size,
+                limit: self.max_bytes,
+            });
+        }
+        Ok(size)
+    }
+
+    /// Not waiting already, inputs spendable, room: the victims to evict for it.
+    fn check_place(
+        &self,
+        verified: &VerifiedTx,
+        proofs: &[Proof],
+        size: usize,
+    ) -> Result<Vec<OrderKey>, BlockchainError> {
+        if self.entries.contains_key(&verified.id) {
+            return Err(BlockchainError::AlreadyInMempool { id: verified.id });
+        }
+        self.check_inputs(verified, proofs)?;
+        self.make_room(verified.feerate, size)
+    }
+
     /// The transactions a block at `time_ms` of `version` should carry: highest fee
     /// rate (per unit of weight) first, skipping those whose time bounds or version do
     /// not fit and those that would take the total past `max_bytes` or the weight past
-    /// [`MAX_BLOCK_WEIGHT`].
-    pub fn select(&self, time_ms: u64, version: u64, max_bytes: usize) -> Vec<&MempoolEntry> {
+    /// [`MAX_BLOCK_WEIGHT`]. Each transaction counts its encoded size plus `overhead`
+    /// bytes (what a consensus engine adds per transaction, such as CometBFT's
+    /// framing; 0 for our own blocks).
+    pub fn select(
+        &self,
+        time_ms: u64,
+        version: u64,
+        max_bytes: usize,
+        overhead: usize,
+    ) -> Vec<&MempoolEntry> {
         let mut used = 0usize;
         let mut weight = 0u64;
         let mut chosen = Vec::new();
         for entry in self.entries() {
-            let fits = used.saturating_add(entry.size) <= max_bytes
+            let size = entry.size.saturating_add(overhead);
+            let fits = used.saturating_add(size) <= max_bytes
                 && weight.saturating_add(entry.verified.weight) <= MAX_BLOCK_WEIGHT;
             if fits && check_tx_header(&entry.block_tx.tx.header, time_ms, version).is_ok() {
-                used += entry.size;
+                used += size;
                 weight += entry.verified.weight;
                 chosen.push(entry);
             }

@@ -1,47 +1,16 @@
-//! Block production by a single trusted producer (a devnet), and the producer's
-//! signature.
-//!
-//! The producer signs each block ID with a Schnorr signature over the transcript
-//! `ZkVM.stubnet1` that absorbs `block_id`. Every node knows the producer's key and
-//! refuses a block whose signature does not verify.
+//! Block production by a single trusted producer (a devnet). The producer signs each
+//! block with [`sign_block`](crate::validation::sign_block); every node checks that
+//! signature with the producer's key as part of block validation.
 
 use crate::block::{txroot, Block, BlockTx};
 use crate::errors::BlockchainError;
 use crate::header::BlockHeader;
 use crate::mempool::Mempool;
 use crate::state::{AppliedBlock, ChainState};
-use crate::validation::check_tx_header;
-use merlin::Transcript;
-use musig::{Signature, SigningKey, VerificationKey};
-use rand_core::OsRng;
+use crate::validation::{check_tx_header, sign_block};
+use musig::{SigningKey, VerificationKey};
 use utreexo::Proof;
 use zkvm::{ContractId, VerifiedTx};
-
-/// Transcript label of block signatures.
-const SIGNATURE_LABEL: &[u8] = b"ZkVM.stubnet1";
-
-/// The transcript a block signature is made over.
-fn signature_transcript(header: &BlockHeader) -> Transcript {
-    let mut t = Transcript::new(SIGNATURE_LABEL);
-    t.append_message(b"block_id", &header.id().0);
-    t
-}
-
-/// Signs the ID of `header` with `key`.
-pub fn sign_block(header: &BlockHeader, key: &SigningKey) -> Signature {
-    Signature::sign(&mut signature_transcript(header), key, &mut OsRng)
-}
-
-/// Checks the producer's signature over the ID of `header`.
-pub fn verify_block_signature(
-    header: &BlockHeader,
-    signature: &Signature,
-    producer: &VerificationKey,
-) -> Result<(), BlockchainError> {
-    signature
-        .verify_single(&mut signature_transcript(header), producer)
-        .map_err(BlockchainError::BadBlockSignature)
-}
 
 /// The single trusted block producer of a devnet. Its key is wiped on drop.
 pub struct Producer {
@@ -93,7 +62,7 @@ impl Producer {
             });
         }
         let chosen = mempool
-            .select(timestamp_ms, state.tip().version, max_block_bytes)
+            .select(timestamp_ms, state.tip().version, max_block_bytes, 0)
             .into_iter()
             .map(|entry| (entry.block_tx().clone(), entry.verified().clone()))
             .collect();

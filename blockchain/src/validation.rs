@@ -1,22 +1,29 @@
 //! The rules a block must meet before its transactions run: the header against the
-//! previous header, and each transaction's header against the block's time and version.
+//! previous header, the producer's signature over the block ID, and each
+//! transaction's header against the block's time and version.
+//!
+//! The producer signs each block ID with a Schnorr signature over the transcript
+//! `ZkVM.stubnet1` that absorbs `block_id`. Every node knows the producer's key and
+//! refuses a block whose signature does not verify.
 
 use crate::block::BlockTx;
 use crate::errors::BlockchainError;
 use crate::header::BlockHeader;
-use encoding::Encodable;
+use merlin::Transcript;
+use musig::{Signature, SigningKey, VerificationKey};
+use rand_core::OsRng;
 use zkvm::TxHeader;
 
 /// The largest total weight of a block's transactions: eight transactions of the
 /// largest weight ([`zkvm::MAX_TX_WEIGHT`]).
 pub const MAX_BLOCK_WEIGHT: u64 = 8 * zkvm::MAX_TX_WEIGHT;
 
-/// Checks, before anything runs, that the block transactions' encoded bytes (a lower
-/// bound of their weight) fit in [`MAX_BLOCK_WEIGHT`].
+/// Checks, before anything runs, that the transactions' sizes ([`zkvm::Tx::size`], a
+/// lower bound of their weights) fit in [`MAX_BLOCK_WEIGHT`].
 pub fn check_block_bytes(txs: &[BlockTx]) -> Result<(), BlockchainError> {
     let bytes = txs
         .iter()
-        .map(|btx| btx.tx.encoded_len() as u64)
+        .map(|btx| btx.tx.size() as u64)
         .fold(0u64, u64::saturating_add);
     check_block_weight(bytes)
 }
@@ -67,6 +74,32 @@ pub fn check_header(header: &BlockHeader, prev: &BlockHeader) -> Result<(), Bloc
         });
     }
     Ok(())
+}
+
+/// Transcript label of block signatures.
+const SIGNATURE_LABEL: &[u8] = b"ZkVM.stubnet1";
+
+/// The transcript a block signature is made over.
+fn signature_transcript(header: &BlockHeader) -> Transcript {
+    let mut t = Transcript::new(SIGNATURE_LABEL);
+    t.append_message(b"block_id", &header.id().0);
+    t
+}
+
+/// Signs the ID of `header` with `key`.
+pub fn sign_block(header: &BlockHeader, key: &SigningKey) -> Signature {
+    Signature::sign(&mut signature_transcript(header), key, &mut OsRng)
+}
+
+/// Checks the producer's signature over the ID of `header`.
+pub fn verify_block_signature(
+    header: &BlockHeader,
+    signature: &Signature,
+    producer: &VerificationKey,
+) -> Result<(), BlockchainError> {
+    signature
+        .verify_single(&mut signature_transcript(header), producer)
+        .map_err(BlockchainError::BadBlockSignature)
 }
 
 /// Checks that a transaction may appear at `time_ms` in a block of `block_version`:

@@ -146,6 +146,13 @@ fn a_double_spend_within_a_block_is_refused() {
         matches!(err, BlockchainError::Spend { input, error: UtreexoError::AlreadyDeleted } if input == net.utxos[0].0),
         "{err:?}"
     );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "input {} is not an unspent output: it was spent or never existed",
+            net.utxos[0].0
+        )
+    );
     // The producer refuses to build it too.
     let err = net
         .producer
@@ -180,6 +187,14 @@ fn a_double_spend_across_blocks_is_refused() {
     let (index, err) = in_tx(refused(&state, &block));
     assert_eq!(index, 0);
     assert!(matches!(err, BlockchainError::Spend { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "input {} is not an unspent output: ",
+            net.utxos[0].0
+        )) && message.contains("spent or never existed"),
+        "{message}"
+    );
     // The catch-up refuses to carry the spent output's proof forward.
     assert_eq!(
         applied
@@ -386,6 +401,12 @@ fn an_unknown_input_is_refused() {
     let block = signed_block(&net.key, header, txs);
     let (_, err) = in_tx(refused(&net.genesis, &block));
     assert!(matches!(err, BlockchainError::Spend { input, .. } if input == ghost));
+    let message = err.to_string();
+    assert!(
+        message.starts_with(&format!("input {ghost} is not an unspent output: "))
+            && message.contains("spent or never existed"),
+        "{message}"
+    );
 }
 
 /// A block of `n` payments, of which those at `bad` have `mode`.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use blockchain::{BlockTx, BlockchainError, Mempool};
+use blockchain::{BlockTx, BlockchainError, Mempool, TxVerifier};
 use common::*;
 use encoding::Encodable;
 use utreexo::{Proof, UtreexoError};
@@ -19,6 +19,13 @@ fn admit(pool: &mut Mempool, btx: BlockTx) -> Result<blockchain::Admitted, Block
 fn refused(pool: &mut Mempool, btx: BlockTx) -> BlockchainError {
     let before: Vec<_> = pool.entries().map(|e| e.id()).collect();
     let bytes = pool.bytes();
+    // The checks that need no VM run agree with admission.
+    let gens = gens();
+    if let Ok(verified) = MockVm.verify_tx(&btx.tx, &mut batch::SingleVerifier::new(&gens)) {
+        if let Err(checked) = pool.check(&btx, &verified, NOW) {
+            assert_eq!(admit(pool, btx.clone()).unwrap_err(), checked);
+        }
+    }
     let err = admit(pool, btx).unwrap_err();
     let after: Vec<_> = pool.entries().map(|e| e.id()).collect();
     assert_eq!(before, after);
@@ -51,8 +58,24 @@ fn entries_are_ordered_by_fee_rate_then_age() {
     assert_eq!(pool.bytes(), sizes.iter().sum::<usize>());
     // A block of room for three takes the best three.
     let room = sizes[1] + sizes[3] + sizes[2];
-    let chosen: Vec<_> = pool.select(2000, 1, room).iter().map(|e| e.id()).collect();
+    let chosen: Vec<_> = pool
+        .select(2000, 1, room, 0)
+        .iter()
+        .map(|e| e.id())
+        .collect();
     assert_eq!(chosen, vec![ids[1], ids[3], ids[2]]);
+    // Counting a consensus engine's framing per transaction, the third no longer fits.
+    let framed = pool.select(2000, 1, room, 8);
+    assert_eq!(framed[0].id(), ids[1]);
+    assert_eq!(framed[1].id(), ids[3]);
+    assert!(framed.iter().all(|e| e.id() != ids[2]));
+    assert!(framed.iter().map(|e| e.size() + 8).sum::<usize>() <= room);
+    let wider: Vec<_> = pool
+        .select(2000, 1, room + 24, 8)
+        .iter()
+        .map(|e| e.id())
+        .collect();
+    assert_eq!(wider, vec![ids[1], ids[3], ids[2]]);
     // Those not yet valid at the block's time are skipped.
     let mut late = spend(&net.utxos[5..6], &[anchor(9)], 100);
     late.tx.header = TxHeader {
@@ -63,10 +86,10 @@ fn entries_are_ordered_by_fee_rate_then_age() {
     let late_id = admit(&mut pool, late).unwrap().id;
     assert_eq!(pool.entries().next().unwrap().id(), late_id);
     assert!(pool
-        .select(2000, 1, usize::MAX)
+        .select(2000, 1, usize::MAX, 0)
         .iter()
         .all(|e| e.id() != late_id));
-    assert_eq!(pool.select(1700, 1, usize::MAX)[0].id(), late_id);
+    assert_eq!(pool.select(1700, 1, usize::MAX, 0)[0].id(), late_id);
 }
 
 #[test]
@@ -88,12 +111,23 @@ fn the_lowest_fee_rate_is_evicted_beyond_the_limit() {
     assert_eq!(d.evicted.len(), 1);
     assert_eq!(d.evicted[0].id, a);
     assert!(matches!(d.evicted[0].reason, BlockchainError::Evicted { rate } if rate.fee() == 10));
+    let rate = d.evicted[0].reason.to_string();
+    assert!(rate.ends_with("per weight unit, was the lowest"), "{rate}");
     assert!(pool.get(&a).is_none());
     // A newcomer no better than the worst is refused, and nothing changes.
     let err = refused(&mut pool, spend(&net.utxos[4..5], &[anchor(4)], 20));
-    assert!(
-        matches!(err, BlockchainError::FeeRateTooLow { rate, lowest } if rate.fee() == 20 && lowest.fee() == 20)
+    let BlockchainError::FeeRateTooLow { rate, lowest } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(rate.fee() == 20 && lowest.fee() == 20);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the mempool is full and fee rate {rate} does not beat its lowest, {lowest}: \
+             pay a higher fee rate or wait for a block"
+        )
     );
+    assert!(rate.to_string().ends_with(" per weight unit"));
     // The evicted transaction's input is free again.
     admit(&mut pool, spend(&net.utxos[0..1], &[anchor(5)], 100)).unwrap();
     assert_eq!(pool.len(), 3);
@@ -235,6 +269,11 @@ fn every_cheap_check_has_its_error() {
         )
         .unwrap_err();
     assert!(matches!(err, BlockchainError::TxTooLarge { limit: 10, .. }));
+    assert!(
+        err.to_string()
+            .ends_with("more than the whole mempool holds (10 bytes)"),
+        "{err}"
+    );
     // Garbage bytes.
     assert!(matches!(
         pool.admit_bytes(&[1, 2, 3], NOW, &gens(), &MockVm),

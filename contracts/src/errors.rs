@@ -6,8 +6,9 @@ use zkvm::VmError;
 /// Why a contract could not be built or a path of it could not be taken.
 #[derive(Debug, Error)]
 pub enum ContractError {
-    /// The VM, a builder or a signature refused (wrong key, time lock, payment…).
-    #[error("zkvm: {0}")]
+    /// The VM, a builder or a signature refused (wrong key, time lock, payment…);
+    /// its message stands on its own.
+    #[error("{0}")]
     Vm(#[from] VmError),
     /// A party's predicate is not a valid key, so it cannot join a MuSig key.
     #[error("the predicate of {party} is not a valid verification key")]

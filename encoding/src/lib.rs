@@ -1,4 +1,5 @@
-//! Explicit little-endian consensus encoding shared by every crate.
+//! Explicit little-endian consensus encoding shared by every crate, and the hex text
+//! of public bytes ([`Hex`], [`hex_display!`]).
 //!
 //! The wire formats of v1 are written by hand: integers are little-endian, byte
 //! strings carry an explicit 32-bit length where the format says so, scalars must be
@@ -7,8 +8,10 @@
 //! what remains before anything is done with it.
 #![deny(missing_docs)]
 
+mod hex;
 mod uniform;
 
+pub use hex::Hex;
 pub use uniform::{random_point, random_scalar};
 
 use curve25519_dalek::ristretto::CompressedRistretto;

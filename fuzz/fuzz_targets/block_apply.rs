@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let chain = zkvm_fuzz::vector_chain();
-    let gens = zkvm_fuzz::gens();
+    let gens = zkvm::network_generators();
     let before = chain.state.forest().clone();
     let mut header = chain.next.clone();
     header.ext = block.header.ext.clone();

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use zkvm::{Tx, Verifier, MAX_TX_WEIGHT};
 
 fuzz_target!(|data: &[u8]| {
-    let gens = zkvm_fuzz::gens();
+    let gens = zkvm::network_generators();
     let first = Verifier::verify_bytes(data, gens);
     let second = Verifier::verify_bytes(data, gens);
     match (&first, &second) {

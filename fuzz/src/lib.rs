@@ -1,4 +1,4 @@
-//! Shared fixtures of the fuzz targets: generators, the vector chain, a signed
+//! Shared fixtures of the fuzz targets: the vector chain, a signed
 //! statement for the proof targets. Built once per process, so each input costs only
 //! its own work.
 #![deny(missing_docs)]
@@ -9,13 +9,7 @@ use blockchain::{BlockHeader, BlockTx, ChainState, WitnessHash};
 use merkle::Hash;
 use musig::SigningKey;
 use std::sync::OnceLock;
-use zkvm::{ContractId, Generators};
-
-/// Generators for any transaction within the consensus limits (what the node uses).
-pub fn gens() -> &'static Generators {
-    static GENS: OnceLock<Generators> = OnceLock::new();
-    GENS.get_or_init(|| Generators::new(zkvm::MAX_MULTIPLIERS))
-}
+use zkvm::ContractId;
 
 /// The vector chain: its state before its second block, and that block's header.
 pub struct VectorChain {

@@ -163,10 +163,7 @@ mod tests {
     fn debug_hides_the_scalar() {
         let xprv = sample();
         let shown = format!("{xprv:?}");
-        let secret: String = xprv.to_bytes()[..32]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let secret = encoding::Hex(&xprv.to_bytes()[..32]).to_string();
         assert!(!shown.contains(&secret));
         assert!(shown.contains("redacted"));
     }

@@ -137,7 +137,7 @@ impl Eq for Xpub {}
 impl std::fmt::Debug for Xpub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Xpub")
-            .field("point", &hex(self.compressed.as_bytes()))
+            .field("point", &encoding::Hex(self.compressed.as_bytes()))
             .field("dk", &"<redacted>")
             .finish()
     }
@@ -147,11 +147,6 @@ impl Drop for Xpub {
     fn drop(&mut self) {
         self.dk.zeroize();
     }
-}
-
-/// Lowercase hex of public bytes, for `Debug`.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -196,7 +191,7 @@ mod tests {
     fn debug_hides_the_derivation_key() {
         let shown = format!("{:?}", sample());
         assert!(shown.contains("redacted"));
-        assert!(!shown.contains(&hex(&[9u8; 32])));
+        assert!(!shown.contains(&encoding::Hex(&[9u8; 32]).to_string()));
     }
 
     #[test]

@@ -1,7 +1,5 @@
 //! The 32-byte hash of a Merkle node.
 
-use core::fmt;
-
 /// The hash of a leaf, an inner node or the empty list: 32 challenge bytes.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Hash(pub [u8; 32]);
@@ -33,17 +31,7 @@ impl AsRef<[u8]> for Hash {
     }
 }
 
-impl fmt::Display for Hash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
-    }
-}
-
-impl fmt::Debug for Hash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Hash({self})")
-    }
-}
+encoding::hex_display!(Hash);
 
 #[cfg(test)]
 mod tests {

@@ -157,7 +157,7 @@ impl std::hash::Hash for VerificationKey {
 
 impl std::fmt::Display for VerificationKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::write_hex(f, self.as_bytes())
+        std::fmt::Display::fmt(&encoding::Hex(self.as_bytes()), f)
     }
 }
 

@@ -37,8 +37,3 @@ pub use transcript::TranscriptProtocol;
 
 /// Re-exported so that callers name the same transcript type.
 pub use merlin::Transcript;
-
-/// Writes public bytes as lowercase hex (for `Display` and `Debug`).
-fn write_hex(f: &mut std::fmt::Formatter<'_>, bytes: &[u8]) -> std::fmt::Result {
-    bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
-}

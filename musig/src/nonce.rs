@@ -150,9 +150,7 @@ impl Eq for PublicNonce {}
 
 impl std::fmt::Debug for PublicNonce {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PublicNonce(")?;
-        crate::write_hex(f, &self.to_bytes())?;
-        f.write_str(")")
+        write!(f, "PublicNonce({})", encoding::Hex(&self.to_bytes()))
     }
 }
 

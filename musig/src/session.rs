@@ -195,9 +195,7 @@ impl From<Scalar> for PartialSignature {
 
 impl std::fmt::Debug for PartialSignature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PartialSignature(")?;
-        crate::write_hex(f, self.0.as_bytes())?;
-        f.write_str(")")
+        write!(f, "PartialSignature({})", encoding::Hex(self.0.as_bytes()))
     }
 }
 

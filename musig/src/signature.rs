@@ -181,9 +181,7 @@ impl Encodable for Signature {
 
 impl std::fmt::Debug for Signature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Signature(")?;
-        crate::write_hex(f, &self.to_bytes())?;
-        f.write_str(")")
+        write!(f, "Signature({})", encoding::Hex(&self.to_bytes()))
     }
 }
 

@@ -10,7 +10,8 @@ use std::time::Duration;
 use tendermint::abci::{request, response};
 use zkvm::{Generators, Predicate, SigningKey, TxBuilder};
 use zkvm_node::abci::{app_state, requests, AbciConfig, App};
-use zkvm_node::devnet::{funding_contract, read_secret, FUNDING_KEY_FILE};
+use zkvm_node::devnet::{funding_contract, FUNDING_KEY_FILE};
+use zkvm_node::keys::read_secret;
 
 const PAYMENTS: usize = 256;
 const GENESIS_MS: u64 = 1_700_000_000_000;
@@ -36,13 +37,12 @@ fn proposal(txs: Vec<bytes::Bytes>) -> request::ProcessProposal {
 
 fn process_proposal(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let made = app_state::make(
-        &dir.path().join("genesis"),
-        2 * PAYMENTS as u64,
-        1_000_000,
-        Some(GENESIS_MS),
-    )
-    .unwrap();
+    let spec = app_state::GenesisSpec {
+        outputs: 2 * PAYMENTS as u64,
+        timestamp_ms: Some(GENESIS_MS),
+        ..Default::default()
+    };
+    let made = app_state::make(&dir.path().join("genesis"), &spec).unwrap();
     let funding: SigningKey = read_secret(&dir.path().join("genesis"), FUNDING_KEY_FILE)
         .unwrap()
         .unwrap();

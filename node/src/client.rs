@@ -6,12 +6,14 @@ use crate::api::json::{
     SubmittedJson, TxJson,
 };
 use crate::error::NodeError;
-use crate::follow::PAGE;
-use crate::genesis::Genesis;
+use crate::genesis::{Consensus, Genesis};
 use blockchain::Block;
 use std::time::Duration;
 use utreexo::Proof;
 use zkvm::{ContractId, TxId};
+
+/// How many blocks [`Remote::blocks_since`] asks for at once.
+pub const PAGE: usize = 50;
 
 /// A client of a node's API.
 #[derive(Clone, Debug)]
@@ -21,25 +23,32 @@ pub struct Remote {
 }
 
 impl Remote {
-    /// A client of the node at `url` (such as `http://127.0.0.1:8080`).
+    /// A client of the node at `url` (such as `http://127.0.0.1:8080`; `http://` is
+    /// assumed when no scheme is given).
     pub fn new(url: &str) -> Result<Remote, NodeError> {
+        let base = base_url(url, "--node")?;
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| NodeError::Remote {
-                url: url.to_string(),
-                reason: e.to_string(),
-            })?;
-        Ok(Remote {
-            client,
-            base: url.trim_end_matches('/').to_string(),
-        })
+            .map_err(|e| remote(&base, e.to_string()))?;
+        Ok(Remote { client, base })
+    }
+
+    /// The node's URL.
+    pub fn url(&self) -> &str {
+        &self.base
     }
 
     /// The remote's genesis.
     pub async fn genesis(&self) -> Result<Genesis, NodeError> {
+        Ok(self.chain().await?.0)
+    }
+
+    /// The remote's genesis and how its chain agrees on blocks.
+    pub async fn chain(&self) -> Result<(Genesis, Consensus), NodeError> {
         let json: GenesisJson = self.get("/v1/genesis").await?;
-        Genesis::from_bytes(&NodeError::decode_hex("genesis", &json.hex)?)
+        let genesis = Genesis::from_bytes(&NodeError::decode_hex("genesis", &json.hex)?)?;
+        Ok((genesis, Consensus::parse(&json.consensus)?))
     }
 
     /// The remote's blocks above `since`, decoded, and its tip height.
@@ -116,7 +125,7 @@ impl Remote {
             .get(&url)
             .send()
             .await
-            .map_err(|e| remote(&url, e.to_string()))?;
+            .map_err(|e| unreachable(&url, &e))?;
         if response.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -134,10 +143,7 @@ impl Remote {
         url: &str,
         request: reqwest::RequestBuilder,
     ) -> Result<T, NodeError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| remote(url, e.to_string()))?;
+        let response = request.send().await.map_err(|e| unreachable(url, &e))?;
         Self::read(url, response).await
     }
 
@@ -157,6 +163,49 @@ impl Remote {
         }
         serde_json::from_slice(&body).map_err(|e| remote(format!("unexpected answer: {e}")))
     }
+}
+
+/// The base URL of `url` as given to `flag`: `http://` is assumed when no scheme is
+/// given, a trailing `/` is dropped, and anything but an http(s) URL is refused.
+pub fn base_url(url: &str, flag: &'static str) -> Result<String, NodeError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    let full = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        format!("http://{trimmed}")
+    };
+    let invalid = |why: String| NodeError::Invalid {
+        what: flag,
+        reason: format!("{url:?} {why}; give a URL such as http://127.0.0.1:8080"),
+    };
+    let parsed = reqwest::Url::parse(&full).map_err(|e| invalid(format!("is not a URL ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(invalid("is not an http:// or https:// address".into()));
+    }
+    Ok(full)
+}
+
+/// What went wrong with a request, in words a user can act on: the innermost cause
+/// (`Connection refused`, a name that does not resolve) or the timeout.
+pub fn cause(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "no answer within 30 s".into();
+    }
+    let mut source: &dyn std::error::Error = e;
+    while let Some(next) = source.source() {
+        source = next;
+    }
+    source.to_string()
+}
+
+fn unreachable(url: &str, e: &reqwest::Error) -> NodeError {
+    remote(
+        url,
+        format!(
+            "cannot reach the node ({}); is it running at this address?",
+            cause(e)
+        ),
+    )
 }
 
 fn remote(url: &str, reason: String) -> NodeError {

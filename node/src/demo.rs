@@ -9,10 +9,10 @@
 //! application following the node would) and applies it to every wallet. At the
 //! end both nodes must report the same tip and UTXO root.
 
-use crate::cli::start_node;
 use crate::client::Remote;
 use crate::devnet::{self, DevnetConfig};
 use crate::error::NodeError;
+use crate::server::start_node;
 use crate::wallets::{generators, ACCOUNT, NETWORK};
 use batch::Generators;
 use blockchain::{Block, ChainState, ZkVm};
@@ -194,7 +194,7 @@ impl Demo {
     async fn submit(&mut self, sent: Vec<(usize, SentTx)>) -> Result<BTreeSet<TxId>, NodeError> {
         let mut waiting = BTreeSet::new();
         for (payer, tx) in sent {
-            match self.remote.submit(&tx.block_tx.tx.to_bytes()).await {
+            match self.remote.submit(&tx.block_tx.to_bytes()).await {
                 Ok(id) => {
                     waiting.insert(id);
                 }
@@ -466,7 +466,7 @@ async fn issue_assets(demo: &mut Demo) -> Result<Vec<Scalar>, NodeError> {
     // Without both assets the demo would show less than it says: a refusal ends it.
     let mut waiting = BTreeSet::new();
     for (_, tx) in sent {
-        waiting.insert(demo.remote.submit(&tx.block_tx.tx.to_bytes()).await?);
+        waiting.insert(demo.remote.submit(&tx.block_tx.to_bytes()).await?);
     }
     demo.mine(waiting).await?;
     Ok(flavors)

@@ -13,16 +13,17 @@
 //! `wallets.redb` holds the funded wallet of `zkvm-node init`, sealed with its
 //! passphrase ([`crate::wallets`]).
 
+use crate::clock::now_ms;
 use crate::error::NodeError;
 use crate::genesis::Genesis;
+use crate::keys::write_secret;
 use crate::store::Store;
 use blockchain::ChainState;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use musig::SigningKey;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use wallet::Wallet;
 use zeroize::Zeroizing;
 use zkvm::{Anchor, Commitment, Contract, ContractId, PortableItem, Predicate, Value};
@@ -90,27 +91,8 @@ pub fn init_with_wallets(
     std::fs::create_dir_all(dir).map_err(|e| NodeError::io(dir, e))?;
     let producer = SigningKey::random(&mut rand_core::OsRng);
     let funding = SigningKey::random(&mut rand_core::OsRng);
-    let mut utxos: Vec<ContractId> = (0..config.funding_outputs)
-        .map(|i| funding_contract(&funding, i, config.funding_qty).id())
-        .collect();
-    let mut seeds = Vec::with_capacity(wallets.len());
-    for w in wallets.iter() {
-        let outputs = (0..per_wallet)
-            .map(|_| w.genesis_output(0, config.funding_qty, Scalar::ZERO, &mut rand_core::OsRng))
-            .collect::<Result<Vec<_>, _>>()?;
-        utxos.extend(outputs.iter().map(|o| o.id()));
-        seeds.push(outputs);
-    }
-    let genesis = Genesis::new(now_ms(), utxos, &producer)?;
-    let (initial, _, proofs) = genesis.start()?;
-    let mut proofs = proofs.into_iter().skip(config.funding_outputs as usize);
-    for (w, outputs) in wallets.iter_mut().zip(seeds) {
-        let owned = outputs
-            .into_iter()
-            .map(|o| (o, proofs.next().expect("one proof per initial output")))
-            .collect();
-        w.start(&initial, owned);
-    }
+    let (genesis, initial) =
+        fund_genesis(now_ms(), &producer, &funding, config, wallets, per_wallet)?;
     write_secret(&dir.join(PRODUCER_KEY_FILE), &producer)?;
     write_secret(&dir.join(FUNDING_KEY_FILE), &funding)?;
     let store = Store::create(dir, &genesis)?;
@@ -125,6 +107,41 @@ pub fn init_with_wallets(
     let path = dir.join(DEVNET_FILE);
     std::fs::write(&path, json).map_err(|e| NodeError::io(path, e))?;
     Ok((info, initial))
+}
+
+/// A genesis at `timestamp_ms` signed by `signer`: first `config.funding_outputs`
+/// outputs of `funding` ([`funding_contract`]), then `per_wallet` outputs of
+/// `config.funding_qty` units of flavor zero for each of `wallets` (made by
+/// [`Wallet::genesis_output`], so each wallet holds their openings), which are
+/// started at the initial state with them and their proofs. Returns the initial
+/// state too.
+pub fn fund_genesis(
+    timestamp_ms: u64,
+    signer: &SigningKey,
+    funding: &SigningKey,
+    config: &DevnetConfig,
+    wallets: &mut [&mut Wallet],
+    per_wallet: u64,
+) -> Result<(Genesis, ChainState), NodeError> {
+    let mut utxos: Vec<ContractId> = (0..config.funding_outputs)
+        .map(|i| funding_contract(funding, i, config.funding_qty).id())
+        .collect();
+    let mut seeds = Vec::with_capacity(wallets.len());
+    for w in wallets.iter() {
+        let outputs = (0..per_wallet)
+            .map(|_| w.genesis_output(0, config.funding_qty, Scalar::ZERO, &mut rand_core::OsRng))
+            .collect::<Result<Vec<_>, _>>()?;
+        utxos.extend(outputs.iter().map(|o| o.id()));
+        seeds.push(outputs);
+    }
+    let genesis = Genesis::new(timestamp_ms, utxos, signer)?;
+    let (initial, _, proofs) = genesis.start()?;
+    let mut proofs = proofs.into_iter().skip(config.funding_outputs as usize);
+    for (w, outputs) in wallets.iter_mut().zip(seeds) {
+        let owned = outputs.into_iter().zip(proofs.by_ref()).collect();
+        w.start(&initial, owned);
+    }
+    Ok((genesis, initial))
 }
 
 /// Reads `devnet.json` of `dir`.
@@ -162,48 +179,10 @@ fn challenge_scalar(t: &mut Transcript, label: &'static [u8]) -> Scalar {
     Scalar::from_bytes_mod_order_wide(&wide)
 }
 
-/// Reads a secret key file of `dir`; `None` if it does not exist.
-pub fn read_secret(dir: &Path, file: &str) -> Result<Option<SigningKey>, NodeError> {
-    let path = dir.join(file);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => Zeroizing::new(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(NodeError::io(path, e)),
-    };
-    let bytes = Zeroizing::new(NodeError::decode_hex("secret key", &text)?);
-    SigningKey::from_bytes(&bytes)
-        .map(Some)
-        .map_err(|e| NodeError::Invalid {
-            what: "secret key",
-            reason: format!("{}: {e}", path.display()),
-        })
-}
-
-/// Writes a secret key as hex into a new file readable by the owner only.
-pub(crate) fn write_secret(path: &PathBuf, key: &SigningKey) -> Result<(), NodeError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| NodeError::io(path, e))?;
-    let text = Zeroizing::new(hex::encode(key.to_bytes().as_slice()));
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| NodeError::io(path, e))
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::read_secret;
     use std::os::unix::fs::PermissionsExt;
 
     #[test]
@@ -233,6 +212,5 @@ mod tests {
             init(dir.path(), &config),
             Err(NodeError::AlreadyInitialized(_))
         ));
-        assert_eq!(read_secret(dir.path(), "absent.key").unwrap(), None);
     }
 }

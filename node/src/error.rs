@@ -34,6 +34,11 @@ pub enum NodeError {
     #[error("{0} already holds a store")]
     AlreadyInitialized(PathBuf),
 
+    /// The store met an I/O error (a full disk, a failing device) and is not
+    /// reopened yet: nothing is admitted or produced meanwhile.
+    #[error("the store cannot be used: {0}; nothing is admitted or produced until it can (free disk space or mend the device; the node retries by itself)")]
+    StoreFailing(String),
+
     /// The store's contents contradict each other or do not decode.
     #[error("corrupt store: {0}")]
     Corrupt(String),
@@ -96,6 +101,49 @@ pub enum NodeError {
     #[error("the followed node's chain differs: {0}")]
     Diverged(String),
 
+    /// The chain does not exist on this node yet: a CometBFT node before `InitChain`
+    /// or state sync.
+    #[error("this node has no chain yet: it waits for CometBFT's InitChain or a state sync; try again once it has blocks")]
+    NotReady,
+
+    /// A recheck of a transaction that no longer waits in the mempool (mined,
+    /// evicted, or never admitted here).
+    #[error("the transaction no longer waits in this node's mempool")]
+    NotWaiting,
+
+    /// CometBFT's `CheckTx` refused a transaction: the application's result code and
+    /// its message.
+    #[error("{message}")]
+    Refused {
+        /// The ABCI result code ([`crate::abci::ErrorCode`]).
+        code: u32,
+        /// Why.
+        message: String,
+    },
+
+    /// The node cannot take more now (a full CometBFT mempool); the request may be
+    /// tried again later.
+    #[error("{0}")]
+    Busy(String),
+
+    /// A bare transaction spends an output this node keeps no Utreexo proof of: it
+    /// is spent or unknown, or the node joined by state sync after it was made.
+    #[error("input {input} is not an unspent output this node can prove: it was spent, never existed, or was made before this node joined by state sync (then submit the transaction with its input proofs)")]
+    NoProof {
+        /// The input.
+        input: zkvm::ContractId,
+    },
+
+    /// Blocks asked of a node that does not keep them: it joined the network by
+    /// state sync after them.
+    #[error("this node keeps no blocks from height {asked} to {}: it joined the network by state sync at height {}; sync from a node that keeps them, or start a new wallet at the tip", .first - 1, .first - 1)]
+    NoHistory {
+        /// The first height asked.
+        asked: u64,
+        /// The first height it holds after that.
+        first: u64,
+    },
+
     /// The node stopped while the request waited.
     #[error("the node is shutting down")]
     ShuttingDown,
@@ -113,9 +161,34 @@ pub enum NodeError {
     #[error("a wallet named {0:?} exists already")]
     WalletExists(String),
 
+    /// A watch-only wallet was asked to sign.
+    #[error("wallet {0:?} holds only a viewing key and cannot sign: pay with --unsigned FILE, sign that file with `zkvm-node wallet sign` where the root key is, then `zkvm-node wallet submit`")]
+    WatchOnlyWallet(String),
+
+    /// The user did not confirm what a command showed.
+    #[error("not signed: the review was not confirmed (answer y to sign, or pass --yes)")]
+    NotConfirmed,
+
     /// No passphrase was given for a wallet.
-    #[error("no wallet passphrase: pass --passphrase-file FILE or set ZKVM_WALLET_PASSPHRASE")]
+    #[error("no wallet passphrase: pass --passphrase-file FILE or --passphrase-fd N, set ZKVM_WALLET_PASSPHRASE, or run the command in a terminal to be asked")]
     NoPassphrase,
+
+    /// The data directory holds no wallet file.
+    #[error("no wallet file {}: create a wallet with `zkvm-node wallet create NAME --data-dir DIR`, or give the --data-dir that holds yours", .0.display())]
+    NoWalletFile(PathBuf),
+
+    /// The wallet file may be read by other users.
+    #[error("{} has mode {mode:04o}: other users may copy the sealed wallets and try passphrases offline; run `chmod 600 {}` and try again", .path.display(), .path.display())]
+    WalletFileMode {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+
+    /// Another process holds the wallet file open.
+    #[error("{} is in use by another wallet command; wait for it to end and try again", .0.display())]
+    WalletFileBusy(PathBuf),
 
     /// A task of the node failed unexpectedly (a panic in a blocking task).
     #[error("internal task failure: {0}")]
@@ -147,6 +220,28 @@ impl NodeError {
         NodeError::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// The same failure, for one more of the requests it answers: the kinds that
+    /// carry no source are kept, a storage I/O error becomes
+    /// [`NodeError::StoreFailing`], the others [`NodeError::Task`] with the text.
+    pub fn again(&self) -> NodeError {
+        match self {
+            NodeError::NotReady => NodeError::NotReady,
+            NodeError::ShuttingDown => NodeError::ShuttingDown,
+            NodeError::StoreFailing(cause) => NodeError::StoreFailing(cause.clone()),
+            io if io.is_storage_io() => NodeError::StoreFailing(io.to_string()),
+            other => NodeError::Task(other.to_string()),
+        }
+    }
+
+    /// Whether this is an I/O error of the store (which puts the store in a fault).
+    pub fn is_storage_io(&self) -> bool {
+        match self {
+            NodeError::Database(e) => matches!(**e, redb::Error::Io(_) | redb::Error::PreviousIo),
+            NodeError::StoreFailing(_) => true,
+            _ => false,
         }
     }
 

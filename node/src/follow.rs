@@ -10,9 +10,10 @@
 //! back empty. A block that fails validation is never stored; the follower logs the
 //! reason and retries after a pause.
 
-use crate::chain::Chain;
 use crate::client::Remote;
+use crate::engine::Engine;
 use crate::error::NodeError;
+use crate::genesis::Consensus;
 use crate::store::Store;
 use std::path::Path;
 use std::sync::Arc;
@@ -20,13 +21,20 @@ use std::time::Duration;
 
 /// How long the follower waits before asking again when it is at the remote's tip.
 pub const POLL: Duration = Duration::from_millis(200);
-/// How many blocks it asks for at once.
-pub const PAGE: usize = 50;
 
 /// Creates the follower's store from the remote's genesis if `dir` has none; checks
 /// that the remote's genesis is ours otherwise.
 pub async fn bootstrap(dir: &Path, remote: &Remote) -> Result<(), NodeError> {
-    let genesis = remote.genesis().await?;
+    let (genesis, consensus) = remote.chain().await?;
+    if consensus != Consensus::Devnet {
+        return Err(NodeError::Invalid {
+            what: "--follow",
+            reason: format!(
+                "{} serves a CometBFT network, whose blocks a follower cannot check without the validators' commits; join it as a CometBFT full node instead (deploy/cometbft/README.md)",
+                remote.url()
+            ),
+        });
+    }
     if Store::exists(dir) {
         let ours = Store::open(dir)?.genesis()?;
         if ours != genesis {
@@ -44,11 +52,25 @@ pub async fn bootstrap(dir: &Path, remote: &Remote) -> Result<(), NodeError> {
 
 /// Follows the remote forever: fetches blocks above the local tip and applies each
 /// after validating it on a blocking thread.
-pub async fn follow(chain: Arc<Chain>, remote: Remote) {
+/// A failing store is logged when it starts failing, not at every retry.
+pub async fn follow(engine: Arc<Engine>, remote: Remote) {
+    let mut failing = false;
     loop {
-        match sync_once(&chain, &remote).await {
-            Ok(0) => tokio::time::sleep(POLL).await,
-            Ok(_) => {}
+        match sync_once(&engine, &remote).await {
+            Ok(applied) => {
+                if std::mem::take(&mut failing) {
+                    tracing::info!("the store works again; following");
+                }
+                if applied == 0 {
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+            Err(e) if e.is_storage_io() => {
+                if !std::mem::replace(&mut failing, true) {
+                    tracing::error!(error = %e, "following stopped: the store is failing");
+                }
+                tokio::time::sleep(POLL * 5).await;
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "sync failed; retrying");
                 tokio::time::sleep(POLL * 5).await;
@@ -58,8 +80,8 @@ pub async fn follow(chain: Arc<Chain>, remote: Remote) {
 }
 
 /// Fetches and applies one page of blocks; returns how many were applied.
-pub async fn sync_once(chain: &Arc<Chain>, remote: &Remote) -> Result<usize, NodeError> {
-    let height = chain.status().tip.height;
+pub async fn sync_once(engine: &Arc<Engine>, remote: &Remote) -> Result<usize, NodeError> {
+    let height = engine.status().tip.height;
     let (_, blocks) = remote.blocks_since(height).await?;
     let mut applied = 0;
     for block in blocks {
@@ -70,8 +92,8 @@ pub async fn sync_once(chain: &Arc<Chain>, remote: &Remote) -> Result<usize, Nod
                 block.header.height
             )));
         }
-        let c = chain.clone();
-        tokio::task::spawn_blocking(move || c.apply_remote(&block))
+        let e = engine.clone();
+        tokio::task::spawn_blocking(move || e.apply_block(&block))
             .await
             .map_err(|e| NodeError::Task(e.to_string()))??;
         applied += 1;

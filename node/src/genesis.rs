@@ -10,7 +10,11 @@
 //! || contract IDs (32 each)`.
 
 use crate::error::NodeError;
-use blockchain::{sign_block, verify_block_signature, Block, ChainState};
+use batch::Generators;
+use blockchain::{
+    sign_block, verify_block_signature, AppliedBlock, Block, BlockchainError, ChainState,
+    TxVerifier,
+};
 use encoding::{Encodable, Reader, Writer};
 use musig::{Signature, SigningKey, VerificationKey};
 use utreexo::Proof;
@@ -83,6 +87,54 @@ impl Genesis {
     /// The encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
         self.encode_to_vec()
+    }
+}
+
+/// How a chain's blocks are agreed, which decides what a block must carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Consensus {
+    /// A devnet: one producer signs every block, and every node checks it.
+    Devnet,
+    /// CometBFT: the validators' commits agree on each block; our blocks carry no
+    /// signature (64 zero bytes) and their headers are derived from CometBFT's.
+    CometBft,
+}
+
+impl Consensus {
+    /// Its name in the API and in files: `devnet` or `cometbft`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Consensus::Devnet => "devnet",
+            Consensus::CometBft => "cometbft",
+        }
+    }
+
+    /// The consensus of a name.
+    pub fn parse(name: &str) -> Result<Consensus, NodeError> {
+        match name {
+            "devnet" => Ok(Consensus::Devnet),
+            "cometbft" => Ok(Consensus::CometBft),
+            other => Err(invalid(format!(
+                "unknown consensus {other:?} (devnet or cometbft)"
+            ))),
+        }
+    }
+
+    /// Validates `block` after `state` as this consensus requires: every rule and
+    /// proof, and on a devnet the producer's signature too (under CometBFT the
+    /// validators' commit signs the block instead; a wallet that checks it is a
+    /// light client).
+    pub fn apply_block<V: TxVerifier>(
+        self,
+        state: &ChainState,
+        block: &Block,
+        gens: &Generators,
+        vm: &V,
+    ) -> Result<AppliedBlock, BlockchainError> {
+        match self {
+            Consensus::Devnet => state.apply_block(block, gens, vm),
+            Consensus::CometBft => state.apply_contents(&block.header, &block.txs, gens, vm),
+        }
     }
 }
 

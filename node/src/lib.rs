@@ -1,31 +1,46 @@
-//! The `zkvm-node` full node: an embedded redb store, the chain service (state,
-//! mempool, devnet producer), an HTTP JSON API, a follower that syncs from another
-//! node, and developer tools. See `spec/node.md` and `spec/node-api.md`.
+//! The `zkvm-node` full node: an embedded redb store, the admission engine, the
+//! devnet producer and follower, the chain as a CometBFT application, an HTTP JSON
+//! API with an explorer, wallet commands and developer tools. See `spec/node.md`,
+//! `spec/abci.md` and `spec/node-api.md`.
 //!
+//! Its modules, each depending only on those listed before it:
+//! - [`clock`] and [`keys`]: wall time, and secret key files;
+//! - [`genesis`]: what every node needs to start the same chain;
 //! - [`store`]: the database, one write transaction per block; sealing with a
 //!   passphrase;
-//! - [`genesis`] and [`devnet`]: what `init` makes;
-//! - [`chain`]: state, mempool, the batched submission queue, the producer loop;
+//! - [`engine`]: the chain state, the mempool and the one admission path into it;
+//! - [`devnet`]: a devnet's data directory (keys, genesis, funding outputs);
+//! - [`producer`]: the devnet's block producer;
+//! - [`client`] and [`cometbft`]: clients of a node's API and of CometBFT's RPC;
+//! - [`follow`]: the devnet follower's sync loop;
+//! - [`connections`]: the HTTP server's accept loop, timeouts and connection caps;
+//! - [`api`]: the routes, their JSON, per-client budgets and the explorer;
+//! - [`server`]: `run`, and a node started inside another program;
 //! - [`abci`]: the chain as a CometBFT application (`zkvm-node abci`);
-//! - [`api`]: the routes and their JSON;
-//! - [`client`]: a client of a node's API;
-//! - [`follow`]: the sync loop of `run --follow`;
-//! - [`cli`]: the commands;
-//! - [`wallets`]: the wallet commands and the funded wallet of `init`;
-//! - [`demo`]: the in-process devnet of `zkvm-node demo`;
-//! - [`txtool`]: `tx decode` and `tx verify`.
+//! - [`wallets`]: the wallet commands;
+//! - [`init`]: `init`, a devnet and its funded wallet;
+//! - [`demo`]: `demo`, a whole network in one program;
+//! - [`txtool`]: `tx decode`, `tx verify` and `tx trace`;
+//! - [`cli`]: the commands.
 #![deny(missing_docs)]
 
 pub mod abci;
 pub mod api;
-pub mod chain;
 pub mod cli;
 pub mod client;
+pub mod clock;
+pub mod cometbft;
+pub mod connections;
 pub mod demo;
 pub mod devnet;
+pub mod engine;
 mod error;
 pub mod follow;
 pub mod genesis;
+pub mod init;
+pub mod keys;
+pub mod producer;
+pub mod server;
 pub mod store;
 pub mod txtool;
 pub mod wallets;

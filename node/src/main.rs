@@ -2,7 +2,8 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use zkvm_node::cli::{self, Cli, Command, TxCommand};
+use zkvm_node::cli::{Cli, Command};
+use zkvm_node::txtool::TxCommand;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -19,7 +20,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Init(args) => match cli::init(&args) {
+        Command::Init(args) => match zkvm_node::init::init(&args) {
             Ok(report) => {
                 let info = &report.info;
                 println!(
@@ -73,7 +74,7 @@ fn main() -> ExitCode {
                 Ok(r) => r,
                 Err(e) => return fail(&zkvm_node::NodeError::io("tokio runtime", e)),
             };
-            let result = runtime.block_on(cli::run(args, |addr| {
+            let result = runtime.block_on(zkvm_node::server::run(args, |addr| {
                 // One write, so a reader that stops after the first line is never raced.
                 let lines = format!("listening on http://{addr}\nexplorer at http://{addr}/\n");
                 std::io::Write::write_all(&mut std::io::stdout(), lines.as_bytes()).ok();

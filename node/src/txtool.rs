@@ -3,14 +3,34 @@
 //! transaction.
 
 use crate::api::json::{log_json, LogEntryJson};
-use crate::chain::GENERATORS;
 use crate::error::NodeError;
-use batch::{BatchVerifier, Generators};
+use batch::BatchVerifier;
 use blockchain::BlockTx;
-use encoding::Encodable;
+use clap::Subcommand;
 use rand_core::OsRng;
 use std::fmt::Write;
 use zkvm::{Program, Tx, Verifier};
+
+/// `tx`.
+#[derive(Debug, Subcommand)]
+pub enum TxCommand {
+    /// Prints the ID, the program as assembly and the log of a transaction.
+    Decode {
+        /// A block transaction or a transaction, hex.
+        hex: String,
+    },
+    /// Verifies a transaction and prints the verdict with the precise error.
+    Verify {
+        /// A block transaction or a transaction, hex.
+        hex: String,
+    },
+    /// Prints the execution trace of a transaction (each instruction, its stack,
+    /// log entries and constraints) and its constraint system's size and weight.
+    Trace {
+        /// A file holding the transaction (hex or raw bytes), or its hex.
+        source: String,
+    },
+}
 
 /// Decodes hex as a block transaction, else as a bare transaction (then no proofs).
 pub fn parse(hex_text: &str) -> Result<BlockTx, NodeError> {
@@ -39,8 +59,7 @@ pub fn decode(hex_text: &str) -> Result<String, NodeError> {
     let btx = parse(hex_text)?;
     let tx = &btx.tx;
     let mut out = String::new();
-    let gens = Generators::new(GENERATORS);
-    let mut unchecked = BatchVerifier::new(&gens, OsRng);
+    let mut unchecked = BatchVerifier::new(zkvm::network_generators(), OsRng);
     let run = Verifier::verify_tx_batched(tx, &mut unchecked);
     match &run {
         Ok(v) => writeln!(out, "id: {}", v.id),
@@ -49,12 +68,21 @@ pub fn decode(hex_text: &str) -> Result<String, NodeError> {
     .ok();
     writeln!(
         out,
-        "version: {}\ntime bounds: [{}, {}] ms\nsize: {} bytes ({} input proofs)",
+        "version: {}\ntime bounds: [{}, {}] ms\nsize: {} bytes (without the {} input proofs){}",
         tx.header.version,
         tx.header.mintime_ms,
         tx.header.maxtime_ms,
-        btx.encoded_len(),
-        btx.proofs.len()
+        tx.size(),
+        btx.proofs.len(),
+        match &run {
+            Ok(v) => format!(
+                "\nweight: {}\nfee: {} ({})",
+                v.weight,
+                v.feerate.fee(),
+                v.feerate
+            ),
+            Err(_) => String::new(),
+        }
     )
     .ok();
     writeln!(out, "program:").ok();
@@ -83,11 +111,13 @@ pub fn decode(hex_text: &str) -> Result<String, NodeError> {
 }
 
 /// Verifies the transaction completely (execution, proof, signatures) and the
-/// count of its input proofs; the verdict names the precise error.
+/// count of its input proofs; the verdict names the precise error, and for a false
+/// proof or signature the failing check.
 pub fn verify(hex_text: &str) -> Result<String, NodeError> {
     let btx = parse(hex_text)?;
-    let gens = Generators::new(GENERATORS);
-    let verified = Verifier::verify_tx(&btx.tx, &gens)?;
+    let gens = zkvm::network_generators();
+    let verified =
+        Verifier::verify_tx(&btx.tx, gens).or_else(|_| Verifier::explain_failure(&btx.tx, gens))?;
     let inputs = verified.log.inputs().count();
     if !btx.proofs.is_empty() && btx.proofs.len() != inputs {
         return Err(blockchain::BlockchainError::ProofCount {
@@ -97,10 +127,11 @@ pub fn verify(hex_text: &str) -> Result<String, NodeError> {
         .into());
     }
     Ok(format!(
-        "valid: id {} fee {} feerate {:.3}/byte",
+        "valid: id {} fee {} weight {} fee rate {}",
         verified.id,
         verified.feerate.fee(),
-        verified.feerate.to_f64()
+        verified.weight,
+        verified.feerate
     ))
 }
 
@@ -111,11 +142,10 @@ pub fn verify(hex_text: &str) -> Result<String, NodeError> {
 /// hex itself. The second value is whether the transaction is valid.
 pub fn trace(source: &str) -> Result<(String, bool), NodeError> {
     let btx = parse(&read_source(source)?)?;
-    let gens = Generators::new(GENERATORS);
-    let trace = Verifier::trace(&btx.tx, &gens);
+    let trace = Verifier::trace(&btx.tx, zkvm::network_generators());
     let text = format!(
-        "size: {} bytes ({} input proofs)\n{trace}",
-        btx.encoded_len(),
+        "size: {} bytes (without the {} input proofs)\n{trace}",
+        btx.tx.size(),
         btx.proofs.len()
     );
     Ok((text, trace.failure.is_none()))
@@ -126,6 +156,14 @@ pub fn trace(source: &str) -> Result<(String, bool), NodeError> {
 fn read_source(source: &str) -> Result<String, NodeError> {
     let path = std::path::Path::new(source);
     if !path.is_file() {
+        if hex::decode(source.trim()).is_err() {
+            return Err(NodeError::Invalid {
+                what: "transaction",
+                reason: format!(
+                    "{source:?} is neither a file (no such file here) nor a transaction in hex"
+                ),
+            });
+        }
         return Ok(source.to_string());
     }
     let bytes = std::fs::read(path).map_err(|e| NodeError::Invalid {

@@ -19,7 +19,12 @@ const REJECT: i32 = pb::response_process_proposal::ProposalStatus::Reject as i32
 /// JSON and the funding key.
 fn genesis(outputs: u64) -> (tempfile::TempDir, Vec<u8>, musig::SigningKey) {
     let dir = tempfile::tempdir().unwrap();
-    let made = app_state::make(dir.path(), outputs, 1_000_000, Some(GENESIS_MS)).unwrap();
+    let spec = app_state::GenesisSpec {
+        outputs,
+        timestamp_ms: Some(GENESIS_MS),
+        ..Default::default()
+    };
+    let made = app_state::make(dir.path(), &spec).unwrap();
     let json = std::fs::read(&made.app_state).unwrap();
     let key = common::funding_key(dir.path());
     (dir, json, key)

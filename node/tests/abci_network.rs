@@ -1,10 +1,12 @@
 //! A real CometBFT 0.38 network on loopback: four validators, each a `cometbft`
-//! process and a `zkvm-node abci` process with its own store, set up by the scripts
-//! of `deploy/cometbft/`. Payments go in through CometBFT's RPC
-//! (`broadcast_tx_sync`) and land in blocks with the same app hash on every
-//! instance; a killed validator does not stop the others and catches up when
-//! restarted; an application killed in the middle of a height is replayed by
-//! CometBFT's handshake; a fifth node joins by state sync.
+//! process and a `zkvm-node abci --api` process with its own store, made by
+//! `zkvm_node::abci::testnet` (what `zkvm-node abci testnet` runs). Wallets pay,
+//! issue and pay the issued asset through the validators' HTTP APIs, and every
+//! validator's API shows the same balances and history; payments sent to CometBFT's
+//! RPC land in blocks with the same app hash on every instance; a killed validator
+//! does not stop the others and catches up when restarted; an application killed in
+//! the middle of a height is replayed by CometBFT's handshake; a fifth node joins by
+//! state sync and then serves the API to a wallet.
 //!
 //! Needs `cometbft` (v0.38) on PATH, in ~/go/bin or in $COMETBFT; `.ci/run` installs
 //! it. Every child process is killed when the test ends; on failure the directory
@@ -12,58 +14,30 @@
 
 mod common;
 
+use common::*;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
 use zkvm::Tx;
+use zkvm_node::abci::app_state::{GenesisSpec, GenesisWallet};
+use zkvm_node::abci::testnet::{self, Layout, Network, TestnetSpec};
 
 const VALIDATORS: usize = 4;
 const OUTPUTS: u64 = 160;
 /// The whole test must end well within this.
-const BUDGET: Duration = Duration::from_secs(240);
+const BUDGET: Duration = Duration::from_secs(300);
 
-fn cometbft() -> PathBuf {
-    if let Ok(path) = std::env::var("COMETBFT") {
-        return path.into();
-    }
-    if let Some(found) = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("cometbft"))
-            .find(|p| p.is_file())
-    }) {
-        return found;
-    }
-    let home = PathBuf::from(std::env::var("HOME").unwrap_or_default()).join("go/bin/cometbft");
-    assert!(
-        home.is_file(),
-        "this test needs CometBFT 0.38: go install github.com/cometbft/cometbft/cmd/cometbft@v0.38.25 (Go 1.22 or later), or set COMETBFT"
-    );
-    home
-}
-
-fn scripts() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/cometbft")
-}
-
-/// The network's directory and processes: every process is killed on drop, and on
-/// a failure the directory is kept.
+/// The network and its directory: on a failure the directory is kept.
 struct Net {
+    net: Network,
     dir: Option<tempfile::TempDir>,
-    base: u16,
-    apps: HashMap<usize, Child>,
-    nodes: HashMap<usize, Child>,
     started: Instant,
 }
 
 impl Drop for Net {
     fn drop(&mut self) {
-        for (_, mut child) in self.apps.drain().chain(self.nodes.drain()) {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.net.stop_all();
         if std::thread::panicking() {
             if let Some(dir) = self.dir.take() {
                 let kept = dir.keep();
@@ -78,97 +52,14 @@ impl Drop for Net {
 
 impl Net {
     fn path(&self) -> &Path {
-        self.dir.as_ref().unwrap().path()
-    }
-
-    fn home(&self, i: usize) -> PathBuf {
-        self.path().join(format!("node{i}"))
-    }
-
-    fn script(&self, name: &str, args: &[String]) {
-        let out = Command::new("bash")
-            .arg(scripts().join(name))
-            .args(args)
-            .env("COMETBFT", cometbft())
-            .env("ZKVM_NODE", common::BIN)
-            .env("COMETBFT_LOG_LEVEL", "info")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn log(&self, i: usize, name: &str) -> Stdio {
-        File::options()
-            .create(true)
-            .append(true)
-            .open(self.home(i).join(name))
-            .unwrap()
-            .into()
-    }
-
-    fn start_app(&mut self, i: usize) {
-        let port = self.base as usize + 10 * i + 2;
-        let child = Command::new(common::BIN)
-            .args(["abci", "--data-dir"])
-            .arg(self.home(i).join("app"))
-            .args(["--listen", &format!("127.0.0.1:{port}")])
-            .env("RUST_LOG", "info")
-            .stdout(self.log(i, "app.log"))
-            .stderr(self.log(i, "app.log"))
-            .spawn()
-            .unwrap();
-        self.apps.insert(i, child);
-        // CometBFT gives up if the application is not there when it starts.
-        let start = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port as u16)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "app {i} does not listen"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn start_node(&mut self, i: usize) {
-        let child = Command::new(cometbft())
-            .args(["start", "--home"])
-            .arg(self.home(i))
-            .stdout(self.log(i, "cometbft.log"))
-            .stderr(self.log(i, "cometbft.log"))
-            .spawn()
-            .unwrap();
-        self.nodes.insert(i, child);
-    }
-
-    fn start(&mut self, i: usize) {
-        self.start_app(i);
-        self.start_node(i);
-    }
-
-    fn kill_app(&mut self, i: usize) {
-        if let Some(mut c) = self.apps.remove(&i) {
-            c.kill().unwrap();
-            c.wait().unwrap();
-        }
-    }
-
-    fn kill_node(&mut self, i: usize) {
-        if let Some(mut c) = self.nodes.remove(&i) {
-            c.kill().unwrap();
-            c.wait().unwrap();
-        }
+        self.net.out()
     }
 
     /// GET of CometBFT's RPC `path` on node `i`: the `result`, if it answered one.
     fn get(&self, i: usize, path: &str) -> Option<Value> {
         use std::io::{Read, Write};
-        let addr = ("127.0.0.1", (self.base as usize + 10 * i + 1) as u16);
-        let mut s = std::net::TcpStream::connect(addr).ok()?;
+        let p = self.net.ports(i);
+        let mut s = std::net::TcpStream::connect((p.host, p.rpc)).ok()?;
         s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
         write!(s, "GET /{path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
         let mut text = String::new();
@@ -241,6 +132,16 @@ impl Net {
         let r = self.get(i, &format!("abci_query?path=%22{path}%22"))?;
         r["response"]["code"].as_u64()
     }
+
+    fn api(&self, i: usize) -> String {
+        self.net.ports(i).api_url()
+    }
+
+    /// `zkvm-node wallet SUB NAME EXTRA` against node `i`'s API, on the genesis
+    /// directory's wallets.
+    fn wallet(&self, i: usize, sub: &str, name: &str, extra: &[&str]) -> Result<String, String> {
+        wallet(sub, name, extra, &self.path().join("genesis"), &self.api(i))
+    }
 }
 
 /// Payments spending funding outputs `range`, with their IDs and output IDs.
@@ -257,38 +158,118 @@ fn payments(net: &Net, range: std::ops::Range<u64>) -> Vec<(Vec<u8>, String, Vec
         .collect()
 }
 
+fn flavor_of(issued: &str) -> String {
+    issued
+        .lines()
+        .find_map(|l| l.strip_prefix("flavor "))
+        .expect("issue prints the flavor")
+        .trim()
+        .to_string()
+}
+
+const ZERO: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
 #[test]
-fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
+fn four_validators_serve_wallets_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
     let started = Instant::now();
     let base = 27_000 + (std::process::id() % 200) as u16 * 50;
+    let dir = tempfile::Builder::new()
+        .prefix("abci-net")
+        .tempdir()
+        .unwrap();
+    let cometbft = testnet::find_cometbft().unwrap_or_else(|e| panic!("{e}"));
+    let layout = Layout::loopback(base);
+    let spec = TestnetSpec {
+        validators: VALIDATORS,
+        genesis: GenesisSpec {
+            outputs: OUTPUTS,
+            wallet: Some(GenesisWallet {
+                name: "alice".into(),
+                passphrase: Zeroizing::new(PASS.as_bytes().to_vec()),
+                outputs: 4,
+            }),
+            ..GenesisSpec::default()
+        },
+        ..TestnetSpec::default()
+    };
+    testnet::generate(&cometbft, dir.path(), &layout, &spec).unwrap();
     let mut net = Net {
-        dir: Some(
-            tempfile::Builder::new()
-                .prefix("abci-net")
-                .tempdir()
-                .unwrap(),
-        ),
-        base,
-        apps: HashMap::new(),
-        nodes: HashMap::new(),
+        net: Network::new(dir.path(), layout, cometbft.clone(), BIN.into()),
+        dir: Some(dir),
         started,
     };
-    let out = net.path().display().to_string();
-    net.script(
-        "testnet.sh",
-        &[
-            out.clone(),
-            VALIDATORS.to_string(),
-            base.to_string(),
-            OUTPUTS.to_string(),
-        ],
-    );
     for i in 0..VALIDATORS {
-        net.start(i);
+        net.net.start(i).unwrap();
     }
     let all: Vec<usize> = (0..VALIDATORS).collect();
     net.wait_height(&all, 2);
     eprintln!("network up in {:.1} s", started.elapsed().as_secs_f64());
+
+    // Wallets over the validators' APIs: alice (funded by the genesis) pays bob,
+    // issues gold and pays bob some of it, each command through another validator.
+    let created = net.wallet(0, "create", "bob", &[]).unwrap();
+    let bob = created
+        .lines()
+        .find_map(|l| l.strip_prefix("address "))
+        .unwrap()
+        .trim()
+        .to_string();
+    net.wallet(1, "pay", "alice", &["--to", &bob, "--amount", "1500"])
+        .unwrap();
+    let issued = net
+        .wallet(
+            2,
+            "issue",
+            "alice",
+            &["--metadata", "gold", "--amount", "500"],
+        )
+        .unwrap();
+    let gold = flavor_of(&issued);
+    let wait_for = |name: &str, flavor: &str, qty: u64, i: usize| {
+        net.wait(&format!("{name} to hold {qty} of {flavor}"), |n| {
+            let b = n.wallet(i, "balance", name, &[]).unwrap();
+            confirmed(&b, flavor) == qty
+        })
+    };
+    wait_for("alice", &gold, 500, 3);
+    net.wallet(
+        3,
+        "pay",
+        "alice",
+        &["--to", &bob, "--amount", "200", "--flavor", &gold],
+    )
+    .unwrap();
+    wait_for("bob", &gold, 200, 0);
+    // Every validator's API shows the same balances and history.
+    let mut views = Vec::new();
+    for i in 0..VALIDATORS {
+        let a = net.wallet(i, "balance", "alice", &[]).unwrap();
+        let b = net.wallet(i, "balance", "bob", &[]).unwrap();
+        assert_eq!(confirmed(&b, ZERO), 1500, "node {i}: {b}");
+        assert_eq!(confirmed(&b, &gold), 200, "node {i}: {b}");
+        assert_eq!(confirmed(&a, &gold), 300, "node {i}: {a}");
+        let spent = 4 * 1_000_000 - confirmed(&a, ZERO);
+        assert!(
+            spent > 1500 && spent < 1500 + 5_000,
+            "alice spent {spent} (1500 and fees)"
+        );
+        let history = net.wallet(i, "history", "bob", &[]).unwrap();
+        assert_eq!(
+            history.matches("received").count(),
+            2,
+            "node {i}: {history}"
+        );
+        // The heading names the height the wallet synced to; the chain moves on.
+        let table = |t: &str| t.lines().skip(1).collect::<Vec<_>>().join("\n");
+        views.push((table(&a), table(&b)));
+    }
+    assert!(views.windows(2).all(|w| w[0] == w[1]), "{views:?}");
+    let history = net.wallet(0, "history", "alice", &[]).unwrap();
+    assert_eq!(history.matches("mined").count(), 3, "{history}");
+    eprintln!(
+        "wallets paid, issued and paid the asset: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     // Throughput: a burst of payments, proved beforehand, spread over the four RPCs.
     let burst = payments(&net, 0..96);
@@ -349,8 +330,8 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
     }
 
     // One validator down (f = 1): the other three go on, payments still land.
-    net.kill_node(3);
-    net.kill_app(3);
+    net.net.kill_cometbft(3);
+    net.net.kill_app(3);
     let h = net.height(0);
     let more = payments(&net, 96..104);
     for (tx, _, _) in &more {
@@ -361,7 +342,7 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
         more.iter().all(|(_, id, _)| n.mined(1, id))
     });
     // Restarted, it catches up and agrees.
-    net.start(3);
+    net.net.start(3).unwrap();
     let h = net.height(0);
     net.wait_height(&[3], h);
     net.wait("node 3 to hold every payment", |n| {
@@ -381,12 +362,12 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
     for (tx, _, _) in &late {
         net.broadcast(0, tx);
     }
-    net.kill_app(2);
+    net.net.kill_app(2);
     std::thread::sleep(Duration::from_millis(300));
-    net.kill_node(2);
+    net.net.kill_cometbft(2);
     let h = net.height(0);
     net.wait_height(&[0, 1, 3], h + 2);
-    net.start(2);
+    net.net.start(2).unwrap();
     let h = net.height(0);
     net.wait_height(&[2], h);
     net.wait("node 2 to hold the late payments", |n| {
@@ -407,17 +388,16 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
         .as_str()
         .unwrap()
         .to_string();
-    net.script(
-        "add-node.sh",
-        &[
-            out.clone(),
-            "4".into(),
-            trust.to_string(),
-            trust_hash,
-            base.to_string(),
-        ],
-    );
-    net.start(4);
+    testnet::add_node(
+        &cometbft,
+        net.path(),
+        &Layout::loopback(base),
+        4,
+        (trust, &trust_hash),
+        &TestnetSpec::default(),
+    )
+    .unwrap();
+    net.net.start(4).unwrap();
     // State sync may pick a snapshot newer than the chain's height when the node
     // started; the node holds no block before it, so compare at a height it has.
     net.wait("node 4 to sync", |n| n.height(4) > 0);
@@ -426,8 +406,22 @@ fn four_validators_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
     assert_eq!(net.app_hash(4, h), net.app_hash(0, h));
     // It has no history before its snapshot: it was restored, not replayed.
     assert_ne!(net.query(4, &format!("/tx/{}", burst[0].1)), Some(0));
-    let log = std::fs::read_to_string(net.home(4).join("app.log")).unwrap();
+    let log = std::fs::read_to_string(net.net.home(4).join("app.log")).unwrap();
     assert!(log.contains("state restored from a snapshot"), "{log}");
+    // It serves wallets whose tip is after its snapshot; one that would replay the
+    // chain from the genesis is told why it cannot here.
+    net.wallet(0, "balance", "bob", &[]).unwrap();
+    let carol = net.wallet(4, "create", "carol", &[]).unwrap_err();
+    assert!(
+        carol.contains("joined the network by state sync"),
+        "{carol}"
+    );
+    net.wallet(4, "pay", "bob", &["--to", &bob, "--amount", "1"])
+        .unwrap();
+    net.wait("bob's payment to himself through node 4", |n| {
+        n.wallet(4, "history", "bob", &[])
+            .is_ok_and(|h| h.matches("mined").count() == 1)
+    });
     eprintln!(
         "whole network test: {:.1} s",
         started.elapsed().as_secs_f64()

@@ -1,11 +1,11 @@
 //! A producer and a follower run inside one program through the library
-//! (`cli::start_node`), as a demo would run them, and stop on request.
+//! (`server::start_node`), as a demo would run them, and stop on request.
 
 mod common;
 
 use common::*;
 use std::time::Duration;
-use zkvm_node::cli::start_node;
+use zkvm_node::server::start_node;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_producer_and_a_follower_in_one_program() {

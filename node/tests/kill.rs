@@ -118,5 +118,5 @@ async fn sigkill_during_block_application_loses_nothing_and_applies_nothing_twic
 /// A resubmission can race with a block that mines the first submission.
 fn message_says_mined(body: &serde_json::Value) -> bool {
     let message = body["error"]["message"].as_str().unwrap_or("");
-    message.contains("not spendable") || message.contains("already in the mempool")
+    message.contains("not an unspent output") || message.contains("already in the mempool")
 }

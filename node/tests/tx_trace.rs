@@ -62,10 +62,15 @@ fn tx_trace_names_the_failing_instruction() {
     assert!(text.contains("failed at #"), "{text}");
     assert!(text.contains("stack underflow"), "{text}");
 
+    // A name that is neither a file nor hex says both.
     let out = Command::new(BIN)
-        .args(["tx", "trace", "not hex"])
+        .args(["tx", "trace", "missing.hex"])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not valid hex"));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        message.contains("neither a file (no such file here) nor a transaction in hex"),
+        "{message}"
+    );
 }

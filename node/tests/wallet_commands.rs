@@ -6,54 +6,6 @@
 mod common;
 
 use common::*;
-use std::path::Path;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
-
-const PASS: &str = "correct horse battery";
-
-fn zkvm(args: &[&str], passphrase: &str) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("ZKVM_WALLET_PASSPHRASE", passphrase)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-/// Runs `wallet SUB NAME ... --data-dir D --node URL`; its stdout on success.
-fn wallet(sub: &str, name: &str, extra: &[&str], dir: &Path, url: &str) -> Result<String, String> {
-    let mut args = vec!["wallet", sub, name];
-    args.extend_from_slice(extra);
-    args.extend_from_slice(&["--data-dir", dir.to_str().unwrap(), "--node", url]);
-    let out = zkvm(&args, PASS);
-    if out.status.success() {
-        Ok(String::from_utf8(out.stdout).unwrap())
-    } else {
-        Err(String::from_utf8(out.stderr).unwrap())
-    }
-}
-
-/// The confirmed balance of flavor `flavor` in `balance` output (0 if absent).
-fn confirmed(balance: &str, flavor: &str) -> u64 {
-    balance
-        .lines()
-        .find(|l| l.starts_with(flavor))
-        .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
-        .unwrap_or(0)
-}
-
-fn wait_confirmed(name: &str, flavor: &str, qty: u64, dir: &Path, url: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let b = wallet("balance", name, &[], dir, url).unwrap();
-        if confirmed(&b, flavor) == qty {
-            return b;
-        }
-        assert!(Instant::now() < deadline, "{name} never held {qty}: {b}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
 
 #[test]
 fn wallets_pay_issue_and_refuse_what_they_should() {
@@ -159,7 +111,8 @@ fn wallets_pay_issue_and_refuse_what_they_should() {
     let history = wallet("history", "bob", &[], &dir, url).unwrap();
     assert!(history.contains("received 1234 of"), "{history}");
     assert!(history.contains("received 200 of"), "{history}");
-    assert!(history.contains("sent transaction"), "{history}");
+    assert!(history.contains("submitted transaction"), "{history}");
+    assert!(history.contains("sent 1000 of"), "{history}");
     assert!(history.contains("mined"), "{history}");
 
     // The errors.

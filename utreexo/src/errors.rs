@@ -47,8 +47,8 @@ pub enum UtreexoError {
     /// A transient proof was checked against a normalized forest, which has none.
     #[error("a transient proof cannot be checked against a normalized forest")]
     TransientProof,
-    /// The item is not in the forest after normalization (it was deleted).
-    #[error("the item did not survive the normalization")]
+    /// The item is not in the normalized forest: it was deleted, or never inserted.
+    #[error("the item is not in the forest: it was deleted or never inserted")]
     NotInForest,
     /// The working forest reached the limits of its indices.
     #[error("too many changes in one generation")]

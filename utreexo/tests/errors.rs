@@ -227,6 +227,10 @@ fn deleted_items_do_not_catch_up() {
         catchup.update_proof(&Item(50), &Proof::Transient),
         Err(UtreexoError::NotInForest)
     );
+    assert_eq!(
+        UtreexoError::NotInForest.to_string(),
+        "the item is not in the forest: it was deleted or never inserted"
+    );
     assert_eq!(next.count(), 5);
 }
 

@@ -128,6 +128,7 @@ fn scanning_setup() -> (Wallet, Block, AppliedBlock, Producer) {
                 weight: 1,
                 feerate: FeeRate::new(0, 1),
                 log,
+                signers: Vec::new(),
             };
             let btx = BlockTx {
                 tx: placeholder_tx(),

@@ -6,8 +6,8 @@
 //! is `version (1) || C (32) || E (32)`, and the checksum catches typing errors.
 
 use crate::errors::WalletError;
-use bech32::primitives::decode::{CheckedHrpstring, CheckedHrpstringError};
-use bech32::{Bech32m, Hrp};
+pub use crate::network::Network;
+use crate::text::{self, TextError};
 use core::fmt;
 use core::str::FromStr;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
@@ -17,63 +17,6 @@ use musig::VerificationKey;
 const ADDRESS_VERSION: u8 = 1;
 /// Encoded size of the address data.
 const ADDRESS_LEN: usize = 1 + 32 + 32;
-
-/// The networks an address or request can belong to.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Network {
-    /// The main network.
-    Mainnet,
-    /// A public test network.
-    Testnet,
-    /// A local development network.
-    Devnet,
-}
-
-impl Network {
-    /// The bech32m human-readable part of the network's addresses.
-    pub fn hrp(self) -> &'static str {
-        match self {
-            Network::Mainnet => "zk",
-            Network::Testnet => "zkt",
-            Network::Devnet => "zkd",
-        }
-    }
-
-    /// The network's byte in encoded requests and states.
-    pub fn to_byte(self) -> u8 {
-        match self {
-            Network::Mainnet => 0,
-            Network::Testnet => 1,
-            Network::Devnet => 2,
-        }
-    }
-
-    /// The network of an encoded byte.
-    pub fn from_byte(b: u8) -> Result<Network, WalletError> {
-        match b {
-            0 => Ok(Network::Mainnet),
-            1 => Ok(Network::Testnet),
-            2 => Ok(Network::Devnet),
-            _ => Err(WalletError::Malformed { what: "network" }),
-        }
-    }
-
-    fn from_hrp(hrp: &str) -> Option<Network> {
-        [Network::Mainnet, Network::Testnet, Network::Devnet]
-            .into_iter()
-            .find(|n| n.hrp() == hrp)
-    }
-}
-
-impl fmt::Display for Network {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Network::Mainnet => "mainnet",
-            Network::Testnet => "testnet",
-            Network::Devnet => "devnet",
-        })
-    }
-}
 
 /// A payment address.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -157,9 +100,7 @@ impl Address {
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hrp = Hrp::parse(self.network.hrp()).map_err(|_| fmt::Error)?;
-        let text = bech32::encode::<Bech32m>(hrp, &self.to_bytes()).map_err(|_| fmt::Error)?;
-        f.write_str(&text)
+        f.write_str(&text::encode(self.network.hrp(), &self.to_bytes())?)
     }
 }
 
@@ -174,16 +115,14 @@ impl FromStr for Address {
 
     /// Parses address text of any known network.
     fn from_str(text: &str) -> Result<Address, WalletError> {
-        let checked = CheckedHrpstring::new::<Bech32m>(text).map_err(|e| match e {
-            CheckedHrpstringError::Checksum(_) => WalletError::AddressChecksum,
-            other => WalletError::AddressSyntax(other.to_string()),
+        let (hrp, data) = text::decode(text).map_err(|e| match e {
+            TextError::Checksum => WalletError::AddressChecksum,
+            TextError::Syntax(reason) => WalletError::AddressSyntax(reason),
         })?;
-        let hrp = checked.hrp().to_lowercase();
         let network = Network::from_hrp(&hrp).ok_or_else(|| WalletError::WrongNetwork {
             expected: "a known network".to_string(),
             found: hrp.clone(),
         })?;
-        let data: Vec<u8> = checked.byte_iter().collect();
         Address::from_bytes(network, &data)
     }
 }
@@ -191,6 +130,7 @@ impl FromStr for Address {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bech32::{Bech32m, Hrp};
     use curve25519_dalek::scalar::Scalar;
 
     fn sample(network: Network) -> Address {

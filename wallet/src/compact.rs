@@ -1,7 +1,7 @@
 //! Compact blocks: what a wallet needs of a block, and nothing else.
 //!
-//! Per block the header and, per transaction, the entries of its log that a wallet
-//! reads, in log order: the inputs (with the hashes of their Utreexo paths that the
+//! Per block the header and, per transaction, its ID and the entries of its log that
+//! a wallet reads, in log order: the inputs (with the hashes of their Utreexo paths that the
 //! wallet cannot compute itself), the outputs' contract IDs (with the anchor only
 //! when it does not follow from the entries before it), and the notes. From these a
 //! wallet finds and rebuilds its outputs, replays the block's changes to the Utreexo
@@ -12,14 +12,15 @@
 //!
 //! ```text
 //! compact block = version (1) = 0x01 || header || LE32 tx count || txs
-//! tx            = LE32 entry count || entries
+//! tx            = tx ID (32) || LE32 entry count || entries
 //! entry         = 0x00 || contract ID                            input, transient proof
 //!               | 0x01 || contract ID || LE64 position || n (1) || n × 32
 //!                                                                input, path
 //!               | 0x02 || contract ID                            output, anchor follows
 //!               | 0x03 || anchor (32) || contract ID             output, anchor given
-//!               | 0x04 || 161 bytes                              a note: "zkn1" || 161 bytes
-//!               | 0x05 || LE32 length || bytes                   another entry tagged "zkn1"
+//!               | 0x04 || LE16 length || note entry            a note, whole: "zkn1" and
+//!                                                                165 bytes, or "zkn2" and
+//!                                                                168 to 1,000 bytes
 //! light block   = compact block || LE32 length || evidence
 //! ```
 //!
@@ -34,19 +35,22 @@
 //! `n` is at most 63. [`carried_levels`] is the rule; the wallet checks each `n`
 //! against it.
 //!
+//! Data entries that are not notes of a known version and length are left out: no
+//! wallet would open them.
+//!
 //! An output's anchor *follows* when it equals the running anchor: the ratchet of the
 //! last input's ID, or the ID of the output before it. The evidence of a light
 //! block proves its header (the producer's signature on a devnet, CometBFT's commit
 //! on a network of validators).
 
 use crate::errors::WalletError;
-use crate::note::{NOTE_LEN, NOTE_TAG};
+use crate::note::{is_note_entry, NOTE_MAX_LEN};
 use blockchain::{AppliedBlock, Block, BlockHeader};
 use encoding::{Encodable, EncodingError, Reader, Writer};
 use merkle::{Hash, Path};
 use std::collections::BTreeSet;
 use utreexo::Proof;
-use zkvm::{Anchor, ContractId, TxEntry, VerifiedTx};
+use zkvm::{Anchor, ContractId, TxEntry, TxId, VerifiedTx};
 
 /// The version byte of the encoding this module writes and reads.
 pub const COMPACT_VERSION: u8 = 1;
@@ -59,12 +63,11 @@ const INPUT_PATH: u8 = 1;
 const OUTPUT_FOLLOWS: u8 = 2;
 const OUTPUT_ANCHORED: u8 = 3;
 const NOTE: u8 = 4;
-const TAGGED: u8 = 5;
 
-/// The smallest encoded entry: an entry tagged "zkn1" and nothing else.
-const MIN_ENTRY_LEN: usize = 1 + 4 + NOTE_TAG.len();
-/// The smallest encoded transaction: an empty entry list.
-const MIN_TX_LEN: usize = 4;
+/// The smallest encoded entry: an output whose anchor follows.
+const MIN_ENTRY_LEN: usize = 1 + 32;
+/// The smallest encoded transaction: an ID and an empty entry list.
+const MIN_TX_LEN: usize = 32 + 4;
 
 /// How a block deletes an input from the forest.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,13 +102,15 @@ pub enum CompactEntry {
         /// Its anchor when it does not follow from the entries before it.
         anchor: Option<Anchor>,
     },
-    /// A data entry with the note tag (a note).
+    /// A note entry, whole (tag included).
     Note(Vec<u8>),
 }
 
 /// What a wallet needs of one transaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompactTx {
+    /// The transaction's ID (as the node says: a light wallet cannot compute it).
+    pub id: TxId,
     /// Inputs, outputs and notes, in log order.
     pub entries: Vec<CompactEntry>,
 }
@@ -229,12 +234,13 @@ impl Encodable for CompactBlock {
 
 impl CompactTx {
     fn decode(r: &mut Reader<'_>) -> Result<CompactTx, WalletError> {
+        let id = TxId(r.read_array().map_err(malformed)?);
         let count = r.read_count(MIN_ENTRY_LEN).map_err(malformed)?;
         let mut entries = Vec::with_capacity(count);
         for _ in 0..count {
             entries.push(CompactEntry::decode(r)?);
         }
-        Ok(CompactTx { entries })
+        Ok(CompactTx { id, entries })
     }
 
     /// The IDs of the spent outputs, in log order.
@@ -275,6 +281,7 @@ impl CompactTx {
 
 impl Encodable for CompactTx {
     fn encode(&self, w: &mut Vec<u8>) {
+        w.write_bytes(&self.id.0);
         w.write_u32(count32(self.entries.len()));
         for entry in &self.entries {
             entry.encode(w);
@@ -310,13 +317,12 @@ impl CompactEntry {
                 }
             }
             NOTE => {
-                let rest = r.read_bytes(NOTE_LEN - NOTE_TAG.len()).map_err(malformed)?;
-                CompactEntry::Note([&NOTE_TAG[..], rest].concat())
-            }
-            TAGGED => {
-                let data = r.read_len_prefixed().map_err(malformed)?;
-                if !data.starts_with(NOTE_TAG) || data.len() == NOTE_LEN {
-                    return Err(mismatch("a tagged entry that is not one (or is a note)"));
+                let len = usize::from(u16::from_le_bytes(r.read_array().map_err(malformed)?));
+                let data = r.read_bytes(len).map_err(malformed)?;
+                if !is_note_entry(data) {
+                    return Err(mismatch(
+                        "a note entry of no known version or of the wrong length",
+                    ));
                 }
                 CompactEntry::Note(data.to_vec())
             }
@@ -327,11 +333,6 @@ impl CompactEntry {
             }
         };
         Ok(entry)
-    }
-
-    /// Whether this is a note of the size of a version 1 note.
-    fn is_sized_note(data: &[u8]) -> bool {
-        data.len() == NOTE_LEN && data.starts_with(NOTE_TAG)
     }
 }
 
@@ -372,13 +373,12 @@ impl Encodable for CompactEntry {
                 w.write_bytes(&anchor.0);
                 w.write_bytes(&id.0);
             }
-            CompactEntry::Note(data) if CompactEntry::is_sized_note(data) => {
-                w.write_u8(NOTE);
-                w.write_bytes(&data[NOTE_TAG.len()..]);
-            }
             CompactEntry::Note(data) => {
-                w.write_u8(TAGGED);
-                w.write_len_prefixed(data);
+                // Notes are at most NOTE_MAX_LEN (1,000) bytes: the length fits.
+                w.write_u8(NOTE);
+                let len = data.len().min(NOTE_MAX_LEN);
+                w.write_bytes(&(len as u16).to_le_bytes());
+                w.write_bytes(&data[..len]);
             }
         }
     }
@@ -397,10 +397,7 @@ impl Encodable for CompactEntry {
             CompactEntry::Output {
                 anchor: Some(_), ..
             } => 64,
-            CompactEntry::Note(data) if CompactEntry::is_sized_note(data) => {
-                NOTE_LEN - NOTE_TAG.len()
-            }
-            CompactEntry::Note(data) => 4 + data.len(),
+            CompactEntry::Note(data) => 2 + data.len().min(NOTE_MAX_LEN),
         }
     }
 }
@@ -528,13 +525,13 @@ fn compact_tx(
                 entries.push(CompactEntry::Output { id, anchor });
                 running = Some(id.to_anchor());
             }
-            TxEntry::Data(data) if data.starts_with(NOTE_TAG) => {
+            TxEntry::Data(data) if is_note_entry(data) => {
                 entries.push(CompactEntry::Note(data.clone()));
             }
             _ => {}
         }
     }
-    CompactTx { entries }
+    CompactTx { id: tx.id, entries }
 }
 
 /// How many of `hashes` the count byte can announce.
@@ -589,6 +586,7 @@ fn count32(n: usize) -> u32 {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::note::{NOTE_V1_LEN, NOTE_V2_MIN_LEN};
     use proptest::prelude::*;
     use utreexo::Forest;
 
@@ -604,6 +602,7 @@ pub(crate) mod tests {
         CompactBlock {
             header: BlockHeader::initial(7, forest.root()),
             txs: vec![CompactTx {
+                id: TxId([3; 32]),
                 entries: vec![
                     CompactEntry::Input {
                         id: id(1),
@@ -624,8 +623,8 @@ pub(crate) mod tests {
                         id: id(6),
                         anchor: Some(Anchor([7; 32])),
                     },
-                    CompactEntry::Note(b"zkn1 tagged, not a note".to_vec()),
-                    CompactEntry::Note([&NOTE_TAG[..], &[9; NOTE_LEN - 4]].concat()),
+                    CompactEntry::Note([&b"zkn2"[..], &[8; NOTE_V2_MIN_LEN + 20]].concat()),
+                    CompactEntry::Note([&b"zkn1"[..], &[9; NOTE_V1_LEN - 4]].concat()),
                 ],
             }],
         }

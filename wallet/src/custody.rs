@@ -1,11 +1,6 @@
-//! Shared custody: a 2-of-2 account whose spends both parties sign with MuSig2.
-//!
-//! Each party holds its own custody key `xᵢ`. The account's control key is the MuSig
-//! aggregate `X̃ = a₀·X₀ + a₁·X₁` of the two public keys, sorted by encoding so both
-//! compute the same. Its notes are read by both: the view secret is
-//! `v = Transcript("ZkVM.wallet.shared-view")(X₀, X₁, x₀·X₁ = x₁·X₀)`, which each
-//! computes from its own secret and the other's public key. An output paid to the
-//! shared address has predicate `X̃ + t·B`, with `t` from its note.
+//! Shared custody: spending a 2-of-2 account ([`crate::shared`]) with MuSig2, both
+//! parties signing. An output paid to the shared address has predicate `X̃ + t·B`,
+//! with `t` from its note.
 //!
 //! Spending takes two messages:
 //!
@@ -19,86 +14,21 @@
 //! `Σ cᵢ·tᵢ` (each input's tweak times its challenge) to get the transaction
 //! signature. Neither party ever holds the other's key.
 
-use crate::address::{Address, Network};
 use crate::errors::WalletError;
-use crate::keys::SecretScalar;
 use crate::ledger::Owner;
 use crate::send::{Built, SentTx, TxPlan};
+use crate::shared::SharedAccount;
 use crate::wallet::Wallet;
 use batch::{BatchVerifier, Generators};
-use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use encoding::{Reader, Writer};
 use merlin::Transcript;
 use musig::{
-    Multikey, Multimessage, MusigContext, PartialSignature, PublicNonce, SecretNonce, Session,
-    Signature, SigningKey, TranscriptProtocol, VerificationKey,
+    Multimessage, MusigContext, PartialSignature, PublicNonce, SecretNonce, Session, Signature,
+    TranscriptProtocol, VerificationKey,
 };
 use rand_core::{CryptoRng, RngCore};
 use zkvm::{ContractId, Tx};
-
-/// This wallet's side of a 2-of-2 account.
-#[derive(Clone, Debug)]
-pub struct SharedAccount {
-    key: SigningKey,
-    partner: VerificationKey,
-    multikey: Multikey,
-    index: usize,
-    view: SecretScalar,
-}
-
-impl SharedAccount {
-    /// The account of `mine` and `partner`.
-    pub fn new(mine: SigningKey, partner: VerificationKey) -> Result<Self, WalletError> {
-        let me = mine.verification_key();
-        if me == partner {
-            return Err(WalletError::Signing("the partner's key is our own".into()));
-        }
-        let mut keys = [me, partner];
-        keys.sort_by_key(|k| k.to_bytes());
-        let index = usize::from(keys[1] == me);
-        let multikey = Multikey::new(keys.to_vec())?;
-        let dh = mine.as_scalar() * partner.as_point();
-        let mut t = Transcript::new(b"ZkVM.wallet.shared-view");
-        t.append_message(b"X0", keys[0].as_bytes());
-        t.append_message(b"X1", keys[1].as_bytes());
-        t.append_message(b"dh", dh.compress().as_bytes());
-        let mut wide = [0u8; 64];
-        t.challenge_bytes(b"view", &mut wide);
-        let view = SecretScalar::new(Scalar::from_bytes_mod_order_wide(&wide));
-        Ok(SharedAccount {
-            key: mine,
-            partner,
-            multikey,
-            index,
-            view,
-        })
-    }
-
-    /// The aggregated control key `X̃`.
-    pub fn control_key(&self) -> &VerificationKey {
-        self.multikey.aggregated_key()
-    }
-
-    /// The other party's key.
-    pub fn partner(&self) -> &VerificationKey {
-        &self.partner
-    }
-
-    /// The secret both parties read the account's notes with.
-    pub fn view_secret(&self) -> &SecretScalar {
-        &self.view
-    }
-
-    /// The account's address.
-    pub fn address(&self, network: Network) -> Address {
-        Address::new(
-            network,
-            *self.control_key(),
-            RistrettoPoint::mul_base(self.view.expose()),
-        )
-    }
-}
 
 /// The MuSig2 context of a shared spend: both parties sign each input's pair
 /// (predicate `X̃ + tᵢ·B`, contract ID) with their own keys; the tweaks are added
@@ -117,8 +47,8 @@ impl SharedContext {
         pairs: Vec<(VerificationKey, [u8; 32])>,
         tweaks: Vec<Scalar>,
     ) -> Result<Self, WalletError> {
-        let keys = [account.multikey.keys()[0], account.multikey.keys()[1]];
-        let factor = |i| account.multikey.factor(i).unwrap_or(Scalar::ONE);
+        let keys = [account.multikey().keys()[0], account.multikey().keys()[1]];
+        let factor = |i| account.multikey().factor(i).unwrap_or(Scalar::ONE);
         Ok(SharedContext {
             messages: Multimessage::new(pairs)?,
             keys,
@@ -324,8 +254,8 @@ impl Wallet {
         let account = self.shared()?;
         let transcript = built.unsigned.signing_transcript();
         let (nonces, public): (Vec<_>, Vec<_>) = context
-            .positions(account.index)
-            .map(|_| SecretNonce::generate(&transcript, &account.key, rng))
+            .positions(account.position())
+            .map(|_| SecretNonce::generate(&transcript, account.key(), rng))
             .unzip();
         let mut unsigned_tx = built.unsigned.clone();
         unsigned_tx.signing_instructions.clear();
@@ -372,18 +302,18 @@ impl Wallet {
         let theirs = read_nonces(&proposal.nonces, inputs.len())?;
         let transcript = zkvm::signing::signtx_transcript(&verified.id);
         let (secrets, mine): (Vec<_>, Vec<_>) = context
-            .positions(account.index)
-            .map(|_| SecretNonce::generate(&transcript, &account.key, rng))
+            .positions(account.position())
+            .map(|_| SecretNonce::generate(&transcript, account.key(), rng))
             .unzip();
         let session = Session::new(
             &transcript,
             context.clone(),
-            merge(&mine, &theirs, account.index),
+            merge(&mine, &theirs, account.position()),
         )?;
         let shares = context
-            .positions(account.index)
+            .positions(account.position())
             .zip(secrets)
-            .map(|(k, nonce)| session.sign(k, &account.key, nonce).map(|s| s.to_bytes()))
+            .map(|(k, nonce)| session.sign(k, account.key(), nonce).map(|s| s.to_bytes()))
             .collect::<Result<Vec<_>, _>>()?;
         let pending = crate::ledger::PendingTx {
             id: verified.id,
@@ -412,7 +342,7 @@ impl Wallet {
             return Err(WalletError::Signing("wrong number of shares".into()));
         }
         let transcript = pending.built.unsigned.signing_transcript();
-        let my = account.index;
+        let my = account.position();
         let session = Session::new(
             &transcript,
             pending.context.clone(),
@@ -425,7 +355,7 @@ impl Wallet {
             .zip(pending.nonces)
             .zip(&response.shares)
         {
-            shares[k] = session.sign(k, &account.key, nonce)?;
+            shares[k] = session.sign(k, account.key(), nonce)?;
             shares[k ^ 1] = PartialSignature::from_bytes(other)?;
         }
         let aggregated = session.aggregate(&shares)?;

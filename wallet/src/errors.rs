@@ -21,6 +21,82 @@ pub enum WalletError {
         /// The network named in the input.
         found: String,
     },
+    /// Text (a viewing key, a disclosure) is not valid bech32m of the expected kind.
+    #[error("this is not a valid {what}: {reason}")]
+    TextSyntax {
+        /// What the text should have been.
+        what: &'static str,
+        /// Why it is not.
+        reason: String,
+    },
+    /// The checksum of a viewing key's or disclosure's text does not match.
+    #[error("the {what} has a wrong checksum: a character was changed or lost; copy it again")]
+    TextChecksum {
+        /// What the text is.
+        what: &'static str,
+    },
+    /// An encoding of a newer (or unknown) version.
+    #[error("this {what} has version {version}; this wallet reads version {supported}: update the software")]
+    UnsupportedVersion {
+        /// What was encoded.
+        what: &'static str,
+        /// Its version.
+        version: u8,
+        /// The version this code reads.
+        supported: u8,
+    },
+    /// A watch-only wallet (one made from a viewing key) was asked to do what needs
+    /// a secret key.
+    #[error("this wallet holds only a viewing key and cannot {action}: use the wallet that holds the root key")]
+    WatchOnly {
+        /// What it was asked to do.
+        action: &'static str,
+    },
+    /// A wallet made from an incoming viewing key was asked to build a transaction.
+    #[error("an incoming viewing key cannot {action}: make the watch-only wallet from the full viewing key")]
+    NeedsFullViewingKey {
+        /// What it was asked to do.
+        action: &'static str,
+    },
+    /// A payment disclosure does not match the transaction it names.
+    #[error("the disclosure does not hold: {what}; it was altered, or it is false")]
+    DisclosureMismatch {
+        /// Which part does not match.
+        what: &'static str,
+    },
+    /// A transaction has no output of that index.
+    #[error("transaction {tx} has {outputs} output(s), none with index {index}: check the output number")]
+    NoSuchOutput {
+        /// The transaction.
+        tx: TxId,
+        /// The index asked for.
+        index: u32,
+        /// How many outputs it has.
+        outputs: usize,
+    },
+    /// The wallet neither received nor sent this output, so it cannot disclose it.
+    #[error("output {index} of transaction {tx} was neither paid to nor sent by this wallet: only its recipient or its sender can disclose it")]
+    NotOurOutput {
+        /// The transaction.
+        tx: TxId,
+        /// The output's index.
+        index: u32,
+    },
+    /// An output of the wallet that a disclosure cannot describe.
+    #[error("this output cannot be disclosed: {reason}")]
+    NotDisclosable {
+        /// Why.
+        reason: &'static str,
+    },
+    /// An offline signer refuses a proposal: what it shows differs from what its
+    /// transaction does.
+    #[error(
+        "the proposal is refused: {what}; do not sign it, and build it again on the online machine"
+    )]
+    ProposalRefused {
+        /// What differs.
+        what: String,
+    },
     /// A field of an address, request or note has the wrong size or version.
     #[error("malformed {what}")]
     Malformed {
@@ -82,9 +158,23 @@ pub enum WalletError {
     /// A transaction needs a spent output to anchor it, and the account has none.
     #[error("the account has no unreserved output to anchor a transaction")]
     NoAnchor,
+    /// A memo that is empty or longer than the limit.
+    #[error("a memo holds 1 to {max} bytes, this one has {length}: shorten it (or leave it out)")]
+    MemoLength {
+        /// Its length.
+        length: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A transaction needs at least one payment, retirement or issuance.
     #[error("nothing to send")]
     NothingToSend,
+    /// A payment, request, retirement or issuance of zero units.
+    #[error("a {what} of zero units does nothing: give a quantity above zero")]
+    ZeroAmount {
+        /// What had zero units.
+        what: &'static str,
+    },
     /// The fee needed exceeds the largest fee a transaction may pay.
     #[error("fee {fee} exceeds the maximum")]
     FeeTooHigh {
@@ -103,7 +193,7 @@ pub enum WalletError {
     #[error("unknown payment request {0}")]
     UnknownRequest(u64),
     /// A pending transaction is not known.
-    #[error("unknown pending transaction {0}")]
+    #[error("transaction {0} is not pending in this wallet (the wallet's pending transactions are listed by `pending`)")]
     UnknownTx(TxId),
     /// No account with this index is open.
     #[error("no account {0}")]

@@ -26,7 +26,7 @@
 use crate::compact::{carried_levels, CompactBlock, CompactEntry, LightBlock, Spend};
 use crate::errors::WalletError;
 use crate::ledger::Checkpoint;
-use crate::tracking::{BlockReport, ForestMove};
+use crate::tracking::{check_extends, BlockReport, ForestMove};
 use crate::wallet::Wallet;
 use blockchain::{check_header, verify_block_signature, BlockHeader, BlockchainError};
 use merkle::{Hash, Path};
@@ -112,6 +112,23 @@ impl Checkpoint {
     }
 }
 
+impl Checkpoint {
+    /// The checkpoint after `light`, which must extend this one, checked as
+    /// [`Wallet::apply_light`] checks a block (steps 1 to 4) but scanned for nobody:
+    /// how a wallet born at a later height reaches its birthday from an earlier
+    /// checkpoint. On error `verifier` is unchanged.
+    pub fn follow<V: HeaderVerifier>(
+        &self,
+        light: &LightBlock,
+        verifier: &mut V,
+    ) -> Result<Checkpoint, WalletError> {
+        check_extends(&light.block.header, self)?;
+        let (update, forest, _) = checked_move(self, light, verifier)?;
+        verifier.advance(update);
+        Ok(Checkpoint::trusted(light.block.header.clone(), forest))
+    }
+}
+
 impl Wallet {
     /// Applies a compact block after checking it (see the [module](self) notes).
     /// On error nothing changes, in the wallet or in `verifier`.
@@ -124,17 +141,7 @@ impl Wallet {
         let Some(tip) = self.tip_to_extend(header)? else {
             return Ok(BlockReport::already_applied());
         };
-        check_header(header, tip.header())?;
-        let update = verify_header(verifier, Some(tip.header()), header, &light.evidence)?;
-        let (forest, catchup) = replay(tip.forest(), &light.block)?;
-        let computed = forest.root();
-        if computed != header.utxoroot {
-            return Err(WalletError::ForestMismatch {
-                height: header.height,
-                header: header.utxoroot,
-                computed,
-            });
-        }
+        let (update, forest, catchup) = checked_move(tip, light, verifier)?;
         let moved = ForestMove {
             header,
             forest: &forest,
@@ -144,6 +151,29 @@ impl Wallet {
         verifier.advance(update);
         Ok(report)
     }
+}
+
+/// Steps 1 (but for extending the tip, which the caller checked) to 4 of a light
+/// block on `tip`: what the verifier learns, the forest after the block and the
+/// catch-up onto it.
+fn checked_move<V: HeaderVerifier>(
+    tip: &Checkpoint,
+    light: &LightBlock,
+    verifier: &V,
+) -> Result<(V::Update, Forest, Catchup), WalletError> {
+    let header = &light.block.header;
+    check_header(header, tip.header())?;
+    let update = verify_header(verifier, Some(tip.header()), header, &light.evidence)?;
+    let (forest, catchup) = replay(tip.forest(), &light.block)?;
+    let computed = forest.root();
+    if computed != header.utxoroot {
+        return Err(WalletError::ForestMismatch {
+            height: header.height,
+            header: header.utxoroot,
+            computed,
+        });
+    }
+    Ok((update, forest, catchup))
 }
 
 fn verify_header<V: HeaderVerifier>(
@@ -336,7 +366,10 @@ mod tests {
             .collect();
         CompactBlock {
             header: BlockHeader::initial(1, forest.root()),
-            txs: vec![CompactTx { entries }],
+            txs: vec![CompactTx {
+                id: zkvm::TxId([1; 32]),
+                entries,
+            }],
         }
     }
 

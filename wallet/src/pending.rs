@@ -42,8 +42,8 @@ pub enum Vanished {
 /// What reconciling with the mempool did.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PendingSync {
-    /// Transactions to submit again, with their inputs' current proofs.
-    pub resubmit: Vec<BlockTx>,
+    /// Transactions to submit again (by ID), with their inputs' current proofs.
+    pub resubmit: Vec<(TxId, BlockTx)>,
     /// Transactions released: expired, or gone from the mempool.
     pub released: Vec<TxId>,
 }
@@ -70,7 +70,9 @@ impl Wallet {
     /// Reconciles the pending transactions with the node's mempool, read once the
     /// wallet has applied the blocks up to `mempool.height` (so a transaction absent
     /// from it was not mined before): one that expired at the tip is released; one
-    /// the node no longer holds is handed back or released as `vanished` says.
+    /// the node no longer holds is handed back or released as `vanished` says. One
+    /// the wallet did not sign itself (built for an offline signer or a co-signer)
+    /// waits for its expiry, or [`Wallet::abandon`].
     pub fn reconcile_pending(
         &mut self,
         mempool: &MempoolView,
@@ -90,14 +92,17 @@ impl Wallet {
             let Some(p) = self.ledger.pending.get(&id) else {
                 continue;
             };
-            if p.maxtime_ms > now_ms && mempool.ids.contains(&id) {
+            // Without its signed form the transaction awaits a signer (offline,
+            // or the co-signer of a shared account): the node cannot hold it yet.
+            let awaits_signer = !self.ledger.signed.contains_key(&id);
+            if p.maxtime_ms > now_ms && (awaits_signer || mempool.ids.contains(&id)) {
                 continue;
             }
             let again = (p.maxtime_ms > now_ms && vanished == Vanished::Resubmit)
                 .then(|| self.resubmission(p))
                 .flatten();
             match again {
-                Some(btx) => sync.resubmit.push(btx),
+                Some(btx) => sync.resubmit.push((id, btx)),
                 None => {
                     self.ledger.release(&id)?;
                     sync.released.push(id);

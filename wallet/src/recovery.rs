@@ -16,6 +16,7 @@
 //! request indexes `gap.requests` past the highest one paid, so that it does not
 //! hand out again a key the old wallet gave out in a request still unpaid.
 
+use crate::errors::WalletError;
 use crate::address::Network;
 use crate::ledger::{Checkpoint, Ledger};
 use crate::wallet::Wallet;
@@ -72,13 +73,18 @@ impl Wallet {
     /// A wallet of `root` that recovers its outputs from `birthday` on, with
     /// accounts `0..accounts` open (at least account 0). Apply every block after the
     /// birthday, then call [`Wallet::finish_recovery`].
-    pub fn recover(root: Xprv, network: Network, birthday: Checkpoint, accounts: u64) -> Wallet {
+    pub fn recover(
+        root: Xprv,
+        network: Network,
+        birthday: Checkpoint,
+        accounts: u64,
+    ) -> Result<Wallet, WalletError> {
         let mut wallet = Wallet::new(root, network);
         for index in 1..accounts {
-            wallet.open_account(index);
+            wallet.open_account(index)?;
         }
         wallet.start_at(birthday);
-        wallet
+        Ok(wallet)
     }
 
     /// Whether a recovery that reached the tip is complete under `gap` (then the

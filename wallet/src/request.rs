@@ -12,7 +12,8 @@
 //! ff = T.challenge("flv")`.
 //!
 //! Encoding: `network (1) || index (LE64) || predicate (32) || qty (LE64) ||
-//! flavor (32) || fq (32) || ff (32) || expiry (LE64) || LE32 note length || note`.
+//! flavor (32) || fq (32) || ff (32) || expiry (LE64) || LE32 note length || note`;
+//! a reply is `index (LE64) || transaction ID (32) || anchor (32)`.
 
 use crate::address::Network;
 use crate::errors::WalletError;
@@ -59,6 +60,31 @@ pub struct PaymentReply {
     pub tx: TxId,
     /// The output's anchor.
     pub anchor: Anchor,
+}
+
+impl PaymentReply {
+    /// Encoding: `index (LE64) || transaction ID (32) || anchor (32)`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Vec::with_capacity(72);
+        w.write_u64(self.index);
+        w.write_bytes(&self.tx.0);
+        w.write_bytes(&self.anchor.0);
+        w
+    }
+
+    /// Decodes a reply that fills `bytes` exactly.
+    pub fn from_bytes(bytes: &[u8]) -> Result<PaymentReply, WalletError> {
+        Reader::parse(bytes, |r| {
+            Ok::<_, encoding::EncodingError>(PaymentReply {
+                index: r.read_u64()?,
+                tx: TxId(r.read_array()?),
+                anchor: Anchor(r.read_array()?),
+            })
+        })
+        .map_err(|_| WalletError::Malformed {
+            what: "payment reply",
+        })
+    }
 }
 
 impl PaymentRequest {
@@ -142,9 +168,14 @@ impl Wallet {
         expiry_ms: u64,
         rng: &mut R,
     ) -> Result<PaymentRequest, WalletError> {
+        if qty == 0 {
+            return Err(WalletError::ZeroAmount {
+                what: "payment request",
+            });
+        }
         let keys = self.account(account)?;
         let index = self.ledger.next_request;
-        let key = keys.request_key(index);
+        let key = keys.request_key(index)?;
         let (qty_blinding, flv_blinding) = request_blindings(&key);
         let opening = Opening {
             key: KeyKind::Request(index),
@@ -187,7 +218,7 @@ impl Wallet {
             .get(&reply.index)
             .ok_or(WalletError::UnknownRequest(reply.index))?;
         let owner = Owner::Account(open.account);
-        let key = self.account(open.account)?.request_key(reply.index);
+        let key = self.account(open.account)?.request_key(reply.index)?;
         let (qty_blinding, flv_blinding) = request_blindings(&key);
         let opening = Opening {
             key: KeyKind::Request(reply.index),
@@ -255,5 +286,25 @@ mod tests {
             w.request_payment(3, 1, Scalar::ONE, 1, &mut rng),
             Err(WalletError::UnknownAccount(3))
         );
+    }
+
+    #[test]
+    fn replies_round_trip_and_refuse_bad_lengths() {
+        let reply = PaymentReply {
+            index: 7,
+            tx: TxId([1; 32]),
+            anchor: Anchor([2; 32]),
+        };
+        let bytes = reply.to_bytes();
+        assert_eq!(bytes.len(), 72);
+        assert_eq!(PaymentReply::from_bytes(&bytes), Ok(reply));
+        for bad in [&bytes[..71], &[bytes.as_slice(), &[0]].concat()[..]] {
+            assert_eq!(
+                PaymentReply::from_bytes(bad),
+                Err(WalletError::Malformed {
+                    what: "payment reply"
+                })
+            );
+        }
     }
 }

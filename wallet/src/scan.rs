@@ -91,13 +91,13 @@ fn open_chunk(openers: &[(Owner, NoteOpener)], chunk: &[(usize, &[u8])]) -> Vec<
         let mut still = Vec::with_capacity(left.len());
         for (i, result) in left.into_iter().zip(results) {
             match result {
-                Some((opening, tweak)) => opened.push((
+                Some(note) => opened.push((
                     i,
                     Opened {
                         tag: chunk[i].0,
                         owner: *owner,
-                        opening,
-                        tweak,
+                        opening: note.plaintext.opening,
+                        tweak: note.tweak,
                     },
                 )),
                 None => still.push(i),

@@ -3,38 +3,56 @@
 //!
 //! Inputs are chosen per flavor ([`crate::selection`]); whatever is left of a flavor
 //! returns to the sender's own address as change, with a note like any payment, so
-//! a recovered wallet finds its change by scanning. The fee is the fee rate times the
+//! a recovered wallet finds its change by scanning. Each note of a payment carries
+//! its optional memo, and the note of every output of a flavor whose name the
+//! wallet knows carries that name ([`crate::assets`]). The last data entry is the
+//! outgoing record ([`crate::outgoing`]), sealed to the sender's outgoing key. The fee is the fee rate times the
 //! transaction's weight (its size plus the verification work it charges); the weight
 //! is known only after proving, so the wallet proves with an estimate (the last
 //! weight seen for the same shape) and proves again if the estimate was short. The chosen outputs are reserved for the transaction until it is mined,
 //! expires, loses an input to another transaction, or is released.
 
 use crate::address::Address;
+use crate::assets::NameWarning;
 use crate::errors::WalletError;
+use crate::keys::SecretScalar;
 use crate::ledger::{Owner, PendingTx};
-use crate::note::{seal, KeyKind, Opening};
+use crate::note::{seal_note, AssetName, KeyKind, Memo, NotePlaintext, Opening, SealedNote};
+use crate::outgoing::{self, OutgoingItem};
 use crate::pending::DEFAULT_TX_LIFETIME_MS;
 use crate::request::{PaymentReply, PaymentRequest};
 use crate::selection::select;
 use crate::wallet::Wallet;
 use batch::Generators;
 use blockchain::BlockTx;
-use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use rand_core::{CryptoRng, RngCore};
 use utreexo::Proof;
+use zeroize::Zeroizing;
 use zkvm::{
     ClearValue, ContractId, FeeRate, Predicate, TxBuilder, TxId, UnsignedTx, FEE_FLAVOR, MAX_FEE,
 };
+
+/// A payment to an address, with an optional memo.
+#[derive(Clone, Debug)]
+struct AddressPayment {
+    address: Address,
+    qty: u64,
+    flavor: Scalar,
+    memo: Option<Memo>,
+}
 
 /// What a transaction should do.
 #[derive(Clone, Debug)]
 pub struct TxPlan {
     from: Owner,
-    payments: Vec<(Address, u64, Scalar)>,
+    payments: Vec<AddressPayment>,
     requests: Vec<PaymentRequest>,
-    retirements: Vec<(u64, Scalar)>,
+    /// Quantity, flavor, and whether the retirement is open (unblinded in the log).
+    retirements: Vec<(u64, Scalar, bool)>,
     issuances: Vec<(Vec<u8>, u64)>,
+    data: Vec<Vec<u8>>,
     fee_rate: FeeRate,
     mintime_ms: u64,
     /// `None`: the tip's time plus `lifetime_ms`.
@@ -52,6 +70,7 @@ impl TxPlan {
             requests: Vec::new(),
             retirements: Vec::new(),
             issuances: Vec::new(),
+            data: Vec::new(),
             fee_rate: FeeRate::new(0, 1),
             mintime_ms: 0,
             maxtime_ms: None,
@@ -61,7 +80,25 @@ impl TxPlan {
 
     /// Pays `qty` of `flavor` to `address`.
     pub fn pay(mut self, address: Address, qty: u64, flavor: Scalar) -> Self {
-        self.payments.push((address, qty, flavor));
+        self.payments.push(AddressPayment {
+            address,
+            qty,
+            flavor,
+            memo: None,
+        });
+        self
+    }
+
+    /// Pays `qty` of `flavor` to `address` with a memo only the recipient (and the
+    /// holders of the sender's outgoing key) can read. It is in the note, so the
+    /// transaction's weight, and its fee, grow with it.
+    pub fn pay_with_memo(mut self, address: Address, qty: u64, flavor: Scalar, memo: Memo) -> Self {
+        self.payments.push(AddressPayment {
+            address,
+            qty,
+            flavor,
+            memo: Some(memo),
+        });
         self
     }
 
@@ -73,7 +110,21 @@ impl TxPlan {
 
     /// Retires `qty` of `flavor`.
     pub fn retire(mut self, qty: u64, flavor: Scalar) -> Self {
-        self.retirements.push((qty, flavor));
+        self.retirements.push((qty, flavor, false));
+        self
+    }
+
+    /// Retires `qty` of `flavor` in the open: the log's `retire` entry shows the
+    /// quantity and flavor (a bridge export, `spec/bridge.md`).
+    pub fn retire_open(mut self, qty: u64, flavor: Scalar) -> Self {
+        self.retirements.push((qty, flavor, true));
+        self
+    }
+
+    /// Writes `data` to the transaction's log, after the notes (for example a bridge
+    /// export payload).
+    pub fn data(mut self, data: impl Into<Vec<u8>>) -> Self {
+        self.data.push(data.into());
         self
     }
 
@@ -108,6 +159,24 @@ impl TxPlan {
         self.from
     }
 
+    /// Refuses a payment, retirement or issuance of zero units.
+    fn check_amounts(&self) -> Result<(), WalletError> {
+        let zero = |what| Err(WalletError::ZeroAmount { what });
+        if self.payments.iter().any(|p| p.qty == 0) {
+            return zero("payment");
+        }
+        if self.requests.iter().any(|r| r.qty == 0) {
+            return zero("payment request");
+        }
+        if self.retirements.iter().any(|(qty, _, _)| *qty == 0) {
+            return zero("retirement");
+        }
+        if self.issuances.iter().any(|(_, qty)| *qty == 0) {
+            return zero("issuance");
+        }
+        Ok(())
+    }
+
     fn is_empty(&self) -> bool {
         self.payments.is_empty()
             && self.requests.is_empty()
@@ -116,12 +185,56 @@ impl TxPlan {
     }
 
     fn outs(&self) -> Vec<(u64, Scalar)> {
-        let pays = self.payments.iter().map(|(_, q, f)| (*q, *f));
+        let pays = self.payments.iter().map(|p| (p.qty, p.flavor));
         let reqs = self.requests.iter().map(|r| (r.qty, r.flavor));
         pays.chain(reqs)
-            .chain(self.retirements.iter().copied())
+            .chain(self.retirements.iter().map(|(q, f, _)| (*q, *f)))
             .collect()
     }
+}
+
+/// An output as its builder wrote it (what an offline signer is shown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShownOutput {
+    /// A payment to an address.
+    Payment {
+        /// The recipient.
+        address: Box<Address>,
+        /// The output's opening.
+        opening: Opening,
+        /// The memo.
+        memo: Option<Memo>,
+        /// The note's secret `r`: the signer recomputes the note and the payment key.
+        note_secret: SecretScalar,
+    },
+    /// A payment to a request's one-time key.
+    Request {
+        /// The request's index in the recipient's sequence (for the reply).
+        index: u64,
+        /// The one-time key.
+        key: CompressedRistretto,
+        /// The output's opening.
+        opening: Opening,
+    },
+    /// Change, back to the account's own address.
+    Change {
+        /// The output's opening.
+        opening: Opening,
+        /// The note's secret `r`.
+        note_secret: SecretScalar,
+    },
+}
+
+/// What a transaction does, as its builder wrote it: what an offline signer
+/// ([`crate::offline`]) is shown.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Shown {
+    /// The outputs, in the log's order.
+    pub outputs: Vec<ShownOutput>,
+    /// The retirements: quantity and flavor.
+    pub retirements: Vec<(u64, Scalar)>,
+    /// The issuances: metadata and quantity.
+    pub issuances: Vec<(Vec<u8>, u64)>,
 }
 
 /// A signed transaction ready for the mempool, with what its recipients need.
@@ -135,6 +248,8 @@ pub struct SentTx {
     pub fee: u64,
     /// One reply per paid request, to send to its recipient.
     pub replies: Vec<PaymentReply>,
+    /// Issuances under a name another flavor already has, for the user to see.
+    pub warnings: Vec<NameWarning>,
 }
 
 /// A proven transaction before its signature.
@@ -144,6 +259,9 @@ pub(crate) struct Built {
     pub proofs: Vec<Proof>,
     pub incoming: Vec<(Owner, u64, Scalar)>,
     pub replies: Vec<PaymentReply>,
+    /// What an offline signer is shown.
+    pub shown: Shown,
+    pub warnings: Vec<NameWarning>,
 }
 
 impl Built {
@@ -165,6 +283,7 @@ impl Built {
                 proofs: self.proofs,
             },
             replies: self.replies,
+            warnings: self.warnings,
         }
     }
 }
@@ -211,10 +330,18 @@ impl Wallet {
         gens: &Generators,
         rng: &mut R,
     ) -> Result<SentTx, WalletError> {
-        if plan.from == Owner::Shared {
-            return Err(WalletError::Signing(
-                "a shared account spends through propose_shared".into(),
-            ));
+        match plan.from {
+            Owner::Shared => {
+                return Err(WalletError::Signing(
+                    "a shared account spends through propose_shared".into(),
+                ))
+            }
+            Owner::Account(n) if self.account(n)?.is_watch_only() => {
+                return Err(WalletError::WatchOnly {
+                    action: "sign a transaction",
+                })
+            }
+            Owner::Account(_) => {}
         }
         let built = self.build_plan(plan, gens, rng)?;
         let tx = built.unsigned.clone().sign(rng)?;
@@ -245,6 +372,7 @@ impl Wallet {
         if plan.is_empty() {
             return Err(WalletError::NothingToSend);
         }
+        plan.check_amounts()?;
         let mut maxtime = plan
             .maxtime_ms
             .unwrap_or(now.saturating_add(plan.lifetime_ms));
@@ -258,9 +386,10 @@ impl Wallet {
             }
             maxtime = maxtime.min(r.expiry_ms);
         }
-        for (a, _, _) in &plan.payments {
-            self.check_network(a.network())?;
+        for p in &plan.payments {
+            self.check_network(p.address.network())?;
         }
+        self.outgoing_secret(plan.from)?;
         let outs = plan.outs();
         let mut issued = Vec::new();
         for (metadata, qty) in &plan.issuances {
@@ -351,40 +480,57 @@ impl Wallet {
         gens: &Generators,
         rng: &mut R,
     ) -> Result<Built, WalletError> {
-        let mut b = TxBuilder::new()
-            .time_bounds(plan.mintime_ms, maxtime)
-            .fee(fee);
+        let mut draft = Draft {
+            b: TxBuilder::new()
+                .time_bounds(plan.mintime_ms, maxtime)
+                .fee(fee),
+            shown: Shown::default(),
+            items: Vec::new(),
+        };
         let mut proofs = Vec::with_capacity(inputs.len());
         for id in inputs {
             let o = &self.ledger.outputs[id];
-            b = b.spend(self.spendable_contract(o)?);
+            let contract = self.spendable_contract(o)?;
+            draft.map(|b| b.spend(contract));
             proofs.push(o.proof.clone());
         }
-        if let Owner::Account(n) = plan.from {
-            let issuer = Predicate::from_signing_key(self.account(n)?.issuer_key());
-            for (metadata, qty) in &plan.issuances {
-                b = b.issue(issuer.clone(), metadata.clone(), *qty);
-            }
-        }
-        for (address, qty, flavor) in &plan.payments {
-            b = pay_address(b, address, *qty, *flavor, rng);
+        let issued = self.issue(&mut draft, plan)?;
+        let name_of = |flavor: Scalar| {
+            let own = issued.iter().find(|n| n.flavor() == flavor);
+            own.or_else(|| self.assets.name(&flavor)).cloned()
+        };
+        for p in &plan.payments {
+            let opening = Opening::random(KeyKind::Address, p.qty, p.flavor, rng);
+            let plaintext = NotePlaintext {
+                opening,
+                memo: p.memo.clone(),
+                asset: name_of(p.flavor),
+            };
+            let sealed = draft.pay_address(&p.address, &plaintext, rng);
+            draft.items.push(OutgoingItem::Address {
+                encryption: p.address.encryption_key().compress(),
+                secret: sealed.secret.clone(),
+            });
+            draft.shown.outputs.push(ShownOutput::Payment {
+                address: Box::new(p.address),
+                opening: plaintext.opening,
+                memo: plaintext.memo,
+                note_secret: sealed.secret,
+            });
         }
         for r in &plan.requests {
-            let value = ClearValue {
-                qty: r.qty,
-                flv: r.flavor,
-            };
-            b = b
-                .pay_blinded(
-                    Predicate::opaque(r.predicate),
-                    value,
-                    r.qty_blinding,
-                    r.flv_blinding,
-                )
-                .data(r.note.clone());
+            draft.pay_request(r);
         }
-        for (qty, flavor) in &plan.retirements {
-            b = b.retire(*qty, *flavor);
+        for &(qty, flavor, open) in &plan.retirements {
+            draft.map(|b| {
+                if open {
+                    b.retire_open(qty, flavor)
+                } else {
+                    b.retire(qty, flavor)
+                }
+            });
+            draft.items.push(OutgoingItem::Retirement { qty, flavor });
+            draft.shown.retirements.push((qty, flavor));
         }
         let outs = plan.outs();
         let own = self.address(plan.from)?;
@@ -401,57 +547,189 @@ impl Wallet {
             let left = total.checked_sub(spent).ok_or(WalletError::Overflow)?;
             let has_out = outs.iter().any(|(_, f)| f == flavor);
             if left > 0 || !has_out {
-                b = pay_address(b, &own, left, *flavor, rng);
+                let mut plaintext =
+                    NotePlaintext::new(Opening::random(KeyKind::Address, left, *flavor, rng));
+                plaintext.asset = name_of(*flavor);
+                let sealed = draft.pay_address(&own, &plaintext, rng);
+                draft.shown.outputs.push(ShownOutput::Change {
+                    opening: plaintext.opening,
+                    note_secret: sealed.secret,
+                });
                 if left > 0 {
                     incoming.push((plan.from, left, *flavor));
                 }
             }
         }
-        let unsigned = b.build(gens, rng)?;
-        let replies = plan
-            .requests
-            .iter()
-            .filter_map(|r| {
-                let c = unsigned
-                    .log
-                    .outputs()
-                    .find(|c| c.predicate.to_point() == r.predicate)?;
-                Some(PaymentReply {
-                    index: r.index,
-                    tx: unsigned.id,
-                    anchor: c.anchor,
-                })
-            })
-            .collect();
+        for data in &plan.data {
+            draft.map(|b| b.data(data.clone()));
+        }
+        let record = outgoing::seal(&*self.outgoing_secret(plan.from)?, &draft.items, rng);
+        let unsigned = draft.b.data(record).build(gens, rng)?;
+        let replies = replies(plan, &unsigned);
+        let warnings = issued.iter().filter_map(|n| self.assets.clash(n)).collect();
         Ok(Built {
             unsigned,
             inputs: inputs.to_vec(),
             proofs,
             incoming,
             replies,
+            shown: draft.shown,
+            warnings,
         })
+    }
+
+    /// Writes the plan's issuances; returns the names of the flavors they issue.
+    fn issue(&self, draft: &mut Draft, plan: &TxPlan) -> Result<Vec<AssetName>, WalletError> {
+        let Owner::Account(n) = plan.from else {
+            return Ok(Vec::new());
+        };
+        let issuer = self.issuer_predicate(n)?;
+        let mut names = Vec::new();
+        for (metadata, qty) in &plan.issuances {
+            let flavor = self.flavor(n, metadata)?;
+            draft.map(|b| b.issue(issuer.clone(), metadata.clone(), *qty));
+            draft
+                .items
+                .push(OutgoingItem::Issuance { qty: *qty, flavor });
+            draft.shown.issuances.push((metadata.clone(), *qty));
+            names.extend(AssetName::new(issuer.to_point(), metadata));
+        }
+        Ok(names)
+    }
+
+    /// The secret the outgoing records of `owner` are sealed to.
+    pub(crate) fn outgoing_secret(&self, owner: Owner) -> Result<Zeroizing<[u8; 32]>, WalletError> {
+        match owner {
+            Owner::Shared => Ok(self.shared()?.outgoing_secret()),
+            Owner::Account(n) => {
+                let key = self.account(n)?.outgoing_viewing_key().ok_or(
+                    WalletError::NeedsFullViewingKey {
+                        action: "build a transaction",
+                    },
+                )?;
+                Ok(Zeroizing::new(*key.secret()))
+            }
+        }
+    }
+
+    /// Checks a plan's issuances against the names the wallet knows: a warning for
+    /// each that bears another flavor's name (what [`SentTx::warnings`] will hold).
+    pub fn name_warnings(&self, plan: &TxPlan) -> Result<Vec<NameWarning>, WalletError> {
+        let Owner::Account(n) = plan.from else {
+            return Ok(Vec::new());
+        };
+        let issuer = self.account(n)?.issuer_public_key()?;
+        Ok(plan
+            .issuances
+            .iter()
+            .filter_map(|(metadata, _)| AssetName::new(*issuer.as_compressed(), metadata))
+            .filter_map(|name| self.assets.clash(&name))
+            .collect())
     }
 }
 
-/// Adds a payment of `qty` of `flavor` to `address`, with its note.
-fn pay_address<R: RngCore + CryptoRng>(
+/// Adds a payment of `qty` of `flavor` to `address`, with its note (no memo, no
+/// asset name): the output's predicate is the address's control key tweaked by the
+/// note's key agreement, its commitments are blinded by the note's opening, and the
+/// sealed note follows as a log data entry. Deterministic given `rng`'s output (the
+/// bridge's imports seed it).
+pub fn pay_address<R: RngCore + CryptoRng>(
     b: TxBuilder,
     address: &Address,
     qty: u64,
     flavor: Scalar,
     rng: &mut R,
 ) -> TxBuilder {
-    let opening = Opening::random(KeyKind::Address, qty, flavor, rng);
-    let (note, tweak) = seal(address.encryption_key(), &opening, rng);
-    let point = address.control_key().as_point() + RistrettoPoint::mul_base(&tweak);
-    let value = ClearValue { qty, flv: flavor };
-    b.pay_blinded(
-        Predicate::opaque(point.compress()),
-        value,
-        opening.qty_blinding,
-        opening.flv_blinding,
-    )
-    .data(note)
+    let plaintext = NotePlaintext::new(Opening::random(KeyKind::Address, qty, flavor, rng));
+    pay_address_note(b, address, &plaintext, rng).0
+}
+
+/// Adds a payment to `address` of the opening of `plaintext`, with its note; returns
+/// the sealed note too.
+fn pay_address_note<R: RngCore + CryptoRng>(
+    b: TxBuilder,
+    address: &Address,
+    plaintext: &NotePlaintext,
+    rng: &mut R,
+) -> (TxBuilder, SealedNote) {
+    let sealed = seal_note(address.encryption_key(), plaintext, rng);
+    let point = address.control_key().as_point() + RistrettoPoint::mul_base(&sealed.tweak);
+    let o = &plaintext.opening;
+    let value = ClearValue {
+        qty: o.qty,
+        flv: o.flavor,
+    };
+    let predicate = Predicate::opaque(point.compress());
+    let (fq, ff) = (o.qty_blinding, o.flv_blinding);
+    let b = b
+        .pay_blinded(predicate, value, fq, ff)
+        .data(sealed.entry.clone());
+    (b, sealed)
+}
+
+/// A transaction being written: the builder, what an offline signer will be shown,
+/// and the outgoing record's items.
+struct Draft {
+    b: TxBuilder,
+    shown: Shown,
+    items: Vec<OutgoingItem>,
+}
+
+impl Draft {
+    /// Applies a builder step.
+    fn map(&mut self, step: impl FnOnce(TxBuilder) -> TxBuilder) {
+        self.b = step(core::mem::take(&mut self.b));
+    }
+
+    /// Adds a payment to `address` of the opening of `plaintext`, with its note.
+    fn pay_address<R: RngCore + CryptoRng>(
+        &mut self,
+        address: &Address,
+        plaintext: &NotePlaintext,
+        rng: &mut R,
+    ) -> SealedNote {
+        let (b, sealed) = pay_address_note(core::mem::take(&mut self.b), address, plaintext, rng);
+        self.b = b;
+        sealed
+    }
+
+    /// Adds the exact output a request asks for, with the request's note.
+    fn pay_request(&mut self, r: &PaymentRequest) {
+        let value = ClearValue {
+            qty: r.qty,
+            flv: r.flavor,
+        };
+        let predicate = Predicate::opaque(r.predicate);
+        let (fq, ff) = (r.qty_blinding, r.flv_blinding);
+        self.map(|b| b.pay_blinded(predicate, value, fq, ff).data(r.note.clone()));
+        self.items.push(OutgoingItem::Request {
+            key: r.predicate,
+            opening: r.opening(),
+        });
+        self.shown.outputs.push(ShownOutput::Request {
+            index: r.index,
+            key: r.predicate,
+            opening: r.opening(),
+        });
+    }
+}
+
+/// One reply per paid request: where its output is.
+fn replies(plan: &TxPlan, unsigned: &UnsignedTx) -> Vec<PaymentReply> {
+    plan.requests
+        .iter()
+        .filter_map(|r| {
+            let c = unsigned
+                .log
+                .outputs()
+                .find(|c| c.predicate.to_point() == r.predicate)?;
+            Some(PaymentReply {
+                index: r.index,
+                tx: unsigned.id,
+                anchor: c.anchor,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -17,7 +17,8 @@
 use crate::compact::CompactTx;
 use crate::errors::WalletError;
 use crate::ledger::{contract, Checkpoint, OwnedOutput, Owner, RECENT_BLOCKS};
-use crate::note::{KeyKind, NOTE_TAG};
+use crate::history::BlockHistory;
+use crate::note::{is_note_entry, KeyKind};
 use crate::scan::{move_proofs, on_all_cores, open_notes, Opened};
 use crate::wallet::Wallet;
 use blockchain::{AppliedBlock, BlockHeader};
@@ -45,6 +46,12 @@ pub struct BlockReport {
     /// wallet but whose output the transaction does not hold: a sender's mistake or
     /// a forged note. Nothing of it is counted.
     pub refused_notes: Vec<usize>,
+    /// Payments received and sent, as a person reads them.
+    pub history: BlockHistory,
+    /// The transactions of a compact block that spent the wallet's outputs: what
+    /// they sent is listed once their full form is given to
+    /// [`Wallet::record_sent`] (a compact block holds no outgoing records).
+    pub unlisted_sends: Vec<TxId>,
 }
 
 impl BlockReport {
@@ -61,8 +68,10 @@ impl BlockReport {
 pub(crate) trait BlockTxs: Sync {
     /// How many transactions.
     fn count(&self) -> usize;
-    /// The ID of transaction `tx`, if the block gives it (compact blocks do not).
-    fn id(&self, tx: usize) -> Option<TxId>;
+    /// The ID of transaction `tx`.
+    fn id(&self, tx: usize) -> TxId;
+    /// Transaction `tx` in full, if the block holds it (compact blocks do not).
+    fn full(&self, tx: usize) -> Option<&VerifiedTx>;
     /// The IDs of its inputs, in log order.
     fn inputs(&self, tx: usize) -> Vec<ContractId>;
     /// Its note entries, in log order.
@@ -76,8 +85,12 @@ impl BlockTxs for [VerifiedTx] {
         self.len()
     }
 
-    fn id(&self, tx: usize) -> Option<TxId> {
-        Some(self[tx].id)
+    fn id(&self, tx: usize) -> TxId {
+        self[tx].id
+    }
+
+    fn full(&self, tx: usize) -> Option<&VerifiedTx> {
+        Some(&self[tx])
     }
 
     fn inputs(&self, tx: usize) -> Vec<ContractId> {
@@ -86,7 +99,7 @@ impl BlockTxs for [VerifiedTx] {
 
     fn notes(&self, tx: usize) -> Vec<&[u8]> {
         let data = self[tx].log.iter().filter_map(|entry| match entry {
-            TxEntry::Data(d) if d.starts_with(NOTE_TAG) => Some(d.as_slice()),
+            TxEntry::Data(d) if is_note_entry(d) => Some(d.as_slice()),
             _ => None,
         });
         data.collect()
@@ -102,7 +115,11 @@ impl BlockTxs for [CompactTx] {
         self.len()
     }
 
-    fn id(&self, _tx: usize) -> Option<TxId> {
+    fn id(&self, tx: usize) -> TxId {
+        self[tx].id
+    }
+
+    fn full(&self, _tx: usize) -> Option<&VerifiedTx> {
         None
     }
 
@@ -239,6 +256,8 @@ impl Wallet {
         while self.ledger.recent.len() > RECENT_BLOCKS {
             self.ledger.recent.pop_front();
         }
+        report.history = self.record_history(txs, &report.received);
+        report.unlisted_sends = unlisted_sends(txs, &spent);
         Ok(report)
     }
 
@@ -348,16 +367,17 @@ impl Wallet {
         if self.ledger.pending.is_empty() {
             return mined;
         }
+        // A compact block's IDs are the node's word: a pending transaction counts as
+        // mined only with its inputs spent there too.
         for tx in 0..txs.count() {
-            if let Some(id) = txs.id(tx) {
-                mined.insert(id);
+            let id = txs.id(tx);
+            let Some(p) = self.ledger.pending.get(&id) else {
                 continue;
-            }
+            };
             let inputs: BTreeSet<ContractId> = txs.inputs(tx).into_iter().collect();
-            let pending = self.ledger.pending.values();
-            let same =
-                pending.filter(|p| p.inputs.iter().copied().collect::<BTreeSet<_>>() == inputs);
-            mined.extend(same.map(|p| p.id));
+            if p.inputs.iter().all(|i| inputs.contains(i)) {
+                mined.insert(id);
+            }
         }
         mined
     }
@@ -433,8 +453,17 @@ fn first_proofs(
     results.into_iter().collect()
 }
 
+/// The transactions of `txs` given without their full form that spent some of
+/// `spent`.
+fn unlisted_sends<T: BlockTxs + ?Sized>(txs: &T, spent: &BTreeSet<ContractId>) -> Vec<TxId> {
+    (0..txs.count())
+        .filter(|&tx| txs.full(tx).is_none() && txs.inputs(tx).iter().any(|i| spent.contains(i)))
+        .map(|tx| txs.id(tx))
+        .collect()
+}
+
 /// Refuses a header that does not follow `tip`.
-fn check_extends(header: &BlockHeader, tip: &Checkpoint) -> Result<(), WalletError> {
+pub(crate) fn check_extends(header: &BlockHeader, tip: &Checkpoint) -> Result<(), WalletError> {
     if header.prev != tip.id() || header.height != tip.height().wrapping_add(1) {
         return Err(WalletError::NotExtendingTip {
             block: header.id(),

@@ -369,7 +369,7 @@ fn compact_blocks_round_trip_and_bad_bytes_are_refused() {
         Err(WalletError::MalformedCompactBlock(m)) if m.contains("count")
     ));
     // An unknown entry kind, and a path longer than any forest has.
-    let entry_at = 1 + header_len + 4 + 4;
+    let entry_at = 1 + header_len + 4 + 32 + 4;
     let mut kind = bytes.clone();
     kind[entry_at] = 9;
     assert!(LightBlock::from_bytes(&kind).is_err());

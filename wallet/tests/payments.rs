@@ -162,6 +162,40 @@ fn spending_more_than_the_balance_fails_and_reserves_nothing() {
 }
 
 #[test]
+fn a_payment_of_zero_units_is_refused_before_anything_is_reserved() {
+    let mut r = rng(6);
+    let (mut alice, mut bob) = (wallet(b"alice"), wallet(b"bob"));
+    let net = Net::start(&mut alice, &mut [&mut bob], &mut r);
+    let gold = alice.flavor(0, b"gold").unwrap();
+    let to_bob = bob.address(ME).unwrap();
+    let plans = [
+        (
+            TxPlan::new(ME).pay(to_bob, 5, ZERO).pay(to_bob, 0, ZERO),
+            "payment",
+        ),
+        (TxPlan::new(ME).retire(0, ZERO), "retirement"),
+        (TxPlan::new(ME).issue(b"gold".to_vec(), 0), "issuance"),
+    ];
+    for (plan, what) in plans {
+        assert_eq!(
+            alice.send(&plan, &net.gens, &mut r).unwrap_err(),
+            WalletError::ZeroAmount { what }
+        );
+    }
+    assert_eq!(
+        bob.request_payment(0, 0, gold, u64::MAX, &mut r)
+            .unwrap_err(),
+        WalletError::ZeroAmount {
+            what: "payment request"
+        }
+    );
+    assert_eq!(alice.balance(ME, ZERO).locked, 0);
+    assert!(alice.ledger().pending.is_empty());
+    let message = WalletError::ZeroAmount { what: "payment" }.to_string();
+    assert!(message.contains("above zero"), "{message}");
+}
+
+#[test]
 fn an_address_of_another_network_is_refused_before_anything_is_reserved() {
     let mut r = rng(3);
     let (mut alice, mut bob) = (wallet(b"alice"), wallet(b"bob"));
@@ -231,11 +265,32 @@ fn retiring_value_and_issuing_more() {
 }
 
 #[test]
+fn an_open_retirement_shows_its_value_and_data_is_logged() {
+    let mut r = rng(6);
+    let (mut alice, mut bob) = (wallet(b"alice"), wallet(b"bob"));
+    let mut net = Net::start(&mut alice, &mut [&mut bob], &mut r);
+    let plan = TxPlan::new(ME)
+        .retire_open(70, ZERO)
+        .data(b"export payload".to_vec());
+    let sent = alice.send(&plan, &net.gens, &mut r).unwrap();
+    net.submit(&sent);
+    let applied = net.mine(&mut [&mut alice, &mut bob]);
+    let log = &applied.txs[0].log;
+    let open = zkvm::TxEntry::Retire(
+        zkvm::Commitment::unblinded(70u64).to_point(),
+        zkvm::Commitment::unblinded(ZERO).to_point(),
+    );
+    assert!(log.contains(&open));
+    assert!(log.contains(&zkvm::TxEntry::Data(b"export payload".to_vec())));
+    assert_eq!(alice.balance(ME, ZERO).confirmed, FAUCET - 70);
+}
+
+#[test]
 fn accounts_are_separate_and_follow_a_reopened_state() {
     let mut r = rng(5);
     let (mut alice, mut bob) = (wallet(b"alice"), wallet(b"bob"));
     let mut net = Net::start(&mut alice, &mut [&mut bob], &mut r);
-    bob.open_account(1);
+    bob.open_account(1).unwrap();
     let savings = bob.address(Owner::Account(1)).unwrap();
     assert_ne!(savings, bob.address(ME).unwrap());
     let plan = TxPlan::new(ME)

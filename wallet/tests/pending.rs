@@ -124,9 +124,9 @@ fn a_transaction_the_node_lost_is_handed_back_or_released() {
         .reconcile_pending(&view(&net), Vanished::Resubmit)
         .unwrap();
     assert_eq!(sync.resubmit.len(), 1);
-    assert_eq!(sync.resubmit[0].tx, sent.block_tx.tx);
+    assert_eq!(sync.resubmit[0].1.tx, sent.block_tx.tx);
     assert_ne!(
-        sync.resubmit[0].proofs, sent.block_tx.proofs,
+        sync.resubmit[0].1.proofs, sent.block_tx.proofs,
         "fresh proofs"
     );
     let inputs = net
@@ -137,12 +137,12 @@ fn a_transaction_the_node_lost_is_handed_back_or_released() {
         .iter()
         .flat_map(|t| t.log.inputs());
     assert_eq!(inputs.count(), 1, "only Alice's payment was mined");
-    for (id, proof) in bob.pending()[0].inputs.iter().zip(&sync.resubmit[0].proofs) {
+    for (id, proof) in bob.pending()[0].inputs.iter().zip(&sync.resubmit[0].1.proofs) {
         assert_eq!(net.state.forest().verify(id, proof), Ok(()));
     }
     net.pool
         .admit(
-            sync.resubmit[0].clone(),
+            sync.resubmit[0].1.clone(),
             net.time + 1,
             &net.gens,
             &blockchain::ZkVm,
@@ -213,7 +213,7 @@ fn no_coin_stays_locked_when_the_node_keeps_losing_its_mempool() {
             Vanished::Resubmit
         };
         let sync = bob.reconcile_pending(&view(&net), vanished).unwrap();
-        for btx in sync.resubmit {
+        for (_, btx) in sync.resubmit {
             net.pool
                 .admit(btx, net.time + 1, &net.gens, &blockchain::ZkVm)
                 .unwrap();
@@ -237,4 +237,18 @@ fn no_coin_stays_locked_when_the_node_keeps_losing_its_mempool() {
         .sum();
     assert!(received > 0, "some payments were mined");
     assert_eq!(balance.confirmed + received, 10_000);
+}
+
+#[test]
+fn a_transaction_awaiting_its_signer_is_not_taken_for_lost() {
+    let (mut net, alice, mut bob, mut r) = funded();
+    let plan = TxPlan::new(ME).pay(alice.address(ME).unwrap(), 100, ZERO);
+    bob.build_unsigned(&plan, &net.gens, &mut r).unwrap();
+    restart(&mut net);
+    let sync = bob
+        .reconcile_pending(&view(&net), Vanished::Resubmit)
+        .unwrap();
+    assert!(sync.resubmit.is_empty() && sync.released.is_empty());
+    assert_eq!(bob.pending().len(), 1);
+    assert_eq!(bob.balance(ME, ZERO).locked, 6_000);
 }

@@ -60,8 +60,8 @@ fn a_recovered_wallet_finds_what_the_kept_one_holds() {
     // A new wallet starts at the tip: it never sees the blocks before.
     let root = Xprv::from_seed(b"kept");
     let mut kept = Wallet::new(root.clone(), Network::Devnet);
-    kept.open_account(1);
-    kept.open_account(3);
+    kept.open_account(1).unwrap();
+    kept.open_account(3).unwrap();
     kept.start_at(birthday.clone());
     let address = |w: &Wallet, n| w.address(Owner::Account(n)).unwrap();
     for (account, qty) in [(0, 1_000), (1, 2_000), (3, 3_000), (0, 4_000)] {
@@ -108,7 +108,8 @@ fn a_recovered_wallet_finds_what_the_kept_one_holds() {
     let mut accounts = gap.accounts;
     let mut passes = Vec::new();
     let recovered = loop {
-        let mut w = Wallet::recover(root.clone(), Network::Devnet, birthday.clone(), accounts);
+        let mut w =
+            Wallet::recover(root.clone(), Network::Devnet, birthday.clone(), accounts).unwrap();
         let mut verifier = net.verifier();
         for block in net.light.iter().filter(|b| b.block.header.height > after) {
             w.apply_light(block, &mut verifier).unwrap();
@@ -144,7 +145,7 @@ fn a_recovery_that_found_nothing_is_complete_within_its_gap() {
     let mut net = Net::start(&mut alice, &mut [], &mut r);
     let birthday = Checkpoint::of_state(&net.state);
     net.mine(&mut [&mut alice]);
-    let mut w = Wallet::recover(Xprv::from_seed(b"empty"), Network::Devnet, birthday, 1);
+    let mut w = Wallet::recover(Xprv::from_seed(b"empty"), Network::Devnet, birthday, 1).unwrap();
     w.apply_block(&net.blocks[0]).unwrap();
     let gap = GapLimit::default();
     assert_eq!(
@@ -158,7 +159,8 @@ fn a_recovery_that_found_nothing_is_complete_within_its_gap() {
         Network::Devnet,
         Checkpoint::of_state(&net.genesis),
         gap.accounts,
-    );
+    )
+    .unwrap();
     w.apply_block(&net.blocks[0]).unwrap();
     assert_eq!(w.finish_recovery(gap), Recovery::Complete);
     assert!(w.ledger().outputs.is_empty());

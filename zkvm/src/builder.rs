@@ -300,12 +300,14 @@ struct Out {
     payload: Vec<Data>,
 }
 
-/// An issuance: the issuer's predicate (holding its key), the metadata and quantity.
+/// An issuance: the issuer's predicate (holding its key), the metadata and quantity,
+/// and whether the quantity commitment is unblinded (the amount shows in the log).
 #[derive(Clone, Debug)]
 struct Issuance {
     issuer: Predicate,
     metadata: Vec<u8>,
     qty: u64,
+    open: bool,
 }
 
 /// Builds payments, issuances and retirements.
@@ -382,6 +384,19 @@ impl TxBuilder {
             issuer,
             metadata: metadata.into(),
             qty,
+            open: false,
+        });
+        self
+    }
+
+    /// Issues like [`TxBuilder::issue`] with the quantity commitment unblinded, so the
+    /// log's `issue` entry shows the amount (`qty·B`) to anyone.
+    pub fn issue_open(mut self, issuer: Predicate, metadata: impl Into<Vec<u8>>, qty: u64) -> Self {
+        self.issuances.push(Issuance {
+            issuer,
+            metadata: metadata.into(),
+            qty,
+            open: true,
         });
         self
     }
@@ -446,6 +461,13 @@ impl TxBuilder {
     /// Retires `qty` units of `flavor`.
     pub fn retire(self, qty: u64, flavor: Scalar) -> Self {
         self.out(qty, flavor, None, Destination::Retire)
+    }
+
+    /// Retires `qty` units of `flavor` with both commitments unblinded, so the log's
+    /// `retire` entry shows the quantity and flavor to anyone.
+    pub fn retire_open(self, qty: u64, flavor: Scalar) -> Self {
+        let unblinded = Some([Scalar::ZERO, Scalar::ZERO]);
+        self.out(qty, flavor, unblinded, Destination::Retire)
     }
 
     /// Writes `data` to the transaction log (`<data> log`), after the outputs.
@@ -656,7 +678,12 @@ fn open_single_value(output: &Contract) -> Result<ClearValue, VmError> {
 /// unblinded, as `issue` requires.
 fn write_issuance<R: RngCore + CryptoRng>(p: &mut Program, i: &Issuance, rng: &mut R) {
     let flv = issue_flavor(&i.issuer.to_point(), &i.metadata);
-    p.push(Commitment::blinded(i.qty, rng))
+    let qty = if i.open {
+        Commitment::unblinded(i.qty)
+    } else {
+        Commitment::blinded(i.qty, rng)
+    };
+    p.push(qty)
         .commit()
         .push(Commitment::unblinded(ScalarWitness::Scalar(flv)))
         .commit()

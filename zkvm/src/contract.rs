@@ -6,7 +6,6 @@ use crate::predicate::Predicate;
 use crate::program::ProgramItem;
 use crate::transcript::{labels, TranscriptProtocol};
 use crate::types::{Data, Value};
-use core::fmt;
 use encoding::{Encodable, Reader, Writer};
 use merlin::Transcript;
 
@@ -63,24 +62,8 @@ impl merkle::MerkleItem for ContractId {
     }
 }
 
-macro_rules! hex_display {
-    ($t:ty, $name:literal) => {
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&hex::encode(self.0))
-            }
-        }
-        impl fmt::Debug for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({})", $name, self)
-            }
-        }
-    };
-}
-pub(crate) use hex_display;
-
-hex_display!(Anchor, "Anchor");
-hex_display!(ContractId, "ContractId");
+encoding::hex_display!(Anchor);
+encoding::hex_display!(ContractId);
 
 /// A payload guarded by a predicate, made unique by an anchor.
 #[derive(Clone, Debug, PartialEq)]

@@ -9,7 +9,9 @@
 //! never after the VM has finished.
 
 use crate::errors::VmError;
+use batch::Generators;
 use r1cs::Metrics;
+use std::sync::OnceLock;
 
 /// The largest weight of one transaction.
 pub const MAX_TX_WEIGHT: u64 = 1 << 19;
@@ -24,6 +26,16 @@ pub const MAX_MULTIPLIERS: usize = 1 << 13;
 /// transaction can use. Generators are derived from their labels, so the capacity is
 /// the only thing nodes must agree on.
 pub const GENERATOR_CAPACITY: usize = MAX_MULTIPLIERS;
+const _: () = assert!(GENERATOR_CAPACITY >= MAX_MULTIPLIERS);
+
+/// The network's Bulletproofs generators: [`GENERATOR_CAPACITY`] of each chain, built
+/// on the first call (a few hundred milliseconds) and shared by every later caller in
+/// the process. Every node, wallet and tool that proves or verifies the network's
+/// transactions takes its generators from here.
+pub fn network_generators() -> &'static Generators {
+    static GENERATORS: OnceLock<Generators> = OnceLock::new();
+    GENERATORS.get_or_init(|| Generators::new(GENERATOR_CAPACITY))
+}
 
 /// The most linear constraints one transaction's constraint system may hold.
 pub const MAX_CONSTRAINTS: usize = 1 << 15;
@@ -223,5 +235,14 @@ mod tests {
         );
         m.defer(1, 0);
         assert!(m.observe(at(MAX_MULTIPLIERS, 0)).is_err());
+    }
+
+    #[test]
+    fn the_network_generators_cover_the_limit_and_are_built_once() {
+        let gens = network_generators();
+        assert_eq!(gens.capacity(), GENERATOR_CAPACITY);
+        assert!(core::ptr::eq(gens, network_generators()));
+        // The same prefix as generators built for a smaller circuit.
+        assert_eq!(&gens.g()[..4], Generators::new(4).g());
     }
 }

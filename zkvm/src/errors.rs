@@ -158,12 +158,15 @@ pub enum VmError {
     R1cs(R1csError),
 
     /// The R1CS proof is malformed or does not verify.
-    #[error("invalid R1CS proof: {0}")]
+    #[error("{}", r1cs_proof_message(.0))]
     InvalidR1csProof(R1csError),
 
     /// A deferred point check (signature, unblinding, issuance flavor, Taproot call)
-    /// or the proof's equation failed.
-    #[error("point check failed: {0}")]
+    /// or the proof's equation failed. Checked together ([`batch::BatchVerifier`]),
+    /// the failure cannot say which; checked one at a time
+    /// ([`Verifier::explain_failure`](crate::Verifier::explain_failure)), it is
+    /// [`BatchError::StatementFailed`] naming the check.
+    #[error("{}", point_check_message(.0))]
     PointCheck(#[from] BatchError),
 
     /// The transaction at `index` of a list failed.
@@ -209,13 +212,60 @@ pub enum VmError {
         message: String,
     },
 
+    /// Text that is not a fee rate (see [`FeeRate`](crate::FeeRate)'s `FromStr`).
+    #[error(
+        "\"{text}\" is not a fee rate: write fee units per weight unit as a decimal \
+         (0.1) or as a fraction F/W (1/10: 1 unit per 10 weight units)"
+    )]
+    InvalidFeeRate {
+        /// The text that was given.
+        text: String,
+    },
+
     /// A builder was asked for something impossible (for example a payment whose
     /// inputs do not cover its outputs).
     #[error("bad arguments: {0}")]
     BadArguments(String),
 }
 
+/// How a false transaction came to be, in the words every failed check uses.
+const FALSE_TX: &str = "it was changed after it was made, or made wrongly";
+
+fn point_check_message(error: &BatchError) -> String {
+    match error {
+        BatchError::BatchFailed => {
+            format!("the transaction's proof or one of its signatures is false: {FALSE_TX}")
+        }
+        BatchError::StatementFailed { what } => {
+            format!("the transaction's {what} is false: {FALSE_TX}")
+        }
+        BatchError::TooManyGenerators { .. } => error.to_string(),
+    }
+}
+
+fn r1cs_proof_message(error: &R1csError) -> String {
+    match error {
+        R1csError::VerificationFailed => {
+            format!("the transaction's proof (R1CS) is false: {FALSE_TX}")
+        }
+        other => format!("invalid R1CS proof: {other}"),
+    }
+}
+
 impl VmError {
+    /// A signature's failure: one found false by a check on its own
+    /// ([`musig::MusigError::InvalidSignature`]) becomes the failed point check
+    /// `which` (for example `"signid signature"`); a malformed one stays
+    /// [`VmError::Signature`].
+    pub(crate) fn signature(which: &'static str, error: musig::MusigError) -> Self {
+        match error {
+            musig::MusigError::InvalidSignature => {
+                VmError::PointCheck(BatchError::StatementFailed { what: which })
+            }
+            other => VmError::Signature(other),
+        }
+    }
+
     /// A type mismatch error.
     pub(crate) fn expected(expected: &'static str, found: ItemKind) -> Self {
         VmError::TypeMismatch { expected, found }

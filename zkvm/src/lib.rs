@@ -46,7 +46,9 @@ mod vm;
 pub use builder::{ClearValue, Leftover, Spend, Taproot, TaprootBuilder, TxBuilder};
 pub use constraints::{Commitment, Constraint, Expression, Variable};
 pub use contract::{Anchor, Contract, ContractId, PortableItem};
-pub use cost::{GENERATOR_CAPACITY, MAX_CONSTRAINTS, MAX_MULTIPLIERS, MAX_TX_WEIGHT};
+pub use cost::{
+    network_generators, GENERATOR_CAPACITY, MAX_CONSTRAINTS, MAX_MULTIPLIERS, MAX_TX_WEIGHT,
+};
 pub use errors::VmError;
 pub use fees::{CheckedFee, FeeRate, FEE_FLAVOR, MAX_FEE};
 pub use ops::{Instruction, Opcode};

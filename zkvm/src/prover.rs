@@ -14,13 +14,13 @@ use crate::transcript::labels;
 use crate::tx::{Tx, TxHeader};
 use crate::txlog::{TxId, TxLog};
 use crate::vm::{Delegate, Run, Vm};
-use batch::{BatchVerification, BatchVerifier, Generators, SingleVerifier};
+use batch::{Generators, SingleVerifier};
 use curve25519_dalek::ristretto::CompressedRistretto;
 use encoding::Encodable;
 use merlin::Transcript;
 use musig::{Signature, SigningKey};
 use r1cs::{ConstraintSystem, R1csProof};
-use rand_core::{CryptoRng, OsRng, RngCore};
+use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroize;
 
 /// Builds transactions.
@@ -28,18 +28,19 @@ use zeroize::Zeroize;
 pub struct Prover;
 
 /// The prover's side of the VM: commitments are opened into the constraint system,
-/// `signtx` predicates are remembered for signing, and deferred point checks are
-/// checked at the end (or, in a dry run, at once) so that an invalid transaction is
-/// never produced.
-struct ProverDelegate<'g, 't, B> {
+/// `signtx` predicates are remembered for signing, and the point checks a verifier
+/// defers are made at once, each on its own, so that an invalid transaction is never
+/// produced and a failure names its check (a program makes few of them: checking
+/// them one by one costs the prover nothing it would notice).
+struct ProverDelegate<'g, 't> {
     cs: r1cs::Prover<'g, 't>,
     signtx: Vec<(Predicate, ContractId)>,
-    batch: B,
+    batch: SingleVerifier<'g>,
 }
 
-impl<'g, 't, B: BatchVerification> Delegate for ProverDelegate<'g, 't, B> {
+impl<'g, 't> Delegate for ProverDelegate<'g, 't> {
     type CS = r1cs::Prover<'g, 't>;
-    type Batch = B;
+    type Batch = SingleVerifier<'g>;
 
     fn commit_variable(
         &mut self,
@@ -92,7 +93,7 @@ impl Prover {
         let mut delegate = ProverDelegate {
             cs: r1cs::Prover::new(gens, &mut transcript),
             signtx: Vec::new(),
-            batch: BatchVerifier::new(gens, OsRng),
+            batch: SingleVerifier::new(gens),
         };
         let run = Run::new(program.into());
         let meter = Meter::new(bytecode.len())?;
@@ -101,15 +102,10 @@ impl Prover {
             .observed_by(&mut recorder)
             .run()?;
         let id = outcome.log.id();
-        let ProverDelegate {
-            mut cs,
-            signtx,
-            batch,
-        } = delegate;
+        let ProverDelegate { mut cs, signtx, .. } = delegate;
         cs.transcript()
             .append_message(labels::R1CS_TXID, id.as_bytes());
         let proof = cs.prove_checked(rng).map_err(|e| recorder.blame(e))?;
-        batch.verify()?;
         Ok(UnsignedTx {
             header,
             program: bytecode,
@@ -256,7 +252,8 @@ impl UnsignedTx {
         self.encoded_len() as u64 + self.run_weight
     }
 
-    /// The encoded size of the signed transaction.
+    /// The size of the signed transaction ([`Tx::size`]: its encoding, which a
+    /// signature does not change in length).
     pub fn encoded_len(&self) -> usize {
         24 + 4 + self.program.len() + 64 + 4 + self.proof.serialized_size()
     }
@@ -268,12 +265,5 @@ impl UnsignedTx {
             signature,
             proof: self.proof,
         }
-    }
-}
-
-impl Tx {
-    /// The transaction's bytes (alias of the encoding, for callers that have a `Tx`).
-    pub fn size(&self) -> usize {
-        self.encoded_len()
     }
 }

@@ -212,7 +212,7 @@ impl CallProof {
         let p = decompress(predicate, "Taproot predicate")?;
         let x = decompress(&self.key, "Taproot inner key")?;
         batch.append(
-            "taproot call",
+            "Taproot call (call)",
             h,
             Scalar::ZERO,
             [],

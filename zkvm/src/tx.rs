@@ -90,6 +90,15 @@ impl Tx {
     pub fn to_bytes(&self) -> Vec<u8> {
         self.encode_to_vec()
     }
+
+    /// The transaction's size: the bytes of its encoding, without the Utreexo proofs
+    /// of its inputs that a block or a submission carries beside it (their size
+    /// changes from block to block). The weight counts these bytes
+    /// ([`crate::cost`]), so this is the one size a fee rate is measured on and the
+    /// one to show as "the size of a transaction".
+    pub fn size(&self) -> usize {
+        self.encoded_len()
+    }
 }
 
 impl Encodable for Tx {
@@ -114,10 +123,16 @@ pub struct VerifiedTx {
     pub id: TxId,
     /// The log, to be applied to the chain state.
     pub log: TxLog,
-    /// The weight: the encoded size plus what the run charged.
+    /// The weight: the size ([`Tx::size`]) plus what the run charged.
     pub weight: u64,
     /// The fee over the weight.
     pub feerate: FeeRate,
+    /// The keys that signed something in the transaction, in the order their
+    /// instructions ran: the predicate of every contract opened by `signtx` (they sign
+    /// the transaction ID together) and the key of every `signid` and `signtag`
+    /// (each signs a delegated program). A key appears once per use. Not part of any
+    /// encoding; an application rule above the VM can refuse a key here.
+    pub signers: Vec<musig::VerificationKey>,
 }
 
 /// A zero signature, for transactions without `signtx` (it is not checked).

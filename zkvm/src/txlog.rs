@@ -1,10 +1,9 @@
 //! The transaction log and the transaction ID: a Merkle root over the header and the
 //! log entries, each committed to a transcript labelled `ZkVM.txid`.
 
-use crate::contract::{hex_display, Contract, ContractId};
+use crate::contract::{Contract, ContractId};
 use crate::transcript::{labels, TranscriptProtocol};
 use crate::tx::TxHeader;
-use core::fmt;
 use curve25519_dalek::ristretto::CompressedRistretto;
 use merkle::{Hasher, MerkleItem};
 use merlin::Transcript;
@@ -13,7 +12,7 @@ use merlin::Transcript;
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct TxId(pub [u8; 32]);
 
-hex_display!(TxId, "TxId");
+encoding::hex_display!(TxId);
 
 impl TxId {
     /// The Merkle root of the entries (the header first).

@@ -17,7 +17,6 @@ use crate::tx::{Tx, VerifiedTx};
 use crate::vm::{Delegate, Run, Vm};
 use batch::{BatchVerification, BatchVerifier, Generators, SingleVerifier};
 use curve25519_dalek::ristretto::CompressedRistretto;
-use encoding::Encodable;
 use merlin::Transcript;
 use musig::{Multimessage, VerificationKey};
 use r1cs::ConstraintSystem;
@@ -117,7 +116,7 @@ impl Verifier {
             signtx: Vec::new(),
             batch,
         };
-        let size = tx.encoded_len();
+        let size = tx.size();
         let meter = Meter::new(size)?;
         let run = Run::new(ProgramItem::Bytecode(tx.program.clone()));
         let outcome = Vm::new(tx.header, run, tx.program.len(), meter, &mut delegate).run()?;
@@ -134,7 +133,9 @@ impl Verifier {
         if !signtx.is_empty() {
             let context = Multimessage::new(signtx)?;
             let mut t = signing::signtx_transcript(&id);
-            tx.signature.verify_multi(&mut t, &context, batch)?;
+            tx.signature
+                .verify_multi(&mut t, &context, batch)
+                .map_err(|e| VmError::signature("signature (signtx)", e))?;
         }
         Ok(VerifiedTx {
             header: tx.header,
@@ -142,6 +143,7 @@ impl Verifier {
             log: outcome.log,
             weight: size as u64 + outcome.run_weight,
             feerate: FeeRate::new(outcome.fee.get(), size as u64 + outcome.run_weight),
+            signers: outcome.signers,
         })
     }
 
@@ -159,7 +161,7 @@ impl Verifier {
             signtx: Vec::new(),
             batch: &mut single,
         };
-        let size = tx.encoded_len();
+        let size = tx.size();
         let run = Run::new(ProgramItem::Bytecode(tx.program.clone()));
         let outcome = match recorder.run(tx.header, run, tx.program.len(), size, &mut delegate) {
             Ok(outcome) => outcome,

@@ -24,7 +24,7 @@ use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
 use encoding::Reader;
 use merlin::Transcript;
-use musig::Signature;
+use musig::{Signature, VerificationKey};
 use r1cs::{ConstraintSystem, LinearCombination, Metrics, R1csError, RandomizableConstraintSystem};
 use spacesuit::{AllocatedValue, BitRange, SignedInteger};
 use std::sync::Arc;
@@ -129,6 +129,8 @@ pub(crate) struct Outcome {
     pub(crate) fee: CheckedFee,
     /// The weight charged beyond the transaction's bytes.
     pub(crate) run_weight: u64,
+    /// The keys that signed, in the order their instructions ran.
+    pub(crate) signers: Vec<VerificationKey>,
 }
 
 /// The VM state.
@@ -140,6 +142,7 @@ pub(crate) struct Vm<'d, D: Delegate> {
     paused: Vec<Run>,
     log: TxLog,
     fee: CheckedFee,
+    signers: Vec<VerificationKey>,
     limits: Limits,
     meter: Meter,
     delegate: &'d mut D,
@@ -192,6 +195,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
             paused: Vec::new(),
             log: TxLog::new(header),
             fee: CheckedFee::zero(),
+            signers: Vec::new(),
             limits: Limits::new(program_len),
             meter,
             delegate,
@@ -230,6 +234,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
             log: self.log,
             fee: self.fee,
             run_weight: self.meter.run_weight(),
+            signers: self.signers,
         })
     }
 
@@ -432,7 +437,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
         self.meter.points(1)?;
         let point = decompress(&commitment.to_point(), "unblinded commitment")?;
         self.delegate.batch().append(
-            "unblind",
+            "unblinded value (unblind)",
             -v,
             Scalar::ZERO,
             [],
@@ -459,7 +464,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
         let flavor = issue_flavor(&predicate.to_point(), &metadata);
         let flv_decompressed = decompress(&flv_point, "issued flavor commitment")?;
         self.delegate.batch().append(
-            "issue flavor",
+            "issued flavor (issue)",
             flavor,
             Scalar::ZERO,
             [],
@@ -640,6 +645,7 @@ impl<'d, D: Delegate> Vm<'d, D> {
         let contract = self.pop()?.into_contract()?;
         let id = self.contract_id(&contract)?;
         self.meter.points(1)?;
+        self.signers.push(contract.predicate.verification_key()?);
         self.delegate.process_tx_signature(contract.predicate, id)?;
         self.push_payload(contract.payload);
         Ok(())
@@ -657,7 +663,10 @@ impl<'d, D: Delegate> Vm<'d, D> {
         t.append_message(b"contract", id.as_bytes());
         t.append_message(b"prog", &program.to_bytes());
         let key = contract.predicate.verification_key()?;
-        signature.verify(&mut t, &key, self.delegate.batch())?;
+        signature
+            .verify(&mut t, &key, self.delegate.batch())
+            .map_err(|e| VmError::signature("signid signature", e))?;
+        self.signers.push(key);
         self.continue_with(program);
         Ok(())
     }
@@ -677,7 +686,10 @@ impl<'d, D: Delegate> Vm<'d, D> {
         t.append_message(b"prog", &program.to_bytes());
         self.push(Item::Data(tag));
         let key = contract.predicate.verification_key()?;
-        signature.verify(&mut t, &key, self.delegate.batch())?;
+        signature
+            .verify(&mut t, &key, self.delegate.batch())
+            .map_err(|e| VmError::signature("signtag signature", e))?;
+        self.signers.push(key);
         self.continue_with(program);
         Ok(())
     }

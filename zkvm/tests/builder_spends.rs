@@ -37,6 +37,8 @@ fn a_signid_program_spends() {
         .expect("nothing to sign");
     let verified = Verifier::verify_tx(&tx, &gens()).expect("verifies");
     assert_eq!(verified.log.outputs().count(), 1);
+    // The delegating key is named among the signers.
+    assert_eq!(verified.signers, vec![owner.verification_key()]);
 }
 
 #[test]
@@ -80,7 +82,8 @@ fn a_signtag_program_spends() {
         .expect("proves")
         .sign(&mut r)
         .expect("nothing to sign");
-    Verifier::verify_tx(&tx, &gens()).expect("verifies");
+    let verified = Verifier::verify_tx(&tx, &gens()).expect("verifies");
+    assert_eq!(verified.signers, vec![key(1).verification_key()]);
 }
 
 #[test]
@@ -94,6 +97,56 @@ fn a_signtag_signature_for_another_tag_is_refused() {
         .build(&gens(), &mut r)
         .unwrap_err();
     assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
+}
+
+#[test]
+fn signtx_keys_and_issuers_are_named_among_the_signers_in_order() {
+    let mut r = rng(74);
+    let (first, second, issuer) = (key(1), key(2), key(3));
+    let a = utxo(&mut r, first.clone().into(), 5, Scalar::ZERO);
+    let b = utxo(&mut r, second.clone().into(), 2, Scalar::ZERO);
+    let tx = TxBuilder::new()
+        .spend(a)
+        .spend(b)
+        .issue(issuer.clone().into(), b"x".to_vec(), 4)
+        .change_to(Predicate::from_key(&key(9).verification_key()))
+        .build(&gens(), &mut r)
+        .expect("proves")
+        .sign(&mut r)
+        .expect("signs");
+    let verified = Verifier::verify_tx(&tx, &gens()).expect("verifies");
+    let expected: Vec<_> = [first, second, issuer]
+        .iter()
+        .map(|k| k.verification_key())
+        .collect();
+    assert_eq!(verified.signers, expected);
+}
+
+#[test]
+fn open_issuance_and_retirement_show_their_values_in_the_log() {
+    let mut r = rng(75);
+    let issuer = key(3);
+    let coin = utxo(&mut r, key(1).into(), 5, Scalar::ZERO);
+    let flavor = zkvm::issue_flavor(&Predicate::from(issuer.clone()).to_point(), b"m");
+    let tx = TxBuilder::new()
+        .spend(coin)
+        .issue_open(issuer.into(), b"m".to_vec(), 7)
+        .retire_open(3, flavor)
+        .change_to(Predicate::from_key(&key(9).verification_key()))
+        .build(&Generators::new(512), &mut r)
+        .expect("proves")
+        .sign(&mut r)
+        .expect("signs");
+    let verified = Verifier::verify_tx(&tx, &Generators::new(512)).expect("verifies");
+    let open = |q: u64, f: Scalar| {
+        (
+            zkvm::Commitment::unblinded(q).to_point(),
+            zkvm::Commitment::unblinded(f).to_point(),
+        )
+    };
+    let entries = verified.log.entries();
+    assert!(entries.contains(&zkvm::TxEntry::Issue(open(7, flavor).0, open(7, flavor).1)));
+    assert!(entries.contains(&zkvm::TxEntry::Retire(open(3, flavor).0, open(3, flavor).1)));
 }
 
 #[test]

@@ -40,6 +40,11 @@ fn prover_error(program: Program) -> VmError {
     Prover::build_tx(program, any_time(), &common::gens(), &mut rng(0)).expect_err("must fail")
 }
 
+/// The message of a failed check that names it.
+fn false_check(what: &str) -> String {
+    format!("the transaction's {what} is false: it was changed after it was made, or made wrongly")
+}
+
 fn hex(bytes: impl AsRef<[u8]>) -> String {
     format!("0x{}", ::hex::encode(bytes))
 }
@@ -227,6 +232,7 @@ fn unblind_of_a_wrong_value() {
             .drop();
     }));
     assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
+    assert_eq!(e.to_string(), false_check("unblinded value (unblind)"));
 }
 
 /// Sends the value on top of the stack back to key 1, so a test program ends clean.
@@ -299,6 +305,7 @@ fn issue_with_a_wrong_flavor() {
             .drop_value();
     }));
     assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
+    assert_eq!(e.to_string(), false_check("issued flavor (issue)"));
 }
 
 #[test]
@@ -438,6 +445,7 @@ fn call_with_a_wrong_program() {
             .call();
     }));
     assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
+    assert_eq!(e.to_string(), false_check("Taproot call (call)"));
 }
 
 #[test]
@@ -460,8 +468,14 @@ fn signatures_by_the_wrong_keys() {
     // diagnosis names the signature.
     let e = Verifier::verify_tx(&tx, &gens).unwrap_err();
     assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "the transaction's proof or one of its signatures is false: it was changed after it \
+         was made, or made wrongly"
+    );
     let e = Verifier::explain_failure(&tx, &gens).unwrap_err();
-    assert!(matches!(e, VmError::Signature(_)), "{e:?}");
+    assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
+    assert_eq!(e.to_string(), false_check("signature (signtx)"));
     assert!(unsigned.attach_signature(tx.signature).is_err());
 
     // signid: a signature over another contract ID does not open this one.
@@ -480,6 +494,38 @@ fn signatures_by_the_wrong_keys() {
             .signid();
     }));
     assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
+    assert_eq!(e.to_string(), false_check("signid signature"));
+}
+
+/// A signed one-input transaction that sends its value back to key 1.
+fn signed_spend(r: &mut rand::rngs::StdRng, gens: &zkvm::Generators) -> Tx {
+    let input = utxo(r, key(1).into(), 5, Scalar::ONE);
+    let program = Program::build(|p| {
+        p.push(input).input().signtx().drop_value();
+    });
+    let unsigned = Prover::build_tx(program, any_time(), gens, r).unwrap();
+    unsigned.sign(r).unwrap()
+}
+
+#[test]
+fn a_proof_taken_from_another_transaction() {
+    let mut r = rng(7);
+    let gens = common::gens();
+    let mut tx = signed_spend(&mut r, &gens);
+    tx.proof = signed_spend(&mut r, &gens).proof;
+    // The combined check says only that something is false; checked one by one, the
+    // proof is named (the signature over the ID still holds: the ID omits the proof).
+    let e = Verifier::verify_tx(&tx, &gens).unwrap_err();
+    assert!(matches!(e, VmError::PointCheck(_)), "{e:?}");
+    let e = Verifier::explain_failure(&tx, &gens).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            VmError::InvalidR1csProof(r1cs::R1csError::VerificationFailed)
+        ),
+        "{e:?}"
+    );
+    assert_eq!(e.to_string(), false_check("proof (R1CS)"));
 }
 
 // Work limits (bounds on what a program can make the VM do beyond its own bytes).

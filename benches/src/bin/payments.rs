@@ -1,9 +1,9 @@
 //! `payments`: the project's side of the speed comparison with the reference.
 //!
-//! `payments bench` measures the payments of the reference harness
-//! (`../shared/reference`, `refharness bench`) with the same shapes, the same
-//! quantities and the same definitions, and prints the same table, so the two outputs
-//! compare line by line:
+//! `payments bench` measures the payments of the reference harness (`refharness
+//! bench`, built outside this repository as `benches/compare.sh` describes) with the
+//! same shapes, the same quantities and the same definitions, and prints the same
+//! table, so the two outputs compare line by line:
 //! - prove = `Prover::build_tx` + the multi-message signature (building the program
 //!   is outside the timer);
 //! - verify = decode + verification (VM, R1CS proof, signature);

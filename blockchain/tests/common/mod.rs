@@ -54,6 +54,7 @@ impl TxVerifier for MockVm {
             log,
             weight: tx.encoded_len() as u64,
             feerate: FeeRate::new(fee, tx.encoded_len() as u64),
+            signers: Vec::new(),
         })
     }
 }

@@ -12,8 +12,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use tendermint_proto::v0_38::abci as pb;
 use wallet::compact::{CompactBlock, CompactEntry, CompactTx, LightBlock, Spend};
-use wallet::note::{KeyKind, Opening};
-use wallet::{Address, Checkpoint, Ledger, Network, PaymentRequest};
+use wallet::note::{KeyKind, NotePlaintext, Opening};
+use wallet::{AccountKeys, Address, AssetBook, AssetName, Checkpoint, Ledger, Network, PaymentRequest};
 use zkvm::{ContractId, Program};
 use zkvm_node::api::json::{BlocksJson, GenesisJson, ProofJson, StatusJson, SubmitJson};
 
@@ -225,9 +225,36 @@ fn wallet(root: &Path) {
     ledger.recent.push_back((4, tip.id()));
     ledger.tip = Some(tip);
     wallet.prefixed(3, ledger.to_bytes());
+    let keys = AccountKeys::derive(&keytree::Xprv::from_seed(b"fuzz seed"), 2);
+    let full = keys.full_viewing_key().expect("a root has every key");
+    wallet.prefixed(4, full.to_text(Network::Devnet).to_string());
+    wallet.prefixed(4, full.incoming().to_text(Network::Testnet).to_string());
+    wallet.prefixed(4, full.outgoing().to_text(Network::Mainnet).to_string());
+    let issuer = RistrettoPoint::mul_base(&Scalar::from(13u64)).compress();
+    let name = AssetName::new(issuer, b"gold").expect("a short name");
+    let plaintext = NotePlaintext {
+        opening: Opening {
+            key: KeyKind::Address,
+            qty: 9,
+            flavor: name.flavor(),
+            qty_blinding: Scalar::from(6u64),
+            flv_blinding: Scalar::from(7u64),
+        },
+        memo: Some("invoice 17".parse().expect("a short memo")),
+        asset: Some(name.clone()),
+    };
+    let mut bytes = Vec::new();
+    plaintext.encode(&mut bytes);
+    wallet.prefixed(7, bytes);
+    let mut book = AssetBook::default();
+    book.learn(&name.flavor(), &name);
+    let mut bytes = Vec::new();
+    book.encode(&mut bytes);
+    wallet.prefixed(8, bytes);
     let block = CompactBlock {
         header,
         txs: vec![CompactTx {
+            id: zkvm::TxId([3; 32]),
             entries: vec![
                 CompactEntry::Input {
                     id: ContractId([1; 32]),
@@ -248,17 +275,17 @@ fn wallet(root: &Path) {
                     id: ContractId([6; 32]),
                     anchor: Some(zkvm::Anchor([7; 32])),
                 },
-                CompactEntry::Note(b"zkn1 tagged, not a note".to_vec()),
                 CompactEntry::Note([&b"zkn1"[..], &[9; 161]].concat()),
+                CompactEntry::Note([&b"zkn2"[..], &[8; 180]].concat()),
             ],
         }],
     };
-    wallet.prefixed(4, block.to_bytes());
+    wallet.prefixed(9, block.to_bytes());
     let light = LightBlock {
         block,
         evidence: vec![8; 64],
     };
-    wallet.prefixed(4, light.to_bytes());
+    wallet.prefixed(9, light.to_bytes());
 }
 
 fn node(root: &Path) {

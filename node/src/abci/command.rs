@@ -1,12 +1,17 @@
 //! `zkvm-node abci`: serve the application, or (`abci genesis`) make the genesis
 //! app state for CometBFT's `genesis.json`.
 
-use super::app_state::{self, AppState};
+use super::app_state::{self, write_into, AppState, GenesisSpec, GenesisWallet};
+use super::testnet::{self, Layout, TestnetSpec};
 use super::AbciConfig;
+use crate::api::{ApiState, Role, Submission};
+use crate::cometbft::CometRpc;
 use crate::error::NodeError;
+use crate::server::{bind, parse_listen, serve_api, shutdown_signal};
 use clap::{Args, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// `abci`.
 #[derive(Debug, Args)]
@@ -19,8 +24,16 @@ pub struct AbciArgs {
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Where the ABCI server listens for CometBFT (`proxy_app` in its config.toml).
-    #[arg(long, default_value = "127.0.0.1:26658")]
+    #[arg(long, default_value = "127.0.0.1:26658", value_parser = parse_listen)]
     pub listen: SocketAddr,
+    /// Also serve the HTTP API and the explorer here (as `zkvm-node run` does),
+    /// from the application's store; submissions go to CometBFT.
+    #[arg(long, value_parser = parse_listen)]
+    pub api: Option<SocketAddr>,
+    /// CometBFT's RPC, where the API hands submitted transactions
+    /// (`broadcast_tx_sync`); the `[rpc] laddr` of its config.toml.
+    #[arg(long, default_value = "http://127.0.0.1:26657")]
+    pub cometbft_rpc: String,
 }
 
 /// `abci` subcommands.
@@ -45,7 +58,94 @@ pub enum AbciCommand {
         /// CometBFT genesis files whose `app_state` is set to it.
         #[arg(long, num_args = 1..)]
         into: Vec<PathBuf>,
+        /// A wallet the genesis funds too.
+        #[command(flatten)]
+        wallet: FundedWallet,
     },
+    /// Makes a CometBFT network on this machine in a directory: the homes of its
+    /// validators (`OUT/node*`, loopback ports, peers), the genesis app state and its
+    /// funding key (`OUT/genesis`). Needs `cometbft` (0.38).
+    Testnet {
+        /// The directory to make.
+        #[arg(long)]
+        out: PathBuf,
+        /// How many validators.
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// Node i listens on BASE+10i (p2p), +1 (CometBFT RPC), +2 (ABCI), +3 (API).
+        #[arg(long, default_value_t = 27_000)]
+        base_port: u16,
+        /// How many initial outputs of 1,000,000 units the funding key receives.
+        #[arg(long, default_value_t = 256)]
+        outputs: u64,
+        /// CometBFT's pause after each committed block, in milliseconds.
+        #[arg(long, default_value_t = 500)]
+        timeout_commit_ms: u64,
+        /// A wallet the genesis funds too.
+        #[command(flatten)]
+        wallet: FundedWallet,
+    },
+    /// Adds a node (not a validator) to a network made by `abci testnet`, joining by
+    /// state sync from a block one trusts.
+    AddNode {
+        /// The network's directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// The new node's index (after the validators': 4 in a network of 4).
+        #[arg(long)]
+        index: usize,
+        /// A recent height, from a node one trusts (`/commit` of its RPC).
+        #[arg(long)]
+        trust_height: u64,
+        /// That block's hash.
+        #[arg(long)]
+        trust_hash: String,
+        /// The network's base port.
+        #[arg(long, default_value_t = 27_000)]
+        base_port: u16,
+    },
+}
+
+/// A wallet a genesis funds, stored in the genesis directory's `wallets.redb`.
+#[derive(Debug, Args)]
+pub struct FundedWallet {
+    /// Its name (no wallet without it).
+    #[arg(long = "wallet")]
+    pub name: Option<String>,
+    /// How many initial outputs of the funding quantity it receives.
+    #[arg(long, default_value_t = 16)]
+    pub wallet_outputs: u64,
+    /// A file whose first line is its passphrase (else the environment variable
+    /// ZKVM_WALLET_PASSPHRASE).
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl FundedWallet {
+    /// The wallet to fund, if one is named.
+    pub fn spec(&self) -> Result<Option<GenesisWallet>, NodeError> {
+        let Some(name) = &self.name else {
+            return Ok(None);
+        };
+        Ok(Some(GenesisWallet {
+            name: name.clone(),
+            passphrase: crate::wallets::passphrase(self.passphrase_file.as_deref())?,
+            outputs: self.wallet_outputs,
+        }))
+    }
+}
+
+/// What to print of a funded wallet.
+fn funded(wallet: &Option<GenesisWallet>, dir: &std::path::Path) -> String {
+    match wallet {
+        Some(w) => format!(
+            "wallet {:?} funded with {} outputs, sealed in {}\n",
+            w.name,
+            w.outputs,
+            crate::wallets::WalletDir::path(dir).display()
+        ),
+        None => String::new(),
+    }
 }
 
 /// Runs `abci`: serves until the process ends, or makes a genesis and returns what
@@ -58,20 +158,87 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
             qty,
             time_ms,
             into,
+            wallet,
         }) => {
-            let made = app_state::make(&out, outputs, qty, time_ms)?;
+            let spec = GenesisSpec {
+                outputs,
+                qty,
+                timestamp_ms: time_ms,
+                funding: None,
+                wallet: wallet.spec()?,
+            };
+            let made = app_state::make(&out, &spec)?;
             for file in &into {
                 write_into(file, &AppState::new(&made.genesis))?;
             }
             Ok(format!(
-                "app state {} ({} outputs of {} units)\nfunding key {} (mode 0600, not encrypted)\n{}",
+                "app state {} ({} outputs of {} units)\nfunding key {} (mode 0600, not encrypted)\n{}{}",
                 made.app_state.display(),
                 outputs,
                 qty,
                 made.funding_key.display(),
+                funded(&spec.wallet, &out),
                 into.iter()
                     .map(|f| format!("written into {}\n", f.display()))
                     .collect::<String>()
+            ))
+        }
+        Some(AbciCommand::Testnet {
+            out,
+            validators,
+            base_port,
+            outputs,
+            timeout_commit_ms,
+            wallet,
+        }) => {
+            let spec = TestnetSpec {
+                validators,
+                genesis: GenesisSpec {
+                    outputs,
+                    wallet: wallet.spec()?,
+                    ..GenesisSpec::default()
+                },
+                timeout_commit: std::time::Duration::from_millis(timeout_commit_ms),
+                ..TestnetSpec::default()
+            };
+            let layout = Layout::loopback(base_port);
+            testnet::generate(&testnet::find_cometbft()?, &out, &layout, &spec)?;
+            let mut text = format!(
+                "a network of {validators} validators in {}; the key of its {outputs} funding outputs is {}\n",
+                out.display(),
+                out.join("genesis/funding.key").display()
+            ) + &funded(&spec.genesis.wallet, &out.join("genesis"));
+            for i in 0..validators {
+                let p = layout.ports(i);
+                text += &format!(
+                    "node {i}: run deploy/cometbft/run-node.sh {} {i} {base_port}; CometBFT RPC {}, API {}\n",
+                    out.display(),
+                    p.rpc_url(),
+                    p.api_url()
+                );
+            }
+            Ok(text)
+        }
+        Some(AbciCommand::AddNode {
+            out,
+            index,
+            trust_height,
+            trust_hash,
+            base_port,
+        }) => {
+            let layout = Layout::loopback(base_port);
+            testnet::add_node(
+                &testnet::find_cometbft()?,
+                &out,
+                &layout,
+                index,
+                (trust_height, &trust_hash),
+                &TestnetSpec::default(),
+            )?;
+            Ok(format!(
+                "node {index} joins by state sync from height {trust_height}; run deploy/cometbft/run-node.sh {} {index} {base_port}; its API will be {}\n",
+                out.display(),
+                layout.ports(index).api_url()
             ))
         }
         None => {
@@ -80,28 +247,28 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
                 reason: "--data-dir is required".into(),
             })?;
             tracing::info!(listen = %args.listen, dir = %dir.display(), "ABCI application starting");
-            super::serve(&dir, args.listen, AbciConfig::default()).await?;
+            let app = Arc::new(super::App::open(&dir, AbciConfig::default())?);
+            let Some(api) = args.api else {
+                super::serve_app(app, args.listen).await?;
+                return Ok(String::new());
+            };
+            let state = ApiState {
+                engine: app.engine_slot().clone(),
+                submission: Submission::CometBft(CometRpc::new(&args.cometbft_rpc)?),
+                role: Role::CometBft,
+            };
+            let listener = bind(api).await?;
+            let addr = listener
+                .local_addr()
+                .map_err(|e| NodeError::io("listener", e))?;
+            // One write, so a reader that stops after the first line is never raced.
+            let lines = format!("API listening on http://{addr}\nexplorer at http://{addr}/\n");
+            std::io::Write::write_all(&mut std::io::stdout(), lines.as_bytes()).ok();
+            tokio::select! {
+                served = super::serve_app(app, args.listen) => served?,
+                served = serve_api(listener, state, shutdown_signal()) => served?,
+            }
             Ok(String::new())
         }
     }
-}
-
-/// Sets `app_state` in a CometBFT genesis file, keeping everything else.
-fn write_into(file: &PathBuf, state: &AppState) -> Result<(), NodeError> {
-    let text = std::fs::read(file).map_err(|e| NodeError::io(file, e))?;
-    let mut json: serde_json::Value =
-        serde_json::from_slice(&text).map_err(|e| NodeError::Invalid {
-            what: "CometBFT genesis",
-            reason: format!("{}: {e}", file.display()),
-        })?;
-    let object = json.as_object_mut().ok_or(NodeError::Invalid {
-        what: "CometBFT genesis",
-        reason: format!("{} is not a JSON object", file.display()),
-    })?;
-    object.insert(
-        "app_state".into(),
-        serde_json::to_value(state).expect("plain data"),
-    );
-    let out = serde_json::to_vec_pretty(&json).expect("a JSON value");
-    std::fs::write(file, out).map_err(|e| NodeError::io(file, e))
 }

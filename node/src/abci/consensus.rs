@@ -10,13 +10,11 @@
 
 use super::app_state::AppState;
 use super::mapping::{app_hash, block_time_ms, our_height, ProposalKey};
-use super::{App, ErrorCode, Finalized, Node, Validated};
+use super::{App, ErrorCode, Finalized, Validated};
+use crate::engine::Engine;
 use crate::error::NodeError;
 use crate::store::Store;
-use blockchain::{
-    check_tx_header, AppliedBlock, Block, BlockTx, BlockchainError, CachingVerifier, ChainState,
-    Mempool, VerificationCache, ZkVm, MAX_BLOCK_WEIGHT,
-};
+use blockchain::{AppliedBlock, Block, BlockHeader, BlockTx, BlockchainError};
 use bytes::Bytes;
 use musig::Signature;
 use std::time::Instant;
@@ -64,25 +62,25 @@ impl App {
             });
         }
         let genesis = AppState::from_json(&req.app_state_bytes)?;
-        let mut inner = self.lock();
-        if let Some(node) = &inner.node {
-            if node.genesis != genesis.to_bytes() {
-                return Err(NodeError::Invalid {
-                    what: "InitChain",
-                    reason: "the store holds a chain of another genesis".into(),
-                });
+        let engine = match self.engine.get() {
+            Ok(engine) => {
+                if self.lock().genesis.as_deref() != Some(genesis.to_bytes().as_slice()) {
+                    return Err(NodeError::Invalid {
+                        what: "InitChain",
+                        reason: "the store holds a chain of another genesis".into(),
+                    });
+                }
+                let height = engine.status().tip.height;
+                if height != 1 {
+                    return Err(NodeError::Invalid {
+                        what: "InitChain",
+                        reason: format!("the chain is at height {height}"),
+                    });
+                }
+                engine
             }
-            if node.state.tip().height != 1 {
-                return Err(NodeError::Invalid {
-                    what: "InitChain",
-                    reason: format!("the chain is at height {}", node.state.tip().height),
-                });
-            }
-        } else {
-            let store = Store::create(&self.dir, &genesis)?;
-            inner.node = Some(Node::new(store, &self.config)?);
-        }
-        let node = inner.node()?;
+            Err(_) => self.start(Store::create(&self.dir, &genesis)?)?,
+        };
         tracing::info!(
             outputs = genesis.utxos.len(),
             "chain created from the app state"
@@ -90,7 +88,7 @@ impl App {
         Ok(response::InitChain {
             consensus_params: None,
             validators: Vec::new(),
-            app_hash: app_hash(node.state.tip()),
+            app_hash: app_hash(&engine.status().tip),
         })
     }
 
@@ -100,20 +98,21 @@ impl App {
         &self,
         req: request::PrepareProposal,
     ) -> Result<response::PrepareProposal, NodeError> {
-        let mut inner = self.lock();
-        let node = inner.node_mut()?;
-        let height = node.expect_next(our_height(req.height))?;
-        let time_ms = block_time_ms(req.time, node.state.tip())?;
+        let engine = self.engine.get()?;
+        let tip = engine.status().tip;
+        let height = expect_next(&tip, our_height(req.height))?;
+        let time_ms = block_time_ms(req.time, &tip)?;
         let limit = usize::try_from(req.max_tx_bytes)
             .unwrap_or(0)
             .min(self.config.max_block_bytes);
-        let mut chosen = node.select(time_ms, limit);
-        let cache = node.mempool.cache().clone();
+        let (state, chosen) = engine.select(time_ms, limit, TX_OVERHEAD);
+        let mut chosen: Vec<BlockTx> = chosen.into_iter().map(|(btx, _)| btx).collect();
         // Everything chosen was verified on admission: the cache answers for it. A
         // transaction that no longer applies (never expected) is left out.
         let applied = loop {
-            match apply(&node.state, &cache, time_ms, &chosen, &self.gens) {
-                Ok(applied) => break applied,
+            match engine.check_derived(time_ms, &chosen) {
+                Ok(applied) if applied.state.tip().prev == state.tip().id() => break applied,
+                Ok(_) => return Err(tip_moved()),
                 Err(BlockchainError::InTx { index, error }) if index < chosen.len() => {
                     tracing::warn!(%error, "a waiting transaction does not apply; left out");
                     chosen.remove(index);
@@ -127,7 +126,7 @@ impl App {
             }
         };
         let txs: Vec<Bytes> = chosen.iter().map(|t| Bytes::from(t.to_bytes())).collect();
-        node.validated = Some(Validated {
+        self.lock().validated = Some(Validated {
             key: ProposalKey::new(height, time_ms, &txs),
             txs: chosen,
             applied,
@@ -154,33 +153,28 @@ impl App {
         time: tendermint::Time,
         txs: &[Bytes],
     ) -> Result<u64, NodeError> {
-        let (state, cache, key) = {
-            let inner = self.lock();
-            let node = inner.node()?;
-            let height = node.expect_next(our_height(height))?;
-            let time_ms = block_time_ms(time, node.state.tip())?;
-            let key = ProposalKey::new(height, time_ms, txs);
-            if node.validated.as_ref().is_some_and(|v| v.key == key) {
-                return Ok(time_ms);
-            }
-            (node.state.clone(), node.mempool.cache().clone(), key)
-        };
+        let engine = self.engine.get()?;
+        let tip = engine.status().tip;
+        let height = expect_next(&tip, our_height(height))?;
+        let time_ms = block_time_ms(time, &tip)?;
+        let key = ProposalKey::new(height, time_ms, txs);
+        if self.lock().validated.as_ref().is_some_and(|v| v.key == key) {
+            return Ok(time_ms);
+        }
         let block_txs = txs
             .iter()
             .enumerate()
             .map(|(i, tx)| BlockTx::from_bytes(tx).map_err(|e| e.in_tx(i)))
             .collect::<Result<Vec<_>, _>>()?;
-        let applied = apply(&state, &cache, key.time_ms, &block_txs, &self.gens)?;
-        let mut inner = self.lock();
-        let node = inner.node_mut()?;
-        if node.state.tip() == state.tip() {
-            node.validated = Some(Validated {
+        let applied = engine.check_derived(time_ms, &block_txs)?;
+        if applied.state.tip().prev == tip.id() {
+            self.lock().validated = Some(Validated {
                 key,
                 txs: block_txs,
                 applied,
             });
         }
-        Ok(key.time_ms)
+        Ok(time_ms)
     }
 
     /// Applies the decided block (in memory until `Commit`), returning a result per
@@ -192,21 +186,18 @@ impl App {
         req: request::FinalizeBlock,
     ) -> Result<response::FinalizeBlock, NodeError> {
         let started = Instant::now();
-        let (state, cache, key, known) = {
-            let mut inner = self.lock();
-            let node = inner.node_mut()?;
-            let height = node.expect_next(our_height(req.height))?;
-            let time_ms = block_time_ms(req.time, node.state.tip())?;
-            let key = ProposalKey::new(height, time_ms, &req.txs);
-            let known = node.validated.take().filter(|v| v.key == key);
-            (node.state.clone(), node.mempool.cache().clone(), key, known)
-        };
+        let engine = self.engine.get()?;
+        let tip = engine.status().tip;
+        let height = expect_next(&tip, our_height(req.height))?;
+        let time_ms = block_time_ms(req.time, &tip)?;
+        let key = ProposalKey::new(height, time_ms, &req.txs);
+        let known = self.lock().validated.take().filter(|v| v.key == key);
         let (txs, applied, results) = match known {
             Some(v) => {
                 let results = v.applied.txs.iter().map(|t| ok_result(&t.id)).collect();
                 (v.txs, v.applied, results)
             }
-            None => self.apply_decided(&state, &cache, key.time_ms, &req.txs)?,
+            None => apply_decided(&engine, time_ms, &req.txs)?,
         };
         let hash = app_hash(applied.state.tip());
         tracing::info!(
@@ -215,8 +206,7 @@ impl App {
             id = %applied.state.tip().id(),
             "block finalized"
         );
-        let mut inner = self.lock();
-        inner.node_mut()?.finalized = Some(Finalized {
+        self.lock().finalized = Some(Finalized {
             txs,
             applied,
             took: started.elapsed(),
@@ -230,88 +220,25 @@ impl App {
         })
     }
 
-    /// Applies what is valid of a decided block: undecodable transactions and, one
-    /// at a time, the first transaction the rules refuse are left out.
-    fn apply_decided(
-        &self,
-        state: &ChainState,
-        cache: &VerificationCache,
-        time_ms: u64,
-        txs: &[Bytes],
-    ) -> Result<(Vec<BlockTx>, AppliedBlock, Vec<ExecTxResult>), NodeError> {
-        let mut results: Vec<Option<ExecTxResult>> = vec![None; txs.len()];
-        let mut kept: Vec<(usize, BlockTx)> = Vec::new();
-        for (i, tx) in txs.iter().enumerate() {
-            match BlockTx::from_bytes(tx) {
-                Ok(btx) => kept.push((i, btx)),
-                Err(e) => results[i] = Some(err_result(&NodeError::Chain(e))),
-            }
-        }
-        loop {
-            let block_txs: Vec<BlockTx> = kept.iter().map(|(_, t)| t.clone()).collect();
-            match apply(state, cache, time_ms, &block_txs, &self.gens) {
-                Ok(applied) => {
-                    for ((i, _), tx) in kept.iter().zip(&applied.txs) {
-                        results[*i] = Some(ok_result(&tx.id));
-                    }
-                    let results = results.into_iter().map(Option::unwrap_or_default).collect();
-                    return Ok((block_txs, applied, results));
-                }
-                Err(BlockchainError::InTx { index, error }) if index < kept.len() => {
-                    let (i, _) = kept.remove(index);
-                    results[i] = Some(err_result(&NodeError::Chain(*error)));
-                }
-                // Even an empty block does not apply (never expected after the
-                // height and time checks): the block cannot be finalized.
-                Err(e) if kept.is_empty() => return Err(e.into()),
-                Err(e) => {
-                    for (i, _) in kept.drain(..) {
-                        results[i] = Some(err_result(&NodeError::Chain(e.clone())));
-                    }
-                }
-            }
-        }
-    }
-
     /// Makes the finalized block durable (one store write transaction), then moves
     /// the state on and brings the proofs of the waiting transactions to the new
     /// forest.
     pub fn commit(&self) -> Result<response::Commit, NodeError> {
-        let mut inner = self.lock();
-        let node = inner.node_mut()?;
-        let Some(finalized) = node.finalized.take() else {
-            return Err(NodeError::Invalid {
-                what: "Commit",
-                reason: "no block was finalized".into(),
-            });
-        };
+        let engine = self.engine.get()?;
+        let finalized = self.lock().finalized.take().ok_or(NodeError::Invalid {
+            what: "Commit",
+            reason: "no block was finalized".into(),
+        })?;
         let block = Block {
             header: finalized.applied.state.tip().clone(),
             // CometBFT's commit stands in for a producer's signature.
             signature: no_signature(),
             txs: finalized.txs,
         };
-        node.store
-            .apply_block(&block, &finalized.applied, Some(finalized.took))?;
-        let applied = finalized.applied;
-        match node.mempool.apply_block(&applied) {
-            Ok(dropped) => {
-                for d in dropped {
-                    tracing::debug!(id = %d.id, reason = %d.reason, "left the mempool");
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "mempool out of step; emptied");
-                node.mempool = Mempool::with_cache(
-                    &applied.state,
-                    self.config.mempool_bytes,
-                    node.mempool.cache().clone(),
-                );
-            }
-        }
-        node.state = applied.state;
-        node.validated = None;
-        node.remember_snapshot(self.config.snapshots);
+        engine.commit(&block, finalized.applied, Some(finalized.took))?;
+        let mut inner = self.lock();
+        inner.validated = None;
+        inner.remember_snapshot(&engine, self.config.snapshots)?;
         Ok(response::Commit {
             data: Bytes::new(),
             retain_height: 0u32.into(),
@@ -319,48 +246,62 @@ impl App {
     }
 }
 
-impl Node {
-    /// Checks that our `height` is the next block's.
-    pub(super) fn expect_next(&self, height: u64) -> Result<u64, NodeError> {
-        let next = self.state.tip().height.saturating_add(1);
-        if height != next {
-            return Err(NodeError::Chain(BlockchainError::WrongHeight {
-                expected: next,
-                got: height,
-            }));
+/// Applies what is valid of a decided block: undecodable transactions and, one at a
+/// time, the first transaction the rules refuse are left out.
+#[allow(clippy::type_complexity)]
+fn apply_decided(
+    engine: &Engine,
+    time_ms: u64,
+    txs: &[Bytes],
+) -> Result<(Vec<BlockTx>, AppliedBlock, Vec<ExecTxResult>), NodeError> {
+    let mut results: Vec<Option<ExecTxResult>> = vec![None; txs.len()];
+    let mut kept: Vec<(usize, BlockTx)> = Vec::new();
+    for (i, tx) in txs.iter().enumerate() {
+        match BlockTx::from_bytes(tx) {
+            Ok(btx) => kept.push((i, btx)),
+            Err(e) => results[i] = Some(err_result(&NodeError::Chain(e))),
         }
-        Ok(height)
     }
-
-    /// The waiting transactions a block at `time_ms` carries: highest fee rate first,
-    /// those that fit `limit` bytes (with CometBFT's overhead) and the weight limit.
-    fn select(&self, time_ms: u64, limit: usize) -> Vec<BlockTx> {
-        let version = self.state.tip().version;
-        let (mut bytes, mut weight) = (0usize, 0u64);
-        let mut chosen = Vec::new();
-        for entry in self.mempool.entries() {
-            let size = entry.size() + TX_OVERHEAD;
-            let fits = bytes.saturating_add(size) <= limit
-                && weight.saturating_add(entry.verified().weight) <= MAX_BLOCK_WEIGHT;
-            if fits && check_tx_header(&entry.block_tx().tx.header, time_ms, version).is_ok() {
-                bytes += size;
-                weight += entry.verified().weight;
-                chosen.push(entry.block_tx().clone());
+    loop {
+        let block_txs: Vec<BlockTx> = kept.iter().map(|(_, t)| t.clone()).collect();
+        match engine.check_derived(time_ms, &block_txs) {
+            Ok(applied) => {
+                for ((i, _), tx) in kept.iter().zip(&applied.txs) {
+                    results[*i] = Some(ok_result(&tx.id));
+                }
+                let results = results.into_iter().map(Option::unwrap_or_default).collect();
+                return Ok((block_txs, applied, results));
+            }
+            Err(BlockchainError::InTx { index, error }) if index < kept.len() => {
+                let (i, _) = kept.remove(index);
+                results[i] = Some(err_result(&NodeError::Chain(*error)));
+            }
+            // Even an empty block does not apply (never expected after the
+            // height and time checks): the block cannot be finalized.
+            Err(e) if kept.is_empty() => return Err(e.into()),
+            Err(e) => {
+                for (i, _) in kept.drain(..) {
+                    results[i] = Some(err_result(&NodeError::Chain(e.clone())));
+                }
             }
         }
-        chosen
     }
 }
 
-/// Validates `txs` as the block after `state` at `time_ms`, through `cache`.
-fn apply(
-    state: &ChainState,
-    cache: &VerificationCache,
-    time_ms: u64,
-    txs: &[BlockTx],
-    gens: &batch::Generators,
-) -> Result<AppliedBlock, BlockchainError> {
-    state.apply_derived(time_ms, txs, gens, &CachingVerifier::new(cache, ZkVm))
+/// Checks that our `height` is the next block's after `tip`.
+fn expect_next(tip: &BlockHeader, height: u64) -> Result<u64, NodeError> {
+    let next = tip.height.saturating_add(1);
+    if height != next {
+        return Err(NodeError::Chain(BlockchainError::WrongHeight {
+            expected: next,
+            got: height,
+        }));
+    }
+    Ok(height)
+}
+
+fn tip_moved() -> NodeError {
+    NodeError::Diverged("the tip moved while the proposal was built".into())
 }
 
 /// The signature field of blocks under CometBFT: all zero (never checked).

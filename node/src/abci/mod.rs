@@ -15,7 +15,8 @@
 //! - `mempool`: `CheckTx` (new and recheck), with proofs kept current;
 //! - `query`: `Info` and `Query`;
 //! - `snapshot`: state sync in one chunk;
-//! - [`requests`]: `InitChain` as CometBFT sends it, for driving the app without it.
+//! - [`requests`]: `InitChain` as CometBFT sends it, for driving the app without it;
+//! - [`testnet`]: a CometBFT network of this chain on one machine: homes, processes.
 //!
 //! Every handler is a synchronous method of [`App`] that the services run on a
 //! blocking thread. A request `tower-abci` cannot convert into its types (a
@@ -32,11 +33,12 @@ mod mempool;
 mod query;
 pub mod requests;
 mod snapshot;
+pub mod testnet;
 
+use crate::engine::{Engine, EngineConfig, EngineSlot, Submitter};
 use crate::error::NodeError;
 use crate::store::Store;
-use batch::Generators;
-use blockchain::{AppliedBlock, BlockTx, BlockchainError, ChainState, Mempool};
+use blockchain::{AppliedBlock, BlockTx, BlockchainError, ChainState};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -45,6 +47,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::Duration;
+use tendermint::abci::request::CheckTxKind;
 use tendermint::v0_38::abci::{
     ConsensusRequest, ConsensusResponse, InfoRequest, InfoResponse, MempoolRequest,
     MempoolResponse, SnapshotRequest, SnapshotResponse,
@@ -88,11 +91,13 @@ impl ErrorCode {
             NodeError::Encoding(_) | NodeError::Vm(_) | NodeError::Hex { .. } => {
                 ErrorCode::Malformed
             }
-            NodeError::NotInitialized(_) => ErrorCode::NotReady,
-            NodeError::Invalid { what, .. } if *what == NO_CHAIN => ErrorCode::NotReady,
-            NodeError::Database(_) | NodeError::Corrupt(_) | NodeError::Io { .. } => {
-                ErrorCode::Internal
-            }
+            NodeError::NotInitialized(_) | NodeError::NotReady => ErrorCode::NotReady,
+            NodeError::NotWaiting => ErrorCode::Mempool,
+            NodeError::NoProof { .. } => ErrorCode::UnknownInput,
+            NodeError::Database(_)
+            | NodeError::Corrupt(_)
+            | NodeError::Io { .. }
+            | NodeError::StoreFailing(_) => ErrorCode::Internal,
             _ => ErrorCode::Malformed,
         }
     }
@@ -123,8 +128,8 @@ impl ErrorCode {
 /// Limits of the application.
 #[derive(Clone, Copy, Debug)]
 pub struct AbciConfig {
-    /// The mempool's size limit in bytes of block transactions.
-    pub mempool_bytes: usize,
+    /// The engine's limits (the mempool's size).
+    pub engine: EngineConfig,
     /// The largest block `PrepareProposal` makes, in bytes of transactions (CometBFT's
     /// own limit applies too).
     pub max_block_bytes: usize,
@@ -135,18 +140,19 @@ pub struct AbciConfig {
 impl Default for AbciConfig {
     fn default() -> Self {
         AbciConfig {
-            mempool_bytes: 64 << 20,
+            engine: EngineConfig::default(),
             max_block_bytes: 8 << 20,
             snapshots: 30,
         }
     }
 }
 
-/// The application: the node's store and, once the chain exists, its state.
+/// The application: the node's engine once the chain exists, and the state of the
+/// consensus connection.
 pub struct App {
     dir: PathBuf,
-    gens: Generators,
     config: AbciConfig,
+    engine: EngineSlot,
     inner: Mutex<Inner>,
 }
 
@@ -160,17 +166,10 @@ impl core::fmt::Debug for App {
 
 #[derive(Default)]
 struct Inner {
-    node: Option<Node>,
+    /// The encoded genesis of the chain here, once it exists.
+    genesis: Option<Vec<u8>>,
     /// The snapshot accepted by `OfferSnapshot`: CometBFT height and app hash.
     offered: Option<(u64, Vec<u8>)>,
-}
-
-/// The chain of a running application.
-struct Node {
-    store: Store,
-    genesis: Vec<u8>,
-    state: ChainState,
-    mempool: Mempool,
     /// The last proposal this instance built or validated, with its outcome.
     validated: Option<Validated>,
     /// The block `FinalizeBlock` applied, waiting for `Commit`.
@@ -196,66 +195,41 @@ impl App {
     /// if there is none yet).
     pub fn open(dir: &Path, config: AbciConfig) -> Result<App, NodeError> {
         std::fs::create_dir_all(dir).map_err(|e| NodeError::io(dir, e))?;
-        let node = if Store::exists(dir) {
-            Some(Node::new(Store::open(dir)?, &config)?)
-        } else {
-            None
-        };
-        Ok(App {
+        let app = App {
             dir: dir.to_path_buf(),
-            gens: Generators::new(crate::chain::GENERATORS),
             config,
-            inner: Mutex::new(Inner {
-                node,
-                offered: None,
-            }),
-        })
+            engine: EngineSlot::default(),
+            inner: Mutex::new(Inner::default()),
+        };
+        if Store::exists(dir) {
+            app.start(Store::open(dir)?)?;
+        }
+        Ok(app)
+    }
+
+    /// Where the engine is: the HTTP API served beside the application shares it.
+    pub fn engine_slot(&self) -> &EngineSlot {
+        &self.engine
     }
 
     /// The committed chain state, if the chain exists here.
     pub fn state(&self) -> Option<ChainState> {
-        self.lock().node.as_ref().map(|n| n.state.clone())
+        self.engine.get().ok().map(|e| e.state())
+    }
+
+    /// Puts the engine of `store` in place.
+    fn start(&self, store: Store) -> Result<Arc<Engine>, NodeError> {
+        let genesis = store.genesis()?.to_bytes();
+        let engine = Arc::new(Engine::with_store(store, self.config.engine)?);
+        self.lock().genesis = Some(genesis);
+        self.engine.set(engine.clone());
+        Ok(engine)
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // Every change is an assignment after all checks: a panic elsewhere cannot
         // leave the state half-updated.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-impl Inner {
-    fn node(&self) -> Result<&Node, NodeError> {
-        self.node.as_ref().ok_or_else(not_ready)
-    }
-
-    fn node_mut(&mut self) -> Result<&mut Node, NodeError> {
-        self.node.as_mut().ok_or_else(not_ready)
-    }
-}
-
-impl Node {
-    fn new(store: Store, config: &AbciConfig) -> Result<Node, NodeError> {
-        let state = store.load_state()?;
-        Ok(Node {
-            genesis: store.genesis()?.to_bytes(),
-            mempool: Mempool::new(&state, config.mempool_bytes),
-            state,
-            store,
-            validated: None,
-            finalized: None,
-            snapshots: VecDeque::new(),
-        })
-    }
-}
-
-/// What an error names when the chain does not exist yet.
-const NO_CHAIN: &str = "chain";
-
-fn not_ready() -> NodeError {
-    NodeError::Invalid {
-        what: NO_CHAIN,
-        reason: "no chain here yet: InitChain or state sync first".into(),
     }
 }
 
@@ -267,12 +241,16 @@ pub struct Abci {
     app: Arc<App>,
     /// Consensus requests run one at a time, in the order they came.
     consensus: Arc<tokio::sync::Mutex<()>>,
+    /// New `CheckTx` submissions, admitted in batches.
+    submitter: Submitter,
 }
 
 impl Abci {
-    /// The services of `app`.
+    /// The services of `app` (on the current tokio runtime, which runs the
+    /// submission queue).
     pub fn new(app: Arc<App>) -> Abci {
         Abci {
+            submitter: Submitter::spawn(app.engine.clone()),
             app,
             consensus: Arc::default(),
         }
@@ -325,9 +303,22 @@ impl tower::Service<MempoolRequest> for Abci {
     }
 
     fn call(&mut self, req: MempoolRequest) -> Self::Future {
-        self.run(move |app| {
-            let MempoolRequest::CheckTx(req) = req;
-            Ok(MempoolResponse::CheckTx(app.check_tx(req)))
+        let MempoolRequest::CheckTx(req) = req;
+        let (app, submitter) = (self.app.clone(), self.submitter.clone());
+        Box::pin(async move {
+            let verdict = match req.kind {
+                CheckTxKind::New => submitter.submit(req.tx.to_vec()).await,
+                CheckTxKind::Recheck => {
+                    let tx = req.tx.clone();
+                    tokio::task::spawn_blocking(move || app.recheck(&tx))
+                        .await
+                        .map_err(|e| NodeError::Task(e.to_string()))
+                        .and_then(|r| r)
+                }
+            };
+            Ok(MempoolResponse::CheckTx(mempool::check_tx_response(
+                verdict, req.kind,
+            )))
         })
     }
 }
@@ -381,11 +372,6 @@ impl tower::Service<SnapshotRequest> for Abci {
             })
         })
     }
-}
-
-/// Serves the application of the store in `dir` on `listen` until the process ends.
-pub async fn serve(dir: &Path, listen: SocketAddr, config: AbciConfig) -> Result<(), NodeError> {
-    serve_app(Arc::new(App::open(dir, config)?), listen).await
 }
 
 /// Serves `app` on `listen` until the process ends.

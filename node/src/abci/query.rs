@@ -22,13 +22,12 @@ pub const APP_VERSION: u64 = 1;
 impl App {
     /// The last committed height and app hash (zero and empty before `InitChain`).
     pub fn info(&self, _: request::Info) -> response::Info {
-        let inner = self.lock();
-        let (height, hash) = match &inner.node {
-            Some(node) => (
-                cometbft_height(node.state.tip().height),
-                app_hash(node.state.tip()),
-            ),
-            None => (0u32.into(), Default::default()),
+        let (height, hash) = match self.engine.get() {
+            Ok(engine) => {
+                let tip = engine.status().tip;
+                (cometbft_height(tip.height), app_hash(&tip))
+            }
+            Err(_) => (0u32.into(), Default::default()),
         };
         response::Info {
             data: "zkvm-node".into(),
@@ -61,11 +60,12 @@ impl App {
         &self,
         req: &request::Query,
     ) -> Result<(tendermint::block::Height, Vec<u8>), (ErrorCode, String)> {
-        let inner = self.lock();
-        let node = inner
-            .node()
+        let engine = self
+            .engine
+            .get()
             .map_err(|e| (ErrorCode::NotReady, e.to_string()))?;
-        let height = cometbft_height(node.state.tip().height);
+        let tip = engine.status().tip;
+        let height = cometbft_height(tip.height);
         if req.height.value() != 0 && req.height != height {
             return Err((
                 ErrorCode::WrongHeight,
@@ -79,10 +79,11 @@ impl App {
             .split_once('/')
             .map(|(_, p)| p.split_once('/').unwrap_or((p, "")))
         {
-            Some(("tip", "")) => node.state.tip().to_bytes(),
+            Some(("tip", "")) => tip.to_bytes(),
             Some(("tx", id)) => {
                 let id = TxId(parse_id(id)?);
-                node.store
+                engine
+                    .store()
                     .tx(&id)
                     .map_err(internal)?
                     .ok_or_else(not_found)?
@@ -90,7 +91,8 @@ impl App {
             }
             Some(("utxo", id)) => {
                 let id = ContractId(parse_id(id)?);
-                node.store
+                engine
+                    .store()
                     .utxo_proof(&id)
                     .map_err(internal)?
                     .ok_or_else(not_found)?

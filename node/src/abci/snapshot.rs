@@ -10,7 +10,8 @@
 //! supplies the initial header the store keeps.
 
 use super::mapping::{cometbft_height, our_height};
-use super::{App, Node};
+use super::{App, Inner};
+use crate::engine::Engine;
 use crate::error::NodeError;
 use crate::genesis::Genesis;
 use crate::store::Store;
@@ -32,14 +33,20 @@ pub(super) struct Snapshot {
     chunk: Vec<u8>,
 }
 
-impl Node {
-    /// Keeps a snapshot of the committed state, and at most `keep` of them.
-    pub(super) fn remember_snapshot(&mut self, keep: usize) {
-        let tip = self.state.tip();
+impl Inner {
+    /// Keeps a snapshot of the engine's committed state, and at most `keep` of them.
+    pub(super) fn remember_snapshot(
+        &mut self,
+        engine: &Engine,
+        keep: usize,
+    ) -> Result<(), NodeError> {
+        let state = engine.state();
+        let tip = state.tip();
+        let genesis = self.genesis.as_deref().ok_or(NodeError::NotReady)?;
         let mut chunk = Vec::new();
-        chunk.write_len_prefixed(&self.genesis);
+        chunk.write_len_prefixed(genesis);
         chunk.extend_from_slice(&tip.to_bytes());
-        self.state.forest().encode(&mut chunk);
+        state.forest().encode(&mut chunk);
         self.snapshots.push_back(Snapshot {
             height: cometbft_height(tip.height).value(),
             hash: tip.id().0.to_vec(),
@@ -48,6 +55,7 @@ impl Node {
         while self.snapshots.len() > keep {
             self.snapshots.pop_front();
         }
+        Ok(())
     }
 }
 
@@ -56,9 +64,8 @@ impl App {
     pub fn list_snapshots(&self) -> response::ListSnapshots {
         let inner = self.lock();
         let snapshots = inner
-            .node
+            .snapshots
             .iter()
-            .flat_map(|n| n.snapshots.iter())
             .map(|s| types::Snapshot {
                 height: s.height.try_into().unwrap_or_default(),
                 format: FORMAT,
@@ -77,9 +84,8 @@ impl App {
     ) -> response::LoadSnapshotChunk {
         let inner = self.lock();
         let chunk = inner
-            .node
+            .snapshots
             .iter()
-            .flat_map(|n| n.snapshots.iter())
             .find(|s| s.height == req.height.value() && req.format == FORMAT && req.chunk == 0)
             .map(|s| Bytes::from(s.chunk.clone()))
             .unwrap_or_default();
@@ -89,10 +95,10 @@ impl App {
     /// Accepts a snapshot of our format and one chunk whose hash is the app hash, on
     /// a node that has no chain yet.
     pub fn offer_snapshot(&self, req: request::OfferSnapshot) -> OfferSnapshot {
-        let mut inner = self.lock();
-        if inner.node.is_some() {
+        if self.engine.get().is_ok() {
             return OfferSnapshot::Abort;
         }
+        let mut inner = self.lock();
         let s = &req.snapshot;
         if s.format != FORMAT {
             return OfferSnapshot::RejectFormat;
@@ -125,8 +131,7 @@ impl App {
     }
 
     fn restore(&self, req: &request::ApplySnapshotChunk) -> Result<(), NodeError> {
-        let mut inner = self.lock();
-        let (height, hash) = inner.offered.clone().ok_or(NodeError::Invalid {
+        let (height, hash) = self.lock().offered.clone().ok_or(NodeError::Invalid {
             what: "snapshot chunk",
             reason: "no snapshot was offered".into(),
         })?;
@@ -136,8 +141,8 @@ impl App {
             return Err(invalid("the tip is not the one the app hash names"));
         }
         let store = Store::create_at_tip(&self.dir, &genesis, &tip, &forest)?;
-        inner.node = Some(Node::new(store, &self.config)?);
-        inner.offered = None;
+        self.start(store)?;
+        self.lock().offered = None;
         tracing::info!(height = tip.height, id = %tip.id(), "state restored from a snapshot");
         Ok(())
     }

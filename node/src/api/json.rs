@@ -1,7 +1,8 @@
 //! The JSON shapes of the API, in one place: bytes and IDs as lowercase hex, the
 //! same error shape everywhere (`{"error": {"code": …, "message": …}}`).
 
-use crate::chain::{ChainStatus, PendingTx};
+use crate::api::Role;
+use crate::engine::{EngineStatus, PendingTx};
 use crate::store::{BlockSummary, TxRecord};
 use blockchain::{Block, BlockHeader, BlockTx};
 use encoding::Encodable;
@@ -27,12 +28,21 @@ pub struct StatusJson {
     pub mempool_txs: usize,
     /// Their size in bytes.
     pub mempool_bytes: usize,
-    /// Whether this node produces blocks.
+    /// Whether this node produces blocks now (a devnet's producer whose store
+    /// works).
     pub producing: bool,
+    /// What the node does: `producer`, `follower` or `cometbft`.
+    #[serde(default)]
+    pub role: String,
+    /// Why the node admits and produces nothing now: its store's I/O error, with
+    /// the cause. Absent while the node works.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
-impl From<&ChainStatus> for StatusJson {
-    fn from(s: &ChainStatus) -> Self {
+impl StatusJson {
+    /// The status of a node of `role`.
+    pub fn new(s: &EngineStatus, role: Role) -> Self {
         StatusJson {
             height: s.tip.height,
             tip: s.tip.id().to_string(),
@@ -41,7 +51,11 @@ impl From<&ChainStatus> for StatusJson {
             utxos: s.utxos,
             mempool_txs: s.mempool_txs,
             mempool_bytes: s.mempool_bytes,
-            producing: s.producing,
+            producing: role == Role::Producer && s.fault.is_none(),
+            role: role.name().to_string(),
+            error: s.fault.as_ref().map(|cause| {
+                format!("the store failed ({cause}); nothing is admitted or produced until it works again")
+            }),
         }
     }
 }
@@ -55,6 +69,14 @@ pub struct GenesisJson {
     pub producer_key: String,
     /// The initial block's ID.
     pub initial_block: String,
+    /// How blocks are agreed: `devnet` (every block carries the producer's
+    /// signature) or `cometbft` (CometBFT's commits; blocks carry no signature).
+    #[serde(default = "devnet")]
+    pub consensus: String,
+}
+
+fn devnet() -> String {
+    "devnet".into()
 }
 
 /// A block: its header fields, its transaction IDs and its encoding.
@@ -208,13 +230,17 @@ pub struct TxJson {
     pub block: String,
     /// The block transaction's encoding (transaction, then input proofs).
     pub hex: String,
-    /// The size of the transaction's encoding without the proofs, which its fee
-    /// rate is measured on.
+    /// Its size: the encoding without the input proofs, which its weight counts.
     pub size: usize,
     /// Its fee (the sum of its fee entries).
     pub fee: u64,
-    /// Fee per byte of `size`.
-    pub feerate: f64,
+    /// Its weight, what a block's limit counts (absent for transactions recorded by
+    /// earlier nodes).
+    pub weight: Option<u64>,
+    /// Fee per weight unit (absent without the weight).
+    pub feerate: Option<f64>,
+    /// The fee rate as every tool prints it (`0.100 per weight unit`).
+    pub feerate_text: Option<String>,
     /// Its program as assembly (hex if the bytecode does not decode).
     pub program: String,
     /// The log.
@@ -224,8 +250,9 @@ pub struct TxJson {
 impl TxJson {
     /// The JSON of a record, the block holding it and the block transaction.
     pub fn new(id: &TxId, record: &TxRecord, block: &BlockHeader, block_tx: &BlockTx) -> Self {
-        let size = block_tx.tx.to_bytes().len();
+        let size = block_tx.tx.size();
         let fee = record.log.fee();
+        let rate = record.weight.map(|w| FeeRate::new(fee, w));
         let program = match Program::parse(&block_tx.tx.program) {
             Ok(program) => program.to_asm(),
             Err(_) => format!("0x{}", hex::encode(&block_tx.tx.program)),
@@ -238,7 +265,9 @@ impl TxJson {
             hex: hex::encode(block_tx.to_bytes()),
             size,
             fee,
-            feerate: FeeRate::new(fee, size as u64).to_f64(),
+            weight: record.weight,
+            feerate: rate.map(FeeRate::to_f64),
+            feerate_text: rate.map(|r| r.to_string()),
             program,
             log: log_json(&record.log),
         }
@@ -358,10 +387,14 @@ pub struct PendingJson {
     pub id: String,
     /// Fee in units of flavor zero.
     pub fee: u64,
-    /// Size in bytes with proofs.
+    /// Size: the encoding without the input proofs.
     pub size: usize,
-    /// Fee per byte.
+    /// Weight, what a block's limit counts.
+    pub weight: u64,
+    /// Fee per weight unit.
     pub feerate: f64,
+    /// The fee rate as every tool prints it (`0.100 per weight unit`).
+    pub feerate_text: String,
 }
 
 impl From<&PendingTx> for PendingJson {
@@ -370,7 +403,9 @@ impl From<&PendingTx> for PendingJson {
             id: p.id.to_string(),
             fee: p.feerate.fee(),
             size: p.size,
+            weight: p.feerate.weight(),
             feerate: p.feerate.to_f64(),
+            feerate_text: p.feerate.to_string(),
         }
     }
 }

@@ -1,19 +1,25 @@
-//! The HTTP JSON API (axum). Handlers translate requests into calls on [`Chain`] and
-//! the [`Store`](crate::store::Store); no chain rule lives here. Every route is
-//! documented with examples in `spec/node-api.md`.
+//! The HTTP JSON API (axum). Handlers translate requests into calls on the node's
+//! [`Engine`] and its [`Store`](crate::store::Store); no chain rule lives here. The
+//! same routes serve a devnet node and a node beside a CometBFT validator; only
+//! submission differs ([`Submission`]). Every route is documented with examples in
+//! `spec/node-api.md`.
 //!
 //! Malformed input is answered 400 with a JSON error naming what was wrong, unknown
-//! IDs 404, bodies above [`MAX_BODY`] 413. Store reads and submissions run on
-//! blocking threads.
+//! IDs 404, bodies above [`MAX_BODY`] 413, a node whose chain does not exist yet or
+//! whose store fails 503, a client over its budget 429 ([`budget`]).
+//! Store reads and submissions run on blocking threads.
 
+pub mod budget;
 pub mod explorer;
 pub mod json;
 
-use crate::chain::{Chain, Submitter};
+use crate::cometbft::CometRpc;
+use crate::engine::{Engine, EngineSlot, Submitter};
 use crate::error::NodeError;
+use crate::genesis::Consensus;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,11 +27,16 @@ use axum::{Json, Router};
 use blockchain::{BlockId, BlockchainError};
 use json::*;
 use std::collections::HashMap;
-use std::sync::Arc;
 use zkvm::{ContractId, TxId};
 
-/// The largest request body accepted, in bytes.
-pub const MAX_BODY: usize = 256 * 1024;
+/// The largest submission, in bytes: a transaction of the largest weight (its bytes
+/// count in its weight, so it has at most [`zkvm::MAX_TX_WEIGHT`] of them), with input
+/// proofs of as many bytes again for a block transaction.
+pub const MAX_SUBMISSION: usize = 2 * zkvm::MAX_TX_WEIGHT as usize;
+
+/// The largest request body accepted, in bytes: a submission as hex (two digits a
+/// byte) in its JSON envelope.
+pub const MAX_BODY: usize = 2 * MAX_SUBMISSION + 1024;
 /// The most blocks one `GET /v1/blocks` page holds.
 pub const MAX_PAGE_BLOCKS: usize = 100;
 /// The most summaries one `GET /v1/blocks/recent` answer holds.
@@ -36,14 +47,61 @@ pub const MAX_PAGE_BYTES: usize = 4 << 20;
 /// What the handlers share.
 #[derive(Clone, Debug)]
 pub struct ApiState {
-    /// The chain service.
-    pub chain: Arc<Chain>,
-    /// The submission queue.
-    pub submitter: Submitter,
+    /// The node's engine, once its chain exists.
+    pub engine: EngineSlot,
+    /// Where `POST /v1/txs` sends a transaction.
+    pub submission: Submission,
+    /// What the node does in its network.
+    pub role: Role,
 }
 
-/// The router of every route.
+/// Where a submitted transaction goes.
+#[derive(Clone, Debug)]
+pub enum Submission {
+    /// Into this node's engine (a devnet producer or follower).
+    Engine(Submitter),
+    /// To CometBFT (`broadcast_tx_sync`), whose `CheckTx` runs the same engine.
+    CometBft(CometRpc),
+}
+
+/// What a node does in its network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A devnet's producer, signing every block.
+    Producer,
+    /// A devnet follower, validating the producer's blocks.
+    Follower,
+    /// The application of a CometBFT node (a validator or a full node): CometBFT
+    /// orders the blocks, the application validates them.
+    CometBft,
+}
+
+impl Role {
+    /// Its name in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Producer => "producer",
+            Role::Follower => "follower",
+            Role::CometBft => "cometbft",
+        }
+    }
+
+    /// The consensus of its chain.
+    pub fn consensus(self) -> Consensus {
+        match self {
+            Role::Producer | Role::Follower => Consensus::Devnet,
+            Role::CometBft => Consensus::CometBft,
+        }
+    }
+}
+
+/// The router of every route, with the default budget of each client.
 pub fn router(state: ApiState) -> Router {
+    router_with(state, budget::ClientBudget::default())
+}
+
+/// The router of every route, each client held to `budget`.
+pub fn router_with(state: ApiState, budget: budget::ClientBudget) -> Router {
     Router::new()
         .route("/v1/status", get(status))
         .route("/v1/genesis", get(genesis))
@@ -60,24 +118,11 @@ pub fn router(state: ApiState) -> Router {
         .fallback(not_found_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(axum::middleware::from_fn(log_request))
+        .layer(axum::middleware::from_fn_with_state(
+            budget::Budgets::new(budget),
+            budget::enforce,
+        ))
         .with_state(state)
-}
-
-/// Logs each request with its status and duration (`debug`; refusals `info`).
-async fn log_request(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let start = std::time::Instant::now();
-    let response = next.run(request).await;
-    let status = response.status().as_u16();
-    let ms = start.elapsed().as_secs_f64() * 1e3;
-    if response.status().is_client_error() {
-        tracing::info!(%method, %path, status, ms, "request refused");
-    } else {
-        tracing::debug!(%method, %path, status, ms, "request");
-    }
-    response
 }
 
 /// An error answer: status and JSON body.
@@ -119,13 +164,37 @@ impl From<NodeError> for ApiError {
             ) => (StatusCode::BAD_REQUEST, "malformed"),
             NodeError::Chain(_) | NodeError::Vm(_) => (StatusCode::BAD_REQUEST, "rejected"),
             NodeError::Invalid { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
-            NodeError::ShuttingDown => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            NodeError::NoHistory { .. } => (StatusCode::NOT_FOUND, "no_history"),
+            NodeError::NoProof { .. } => (StatusCode::BAD_REQUEST, "rejected"),
+            NodeError::Refused { code, .. } => refused_status(*code),
+            NodeError::ShuttingDown | NodeError::NotReady | NodeError::Busy(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
+            e if e.is_storage_io() => (StatusCode::SERVICE_UNAVAILABLE, "storage_failing"),
+            NodeError::Remote { .. } => {
+                tracing::warn!(error = %e, "CometBFT did not answer a submission");
+                (StatusCode::BAD_GATEWAY, "consensus_unreachable")
+            }
             _ => {
                 tracing::error!(error = %e, "request failed inside the node");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         };
         ApiError::new(status, code, message)
+    }
+}
+
+/// The status of a `CheckTx` refusal by its code.
+fn refused_status(code: u32) -> (StatusCode, &'static str) {
+    use crate::abci::ErrorCode as C;
+    if code == C::Malformed.value() {
+        (StatusCode::BAD_REQUEST, "malformed")
+    } else if code == C::NotReady.value() {
+        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+    } else if code == C::Internal.value() {
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    } else {
+        (StatusCode::BAD_REQUEST, "rejected")
     }
 }
 
@@ -143,29 +212,33 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-/// Runs a store read or other blocking work off the async workers.
+/// Runs a store read or other blocking work off the async workers, on the engine
+/// (503 while the chain does not exist here).
 async fn blocking<T: Send + 'static>(
     state: &ApiState,
-    f: impl FnOnce(&Chain) -> Result<T, ApiError> + Send + 'static,
+    f: impl FnOnce(&Engine) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let chain = state.chain.clone();
-    tokio::task::spawn_blocking(move || f(&chain))
+    let engine = state.engine.get()?;
+    tokio::task::spawn_blocking(move || f(&engine))
         .await
         .map_err(|e| ApiError::from(NodeError::Task(e.to_string())))?
 }
 
 async fn status(State(state): State<ApiState>) -> ApiResult<StatusJson> {
-    let status = blocking(&state, |chain| Ok(chain.status())).await?;
-    Ok(Json(StatusJson::from(&status)))
+    let role = state.role;
+    let status = blocking(&state, |engine| Ok(engine.status())).await?;
+    Ok(Json(StatusJson::new(&status, role)))
 }
 
 async fn genesis(State(state): State<ApiState>) -> ApiResult<GenesisJson> {
-    blocking(&state, |chain| {
-        let genesis = chain.store().genesis()?;
+    let role = state.role;
+    blocking(&state, move |engine| {
+        let genesis = engine.store().genesis()?;
         Ok(Json(GenesisJson {
             hex: hex::encode(genesis.to_bytes()),
             producer_key: hex::encode(genesis.producer.as_bytes()),
-            initial_block: chain.state().initial().id().to_string(),
+            initial_block: engine.state().initial().id().to_string(),
+            consensus: role.consensus().name().to_string(),
         }))
     })
     .await
@@ -188,9 +261,9 @@ async fn blocks_since(
         Some(text) => parse_u64("limit", text)?.clamp(1, MAX_PAGE_BLOCKS as u64) as usize,
         None => MAX_PAGE_BLOCKS,
     };
-    blocking(&state, move |chain| {
-        let tip_height = chain.store().tip_height()?;
-        let blocks = chain
+    blocking(&state, move |engine| {
+        let tip_height = engine.store().tip_height()?;
+        let blocks = engine
             .store()
             .blocks_since(since, limit, MAX_PAGE_BYTES)?
             .into_iter()
@@ -210,8 +283,8 @@ async fn recent_blocks(
         Some(text) => parse_u64("limit", text)?.clamp(1, MAX_RECENT_BLOCKS as u64) as usize,
         None => 20,
     };
-    blocking(&state, move |chain| {
-        let blocks = chain.store().recent_blocks(limit)?;
+    blocking(&state, move |engine| {
+        let blocks = engine.store().recent_blocks(limit)?;
         Ok(Json(RecentJson {
             blocks: blocks.iter().map(SummaryJson::from).collect(),
         }))
@@ -220,8 +293,8 @@ async fn recent_blocks(
 }
 
 async fn forest(State(state): State<ApiState>) -> ApiResult<ForestJson> {
-    blocking(&state, |chain| {
-        Ok(Json(ForestJson::from(chain.state().forest())))
+    blocking(&state, |engine| {
+        Ok(Json(ForestJson::from(engine.state().forest())))
     })
     .await
 }
@@ -231,7 +304,7 @@ async fn block_by_height(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<BlockJson> {
     let height = parse_u64("height", &path_text(path)?)?;
-    blocking(&state, move |chain| block_json(chain, height)).await
+    blocking(&state, move |engine| block_json(engine, height)).await
 }
 
 async fn block_by_id(
@@ -239,18 +312,18 @@ async fn block_by_id(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<BlockJson> {
     let id = BlockId(parse_id("block ID", &path_text(path)?)?);
-    blocking(&state, move |chain| {
-        let height = chain
+    blocking(&state, move |engine| {
+        let height = engine
             .store()
             .height_of(&id)?
             .ok_or_else(|| ApiError::not_found(format!("no block with ID {id}")))?;
-        block_json(chain, height)
+        block_json(engine, height)
     })
     .await
 }
 
-fn block_json(chain: &Chain, height: u64) -> ApiResult<BlockJson> {
-    let store = chain.store();
+fn block_json(engine: &Engine, height: u64) -> ApiResult<BlockJson> {
+    let store = engine.store();
     let block = store
         .block(height)?
         .ok_or_else(|| ApiError::not_found(format!("no block at height {height}")))?;
@@ -264,8 +337,8 @@ async fn tx_by_id(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<TxJson> {
     let id = TxId(parse_id("transaction ID", &path_text(path)?)?);
-    blocking(&state, move |chain| {
-        let store = chain.store();
+    blocking(&state, move |engine| {
+        let store = engine.store();
         let record = store
             .tx(&id)?
             .ok_or_else(|| ApiError::not_found(format!("no mined transaction with ID {id}")))?;
@@ -285,6 +358,7 @@ async fn tx_by_id(
 
 async fn submit(
     State(state): State<ApiState>,
+    charge: Option<Extension<budget::Charge>>,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<SubmittedJson> {
     let body = body.map_err(|e| {
@@ -301,16 +375,31 @@ async fn submit(
     let request: SubmitJson = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad(format!("body must be {{\"hex\": \"…\"}}: {e}")))?;
     let bytes = NodeError::decode_hex("hex", &request.hex)?;
-    let id = state.submitter.submit(bytes).await.inspect_err(|e| {
+    let verdict = match &state.submission {
+        Submission::Engine(submitter) => submitter.submit_measured(bytes).await,
+        Submission::CometBft(rpc) => {
+            // CheckTx runs elsewhere: its whole round trip stands for its cost.
+            let started = std::time::Instant::now();
+            let result = rpc.broadcast_tx_sync(&bytes).await;
+            crate::engine::Verdict {
+                result,
+                cost: started.elapsed(),
+            }
+        }
+    };
+    let id = verdict.result.inspect_err(|e| {
         tracing::debug!(error = %e, "refused a transaction");
+        if let Some(Extension(charge)) = &charge {
+            charge.verification(verdict.cost);
+        }
     })?;
     tracing::debug!(%id, "admitted a transaction");
     Ok(Json(SubmittedJson { id: id.to_string() }))
 }
 
 async fn mempool(State(state): State<ApiState>) -> ApiResult<MempoolJson> {
-    blocking(&state, |chain| {
-        let txs: Vec<PendingJson> = chain.mempool().iter().map(PendingJson::from).collect();
+    blocking(&state, |engine| {
+        let txs: Vec<PendingJson> = engine.mempool().iter().map(PendingJson::from).collect();
         Ok(Json(MempoolJson {
             count: txs.len(),
             bytes: txs.iter().map(|t| t.size).sum(),
@@ -325,8 +414,8 @@ async fn utxo_proof(
     path: Result<Path<String>, PathRejection>,
 ) -> ApiResult<ProofJson> {
     let id = ContractId(parse_id("contract ID", &path_text(path)?)?);
-    blocking(&state, move |chain| {
-        let (height, generation, proof) = chain
+    blocking(&state, move |engine| {
+        let (height, generation, proof) = engine
             .store()
             .utxo_proof_at_tip(&id)?
             .ok_or_else(|| ApiError::not_found(format!("no unspent output with ID {id}")))?;

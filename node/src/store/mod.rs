@@ -3,9 +3,9 @@
 //! Tables (see `spec/node.md` for keys and values): `meta` (format version, genesis,
 //! tip height, forest), `headers`, `blocks` and `block_txids` by height, `block_ids`
 //! (ID → height), `txs` (ID → height, index, log), `utxo_proofs` (contract ID →
-//! Utreexo proof at the tip's forest) and `wallets` (name → opaque bytes, sealed with
-//! [`seal()`]). A wallet run beside a node keeps the same table in a file of its own
-//! ([`WalletStore`]), since the node holds `chain.redb` locked.
+//! Utreexo proof at the tip's forest). Wallets live in a file of their own
+//! ([`WalletFile`], sealed with [`seal()`]), since a running node holds `chain.redb`
+//! locked.
 //!
 //! Applying a block is one redb write transaction: header, block, IDs, transaction
 //! records, proofs, forest and tip height commit together or not at all, so a node
@@ -19,8 +19,9 @@ mod wallets;
 
 pub use records::TxRecord;
 pub use seal::{open, seal};
-pub use wallets::WalletStore;
+pub use wallets::{SealedRecord, WalletFile};
 
+use crate::clock::Quiet;
 use crate::error::NodeError;
 use crate::genesis::Genesis;
 use blockchain::{AppliedBlock, Block, BlockHeader, BlockId, ChainState};
@@ -28,6 +29,7 @@ use encoding::Encodable;
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use utreexo::{Catchup, Forest, Proof};
 use zkvm::{ContractId, TxId};
@@ -37,6 +39,9 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// The database file inside a data directory.
 pub const DB_FILE: &str = "chain.redb";
+
+/// The mode of a data directory: its owner's only.
+pub const PRIVATE_DIR: u32 = 0o700;
 
 /// How many proofs are held in memory at once while a block moves them.
 const PROOF_CHUNK: usize = 1024;
@@ -48,23 +53,41 @@ const BLOCK_IDS: TableDefinition<&[u8], u64> = TableDefinition::new("block_ids")
 const BLOCK_TXIDS: TableDefinition<u64, &[u8]> = TableDefinition::new("block_txids");
 const TXS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("txs");
 const PROOFS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("utxo_proofs");
-const WALLETS: TableDefinition<&str, &[u8]> = TableDefinition::new("wallets");
 const VALIDATION: TableDefinition<u64, u64> = TableDefinition::new("validation_us");
+const MEMPOOL: TableDefinition<&[u8], &[u8]> = TableDefinition::new("mempool");
 
 const KEY_VERSION: &str = "format_version";
 const KEY_GENESIS: &str = "genesis";
 const KEY_TIP: &str = "tip_height";
 const KEY_FOREST: &str = "forest";
+const KEY_MEMPOOL_SEQ: &str = "mempool_seq";
 
 /// The store of one node.
+///
+/// An I/O error (a full disk, a failing device) puts the store in a **fault**: the
+/// cause is kept ([`Store::fault`]), and redb refuses every later operation on the
+/// open database. [`Store::reopen`] closes and reopens it, which redb requires before
+/// it writes again; the fault clears at the first write that succeeds after that (a
+/// full disk may still let the database open, and fail the next write again).
 pub struct Store {
-    db: Database,
     path: PathBuf,
+    /// The open database; `None` while it is being reopened after a fault.
+    db: RwLock<Option<Arc<Database>>>,
+    /// The cause of the I/O error the store is failing with, if any.
+    fault: Mutex<Option<String>>,
+    /// Whether the database met an I/O error since it was last opened.
+    needs_reopen: std::sync::atomic::AtomicBool,
+    /// Faults are logged at most once a minute (a disk that stays full fails again
+    /// after each reopening).
+    fault_log: Mutex<Quiet>,
 }
 
 impl core::fmt::Debug for Store {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("fault", &self.fault())
+            .finish()
     }
 }
 
@@ -76,6 +99,7 @@ impl Store {
             return Err(NodeError::AlreadyInitialized(dir.to_path_buf()));
         }
         let (state, block, proofs) = genesis.start()?;
+        make_private(dir)?;
         let db = Database::create(&path)?;
         let w = db.begin_write()?;
         {
@@ -91,11 +115,11 @@ impl Store {
             }
             // Created now so that readers never meet a missing table.
             w.open_table(TXS)?;
-            w.open_table(WALLETS)?;
             w.open_table(VALIDATION)?;
+            w.open_table(MEMPOOL)?;
         }
         w.commit()?;
-        Ok(Store { db, path })
+        Ok(Store::over(db, path))
     }
 
     /// Creates the store of a node that joins a chain at `tip` without its history
@@ -119,6 +143,7 @@ impl Store {
             forest.clone(),
             genesis.producer,
         )?;
+        make_private(dir)?;
         let db = Database::create(&path)?;
         let w = db.begin_write()?;
         {
@@ -136,11 +161,11 @@ impl Store {
             w.open_table(BLOCKS)?;
             w.open_table(BLOCK_TXIDS)?;
             w.open_table(TXS)?;
-            w.open_table(WALLETS)?;
             w.open_table(VALIDATION)?;
+            w.open_table(MEMPOOL)?;
         }
         w.commit()?;
-        Ok(Store { db, path })
+        Ok(Store::over(db, path))
     }
 
     /// Opens the store in `dir`, refusing one of another format version.
@@ -149,8 +174,8 @@ impl Store {
         if !path.exists() {
             return Err(NodeError::NotInitialized(dir.to_path_buf()));
         }
-        let db = Database::open(&path)?;
-        let store = Store { db, path };
+        check_private(dir)?;
+        let store = Store::over(Database::open(&path)?, path);
         let found = store.meta(KEY_VERSION)?;
         let found = u32::from_le_bytes(
             found
@@ -180,29 +205,25 @@ impl Store {
     /// The chain state at the last committed block, checked against its header.
     pub fn load_state(&self) -> Result<ChainState, NodeError> {
         let genesis = self.genesis()?;
-        let r = self.db.begin_read()?;
-        let tip = read_u64(&r.open_table(META)?, KEY_TIP)?;
-        let headers = r.open_table(HEADERS)?;
-        let initial = read_header(&headers, 1)?;
-        let tip = read_header(&headers, tip)?;
-        let forest_bytes = r
-            .open_table(META)?
-            .get(KEY_FOREST)?
-            .ok_or_else(|| corrupt("no forest"))?
-            .value()
-            .to_vec();
-        let forest =
-            Forest::from_bytes(&forest_bytes).map_err(|e| corrupt(&format!("forest: {e}")))?;
-        Ok(ChainState::from_parts(
-            initial,
-            tip,
-            forest,
-            genesis.producer,
-        )?)
+        self.read(|r| {
+            let meta = r.open_table(META)?;
+            let tip = read_u64(&meta, KEY_TIP)?;
+            let headers = r.open_table(HEADERS)?;
+            let initial = read_header(&headers, 1)?;
+            let tip = read_header(&headers, tip)?;
+            let forest = read_forest(&meta)?;
+            Ok(ChainState::from_parts(
+                initial,
+                tip,
+                forest,
+                genesis.producer,
+            )?)
+        })
     }
 
     /// Records a block, what it changed and how long validating it took, in one
-    /// write transaction. The block must follow the stored tip (checked inside the
+    /// write transaction; the block's transactions leave the stored mempool in the
+    /// same transaction. The block must follow the stored tip (checked inside the
     /// transaction, so a block is never recorded twice).
     pub fn apply_block(
         &self,
@@ -211,8 +232,7 @@ impl Store {
         validation: Option<Duration>,
     ) -> Result<(), NodeError> {
         let height = block.header.height;
-        let w = self.db.begin_write()?;
-        {
+        self.write(|w| {
             let mut meta = w.open_table(META)?;
             let tip = read_u64(&meta, KEY_TIP)?;
             if height != tip + 1 {
@@ -221,17 +241,20 @@ impl Store {
                 )));
             }
             let txids: Vec<TxId> = applied.txs.iter().map(|tx| tx.id).collect();
-            write_block(&w, block, &txids)?;
+            write_block(w, block, &txids)?;
             let mut txs = w.open_table(TXS)?;
+            let mut pending = w.open_table(MEMPOOL)?;
             for (index, tx) in applied.txs.iter().enumerate() {
                 let record = TxRecord {
                     height,
                     index: index as u32,
                     log: tx.log.clone(),
+                    weight: Some(tx.weight),
                 };
                 txs.insert(tx.id.0.as_slice(), record.to_bytes().as_slice())?;
+                pending.remove(tx.id.0.as_slice())?;
             }
-            update_proofs(&w, applied)?;
+            update_proofs(w, applied)?;
             if let Some(took) = validation {
                 let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
                 w.open_table(VALIDATION)?.insert(height, us)?;
@@ -241,34 +264,32 @@ impl Store {
                 KEY_FOREST,
                 applied.state.forest().encode_to_vec().as_slice(),
             )?;
-        }
-        w.commit()?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The height of the last committed block.
     pub fn tip_height(&self) -> Result<u64, NodeError> {
-        let r = self.db.begin_read()?;
-        read_u64(&r.open_table(META)?, KEY_TIP)
+        self.read(|r| read_u64(&r.open_table(META)?, KEY_TIP))
     }
 
     /// The header at `height`.
     pub fn header(&self, height: u64) -> Result<Option<BlockHeader>, NodeError> {
-        let r = self.db.begin_read()?;
-        let headers = r.open_table(HEADERS)?;
-        match headers.get(height)? {
+        self.read(|r| match r.open_table(HEADERS)?.get(height)? {
             Some(bytes) => Ok(Some(
                 BlockHeader::from_bytes(bytes.value()).map_err(|e| corrupt(&e.to_string()))?,
             )),
             None => Ok(None),
-        }
+        })
     }
 
     /// The encoded block at `height`.
     pub fn block_bytes(&self, height: u64) -> Result<Option<Vec<u8>>, NodeError> {
-        let r = self.db.begin_read()?;
-        let blocks = r.open_table(BLOCKS)?;
-        Ok(blocks.get(height)?.map(|b| b.value().to_vec()))
+        self.read(|r| {
+            let blocks = r.open_table(BLOCKS)?;
+            let bytes = blocks.get(height)?.map(|b| b.value().to_vec());
+            Ok(bytes)
+        })
     }
 
     /// The block at `height`.
@@ -280,85 +301,103 @@ impl Store {
 
     /// The IDs of the transactions of the block at `height`, in order.
     pub fn block_txids(&self, height: u64) -> Result<Option<Vec<TxId>>, NodeError> {
-        let r = self.db.begin_read()?;
-        let table = r.open_table(BLOCK_TXIDS)?;
-        let Some(bytes) = table.get(height)? else {
-            return Ok(None);
-        };
-        let bytes = bytes.value();
-        if bytes.len() % 32 != 0 {
-            return Err(corrupt(&format!("transaction IDs of block {height}")));
-        }
-        Ok(Some(
-            bytes
-                .chunks_exact(32)
-                .map(|c| TxId(c.try_into().expect("32-byte chunks")))
-                .collect(),
-        ))
+        self.read(|r| {
+            let table = r.open_table(BLOCK_TXIDS)?;
+            let Some(bytes) = table.get(height)? else {
+                return Ok(None);
+            };
+            let bytes = bytes.value();
+            if bytes.len() % 32 != 0 {
+                return Err(corrupt(&format!("transaction IDs of block {height}")));
+            }
+            Ok(Some(
+                bytes
+                    .chunks_exact(32)
+                    .map(|c| TxId(c.try_into().expect("32-byte chunks")))
+                    .collect(),
+            ))
+        })
     }
 
     /// The height of the block with `id`.
     pub fn height_of(&self, id: &BlockId) -> Result<Option<u64>, NodeError> {
-        let r = self.db.begin_read()?;
-        let ids = r.open_table(BLOCK_IDS)?;
-        Ok(ids.get(id.0.as_slice())?.map(|h| h.value()))
+        self.read(|r| {
+            let ids = r.open_table(BLOCK_IDS)?;
+            let height = ids.get(id.0.as_slice())?.map(|h| h.value());
+            Ok(height)
+        })
     }
 
     /// The encoded blocks above `since`, in order, at most `limit` of them and no
-    /// more than `max_bytes` in total (always at least one if there is one).
+    /// more than `max_bytes` in total (always at least one if there is one). A store
+    /// restored by state sync holds no blocks between the initial one and its
+    /// snapshot: asking for those is [`NodeError::NoHistory`].
     pub fn blocks_since(
         &self,
         since: u64,
         limit: usize,
         max_bytes: usize,
     ) -> Result<Vec<Vec<u8>>, NodeError> {
-        let r = self.db.begin_read()?;
-        let blocks = r.open_table(BLOCKS)?;
-        let mut out = Vec::new();
-        let mut bytes = 0usize;
-        let Some(start) = since.checked_add(1) else {
-            return Ok(out);
-        };
-        for entry in blocks.range(start..)?.take(limit) {
-            let (_, block) = entry?;
-            let block = block.value();
-            if !out.is_empty() && bytes + block.len() > max_bytes {
-                break;
+        self.read(|r| {
+            let blocks = r.open_table(BLOCKS)?;
+            let mut out = Vec::new();
+            let mut bytes = 0usize;
+            let Some(start) = since.checked_add(1) else {
+                return Ok(out);
+            };
+            for entry in blocks.range(start..)?.take(limit) {
+                let (height, block) = entry?;
+                if out.is_empty() && height.value() != start {
+                    return Err(NodeError::NoHistory {
+                        asked: start,
+                        first: height.value(),
+                    });
+                }
+                let block = block.value();
+                if !out.is_empty() && bytes + block.len() > max_bytes {
+                    break;
+                }
+                bytes += block.len();
+                out.push(block.to_vec());
             }
-            bytes += block.len();
-            out.push(block.to_vec());
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     /// Summaries of at most `limit` blocks, the tip's first and going down.
     pub fn recent_blocks(&self, limit: usize) -> Result<Vec<BlockSummary>, NodeError> {
-        let r = self.db.begin_read()?;
-        let tip = read_u64(&r.open_table(META)?, KEY_TIP)?;
-        (1..=tip)
-            .rev()
-            .take(limit)
-            .map(|h| summary(&r, h))
-            .collect()
+        self.read(|r| {
+            let tip = read_u64(&r.open_table(META)?, KEY_TIP)?;
+            (1..=tip).rev().take(limit).map(|h| summary(r, h)).collect()
+        })
     }
 
     /// How long this node took to validate the block at `height`, if recorded.
     pub fn validation_time(&self, height: u64) -> Result<Option<Duration>, NodeError> {
-        read_validation(&self.db.begin_read()?, height)
+        self.read(|r| read_validation(r, height))
     }
 
     /// Where a mined transaction is, with its log.
     pub fn tx(&self, id: &TxId) -> Result<Option<TxRecord>, NodeError> {
-        let r = self.db.begin_read()?;
-        let txs = r.open_table(TXS)?;
-        txs.get(id.0.as_slice())?
-            .map(|b| TxRecord::from_bytes(b.value()))
-            .transpose()
+        self.read(|r| {
+            let txs = r.open_table(TXS)?;
+            let record = txs.get(id.0.as_slice())?;
+            record.map(|b| TxRecord::from_bytes(b.value())).transpose()
+        })
     }
 
     /// The Utreexo proof of an unspent output against the tip's forest.
     pub fn utxo_proof(&self, id: &ContractId) -> Result<Option<Proof>, NodeError> {
-        Ok(self.utxo_proof_at_tip(id)?.map(|(_, _, proof)| proof))
+        self.read(|r| {
+            let proofs = r.open_table(PROOFS)?;
+            let proof = proofs.get(id.0.as_slice())?;
+            proof.map(|bytes| read_proof(bytes.value())).transpose()
+        })
+    }
+
+    /// Whether the output `id` is unspent at the tip (the store holds its proof).
+    pub fn is_unspent(&self, id: &ContractId) -> Result<bool, NodeError> {
+        self.read(|r| Ok(r.open_table(PROOFS)?.get(id.0.as_slice())?.is_some()))
     }
 
     /// The proof of an unspent output with the tip height and forest generation it
@@ -367,71 +406,205 @@ impl Store {
         &self,
         id: &ContractId,
     ) -> Result<Option<(u64, u64, Proof)>, NodeError> {
-        let r = self.db.begin_read()?;
-        let proofs = r.open_table(PROOFS)?;
-        let Some(bytes) = proofs.get(id.0.as_slice())? else {
-            return Ok(None);
-        };
-        let proof =
-            Proof::from_bytes(bytes.value()).map_err(|e| corrupt(&format!("proof: {e}")))?;
-        let meta = r.open_table(META)?;
-        let height = read_u64(&meta, KEY_TIP)?;
-        let forest = meta.get(KEY_FOREST)?.ok_or_else(|| corrupt("no forest"))?;
-        let generation = Forest::from_bytes(forest.value())
-            .map_err(|e| corrupt(&format!("forest: {e}")))?
-            .generation();
-        Ok(Some((height, generation, proof)))
+        self.read(|r| {
+            let proofs = r.open_table(PROOFS)?;
+            let Some(bytes) = proofs.get(id.0.as_slice())? else {
+                return Ok(None);
+            };
+            let proof = read_proof(bytes.value())?;
+            let meta = r.open_table(META)?;
+            let height = read_u64(&meta, KEY_TIP)?;
+            let generation = read_forest(&meta)?.generation();
+            Ok(Some((height, generation, proof)))
+        })
     }
 
     /// How many unspent outputs have a proof here (all of them).
     pub fn utxo_count(&self) -> Result<u64, NodeError> {
-        let r = self.db.begin_read()?;
-        Ok(r.open_table(PROOFS)?.len()?)
+        self.read(|r| Ok(r.open_table(PROOFS)?.len()?))
     }
 
-    /// Stores a wallet's state (opaque bytes; the wallet seals them with [`seal()`]).
-    pub fn put_wallet(&self, name: &str, bytes: &[u8]) -> Result<(), NodeError> {
-        let w = self.db.begin_write()?;
-        w.open_table(WALLETS)?.insert(name, bytes)?;
-        w.commit()?;
+    /// The transactions of the stored mempool (ID, encoding), in the order they were
+    /// admitted.
+    pub fn pending_txs(&self) -> Result<Vec<(TxId, Vec<u8>)>, NodeError> {
+        self.read(|r| {
+            let table = match r.open_table(MEMPOOL) {
+                Ok(table) => table,
+                // A store written before the mempool was kept.
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(e.into()),
+            };
+            let mut pending = Vec::new();
+            for entry in table.iter()? {
+                let (key, value) = entry?;
+                let id = TxId(
+                    key.value()
+                        .try_into()
+                        .map_err(|_| corrupt("a stored waiting transaction's ID"))?,
+                );
+                let (seq, tx) = value
+                    .value()
+                    .split_first_chunk::<8>()
+                    .ok_or_else(|| corrupt("a stored waiting transaction is truncated"))?;
+                pending.push((u64::from_le_bytes(*seq), id, tx.to_vec()));
+            }
+            pending.sort_by_key(|(seq, _, _)| *seq);
+            Ok(pending.into_iter().map(|(_, id, tx)| (id, tx)).collect())
+        })
+    }
+
+    /// Changes the stored mempool in one durable write transaction: `admitted`
+    /// transactions (ID, encoding) enter after those already stored, `departed` ones
+    /// leave.
+    pub fn update_pending(
+        &self,
+        admitted: &[(TxId, Vec<u8>)],
+        departed: &[TxId],
+    ) -> Result<(), NodeError> {
+        if admitted.is_empty() && departed.is_empty() {
+            return Ok(());
+        }
+        self.write(|w| {
+            let mut meta = w.open_table(META)?;
+            let mut seq = match meta.get(KEY_MEMPOOL_SEQ)? {
+                Some(_) => read_u64(&meta, KEY_MEMPOOL_SEQ)?,
+                None => 0,
+            };
+            let mut table = w.open_table(MEMPOOL)?;
+            for id in departed {
+                table.remove(id.0.as_slice())?;
+            }
+            for (id, tx) in admitted {
+                let mut value = Vec::with_capacity(8 + tx.len());
+                value.extend_from_slice(&seq.to_le_bytes());
+                value.extend_from_slice(tx);
+                table.insert(id.0.as_slice(), value.as_slice())?;
+                seq += 1;
+            }
+            meta.insert(KEY_MEMPOOL_SEQ, seq.to_le_bytes().as_slice())?;
+            Ok(())
+        })
+    }
+
+    /// The cause of the I/O error the store is failing with, if it is.
+    pub fn fault(&self) -> Option<String> {
+        self.fault.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Whether the database met an I/O error since it was opened, so it must be
+    /// reopened before it can be used again.
+    pub fn needs_reopen(&self) -> bool {
+        self.needs_reopen.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Closes and reopens the database after an I/O error (redb writes nothing
+    /// more on a database that met one until it is reopened). The fault stays until
+    /// a write succeeds. Fails while the cause lasts or a reader still holds the old
+    /// database.
+    pub fn reopen(&self) -> Result<(), NodeError> {
+        let mut slot = self.db.write().unwrap_or_else(|p| p.into_inner());
+        let old = slot.take().map(|db| Arc::downgrade(&db));
+        if old.is_some_and(|weak| weak.strong_count() > 0) {
+            return Err(NodeError::StoreFailing(
+                "the database is still in use; it will be reopened shortly".into(),
+            ));
+        }
+        let db = Database::open(&self.path).map_err(NodeError::from)?;
+        let tip = db
+            .begin_read()
+            .map_err(NodeError::from)
+            .and_then(|r| read_u64(&r.open_table(META)?, KEY_TIP))?;
+        *slot = Some(Arc::new(db));
+        self.needs_reopen
+            .store(false, std::sync::atomic::Ordering::Release);
+        tracing::debug!(path = %self.path.display(), tip, "store reopened");
         Ok(())
     }
 
-    /// A wallet's stored state.
-    pub fn get_wallet(&self, name: &str) -> Result<Option<Vec<u8>>, NodeError> {
-        let r = self.db.begin_read()?;
-        let wallets = r.open_table(WALLETS)?;
-        Ok(wallets.get(name)?.map(|b| b.value().to_vec()))
-    }
-
-    /// Seals `plaintext` with `passphrase` ([`seal()`]) and stores it as wallet `name`.
-    pub fn put_sealed_wallet(
-        &self,
-        name: &str,
-        passphrase: &[u8],
-        plaintext: &[u8],
-    ) -> Result<(), NodeError> {
-        self.put_wallet(name, &seal(passphrase, plaintext)?)
-    }
-
-    /// Opens wallet `name` with `passphrase` ([`open()`]); `None` if there is none.
-    pub fn open_sealed_wallet(
-        &self,
-        name: &str,
-        passphrase: &[u8],
-    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, NodeError> {
-        self.get_wallet(name)?
-            .map(|sealed| open(passphrase, &sealed))
-            .transpose()
-    }
-
     fn meta(&self, key: &str) -> Result<Vec<u8>, NodeError> {
-        let r = self.db.begin_read()?;
-        let meta = r.open_table(META)?;
-        let value = meta
-            .get(key)?
-            .ok_or_else(|| corrupt(&format!("no {key}")))?;
-        Ok(value.value().to_vec())
+        self.read(|r| {
+            let meta = r.open_table(META)?;
+            let value = meta
+                .get(key)?
+                .ok_or_else(|| corrupt(&format!("no {key}")))?;
+            Ok(value.value().to_vec())
+        })
+    }
+
+    fn over(db: Database, path: PathBuf) -> Store {
+        Store {
+            path,
+            db: RwLock::new(Some(Arc::new(db))),
+            fault: Mutex::new(None),
+            needs_reopen: std::sync::atomic::AtomicBool::new(false),
+            fault_log: Mutex::new(Quiet::new(Duration::from_secs(60))),
+        }
+    }
+
+    /// The open database, or the fault while it is being reopened.
+    fn db(&self) -> Result<Arc<Database>, NodeError> {
+        self.db
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| NodeError::StoreFailing(self.fault().unwrap_or_default()))
+    }
+
+    /// Runs `f` in a read transaction.
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&redb::ReadTransaction) -> Result<T, NodeError>,
+    ) -> Result<T, NodeError> {
+        let result = self
+            .db()
+            .and_then(|db| db.begin_read().map_err(NodeError::from))
+            .and_then(|r| f(&r));
+        self.watch(result)
+    }
+
+    /// Runs `f` in a write transaction and commits it durably; nothing is written if
+    /// `f` fails.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&redb::WriteTransaction) -> Result<T, NodeError>,
+    ) -> Result<T, NodeError> {
+        let result = self.db().and_then(|db| {
+            let w = db.begin_write()?;
+            let value = f(&w)?;
+            w.commit()?;
+            Ok(value)
+        });
+        if result.is_ok() {
+            let cleared = self.fault.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if cleared.is_some() {
+                tracing::info!(path = %self.path.display(), "the store writes again");
+            }
+        }
+        self.watch(result)
+    }
+
+    /// Records the cause of an I/O error as the store's fault (the first one wins
+    /// until [`Store::reopen`] clears it).
+    fn watch<T>(&self, result: Result<T, NodeError>) -> Result<T, NodeError> {
+        if let Err(e) = &result {
+            if e.is_storage_io() {
+                self.needs_reopen
+                    .store(true, std::sync::atomic::Ordering::Release);
+                let mut fault = self.fault.lock().unwrap_or_else(|p| p.into_inner());
+                if fault.is_none() {
+                    let due = self
+                        .fault_log
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .due();
+                    if let Some(earlier) = due {
+                        tracing::error!(path = %self.path.display(), error = %e, earlier, "the store failed");
+                    }
+                    *fault = Some(e.to_string());
+                }
+            }
+        }
+        result
     }
 }
 
@@ -587,6 +760,38 @@ fn read_header(
     BlockHeader::from_bytes(bytes.value()).map_err(|e| corrupt(&format!("header {height}: {e}")))
 }
 
+fn read_forest(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Forest, NodeError> {
+    let bytes = meta.get(KEY_FOREST)?.ok_or_else(|| corrupt("no forest"))?;
+    Forest::from_bytes(bytes.value()).map_err(|e| corrupt(&format!("forest: {e}")))
+}
+
+fn read_proof(bytes: &[u8]) -> Result<Proof, NodeError> {
+    Proof::from_bytes(bytes).map_err(|e| corrupt(&format!("proof: {e}")))
+}
+
+/// Creates `dir` if needed and makes it readable by its owner only (mode 0700).
+fn make_private(dir: &Path) -> Result<(), NodeError> {
+    std::fs::create_dir_all(dir).map_err(|e| NodeError::io(dir, e))?;
+    crate::keys::set_mode(dir, PRIVATE_DIR)
+}
+
+/// Opens a data directory as ssh treats `~/.ssh`, but mends instead of refusing: a
+/// directory that others may enter is warned about and made 0700.
+fn check_private(dir: &Path) -> Result<(), NodeError> {
+    let mode = crate::keys::mode(dir)?;
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            dir = %dir.display(),
+            mode = format!("{mode:o}"),
+            "the data directory was open to other users; its mode is now 700"
+        );
+        crate::keys::set_mode(dir, PRIVATE_DIR)?;
+    }
+    Ok(())
+}
+
 fn corrupt(reason: &str) -> NodeError {
     NodeError::Corrupt(reason.to_string())
 }
@@ -639,12 +844,13 @@ mod tests {
     fn a_store_of_another_format_version_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::create(dir.path(), &genesis().1).unwrap();
-        let w = store.db.begin_write().unwrap();
-        w.open_table(META)
-            .unwrap()
-            .insert(KEY_VERSION, 2u32.to_le_bytes().as_slice())
+        store
+            .write(|w| {
+                w.open_table(META)?
+                    .insert(KEY_VERSION, 2u32.to_le_bytes().as_slice())?;
+                Ok(())
+            })
             .unwrap();
-        w.commit().unwrap();
         drop(store);
         match Store::open(dir.path()) {
             Err(NodeError::FormatVersion { found, expected }) => {
@@ -696,25 +902,29 @@ mod tests {
     }
 
     #[test]
-    fn wallet_bytes_are_kept_by_name() {
+    fn the_stored_mempool_keeps_the_order_of_admission() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::create(dir.path(), &genesis().1).unwrap();
-        assert_eq!(store.get_wallet("alice").unwrap(), None);
-        store.put_wallet("alice", b"state").unwrap();
-        assert_eq!(store.get_wallet("alice").unwrap(), Some(b"state".to_vec()));
+        assert!(store.pending_txs().unwrap().is_empty());
+        let (a, b, c) = (TxId([1; 32]), TxId([2; 32]), TxId([3; 32]));
         store
-            .put_sealed_wallet("bob", b"pw", b"secret state")
+            .update_pending(&[(b, vec![2]), (a, vec![1])], &[])
             .unwrap();
-        assert_ne!(
-            store.get_wallet("bob").unwrap().unwrap(),
-            b"secret state".to_vec()
-        );
-        let opened = store.open_sealed_wallet("bob", b"pw").unwrap().unwrap();
-        assert_eq!(opened.as_slice(), b"secret state");
-        assert!(matches!(
-            store.open_sealed_wallet("bob", b"wrong"),
-            Err(NodeError::Unseal)
-        ));
-        assert!(store.open_sealed_wallet("carol", b"pw").unwrap().is_none());
+        store.update_pending(&[(c, vec![3])], &[b]).unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.pending_txs().unwrap(), [(a, vec![1]), (c, vec![3])]);
+    }
+
+    #[test]
+    fn a_data_directory_is_made_private_and_mended_when_opened() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("data");
+        let store = Store::create(&dir, &genesis().1).unwrap();
+        assert_eq!(crate::keys::mode(&dir).unwrap(), PRIVATE_DIR);
+        drop(store);
+        crate::keys::set_mode(&dir, 0o755).unwrap();
+        Store::open(&dir).unwrap();
+        assert_eq!(crate::keys::mode(&dir).unwrap(), PRIVATE_DIR);
     }
 }

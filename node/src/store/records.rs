@@ -19,7 +19,9 @@ const OUTPUT: u8 = 4;
 const FEE: u8 = 5;
 const DATA: u8 = 6;
 
-/// Where a transaction was mined, and its log.
+/// Where a transaction was mined, its log and its weight: `LE64 height || LE32
+/// index || LE32 count || entries || LE64 weight` (the weight absent in records of
+/// earlier nodes).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TxRecord {
     /// The height of the block holding it.
@@ -28,6 +30,8 @@ pub struct TxRecord {
     pub index: u32,
     /// Its log, as verification produced it.
     pub log: TxLog,
+    /// Its weight (`None` in records written before weights were kept).
+    pub weight: Option<u64>,
 }
 
 impl TxRecord {
@@ -39,6 +43,9 @@ impl TxRecord {
         w.write_u32(u32::try_from(self.log.len()).expect("fewer than 2^32 log entries"));
         for entry in self.log.iter() {
             write_entry(&mut w, entry);
+        }
+        if let Some(weight) = self.weight {
+            w.write_u64(weight);
         }
         w
     }
@@ -53,10 +60,15 @@ impl TxRecord {
             for _ in 0..count {
                 entries.push(read_entry(r)?);
             }
+            let weight = match r.remaining() {
+                0 => None,
+                _ => Some(r.read_u64()?),
+            };
             Ok(TxRecord {
                 height,
                 index,
                 log: TxLog::from(entries),
+                weight,
             })
         })
         .map_err(|e: NodeError| NodeError::Corrupt(format!("transaction record: {e}")))
@@ -139,10 +151,11 @@ mod tests {
             TxEntry::Fee(42),
             TxEntry::Data(vec![1, 2, 3]),
         ]);
-        let record = TxRecord {
+        let mut record = TxRecord {
             height: 5,
             index: 2,
             log,
+            weight: Some(4_205),
         };
         let bytes = record.to_bytes();
         assert_eq!(TxRecord::from_bytes(&bytes).unwrap(), record);
@@ -150,6 +163,10 @@ mod tests {
             TxRecord::from_bytes(&bytes[..bytes.len() - 1]),
             Err(NodeError::Corrupt(_))
         ));
+        // A record of an earlier node has no weight.
+        let earlier = &bytes[..bytes.len() - 8];
+        record.weight = None;
+        assert_eq!(TxRecord::from_bytes(earlier).unwrap(), record);
         let mut tag = bytes.clone();
         tag[16] = 99;
         assert!(matches!(

@@ -111,9 +111,18 @@ function forest(f) {
 }
 
 async function home() {
-  const [status, recent, f] = await Promise.all([
-    api("/v1/status"), api("/v1/blocks/recent?limit=30"), api("/v1/forest"),
-  ]);
+  const status = await api("/v1/status");
+  // A node whose store fails says so first; its other routes may fail meanwhile.
+  const fault = status.error
+    ? el("p", { class: "error", id: "node-error" }, `This node cannot use its store: ${status.error}`)
+    : null;
+  let recent, f;
+  try {
+    [recent, f] = await Promise.all([api("/v1/blocks/recent?limit=30"), api("/v1/forest")]);
+  } catch (e) {
+    if (fault) return [el("h1", {}, "Chain"), fault];
+    throw e;
+  }
   const rows = recent.blocks.map((b) => el("tr", {},
     el("td", { class: "num" }, link(`#/block/${b.height}`, b.height)),
     el("td", { class: "hash" }, link(`#/block/${b.height}`, short(b.id))),
@@ -123,6 +132,7 @@ async function home() {
     el("td", { class: "num" }, b.validation_ms === null ? "–" : b.validation_ms.toFixed(1))));
   return [
     el("h1", {}, "Chain"),
+    fault,
     el("div", { class: "cards" },
       card("Height", status.height, "tip-height"),
       card("Tip", link(`#/block/${status.height}`, short(status.tip), "hash")),
@@ -184,7 +194,8 @@ async function tx(id) {
       ["ID", el("span", { class: "hash", id: "tx-id" }, t.id)],
       ["Block", link(`#/block/${t.height}`, `${t.height} (position ${t.index})`)],
       ["Size", `${t.size} bytes`],
-      ["Fee", `${t.fee} (fee rate ${t.feerate.toFixed(4)} per byte)`],
+      ["Weight", t.weight === null ? "not recorded" : `${t.weight}`],
+      ["Fee", t.feerate_text === null ? `${t.fee}` : `${t.fee} (fee rate ${t.feerate_text})`],
     ]),
     el("h2", {}, "Log"),
     el("table", { id: "tx-log" }, el("tbody", {},
@@ -202,7 +213,7 @@ async function mempool() {
     el("table", { id: "mempool" }, el("tbody", {},
       m.txs.map((p) => el("tr", {}, el("td", { class: "hash" }, p.id),
         el("td", { class: "num" }, `${p.size} B`), el("td", { class: "num" }, `fee ${p.fee}`),
-        el("td", { class: "num wide" }, `${p.feerate.toFixed(4)} per byte`)))))];
+        el("td", { class: "num wide" }, p.feerate_text)))))];
 }
 
 function submitForm() {

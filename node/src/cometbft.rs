@@ -1,0 +1,194 @@
+//! A client of CometBFT's RPC (JSON-RPC over HTTP): what a node serving the HTTP API
+//! beside a CometBFT validator needs of it. `POST /v1/txs` becomes
+//! `broadcast_tx_sync`, which answers once the validator's `CheckTx` has decided;
+//! `status` tells the API how far consensus has gone.
+
+use crate::error::NodeError;
+use base64::Engine as _;
+use serde::Deserialize;
+use std::time::Duration;
+use zkvm::TxId;
+
+/// A client of one CometBFT node's RPC.
+#[derive(Clone, Debug)]
+pub struct CometRpc {
+    client: reqwest::Client,
+    base: String,
+}
+
+/// What `status` reports of consensus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CometStatus {
+    /// The chain ID of the network.
+    pub network: String,
+    /// The node's ID.
+    pub node_id: String,
+    /// The height of the latest block the node holds.
+    pub latest_height: u64,
+    /// Whether the node is still catching up (block sync or state sync).
+    pub catching_up: bool,
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    result: Option<T>,
+    error: Option<RpcError>,
+}
+
+#[derive(Deserialize)]
+struct RpcError {
+    message: String,
+    #[serde(default)]
+    data: String,
+}
+
+#[derive(Deserialize)]
+struct BroadcastResult {
+    code: u32,
+    #[serde(default)]
+    data: String,
+    #[serde(default)]
+    log: String,
+}
+
+#[derive(Deserialize)]
+struct StatusResult {
+    node_info: NodeInfo,
+    sync_info: SyncInfo,
+}
+
+#[derive(Deserialize)]
+struct NodeInfo {
+    id: String,
+    network: String,
+}
+
+#[derive(Deserialize)]
+struct SyncInfo {
+    latest_block_height: String,
+    catching_up: bool,
+}
+
+impl CometRpc {
+    /// A client of the RPC at `url` (such as `http://127.0.0.1:26657`).
+    pub fn new(url: &str) -> Result<CometRpc, NodeError> {
+        let base = crate::client::base_url(url, "--cometbft-rpc")?;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| rpc_error(&base, e.to_string()))?;
+        Ok(CometRpc { client, base })
+    }
+
+    /// The RPC's URL.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    /// Hands an encoded transaction to CometBFT and waits for its `CheckTx`: the ID
+    /// once admitted, else the application's refusal ([`NodeError::Refused`]) or
+    /// CometBFT's own (mempool full, already in its cache).
+    pub async fn broadcast_tx_sync(&self, tx: &[u8]) -> Result<TxId, NodeError> {
+        let params = serde_json::json!({
+            "tx": base64::engine::general_purpose::STANDARD.encode(tx)
+        });
+        let result: BroadcastResult = self.call("broadcast_tx_sync", params).await?;
+        if result.code != 0 {
+            return Err(NodeError::Refused {
+                code: result.code,
+                message: result.log,
+            });
+        }
+        // CometBFT writes result bytes as hex (its `HexBytes`).
+        let data = hex::decode(&result.data)
+            .map_err(|e| rpc_error(&self.base, format!("CheckTx data is not hex: {e}")))?;
+        let id: [u8; 32] = data.try_into().map_err(|_| {
+            rpc_error(
+                &self.base,
+                "CheckTx answered no transaction ID: is this node's application zkvm-node?".into(),
+            )
+        })?;
+        Ok(TxId(id))
+    }
+
+    /// The node's view of consensus.
+    pub async fn status(&self) -> Result<CometStatus, NodeError> {
+        let s: StatusResult = self.call("status", serde_json::json!({})).await?;
+        Ok(CometStatus {
+            network: s.node_info.network,
+            node_id: s.node_info.id,
+            latest_height: s.sync_info.latest_block_height.parse().map_err(|_| {
+                rpc_error(
+                    &self.base,
+                    "status: latest_block_height is not a number".into(),
+                )
+            })?,
+            catching_up: s.sync_info.catching_up,
+        })
+    }
+
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &str,
+        params: serde_json::Value,
+    ) -> Result<T, NodeError> {
+        let body =
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let response = self
+            .client
+            .post(&self.base)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| unreachable_rpc(&self.base, &e))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| unreachable_rpc(&self.base, &e))?;
+        let envelope: Envelope<T> = serde_json::from_slice(&bytes).map_err(|e| {
+            rpc_error(
+                &self.base,
+                format!("{method}: not a CometBFT JSON-RPC answer ({e}); is this CometBFT's RPC address?"),
+            )
+        })?;
+        match (envelope.result, envelope.error) {
+            (_, Some(e)) => Err(refusal(&self.base, method, e)),
+            (Some(result), None) => Ok(result),
+            (None, None) => Err(rpc_error(&self.base, format!("{method}: empty answer"))),
+        }
+    }
+}
+
+/// CometBFT's own refusals of a transaction, in the user's words.
+fn refusal(base: &str, method: &str, e: RpcError) -> NodeError {
+    let detail = if e.data.is_empty() { e.message } else { e.data };
+    if detail.contains("already exists in cache") {
+        return NodeError::Refused {
+            code: crate::abci::ErrorCode::Mempool.value(),
+            message: "this transaction was submitted already; it waits or was mined".into(),
+        };
+    }
+    if detail.contains("mempool is full") {
+        return NodeError::Busy(format!(
+            "CometBFT's mempool is full ({detail}); try again in a few seconds"
+        ));
+    }
+    rpc_error(base, format!("{method}: {detail}"))
+}
+
+fn unreachable_rpc(base: &str, e: &reqwest::Error) -> NodeError {
+    rpc_error(
+        base,
+        format!(
+            "cannot reach CometBFT's RPC ({}); is `cometbft start` running with this RPC address?",
+            crate::client::cause(e)
+        ),
+    )
+}
+
+fn rpc_error(base: &str, reason: String) -> NodeError {
+    NodeError::Remote {
+        url: base.to_string(),
+        reason,
+    }
+}
