@@ -660,7 +660,11 @@ mod tests {
                 seal_note(to, &plaintext, &mut rng).entry
             })
             .collect();
-        entries.push(seal_v1(&mine, &Opening::random(KeyKind::Request(4), 9, Scalar::ONE, &mut rng), &Scalar::from(8u64)));
+        entries.push(seal_v1(
+            &mine,
+            &Opening::random(KeyKind::Request(4), 9, Scalar::ONE, &mut rng),
+            &Scalar::from(8u64),
+        ));
         entries.push(b"zkn2 short".to_vec());
         let mut bad_point = entries[0].clone();
         bad_point[4..36].copy_from_slice(&[0xff; 32]);

@@ -16,8 +16,8 @@
 //! request indexes `gap.requests` past the highest one paid, so that it does not
 //! hand out again a key the old wallet gave out in a request still unpaid.
 
-use crate::errors::WalletError;
 use crate::address::Network;
+use crate::errors::WalletError;
 use crate::ledger::{Checkpoint, Ledger};
 use crate::wallet::Wallet;
 use keytree::Xprv;

@@ -16,8 +16,8 @@
 
 use crate::compact::CompactTx;
 use crate::errors::WalletError;
-use crate::ledger::{contract, Checkpoint, OwnedOutput, Owner, RECENT_BLOCKS};
 use crate::history::BlockHistory;
+use crate::ledger::{contract, Checkpoint, OwnedOutput, Owner, RECENT_BLOCKS};
 use crate::note::{is_note_entry, KeyKind};
 use crate::scan::{move_proofs, on_all_cores, open_notes, Opened};
 use crate::wallet::Wallet;

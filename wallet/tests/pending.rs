@@ -137,7 +137,11 @@ fn a_transaction_the_node_lost_is_handed_back_or_released() {
         .iter()
         .flat_map(|t| t.log.inputs());
     assert_eq!(inputs.count(), 1, "only Alice's payment was mined");
-    for (id, proof) in bob.pending()[0].inputs.iter().zip(&sync.resubmit[0].1.proofs) {
+    for (id, proof) in bob.pending()[0]
+        .inputs
+        .iter()
+        .zip(&sync.resubmit[0].1.proofs)
+    {
         assert_eq!(net.state.forest().verify(id, proof), Ok(()));
     }
     net.pool
