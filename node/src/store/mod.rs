@@ -11,8 +11,10 @@
 //! records, proofs, forest and tip height commit together or not at all, so a node
 //! killed at any moment reopens at the last committed block. The same transaction
 //! records how long this node took to validate the block (`validation_us`, height →
-//! microseconds; for the explorer, so a store without that table is still read).
+//! microseconds; for the explorer, so a store without that table is still read),
+//! and the block's compact form for light wallets (`compact_blocks`, [`compact`]).
 
+mod compact;
 mod records;
 pub mod seal;
 mod wallets;
@@ -255,6 +257,7 @@ impl Store {
                 pending.remove(tx.id.0.as_slice())?;
             }
             update_proofs(w, applied)?;
+            compact::write(w, block, applied)?;
             if let Some(took) = validation {
                 let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
                 w.open_table(VALIDATION)?.insert(height, us)?;

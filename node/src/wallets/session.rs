@@ -71,6 +71,8 @@ pub(crate) struct Session {
     pub(crate) remote: Remote,
     pub(crate) gens: Generators,
     pub(crate) local: LocalWallet,
+    /// Sync from compact blocks.
+    pub(crate) light: bool,
 }
 
 impl Session {
@@ -98,13 +100,17 @@ impl Session {
             remote,
             gens: generators(),
             local,
+            light: options.light,
         })
     }
 
-    /// Fetches, validates and applies the node's new blocks.
+    /// Fetches, validates and applies the node's new blocks (or their compact
+    /// forms, checked), then reconciles the pending transactions with the mempool.
     pub(crate) async fn sync(&mut self) -> Result<(), NodeError> {
-        self.local.sync(&self.remote, &self.gens).await?;
-        Ok(())
+        self.local
+            .catch_up(&self.remote, &self.gens, self.light)
+            .await?;
+        self.local.reconcile_pending(&self.remote).await
     }
 
     /// Saves the wallet (one write transaction).
