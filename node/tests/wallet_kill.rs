@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ROUNDS: usize = 8;
+const ROUNDS: usize = 10;
 const WALLET_OUTPUTS: u64 = 3;
 
 /// Starts `wallet pay funding --to TO --amount Q` as a child process.
@@ -63,9 +63,10 @@ fn payments_survive_a_node_killed_at_random_moments() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(34);
     let mut outcomes = Vec::new();
     for _ in 0..ROUNDS {
-        let node = producer(&dir, 300);
+        // Blocks a second apart: a payment waits in the mempool for a while.
+        let node = producer(&dir, 1000);
         let pay = pay_in_background(&dir, &node.url, &bob);
-        std::thread::sleep(Duration::from_millis(rng.gen_range(0..1500)));
+        std::thread::sleep(Duration::from_millis(rng.gen_range(100..3000)));
         drop(node); // SIGKILL, wherever the payment is
         let out = pay.wait_with_output().unwrap();
         outcomes.push(outcome(out));
