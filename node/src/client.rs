@@ -76,13 +76,7 @@ impl Remote {
         from: u64,
     ) -> Result<(u64, Vec<LightBlock>, usize), NodeError> {
         let url = format!("{}/v1/compact/blocks?from={from}", self.base);
-        let response = self
-            .client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| unreachable(&url, &e))?;
-        let body = Self::body(&url, response).await?;
+        let body = Self::body(&url, self.fetch(&url).await?).await?;
         let (tip, blocks) = crate::light::decode_page(&body)?;
         Ok((tip, blocks, body.len()))
     }
@@ -142,16 +136,17 @@ impl Remote {
         path: &str,
     ) -> Result<Option<T>, NodeError> {
         let url = format!("{}{path}", self.base);
-        let response = self
-            .client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| unreachable(&url, &e))?;
+        let response = self.fetch(&url).await?;
         if response.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
         Self::read(&url, response).await.map(Some)
+    }
+
+    /// GETs `url`.
+    async fn fetch(&self, url: &str) -> Result<reqwest::Response, NodeError> {
+        let request = self.client.get(url).send().await;
+        request.map_err(|e| unreachable(url, &e))
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, NodeError> {

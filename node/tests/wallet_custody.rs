@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use std::path::Path;
-use std::process::{Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 #[test]
@@ -105,25 +105,22 @@ fn requests_and_two_of_two_custody_by_files() {
 
     // Bob proposes; Carol co-signs the file; Bob's waiting command submits.
     let propose = |amount: &str, timeout: &str, response: &str| {
-        Command::new(BIN)
-            .args([
-                "wallet", "custody", "propose", "bob", "--to", &funding, "--amount", amount,
-            ])
-            .args([
-                "--out",
-                &proposal,
-                "--wait-for",
-                response,
-                "--timeout",
-                timeout,
-            ])
-            .args(["--data-dir", dir.to_str().unwrap(), "--node", url])
-            .env("ZKVM_WALLET_PASSPHRASE", PASS)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        let args = [
+            "custody",
+            "propose",
+            "bob",
+            "--to",
+            &funding,
+            "--amount",
+            amount,
+            "--out",
+            &proposal,
+            "--wait-for",
+            response,
+            "--timeout",
+            timeout,
+        ];
+        spawn_wallet(&args, &dir, url)
     };
     let waiting = propose("1200", "120", &response);
     wait_file(&proposal);

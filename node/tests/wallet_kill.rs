@@ -8,25 +8,10 @@ mod common;
 
 use common::*;
 use rand::{Rng, SeedableRng};
-use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 10;
 const WALLET_OUTPUTS: u64 = 3;
-
-/// Starts `wallet pay funding --to TO --amount Q` as a child process.
-fn pay_in_background(dir: &Path, url: &str, to: &str) -> std::process::Child {
-    Command::new(BIN)
-        .args(["wallet", "pay", "funding", "--to", to, "--amount", "1000"])
-        .args(["--data-dir", dir.to_str().unwrap(), "--node", url])
-        .env("ZKVM_WALLET_PASSPHRASE", PASS)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
 
 /// The sum of the numbers after `prefix` in each line of `history` that has it.
 fn sum_after(history: &str, prefix: &str) -> u64 {
@@ -42,18 +27,7 @@ fn sum_after(history: &str, prefix: &str) -> u64 {
 fn payments_survive_a_node_killed_at_random_moments() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("node");
-    let dir_text = dir.to_str().unwrap();
-    let outputs = WALLET_OUTPUTS.to_string();
-    run(&[
-        "init",
-        "--data-dir",
-        dir_text,
-        "--funding-outputs",
-        "2",
-        "--wallet-outputs",
-        &outputs,
-    ])
-    .unwrap();
+    init_with_wallet(&dir, WALLET_OUTPUTS);
     let zero = "0".repeat(64);
     let bob = {
         let node = producer(&dir, 300);
@@ -65,7 +39,8 @@ fn payments_survive_a_node_killed_at_random_moments() {
     for _ in 0..ROUNDS {
         // Blocks a second apart: a payment waits in the mempool for a while.
         let node = producer(&dir, 1000);
-        let pay = pay_in_background(&dir, &node.url, &bob);
+        let args = ["pay", "funding", "--to", &bob, "--amount", "1000"];
+        let pay = spawn_wallet(&args, &dir, &node.url);
         std::thread::sleep(Duration::from_millis(rng.gen_range(100..3000)));
         drop(node); // SIGKILL, wherever the payment is
         let out = pay.wait_with_output().unwrap();

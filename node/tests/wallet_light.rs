@@ -30,24 +30,39 @@ fn wait_past(url: &str, height: u64) {
     rt.block_on(Client::new(url).wait_height(height + 1, Duration::from_secs(30)));
 }
 
-#[test]
-fn a_light_wallet_holds_and_tells_what_a_full_one_does() {
+/// A devnet with a funded wallet of `outputs` outputs and a producer, and Bob, a
+/// light wallet recovered from a root file: the folder, the node, the node's data
+/// directory, the root file and Bob's address.
+fn with_bob(
+    outputs: u64,
+) -> (
+    tempfile::TempDir,
+    NodeProcess,
+    std::path::PathBuf,
+    String,
+    String,
+) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("node");
-    let node = devnet_with_wallet(&dir, 3);
+    let node = devnet_with_wallet(&dir, outputs);
+    let root = new_root(tmp.path());
+    light("recover", "bob", &["--root", &root], &dir, &node.url).unwrap();
+    let bob = light("address", "bob", &[], &dir, &node.url).unwrap();
+    (tmp, node, dir, root, bob.trim().to_string())
+}
+
+#[test]
+fn a_light_wallet_holds_and_tells_what_a_full_one_does() {
+    // Bob is paid twice and pays back with change, syncing light.
+    let (_tmp, node, dir, root, bob) = with_bob(3);
     let url = node.url.as_str();
     let zero = "0".repeat(64);
-    let root = new_root(tmp.path());
-
-    // Bob (from a root file) is paid twice and pays back with change, syncing light.
-    light("recover", "bob", &["--root", &root], &dir, url).unwrap();
-    let bob = light("address", "bob", &[], &dir, url).unwrap();
     for amount in ["5000", "7000"] {
         let memo = format!("invoice {amount}");
         let paid = wallet(
             "pay",
             "funding",
-            &["--to", bob.trim(), "--amount", amount, "--memo", &memo],
+            &["--to", &bob, "--amount", amount, "--memo", &memo],
             &dir,
             url,
         );
@@ -125,17 +140,7 @@ fn a_light_wallet_holds_and_tells_what_a_full_one_does() {
 fn pending_transactions_are_listed_and_abandoned() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("node");
-    let dir_text = dir.to_str().unwrap();
-    run(&[
-        "init",
-        "--data-dir",
-        dir_text,
-        "--funding-outputs",
-        "2",
-        "--wallet-outputs",
-        "2",
-    ])
-    .unwrap();
+    init_with_wallet(&dir, 2);
     // Blocks a minute apart: the payment stays pending throughout.
     let node = producer(&dir, 60_000);
     let url = node.url.as_str();
@@ -258,18 +263,13 @@ fn tampered(page: &[u8], lie: Lie) -> Vec<u8> {
 
 #[test]
 fn a_node_that_lies_in_its_compact_blocks_is_named() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("node");
-    let node = devnet_with_wallet(&dir, 2);
+    let (_tmp, node, dir, root, bob) = with_bob(2);
     let url = node.url.as_str();
     let zero = "0".repeat(64);
-    let root = new_root(tmp.path());
-    light("recover", "bob", &["--root", &root], &dir, url).unwrap();
-    let bob = light("address", "bob", &[], &dir, url).unwrap();
     wallet(
         "pay",
         "funding",
-        &["--to", bob.trim(), "--amount", "300"],
+        &["--to", &bob, "--amount", "300"],
         &dir,
         url,
     )
@@ -298,7 +298,7 @@ fn a_node_that_lies_in_its_compact_blocks_is_named() {
     wallet(
         "pay",
         "funding",
-        &["--to", bob.trim(), "--amount", "5"],
+        &["--to", &bob, "--amount", "5"],
         &dir,
         url,
     )
