@@ -318,6 +318,7 @@ fn node(root: &Path) {
         hex: hex::encode(genesis.to_bytes()),
         producer_key: producer.verification_key().to_string(),
         initial_block: "00".repeat(32),
+        consensus: "devnet".to_string(),
     };
     api.add(serde_json::to_vec(&json).expect("json"));
     let proof = ProofJson {
@@ -338,6 +339,8 @@ fn node(root: &Path) {
         mempool_txs: 0,
         mempool_bytes: 0,
         producing: true,
+        role: "producer".to_string(),
+        error: None,
     };
     api.add(serde_json::to_vec(&status).expect("json"));
 }
