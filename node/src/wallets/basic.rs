@@ -101,10 +101,7 @@ pub struct IssueArgs {
 /// tip. Nothing is written unless it succeeds.
 pub async fn create(args: &CreateArgs) -> Result<String, NodeError> {
     let options = &args.options;
-    let existing = match WalletDir::path(&options.data_dir).exists() {
-        true => Some(WalletDir::existing(&options.data_dir)?),
-        false => None,
-    };
+    let existing = WalletDir::existing_if_any(&options.data_dir)?;
     if let Some(wallets) = &existing {
         if wallets.exists(&args.name)? {
             return Err(NodeError::WalletExists(args.name.clone()));

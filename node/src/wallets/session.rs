@@ -36,6 +36,14 @@ impl WalletDir {
         })
     }
 
+    /// The `wallets.redb` of `dir` if there is one; creates nothing.
+    pub fn existing_if_any(dir: &Path) -> Result<Option<WalletDir>, NodeError> {
+        match WalletDir::path(dir).exists() {
+            true => WalletDir::existing(dir).map(Some),
+            false => Ok(None),
+        }
+    }
+
     /// The path of the wallet file of `dir`.
     pub fn path(dir: &Path) -> PathBuf {
         dir.join(WALLETS_FILE)

@@ -301,9 +301,11 @@ pub struct AbandonArgs {
 /// limit finds no more; nothing is written unless it succeeds.
 pub async fn recover(args: &RecoverArgs) -> Result<String, NodeError> {
     let options = &args.options;
-    let wallets = WalletDir::open(&options.data_dir)?;
-    if wallets.exists(&args.name)? {
-        return Err(NodeError::WalletExists(args.name.clone()));
+    let existing = WalletDir::existing_if_any(&options.data_dir)?;
+    if let Some(wallets) = &existing {
+        if wallets.exists(&args.name)? {
+            return Err(NodeError::WalletExists(args.name.clone()));
+        }
     }
     let root = read_root(&args.root)?;
     let passphrase = options.passphrase.read(Purpose::Create)?;
@@ -323,6 +325,10 @@ pub async fn recover(args: &RecoverArgs) -> Result<String, NodeError> {
             Recovery::Complete => break local,
             Recovery::Rescan { accounts: more } => accounts = more,
         }
+    };
+    let wallets = match existing {
+        Some(wallets) => wallets,
+        None => WalletDir::open(&options.data_dir)?,
     };
     wallets.save(&args.name, &passphrase, &local)?;
     let outputs = local.wallet.ledger().outputs.len();
