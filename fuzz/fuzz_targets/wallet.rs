@@ -1,16 +1,17 @@
 //! Wallet addresses, note openings and plaintexts, payment requests, the stored
-//! ledger and asset names, viewing keys, payment disclosures and offline-signing
-//! proposals. The first byte picks the decoder. What must hold: text (addresses,
-//! viewing keys, disclosures) that parses prints as the same text (lowercase) and
-//! parses back to the same value; bytes that decode re-encode to exactly the bytes
-//! they came from (one encoding per value: notes are signed and hashed).
+//! ledger and asset names, viewing keys, payment disclosures, offline-signing
+//! proposals and compact (light) blocks. The first byte picks the decoder. What must
+//! hold: text (addresses, viewing keys, disclosures) that parses prints as the same
+//! text (lowercase) and parses back to the same value; bytes that decode re-encode to
+//! exactly the bytes they came from (one encoding per value: notes are signed and
+//! hashed).
 #![no_main]
 
 use encoding::Reader;
 use libfuzzer_sys::fuzz_target;
 use wallet::note::{NotePlaintext, Opening};
 use wallet::{
-    Address, AssetBook, Disclosure, Ledger, Network, OutgoingViewingKey, PaymentRequest, Proposal,
+    Address, AssetBook, Disclosure, Ledger, LightBlock, Network, OutgoingViewingKey, PaymentRequest, Proposal,
     ViewingKey,
 };
 
@@ -20,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
-    match pick % 9 {
+    match pick % 10 {
         0 => {
             let Ok(text) = std::str::from_utf8(rest) else {
                 return;
@@ -113,13 +114,19 @@ fuzz_target!(|data: &[u8]| {
             plaintext.encode(&mut out);
             assert_eq!(out, rest, "a note plaintext has one encoding");
         }
-        _ => {
+        8 => {
             let Ok(book) = Reader::parse(rest, AssetBook::decode) else {
                 return;
             };
             let mut out = Vec::new();
             book.encode(&mut out);
             assert_eq!(out, rest, "asset names have one encoding");
+        }
+        _ => {
+            let Ok(light) = LightBlock::from_bytes(rest) else {
+                return;
+            };
+            assert_eq!(light.to_bytes(), rest, "a light block has one encoding");
         }
     }
 });

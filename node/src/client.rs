@@ -2,14 +2,16 @@
 //! Errors from the node come back as [`NodeError::Remote`] with the node's message.
 
 use crate::api::json::{
-    BlocksJson, ErrorJson, GenesisJson, MempoolJson, ProofJson, StatusJson, SubmitJson,
+    BlocksJson, ErrorJson, ForestJson, GenesisJson, MempoolJson, ProofJson, StatusJson, SubmitJson,
     SubmittedJson, TxJson,
 };
 use crate::error::NodeError;
 use crate::genesis::{Consensus, Genesis};
 use blockchain::Block;
 use std::time::Duration;
+use utreexo::Forest;
 use utreexo::Proof;
+use wallet::LightBlock;
 use zkvm::{ContractId, TxId};
 
 /// How many blocks [`Remote::blocks_since`] asks for at once.
@@ -67,6 +69,24 @@ impl Remote {
         Ok((page.tip_height, blocks))
     }
 
+    /// The remote's light blocks from height `from` on (a page of them) and its tip
+    /// height, with the bytes the page took.
+    pub async fn light_blocks(
+        &self,
+        from: u64,
+    ) -> Result<(u64, Vec<LightBlock>, usize), NodeError> {
+        let url = format!("{}/v1/compact/blocks?from={from}", self.base);
+        let body = Self::body(&url, self.fetch(&url).await?).await?;
+        let (tip, blocks) = crate::light::decode_page(&body)?;
+        Ok((tip, blocks, body.len()))
+    }
+
+    /// The remote's forest at its tip.
+    pub async fn forest(&self) -> Result<Forest, NodeError> {
+        let json: ForestJson = self.get("/v1/forest").await?;
+        forest_of(&json)
+    }
+
     /// The remote's status.
     pub async fn status(&self) -> Result<StatusJson, NodeError> {
         self.get("/v1/status").await
@@ -108,11 +128,7 @@ impl Remote {
         let url = format!("{}/v1/txs", self.base);
         let request = self.client.post(&url).json(&body);
         let answer: SubmittedJson = self.send(&url, request).await?;
-        let id = NodeError::decode_hex("transaction ID", &answer.id)?;
-        Ok(TxId(id.try_into().map_err(|_| NodeError::Invalid {
-            what: "transaction ID",
-            reason: "not 32 bytes".into(),
-        })?))
+        parse_txid(&answer.id)
     }
 
     async fn get_optional<T: serde::de::DeserializeOwned>(
@@ -120,16 +136,17 @@ impl Remote {
         path: &str,
     ) -> Result<Option<T>, NodeError> {
         let url = format!("{}{path}", self.base);
-        let response = self
-            .client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| unreachable(&url, &e))?;
+        let response = self.fetch(&url).await?;
         if response.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
         Self::read(&url, response).await.map(Some)
+    }
+
+    /// GETs `url`.
+    async fn fetch(&self, url: &str) -> Result<reqwest::Response, NodeError> {
+        let request = self.client.get(url).send().await;
+        request.map_err(|e| unreachable(url, &e))
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, NodeError> {
@@ -152,6 +169,12 @@ impl Remote {
         url: &str,
         response: reqwest::Response,
     ) -> Result<T, NodeError> {
+        let body = Self::body(url, response).await?;
+        serde_json::from_slice(&body).map_err(|e| remote(url, format!("unexpected answer: {e}")))
+    }
+
+    /// Reads an answer's body, turning an error status into the node's message.
+    async fn body(url: &str, response: reqwest::Response) -> Result<bytes::Bytes, NodeError> {
         let remote = |reason: String| remote(url, reason);
         let status = response.status();
         let body = response.bytes().await.map_err(|e| remote(e.to_string()))?;
@@ -161,8 +184,36 @@ impl Remote {
                 .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
             return Err(remote(format!("{status}: {message}")));
         }
-        serde_json::from_slice(&body).map_err(|e| remote(format!("unexpected answer: {e}")))
+        Ok(body)
     }
+}
+
+/// A transaction ID as a node writes it (64 hex digits).
+pub fn parse_txid(hex: &str) -> Result<TxId, NodeError> {
+    let id = NodeError::decode_hex("transaction ID", hex)?;
+    Ok(TxId(id.try_into().map_err(|_| NodeError::Invalid {
+        what: "transaction ID",
+        reason: "not 32 bytes".into(),
+    })?))
+}
+
+/// The forest a node described.
+fn forest_of(json: &ForestJson) -> Result<Forest, NodeError> {
+    let invalid = |reason: String| NodeError::Invalid {
+        what: "forest",
+        reason,
+    };
+    let roots = json
+        .roots
+        .iter()
+        .map(|r| {
+            let bytes = NodeError::decode_hex("forest root", &r.root)?;
+            utreexo::Hash::from_slice(&bytes)
+                .ok_or_else(|| invalid("a root is not 32 bytes".into()))
+        })
+        .collect::<Result<Vec<_>, NodeError>>()?;
+    Forest::from_parts(json.generation, json.count, roots)
+        .ok_or_else(|| invalid("its roots do not match its count".into()))
 }
 
 /// The base URL of `url` as given to `flag`: `http://` is assumed when no scheme is

@@ -148,6 +148,16 @@ pub enum NodeError {
         first: u64,
     },
 
+    /// Compact blocks asked of a node that has none for those heights: it stored
+    /// them from a later height on (it joined by state sync, or was upgraded).
+    #[error("this node has no compact blocks from height {asked} to {}: it keeps them from height {first} on; sync this wallet in full (without --light) past that height, or from a node that keeps them", .first - 1)]
+    NoCompactBlocks {
+        /// The first height asked.
+        asked: u64,
+        /// The first height it holds after that.
+        first: u64,
+    },
+
     /// The node stopped while the request waited.
     #[error("the node is shutting down")]
     ShuttingDown,

@@ -13,6 +13,7 @@
 //! - [`producer`]: the devnet's block producer;
 //! - [`client`] and [`cometbft`]: clients of a node's API and of CometBFT's RPC;
 //! - [`follow`]: the devnet follower's sync loop;
+//! - [`light`]: light wallets' pages of compact blocks;
 //! - [`connections`]: the HTTP server's accept loop, timeouts and connection caps;
 //! - [`api`]: the routes, their JSON, per-client budgets and the explorer;
 //! - [`server`]: `run`, and a node started inside another program;
@@ -40,6 +41,7 @@ pub mod follow;
 pub mod genesis;
 pub mod init;
 pub mod keys;
+pub mod light;
 pub mod producer;
 pub mod server;
 pub mod store;

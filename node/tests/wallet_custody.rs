@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use std::path::Path;
-use std::process::{Command, Stdio};
+
 use std::time::{Duration, Instant};
 
 #[test]
@@ -59,20 +59,17 @@ fn requests_and_two_of_two_custody_by_files() {
     // Custody keys, exchanged; both join the same account.
     let proposal = file("spend.proposal");
     let response = file("spend.response");
+    // The arguments of a proposal of `amount` that waits for `response`.
+    let spend = |amount: &str, response: &str| -> Vec<String> {
+        let args = [
+            "custody", "propose", "bob", "--to", &funding, "--amount", amount,
+        ];
+        let files = ["--out", &proposal, "--wait-for", response];
+        args.iter().chain(&files).map(|a| a.to_string()).collect()
+    };
     let propose_now = |amount: &str| {
-        w(&[
-            "custody",
-            "propose",
-            "bob",
-            "--to",
-            &funding,
-            "--amount",
-            amount,
-            "--out",
-            &proposal,
-            "--wait-for",
-            &response,
-        ])
+        let args = spend(amount, &response);
+        w(&args.iter().map(String::as_str).collect::<Vec<_>>())
     };
     let unjoined = propose_now("1").unwrap_err();
     assert!(
@@ -105,25 +102,13 @@ fn requests_and_two_of_two_custody_by_files() {
 
     // Bob proposes; Carol co-signs the file; Bob's waiting command submits.
     let propose = |amount: &str, timeout: &str, response: &str| {
-        Command::new(BIN)
-            .args([
-                "wallet", "custody", "propose", "bob", "--to", &funding, "--amount", amount,
-            ])
-            .args([
-                "--out",
-                &proposal,
-                "--wait-for",
-                response,
-                "--timeout",
-                timeout,
-            ])
-            .args(["--data-dir", dir.to_str().unwrap(), "--node", url])
-            .env("ZKVM_WALLET_PASSPHRASE", PASS)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
+        let mut args = spend(amount, response);
+        args.extend(["--timeout".to_string(), timeout.to_string()]);
+        spawn_wallet(
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+            &dir,
+            url,
+        )
     };
     let waiting = propose("1200", "120", &response);
     wait_file(&proposal);

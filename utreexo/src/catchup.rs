@@ -122,9 +122,13 @@ impl Catchup {
         match proof {
             Proof::Transient => {
                 let piece = *self.inserted.get(&leaf).ok_or(UtreexoError::NotInForest)?;
-                self.extend(piece, 0, Vec::new())
+                let (position, neighbors) = self.above(piece, 0)?;
+                Ok(Path {
+                    position,
+                    neighbors,
+                })
             }
-            Proof::Committed(path) => self.update_path(leaf, path),
+            Proof::Committed(path) => Ok(self.move_path(Some(leaf), path)?.applied_to(path)),
         }
     }
 
@@ -134,16 +138,20 @@ impl Catchup {
     /// moved subtree goes unnoticed and yields a wrong path. Meant for holders of
     /// many proofs that were verified when they were obtained (a wallet).
     pub fn relocate(&self, path: &Path) -> Result<Path, UtreexoError> {
-        self.move_path(None, path)
+        Ok(self.relocation(path)?.applied_to(path))
     }
 
-    fn update_path(&self, leaf: Hash, path: &Path) -> Result<Path, UtreexoError> {
-        self.move_path(Some(leaf), path)
+    /// What [`Catchup::relocate`] does to `path`, to apply in place later
+    /// ([`Relocation::apply`]). It reads only the path's position and length, not
+    /// its neighbors, so a holder of many paths moves them with little memory
+    /// traffic, and can learn that every one moves before it changes any.
+    pub fn relocation(&self, path: &Path) -> Result<Relocation, UtreexoError> {
+        self.move_path(None, path)
     }
 
     /// Moves `path` to the new forest, checking that it leads from `leaf` to its
     /// moved subtree if a leaf is given.
-    fn move_path(&self, leaf: Option<Hash>, path: &Path) -> Result<Path, UtreexoError> {
+    fn move_path(&self, leaf: Option<Hash>, path: &Path) -> Result<Relocation, UtreexoError> {
         let position = path.position;
         let tree = find_tree(self.old_count, position).ok_or(UtreexoError::PositionOutOfRange {
             position,
@@ -172,9 +180,12 @@ impl Catchup {
             }
         }
         let inside = position & ((1u64 << level) - 1);
-        let mut path = self.extend(piece, level, lower.to_vec())?;
-        path.position += inside;
-        Ok(path)
+        let (start, upper) = self.above(piece, level)?;
+        Ok(Relocation {
+            position: start + inside,
+            keep: level,
+            upper,
+        })
     }
 
     /// The committed piece that holds old `position`; none if that item was deleted.
@@ -190,14 +201,9 @@ impl Catchup {
         }
     }
 
-    /// A path from the first item of `piece` (of `level`) to its new tree's root,
-    /// given the neighbors below the piece.
-    fn extend(
-        &self,
-        piece: u32,
-        level: usize,
-        mut neighbors: Vec<Hash>,
-    ) -> Result<Path, UtreexoError> {
+    /// The new position of the first item of `piece` (of `level`), and the
+    /// neighbors above the piece up to its new tree's root, from the piece up.
+    fn above(&self, piece: u32, level: usize) -> Result<(u64, Vec<Hash>), UtreexoError> {
         let start = *self
             .new_offsets
             .get(piece as usize)
@@ -207,7 +213,7 @@ impl Catchup {
             .roots
             .get(tree.index)
             .ok_or(UtreexoError::NotInForest)?;
-        let first_upper = neighbors.len();
+        let mut neighbors = Vec::with_capacity(tree.level.saturating_sub(level));
         for k in (level + 1..=tree.level).rev() {
             let node = self
                 .nodes
@@ -225,11 +231,40 @@ impl Catchup {
             neighbors.push(sibling.hash);
             at = next;
         }
-        neighbors[first_upper..].reverse();
-        Ok(Path {
-            position: start,
+        neighbors.reverse();
+        Ok((start, neighbors))
+    }
+}
+
+/// How a path moves across a normalization: its new position, how many of its
+/// lowest neighbors stay (those inside the subtree that moved whole), and the new
+/// neighbors above them, from the subtree up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Relocation {
+    position: u64,
+    keep: usize,
+    upper: Vec<Hash>,
+}
+
+impl Relocation {
+    /// Moves `path` in place: it keeps its lowest neighbors and takes the new ones
+    /// above them.
+    pub fn apply(self, path: &mut Path) {
+        path.position = self.position;
+        path.neighbors.truncate(self.keep);
+        path.neighbors.extend_from_slice(&self.upper);
+    }
+
+    /// The moved copy of `path`.
+    pub fn applied_to(&self, path: &Path) -> Path {
+        let keep = self.keep.min(path.neighbors.len());
+        let mut neighbors = Vec::with_capacity(keep + self.upper.len());
+        neighbors.extend_from_slice(&path.neighbors[..keep]);
+        neighbors.extend_from_slice(&self.upper);
+        Path {
+            position: self.position,
             neighbors,
-        })
+        }
     }
 }
 

@@ -64,6 +64,17 @@ impl Forest {
         merkle::tree::connect_perfect_roots(&crate::hasher(), &self.roots)
     }
 
+    /// How many neighbors the path of the item at `position` has: the level of the
+    /// tree holding it. Fails with `PositionOutOfRange` if no tree holds it.
+    pub fn path_length(&self, position: u64) -> Result<usize, UtreexoError> {
+        find_tree(self.count, position)
+            .map(|tree| tree.level)
+            .ok_or(UtreexoError::PositionOutOfRange {
+                position,
+                count: self.count,
+            })
+    }
+
     /// Opens a working forest on top of this one for the next batch of changes.
     pub fn work(&self) -> WorkForest {
         WorkForest::new(self)
@@ -183,6 +194,20 @@ impl core::fmt::Debug for Forest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_as_long_as_their_tree_is_high() {
+        let f = Forest::from_parts(0, 13, vec![Hash::default(); 3]).unwrap();
+        let lengths: Vec<_> = (0..13).map(|p| f.path_length(p).unwrap()).collect();
+        assert_eq!(lengths, [3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 0]);
+        assert_eq!(
+            f.path_length(13),
+            Err(UtreexoError::PositionOutOfRange {
+                position: 13,
+                count: 13
+            })
+        );
+    }
 
     #[test]
     fn parts_must_agree_with_the_count() {

@@ -27,7 +27,7 @@ pub mod work;
 
 mod shape;
 
-pub use catchup::Catchup;
+pub use catchup::{Catchup, Relocation};
 pub use errors::UtreexoError;
 pub use forest::Forest;
 pub use merkle::{Hash, Hasher, MerkleItem, Path};

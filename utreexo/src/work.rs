@@ -277,6 +277,41 @@ impl WorkForest {
         }
     }
 
+    /// The whole path of the committed item at `position`, from `lower`: the
+    /// neighbors below the lowest node this working forest knows on the way to the
+    /// item, from the leaf up. The neighbors above are the known siblings. So the
+    /// deletions of a generation can be described by the hashes that earlier
+    /// deletions did not reveal, each sent once (a light client's catch-up); the
+    /// path is then checked by [`WorkForest::delete`] as any other.
+    ///
+    /// Fails with `PositionOutOfRange` when no tree holds `position`, and with
+    /// `PathLength` when `lower` does not hold exactly one hash per level below the
+    /// known part.
+    pub fn complete_path(&self, position: u64, lower: &[Hash]) -> Result<Path, UtreexoError> {
+        let tree = find_tree(self.committed, position).ok_or(UtreexoError::PositionOutOfRange {
+            position,
+            count: self.committed,
+        })?;
+        let mut upper = Vec::with_capacity(tree.level);
+        let (_, level) = self.descend(tree.index as u32, tree.level, position, |_, sibling| {
+            upper.push(sibling.hash);
+            Ok::<(), UtreexoError>(())
+        })?;
+        if lower.len() != level {
+            return Err(UtreexoError::PathLength {
+                expected: tree.level,
+                found: lower.len() + upper.len(),
+            });
+        }
+        let mut neighbors = Vec::with_capacity(tree.level);
+        neighbors.extend_from_slice(lower);
+        neighbors.extend(upper.iter().rev());
+        Ok(Path {
+            position,
+            neighbors,
+        })
+    }
+
     /// Runs `f` as one unit: if it fails, every change it made is undone.
     /// Batches nest.
     pub fn batch<T, E>(&mut self, f: impl FnOnce(&mut WorkForest) -> Result<T, E>) -> Result<T, E> {
@@ -436,25 +471,14 @@ impl WorkForest {
             });
         }
         let root = tree.index as u32;
-        let (mut bottom, mut level) = (root, tree.level);
         // Down through the known nodes: neighbors are compared, not hashed.
-        while level > 0 {
-            let node = &self.nodes[bottom as usize];
-            if node.children == NONE {
-                break;
-            }
-            let right = goes_right(position, level);
-            let (next, sibling) = if right {
-                (node.children + 1, node.children)
+        let (bottom, level) = self.descend(root, tree.level, position, |level, sibling| {
+            if sibling.hash == path.neighbors[level - 1] {
+                Ok(())
             } else {
-                (node.children, node.children + 1)
-            };
-            if self.nodes[sibling as usize].hash != path.neighbors[level - 1] {
-                return Err(UtreexoError::NeighborMismatch { level: level - 1 });
+                Err(UtreexoError::NeighborMismatch { level: level - 1 })
             }
-            bottom = next;
-            level -= 1;
-        }
+        })?;
         let node = &self.nodes[bottom as usize];
         if node.state == State::Deleted {
             return Err(UtreexoError::AlreadyDeleted);
@@ -480,6 +504,34 @@ impl WorkForest {
             bottom,
             level,
         })
+    }
+
+    /// Walks from the root `root` of a tree of `tree_level` down towards `position`
+    /// while the current node has children, showing `visit` the sibling of the way
+    /// below each level. Returns the lowest known node on the way and its level.
+    fn descend<E>(
+        &self,
+        root: u32,
+        tree_level: usize,
+        position: u64,
+        mut visit: impl FnMut(usize, &Node) -> Result<(), E>,
+    ) -> Result<(u32, usize), E> {
+        let (mut at, mut level) = (root, tree_level);
+        while level > 0 {
+            let node = &self.nodes[at as usize];
+            if node.children == NONE {
+                break;
+            }
+            let (next, sibling) = if goes_right(position, level) {
+                (node.children + 1, node.children)
+            } else {
+                (node.children, node.children + 1)
+            };
+            visit(level, &self.nodes[sibling as usize])?;
+            at = next;
+            level -= 1;
+        }
+        Ok((at, level))
     }
 
     fn set_state(&mut self, at: u32, state: State) {

@@ -326,3 +326,75 @@ fn relocation_does_not_check_but_refuses_deleted_items() {
         Err(UtreexoError::RootMismatch)
     );
 }
+
+/// The part of `full` below the lowest node `work` knows: the only length that
+/// `complete_path` accepts.
+fn lower_part(work: &utreexo::WorkForest, full: &Path) -> Vec<Hash> {
+    let fits: Vec<usize> = (0..=full.neighbors.len())
+        .filter(|&k| {
+            work.complete_path(full.position, &full.neighbors[..k])
+                .is_ok()
+        })
+        .collect();
+    assert_eq!(fits.len(), 1, "exactly one length completes the path");
+    full.neighbors[..fits[0]].to_vec()
+}
+
+#[test]
+fn paths_completed_from_the_known_nodes_delete_as_the_whole_paths_do() {
+    let (forest, proofs) = forest_of(77);
+    let spent = [40u64, 3, 41, 70, 5, 76, 64, 12];
+    let mut whole = forest.work();
+    let mut partial = forest.work();
+    let mut sent = 0;
+    for &i in &spent {
+        let full = path(&proofs[i as usize]);
+        let lower = lower_part(&partial, &full);
+        sent += lower.len();
+        let completed = partial.complete_path(full.position, &lower).unwrap();
+        assert_eq!(completed, full);
+        partial
+            .delete(&Item(i), &Proof::Committed(completed))
+            .unwrap();
+        whole.delete(&Item(i), &proofs[i as usize]).unwrap();
+    }
+    let all: usize = spent
+        .iter()
+        .map(|&i| path(&proofs[i as usize]).neighbors.len())
+        .sum();
+    assert!(
+        sent < all,
+        "later deletions reuse what earlier ones revealed"
+    );
+    assert_eq!(partial.normalize().0, whole.normalize().0);
+}
+
+#[test]
+fn a_completed_path_needs_exactly_the_unknown_levels() {
+    let (forest, proofs) = forest_of(16);
+    let mut work = forest.work();
+    work.delete(&Item(0), &proofs[0]).unwrap();
+    // Item 1 is the sibling of the deleted leaf: every level of its path is known.
+    let full = path(&proofs[1]);
+    assert_eq!(work.complete_path(1, &[]), Ok(full.clone()));
+    assert_eq!(
+        work.complete_path(1, &full.neighbors[..1]),
+        Err(UtreexoError::PathLength {
+            expected: 4,
+            found: 5
+        })
+    );
+    assert_eq!(
+        work.complete_path(16, &[]),
+        Err(UtreexoError::PositionOutOfRange {
+            position: 16,
+            count: 16
+        })
+    );
+    // The deleted leaf itself is known; deleting it again is refused as usual.
+    let again = work.complete_path(0, &[]).unwrap();
+    assert_eq!(
+        work.delete(&Item(0), &Proof::Committed(again)),
+        Err(UtreexoError::AlreadyDeleted)
+    );
+}

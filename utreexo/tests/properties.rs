@@ -85,6 +85,10 @@ impl Model {
             // Relocating without checks agrees for valid proofs.
             if let (Proof::Committed(old), Proof::Committed(new)) = (&proof.proof, &updated.proof) {
                 prop_assert_eq!(catchup.relocate(old), Ok(new.clone()));
+                // And so does moving it in place.
+                let mut moved = old.clone();
+                catchup.relocation(old).unwrap().apply(&mut moved);
+                prop_assert_eq!(&moved, new);
             }
             prop_assert_eq!(next.verify_tracked(item, &updated), Ok(()));
             // A proof already at the new generation passes unchanged.

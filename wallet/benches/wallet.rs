@@ -1,29 +1,48 @@
-//! Wallet costs: scanning a block of 256 payments for a wallet holding 10,000 outputs
-//! (trial decryption of every note and the upkeep of every proof), and building a
-//! payment of two inputs and two outputs (selection, proving, signing).
+//! Wallet costs, each beside the way the previous code did it where that differs:
 //!
-//! The block is assembled from logs (through `Producer::make_block`, which trusts
-//! them) instead of proven transactions, so the setup takes seconds: scanning reads
-//! only logs and the catch-up, never proofs.
+//! - `wallet/scan/notes_1024`: trial decryption of 1,024 notes for someone else by a
+//!   one-account wallet, on all cores (`parallel`) and one after another on one
+//!   core (`one_by_one`, as tracking did before);
+//! - `wallet/upkeep/10k_outputs_256_payments`: moving the proofs of 10,000 outputs
+//!   across the catch-up of a block of 256 payments, in bulk and in place (`bulk`)
+//!   and as tracking did before, each moved path made anew (`one_by_one`);
+//! - `wallet/scan/256_payments_10k_outputs`: a whole block applied (its 256 notes,
+//!   128 of them the wallet's, and the upkeep of 10,128 proofs), from the full block
+//!   and from the light block (`light`: the spends' paths rebuilt, the forest
+//!   replayed and checked against the header);
+//! - `wallet/send/2in_2out`: building a payment of two inputs and two outputs;
+//! - `wallet/compact/256_payments`: making the light block of a block of 256 real
+//!   payments (the node's side), after printing the sizes of full and light blocks
+//!   of such payments over UTXO sets of 2¹⁰ to 2²⁰ outputs.
+//!
+//! The scanning block is assembled from logs (through `Producer::make_block`, which
+//! trusts them) instead of proven transactions, so the setup takes seconds: scanning
+//! reads only logs and the catch-up, never proofs. The sizes need real payments.
 
 use batch::Generators;
-use blockchain::{AppliedBlock, BlockTx, ChainState, Producer};
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use blockchain::{AppliedBlock, Block, BlockTx, ChainState, Producer};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+use encoding::Encodable;
 use keytree::Xprv;
 use musig::SigningKey;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
+use std::time::{Duration, Instant};
 use utreexo::Proof;
-use wallet::note::{seal, KeyKind, Opening};
-use wallet::{Address, Network, Owner, TxPlan, Wallet};
+use wallet::note::{seal, KeyKind, NoteOpener, Opening};
+use wallet::{Address, LightBlock, Network, Owner, TxPlan, Wallet};
 use zkvm::{
     Anchor, Contract, ContractId, FeeRate, Predicate, Tx, TxEntry, TxHeader, TxLog, VerifiedTx,
 };
 
+#[path = "../tests/common/payments.rs"]
+mod payments;
+
 const OWNED: usize = 10_000;
 const PAYMENTS: usize = 256;
+const NOTES: usize = 1_024;
 
 fn header() -> TxHeader {
     TxHeader {
@@ -74,7 +93,7 @@ fn payment(to: &Address, qty: u64, input: ContractId, rng: &mut StdRng) -> TxLog
 
 /// A wallet with 10,000 outputs in the initial set, and a block of 256 payments
 /// (half to the wallet, half to someone else), each spending a foreign output.
-fn scanning_setup() -> (Wallet, AppliedBlock) {
+fn scanning_setup() -> (Wallet, Block, AppliedBlock, Producer) {
     let mut rng = StdRng::seed_from_u64(7);
     let mut wallet = Wallet::new(Xprv::from_seed(b"bench"), Network::Devnet);
     let other = Wallet::new(Xprv::from_seed(b"other"), Network::Devnet);
@@ -118,19 +137,40 @@ fn scanning_setup() -> (Wallet, AppliedBlock) {
             (btx, verified)
         })
         .collect();
-    let (_, applied) = producer.make_block(&state, 2_000, txs).expect("block");
-    (wallet, applied)
+    let (block, applied) = producer.make_block(&state, 2_000, txs).expect("block");
+    (wallet, block, applied, producer)
+}
+
+/// Runs `setup` the first time only, so that a benchmark left out by a filter
+/// costs nothing.
+fn once<T>(cell: &mut Option<T>, setup: impl FnOnce() -> T) -> &T {
+    cell.get_or_insert_with(setup)
 }
 
 fn scanning(c: &mut Criterion) {
-    let (wallet, applied) = scanning_setup();
-    let mut group = c.benchmark_group("wallet/scan");
+    let mut setup = None;
+    let mut group = c.benchmark_group("wallet/scan/256_payments_10k_outputs");
     group.sample_size(10);
-    group.bench_function("256_payments_10k_outputs", |b| {
+    group.bench_function("full", |b| {
+        let (wallet, _, applied, _) = once(&mut setup, scanning_setup);
         b.iter_batched(
             || wallet.clone(),
             |mut w| {
-                let report = w.apply_block(&applied).expect("applies");
+                let report = w.apply_block(applied).expect("applies");
+                assert_eq!(report.received.len(), PAYMENTS / 2);
+                w
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("light", |b| {
+        let (wallet, block, applied, producer) = once(&mut setup, scanning_setup);
+        let light = LightBlock::devnet(block, applied).expect("compact");
+        let verifier = wallet::DevnetVerifier::new(producer.verification_key());
+        b.iter_batched(
+            || (wallet.clone(), verifier.clone()),
+            |(mut w, mut v)| {
+                let report = w.apply_light(&light, &mut v).expect("applies");
                 assert_eq!(report.received.len(), PAYMENTS / 2);
                 w
             },
@@ -138,6 +178,144 @@ fn scanning(c: &mut Criterion) {
         )
     });
     group.finish();
+}
+
+/// 1,024 notes to someone else, and the opener of a one-account wallet.
+fn notes_setup() -> (Vec<Vec<u8>>, NoteOpener) {
+    let mut rng = StdRng::seed_from_u64(9);
+    let other = Wallet::new(Xprv::from_seed(b"other"), Network::Devnet);
+    let to = other.address(Owner::Account(0)).expect("address");
+    let notes = (0..NOTES)
+        .map(|_| {
+            let opening = Opening::random(KeyKind::Address, 10, Scalar::ZERO, &mut rng);
+            seal(to.encryption_key(), &opening, &mut rng).0
+        })
+        .collect();
+    let mine = Wallet::new(Xprv::from_seed(b"bench"), Network::Devnet);
+    let secret = mine.account(0).expect("account 0").encryption_secret();
+    (notes, NoteOpener::new(secret.expose()))
+}
+
+fn notes(c: &mut Criterion) {
+    let (notes, opener) = notes_setup();
+    let openers = [(Owner::Account(0), opener.clone())];
+    let tagged: Vec<(usize, &[u8])> = notes.iter().map(|n| (0, n.as_slice())).collect();
+    let mut group = c.benchmark_group("wallet/scan/notes_1024");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(NOTES as u64));
+    group.bench_function("parallel", |b| {
+        b.iter(|| {
+            let opened = wallet::scan::trial_decrypt(&openers, &tagged);
+            assert!(opened.is_empty());
+        })
+    });
+    group.bench_function("one_by_one", |b| {
+        b.iter(|| {
+            let opened = notes.iter().filter_map(|n| opener.open(n)).count();
+            assert_eq!(opened, 0);
+        })
+    });
+    group.finish();
+}
+
+/// The proofs of the scanning wallet's outputs, each in memory of its own as the
+/// ledger holds them, and out of the caches as between two blocks.
+fn proofs(wallet: &Wallet, other: &mut [u8]) -> Vec<(ContractId, Proof)> {
+    let outputs = wallet.ledger().outputs.values();
+    let proofs = outputs.map(|o| (o.id, o.proof.clone())).collect();
+    other.iter_mut().for_each(|b| *b = b.wrapping_add(1));
+    proofs
+}
+
+/// Memory to write between two measurements, larger than the caches.
+fn elsewhere() -> Vec<u8> {
+    vec![0u8; 64 << 20]
+}
+
+fn upkeep(c: &mut Criterion) {
+    let mut setup = None;
+    let mut group = c.benchmark_group("wallet/upkeep/10k_outputs_256_payments");
+    group.sample_size(20);
+    let mut other = elsewhere();
+    group.bench_function("bulk", |b| {
+        let (wallet, _, applied, _) = once(&mut setup, scanning_setup);
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                || proofs(wallet, &mut other),
+                |proofs| {
+                    let mut kept: Vec<_> = proofs.iter_mut().map(|(id, p)| (*id, p)).collect();
+                    wallet::scan::move_proofs(&mut kept, &applied.catchup).expect("moves");
+                },
+            )
+        })
+    });
+    group.bench_function("one_by_one", |b| {
+        let (wallet, _, applied, _) = once(&mut setup, scanning_setup);
+        b.iter_custom(|iters| {
+            timed(
+                iters,
+                || proofs(wallet, &mut other),
+                // As tracking did before: every moved path made, then each put in
+                // place of the old one.
+                |proofs| {
+                    let moved = proofs
+                        .iter()
+                        .map(|(_, p)| applied.catchup.relocate(p.path().expect("committed")))
+                        .collect::<Result<Vec<_>, _>>()
+                        .expect("moves");
+                    for ((_, proof), path) in proofs.iter_mut().zip(moved) {
+                        *proof = Proof::Committed(path);
+                    }
+                },
+            )
+        })
+    });
+    group.finish();
+}
+
+/// The time `routine` takes over `iters` inputs, each made by `setup` just before
+/// (and dropped after) its run, neither counted.
+fn timed<T>(iters: u64, mut setup: impl FnMut() -> T, mut routine: impl FnMut(&mut T)) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let mut input = setup();
+        let start = Instant::now();
+        routine(&mut input);
+        total += start.elapsed();
+        drop(input);
+    }
+    total
+}
+
+/// Measures making the light block of 256 real payments (the node's side).
+fn compact(c: &mut Criterion) {
+    let mut setup = None;
+    let mut group = c.benchmark_group("wallet/compact");
+    group.sample_size(10);
+    group.bench_function("256_payments", |b| {
+        let made = once(&mut setup, compact_sizes);
+        b.iter(|| LightBlock::devnet(&made.block, &made.applied).expect("compact"))
+    });
+    group.finish();
+}
+
+/// Prints the sizes of full and light blocks of 256 real payments over UTXO sets of
+/// 2¹⁰ to 2²⁰ outputs; returns the last block.
+fn compact_sizes() -> payments::PaymentBlock {
+    let mut rng = StdRng::seed_from_u64(10);
+    let payments = payments::Payments::prove(PAYMENTS, &mut rng);
+    println!("UTXO set | full block bytes | light block bytes | light / full");
+    let mut last = None;
+    for log in [10, 14, 17, 20] {
+        let made = payments.block((1 << log) - 2 * PAYMENTS, &mut rng);
+        let light = LightBlock::devnet(&made.block, &made.applied).expect("compact");
+        let (full, compact) = (made.block.encoded_len(), light.encoded_len());
+        let ratio = 100.0 * compact as f64 / full as f64;
+        println!("2^{log} | {full} | {compact} | {ratio:.1} %");
+        last = Some(made);
+    }
+    last.expect("a block")
 }
 
 /// A wallet with two outputs (60 and 50) that together pay 100 with change.
@@ -179,5 +357,5 @@ fn paying(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, scanning, paying);
+criterion_group!(benches, notes, upkeep, scanning, paying, compact);
 criterion_main!(benches);

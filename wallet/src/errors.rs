@@ -1,6 +1,7 @@
 //! The wallet's errors: one enum, a variant per failure a caller can act on.
 
 use blockchain::{BlockId, BlockchainError};
+use merkle::Hash;
 use zkvm::{ContractId, TxId, VmError};
 
 /// What can go wrong in the wallet. A call that fails changes nothing.
@@ -192,7 +193,7 @@ pub enum WalletError {
     #[error("unknown payment request {0}")]
     UnknownRequest(u64),
     /// A pending transaction is not known.
-    #[error("unknown pending transaction {0}")]
+    #[error("transaction {0} is not pending in this wallet (the wallet's pending transactions are listed by `pending`)")]
     UnknownTx(TxId),
     /// No account with this index is open.
     #[error("no account {0}")]
@@ -222,6 +223,86 @@ pub enum WalletError {
     /// The storage backend failed.
     #[error("storage: {0}")]
     Storage(String),
+
+    // Light sync, birthdays and pending transactions.
+    /// A stored ledger was written by another version of the wallet.
+    #[error(
+        "the stored wallet state has ledger version {found}, this wallet reads version 2: \
+         recover the wallet from its root key with a birthday"
+    )]
+    LedgerVersion {
+        /// The version found.
+        found: u8,
+    },
+    /// A checkpoint's forest is not the one its header commits to.
+    #[error(
+        "the forest given for block {height} has root {computed}, its header commits to \
+         {header}: ask the node for the checkpoint again, or another node"
+    )]
+    CheckpointMismatch {
+        /// The block's height.
+        height: u64,
+        /// The header's UTXO root.
+        header: Hash,
+        /// The root of the forest given.
+        computed: Hash,
+    },
+    /// The bytes of a compact or light block do not decode, or a block and its
+    /// applied form do not belong together.
+    #[error("malformed compact block: {0}")]
+    MalformedCompactBlock(String),
+    /// The evidence does not prove a block's header (the node lied, or is on another
+    /// chain).
+    #[error(
+        "the header of block {height} is not proven by its evidence ({reason}): sync from \
+         another node"
+    )]
+    HeaderNotSigned {
+        /// The block's height.
+        height: u64,
+        /// What the header verifier refused.
+        reason: String,
+    },
+    /// A compact block's spend does not fit the wallet's forest: its position or
+    /// hashes are forged.
+    #[error(
+        "the node forged the catch-up of block {height}: the spend of {input} does not fit \
+         the forest ({reason}); sync from another node"
+    )]
+    ForgedCatchup {
+        /// The block's height.
+        height: u64,
+        /// The input whose spend does not fit.
+        input: ContractId,
+        /// Why the forest refused it.
+        reason: String,
+    },
+    /// The forest after a compact block's spends and outputs is not the one the
+    /// header commits to: an output or a spend was withheld or invented.
+    #[error(
+        "block {height}'s spends and outputs lead to the UTXO root {computed}, its header \
+         commits to {header}: the node withheld or invented an output or a spend; sync from \
+         another node"
+    )]
+    ForestMismatch {
+        /// The block's height.
+        height: u64,
+        /// The header's UTXO root.
+        header: Hash,
+        /// The root the compact block leads to.
+        computed: Hash,
+    },
+    /// The node's mempool was read at a height the wallet has not reached.
+    #[error(
+        "the mempool was read at height {mempool_height}, the wallet is at {tip_height}: \
+         sync the blocks first"
+    )]
+    MempoolAhead {
+        /// The node's tip when its mempool was read.
+        mempool_height: u64,
+        /// The wallet's tip.
+        tip_height: u64,
+    },
 }
 
 impl From<encoding::EncodingError> for WalletError {

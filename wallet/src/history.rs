@@ -12,8 +12,9 @@
 
 use crate::address::{Address, Network};
 use crate::ledger::{contract, Owner};
-use crate::note::{note_point, open_as_sender, Memo, NoteOpener, OpenedNote, Opening};
+use crate::note::{note_point, open_as_sender, AssetName, Memo, NoteOpener, OpenedNote, Opening};
 use crate::outgoing::{self, OutgoingItem, OUTGOING_TAG};
+use crate::tracking::BlockTxs;
 use crate::wallet::Wallet;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
@@ -132,19 +133,20 @@ pub(crate) fn carries(output: &Contract, opening: &Opening) -> bool {
 impl Wallet {
     /// The history of a block whose transactions are `txs`, of which the outputs
     /// `received` are the wallet's new ones; learns the flavor names its notes give.
-    pub(crate) fn record_history(
+    /// A compact block holds no outgoing records: its history has the payments
+    /// received only.
+    pub(crate) fn record_history<T: BlockTxs + ?Sized>(
         &mut self,
-        txs: &[VerifiedTx],
+        txs: &T,
         received: &[ContractId],
     ) -> BlockHistory {
         let received: BTreeSet<&ContractId> = received.iter().collect();
         let mut history = BlockHistory::default();
         let mut names = Vec::new();
-        for tx in txs {
-            for output in tx.log.outputs() {
-                let id = output.id();
+        for tx in 0..txs.count() {
+            for (id, _) in txs.outputs(tx) {
                 if received.contains(&id) {
-                    if let Some((receipt, note)) = self.receipt(tx, id) {
+                    if let Some((receipt, note)) = self.receipt(txs, tx, id) {
                         names.extend(
                             note.and_then(|n| n.plaintext.asset.map(|a| (receipt.flavor, a))),
                         );
@@ -152,12 +154,8 @@ impl Wallet {
                     }
                 }
             }
-            for (record, notes) in self.sent_records(tx) {
-                names.extend(notes.into_iter().filter_map(|n| {
-                    let flavor = n.plaintext.opening.flavor;
-                    n.plaintext.asset.map(|a| (flavor, a))
-                }));
-                history.sent.push(record);
+            if let Some(tx) = txs.full(tx) {
+                history.sent.extend(self.sent_and_named(tx, &mut names));
             }
         }
         for (flavor, name) in names {
@@ -166,17 +164,56 @@ impl Wallet {
         history
     }
 
-    /// The receipt of output `id` of `tx` (owned by the wallet), with its note.
-    fn receipt(&self, tx: &VerifiedTx, id: ContractId) -> Option<(Receipt, Option<OpenedNote>)> {
+    /// What the wallet's accounts sent in `txs` (the full form of transactions a
+    /// compact block named in [`crate::BlockReport::unlisted_sends`], verified by the
+    /// caller), in order; learns the flavor names their notes give.
+    pub fn record_sent(&mut self, txs: &[VerifiedTx]) -> Vec<SentRecord> {
+        let mut names = Vec::new();
+        let sent = txs
+            .iter()
+            .flat_map(|tx| self.sent_and_named(tx, &mut names))
+            .collect();
+        for (flavor, name) in names {
+            self.assets.learn(&flavor, &name);
+        }
+        sent
+    }
+
+    /// The records of `tx` that the wallet's outgoing keys open; the names of
+    /// flavors their notes give go to `names`.
+    fn sent_and_named(
+        &self,
+        tx: &VerifiedTx,
+        names: &mut Vec<(Scalar, AssetName)>,
+    ) -> Vec<SentRecord> {
+        let mut sent = Vec::new();
+        for (record, notes) in self.sent_records(tx) {
+            names.extend(notes.into_iter().filter_map(|n| {
+                let flavor = n.plaintext.opening.flavor;
+                n.plaintext.asset.map(|a| (flavor, a))
+            }));
+            sent.push(record);
+        }
+        sent
+    }
+
+    /// The receipt of output `id` of transaction `tx` (owned by the wallet), with its
+    /// note.
+    fn receipt<T: BlockTxs + ?Sized>(
+        &self,
+        txs: &T,
+        tx: usize,
+        id: ContractId,
+    ) -> Option<(Receipt, Option<OpenedNote>)> {
         let owned = self.ledger.outputs.get(&id)?;
         let opener = self
             .openers
             .iter()
             .find(|(owner, _)| *owner == owned.owner)
             .map(|(_, o)| o);
-        let note = opener.and_then(|o| find_note(tx, o, &owned.opening));
+        let note = opener.and_then(|o| find_note(&txs.notes(tx), o, &owned.opening));
         let receipt = Receipt {
-            tx: tx.id,
+            tx: txs.id(tx),
             output: id,
             owner: owned.owner,
             qty: owned.opening.qty,
@@ -326,12 +363,11 @@ fn request_payment(
     })
 }
 
-/// The note of `tx` that `opener` opens to `opening`.
-fn find_note(tx: &VerifiedTx, opener: &NoteOpener, opening: &Opening) -> Option<OpenedNote> {
-    tx.log.iter().find_map(|entry| match entry {
-        TxEntry::Data(d) => opener
+/// The note among `notes` that `opener` opens to `opening`.
+fn find_note(notes: &[&[u8]], opener: &NoteOpener, opening: &Opening) -> Option<OpenedNote> {
+    notes.iter().find_map(|d| {
+        opener
             .open_note(d)
-            .filter(|n| n.plaintext.opening == *opening),
-        _ => None,
+            .filter(|n| n.plaintext.opening == *opening)
     })
 }

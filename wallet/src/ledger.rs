@@ -7,13 +7,13 @@
 
 use crate::errors::WalletError;
 use crate::note::Opening;
-use blockchain::BlockId;
+use blockchain::{BlockHeader, BlockId, ChainState};
 use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
 use encoding::{Encodable, Reader, Writer};
 use std::collections::{BTreeMap, VecDeque};
-use utreexo::Proof;
-use zkvm::{Anchor, Commitment, Contract, ContractId, PortableItem, Predicate, TxId, Value};
+use utreexo::{Forest, Proof};
+use zkvm::{Anchor, Commitment, Contract, ContractId, PortableItem, Predicate, Tx, TxId, Value};
 
 /// How many recent block IDs the ledger remembers to recognise a block seen twice.
 pub const RECENT_BLOCKS: usize = 64;
@@ -27,17 +27,87 @@ pub enum Owner {
     Shared,
 }
 
-/// The wallet's place in the chain.
+/// A place in the chain: a block's header and the Utreexo forest after the block,
+/// whose root the header commits to. The wallet's tip is one; a new wallet can
+/// start from one (its birthday) without the blocks before it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tip {
-    /// The tip's height.
-    pub height: u64,
-    /// The tip's ID.
-    pub id: BlockId,
-    /// The tip's timestamp.
-    pub timestamp_ms: u64,
+pub struct Checkpoint {
+    header: BlockHeader,
+    forest: Forest,
+    id: BlockId,
+}
+
+impl Checkpoint {
+    /// The checkpoint of `header` and `forest`; fails with `CheckpointMismatch`
+    /// unless the forest's root is the header's UTXO root. Whether the header is the
+    /// chain's is the caller's to know (see [`crate::light::HeaderVerifier`]).
+    pub fn new(header: BlockHeader, forest: Forest) -> Result<Checkpoint, WalletError> {
+        let computed = forest.root();
+        if computed != header.utxoroot {
+            return Err(WalletError::CheckpointMismatch {
+                height: header.height,
+                header: header.utxoroot,
+                computed,
+            });
+        }
+        Ok(Checkpoint::trusted(header, forest))
+    }
+
+    /// The checkpoint of a chain state's tip (a chain state keeps its forest and
+    /// tip in agreement).
+    pub fn of_state(state: &ChainState) -> Checkpoint {
+        Checkpoint::trusted(state.tip().clone(), state.forest().clone())
+    }
+
+    /// A checkpoint whose forest is known to agree with its header.
+    pub(crate) fn trusted(header: BlockHeader, forest: Forest) -> Checkpoint {
+        Checkpoint {
+            id: header.id(),
+            header,
+            forest,
+        }
+    }
+
+    /// The header.
+    pub fn header(&self) -> &BlockHeader {
+        &self.header
+    }
+
+    /// The forest after the block.
+    pub fn forest(&self) -> &Forest {
+        &self.forest
+    }
+
+    /// The block's height.
+    pub fn height(&self) -> u64 {
+        self.header.height
+    }
+
+    /// The block's ID.
+    pub fn id(&self) -> BlockId {
+        self.id
+    }
+
+    /// The block's timestamp.
+    pub fn timestamp_ms(&self) -> u64 {
+        self.header.timestamp_ms
+    }
+
     /// The Utreexo generation the wallet's proofs are for.
-    pub generation: u64,
+    pub fn generation(&self) -> u64 {
+        self.forest.generation()
+    }
+
+    fn encode(&self, w: &mut Vec<u8>) {
+        self.header.encode(w);
+        self.forest.encode(w);
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<Checkpoint, WalletError> {
+        let header = BlockHeader::decode(r)?;
+        let forest = Forest::decode(r).map_err(|e| WalletError::State(e.to_string()))?;
+        Checkpoint::new(header, forest)
+    }
 }
 
 /// An output the wallet can spend. `Debug` shows neither the opening nor the tweak.
@@ -148,7 +218,7 @@ pub struct Balance {
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
     /// The tip (none before the wallet is started).
-    pub tip: Option<Tip>,
+    pub tip: Option<Checkpoint>,
     /// Recently applied blocks, oldest first.
     pub recent: VecDeque<(u64, BlockId)>,
     /// Owned outputs.
@@ -161,6 +231,11 @@ pub struct Ledger {
     pub requests: BTreeMap<u64, OpenRequest>,
     /// The next one-time key index.
     pub next_request: u64,
+    /// The signed transactions of pending ones, to submit again.
+    pub signed: BTreeMap<TxId, Tx>,
+    /// The highest account that ever received an output (recovery's gap limit
+    /// counts from it).
+    pub highest_account: Option<u64>,
 }
 
 impl Ledger {
@@ -209,7 +284,7 @@ impl Ledger {
 
     /// Drops a pending transaction and frees what it reserved.
     pub fn release(&mut self, id: &TxId) -> Result<(), WalletError> {
-        let tx = self.pending.remove(id).ok_or(WalletError::UnknownTx(*id))?;
+        let tx = self.close(id).ok_or(WalletError::UnknownTx(*id))?;
         for input in &tx.inputs {
             if let Some(o) = self.outputs.get_mut(input) {
                 if o.reserved_by == Some(*id) {
@@ -219,11 +294,18 @@ impl Ledger {
         }
         Ok(())
     }
+
+    /// Forgets a pending transaction (mined, or released) with its signed form.
+    pub fn close(&mut self, id: &TxId) -> Option<PendingTx> {
+        self.signed.remove(id);
+        self.pending.remove(id)
+    }
 }
 
-// The explicit encoding of the ledger (version 1).
+// The explicit encoding of the ledger (version 2: version 1 had no header, forest,
+// signed transactions or highest account).
 
-const LEDGER_VERSION: u8 = 1;
+const LEDGER_VERSION: u8 = 2;
 
 fn write_owner(w: &mut Vec<u8>, owner: Owner) {
     match owner {
@@ -269,6 +351,21 @@ fn read_opt_txid(r: &mut Reader<'_>) -> Result<Option<TxId>, WalletError> {
     }
 }
 
+/// The signed form of a pending transaction, if stored.
+fn read_signed(r: &mut Reader<'_>) -> Result<Option<Tx>, WalletError> {
+    let bad = || WalletError::Malformed {
+        what: "signed transaction",
+    };
+    match r.read_u8()? {
+        0 => Ok(None),
+        1 => {
+            let tx = Tx::from_bytes(r.read_len_prefixed()?).map_err(|_| bad())?;
+            Ok(Some(tx))
+        }
+        _ => Err(bad()),
+    }
+}
+
 fn read_proof(r: &mut Reader<'_>) -> Result<Proof, WalletError> {
     Proof::decode(r).map_err(|e| WalletError::State(e.to_string()))
 }
@@ -300,10 +397,7 @@ impl Ledger {
             None => w.write_u8(0),
             Some(t) => {
                 w.write_u8(1);
-                w.write_u64(t.height);
-                w.write_bytes(&t.id.0);
-                w.write_u64(t.timestamp_ms);
-                w.write_u64(t.generation);
+                t.encode(w);
             }
         }
         w.write_u32(self.recent.len() as u32);
@@ -337,6 +431,13 @@ impl Ledger {
                 w.write_u64(*qty);
                 w.write_scalar(flv);
             }
+            match self.signed.get(&p.id) {
+                None => w.write_u8(0),
+                Some(tx) => {
+                    w.write_u8(1);
+                    w.write_len_prefixed(&tx.encode_to_vec());
+                }
+            }
         }
         w.write_u32(self.watched.len() as u32);
         for (id, x) in &self.watched {
@@ -355,23 +456,24 @@ impl Ledger {
             w.write_u64(q.expiry_ms);
         }
         w.write_u64(self.next_request);
+        match self.highest_account {
+            None => w.write_u8(0),
+            Some(n) => {
+                w.write_u8(1);
+                w.write_u64(n);
+            }
+        }
     }
 
     /// Reads the explicit encoding.
     pub fn decode(r: &mut Reader<'_>) -> Result<Ledger, WalletError> {
-        if r.read_u8()? != LEDGER_VERSION {
-            return Err(WalletError::Malformed {
-                what: "ledger version",
-            });
+        let version = r.read_u8()?;
+        if version != LEDGER_VERSION {
+            return Err(WalletError::LedgerVersion { found: version });
         }
         let tip = match r.read_u8()? {
             0 => None,
-            1 => Some(Tip {
-                height: r.read_u64()?,
-                id: BlockId(r.read_array()?),
-                timestamp_ms: r.read_u64()?,
-                generation: r.read_u64()?,
-            }),
+            1 => Some(Checkpoint::decode(r)?),
             _ => return Err(WalletError::Malformed { what: "tip" }),
         };
         let mut ledger = Ledger {
@@ -398,7 +500,7 @@ impl Ledger {
             };
             insert_in_order(&mut ledger.outputs, id, o, "output order")?;
         }
-        for _ in 0..r.read_count(32 + 4 + 8 + 4)? {
+        for _ in 0..r.read_count(32 + 4 + 8 + 4 + 1)? {
             let id = TxId(r.read_array()?);
             let mut inputs = Vec::new();
             for _ in 0..r.read_count(32)? {
@@ -416,6 +518,9 @@ impl Ledger {
                 incoming,
             };
             insert_in_order(&mut ledger.pending, id, tx, "pending order")?;
+            if let Some(signed) = read_signed(r)? {
+                ledger.signed.insert(id, signed);
+            }
         }
         for _ in 0..r.read_count(32 + 9 + 113 + 64)? {
             let id = ContractId(r.read_array()?);
@@ -438,6 +543,15 @@ impl Ledger {
             insert_in_order(&mut ledger.requests, i, q, "request order")?;
         }
         ledger.next_request = r.read_u64()?;
+        ledger.highest_account = match r.read_u8()? {
+            0 => None,
+            1 => Some(r.read_u64()?),
+            _ => {
+                return Err(WalletError::Malformed {
+                    what: "highest account",
+                })
+            }
+        };
         Ok(ledger)
     }
 
@@ -458,6 +572,7 @@ impl Ledger {
 mod tests {
     use super::*;
     use crate::note::KeyKind;
+    use merkle::Hash;
 
     fn opening(qty: u64) -> Opening {
         Opening {
@@ -469,15 +584,44 @@ mod tests {
         }
     }
 
+    fn tip() -> Checkpoint {
+        let forest = Forest::from_parts(2, 5, vec![Hash([7; 32]), Hash([8; 32])]).unwrap();
+        let header = BlockHeader {
+            version: 1,
+            height: 3,
+            prev: BlockId([1; 32]),
+            timestamp_ms: 9,
+            txroot: Hash([3; 32]),
+            utxoroot: forest.root(),
+            ext: Vec::new(),
+        };
+        Checkpoint::new(header, forest).unwrap()
+    }
+
+    /// The encoded length of the version byte and the tip.
+    fn tip_len() -> usize {
+        let t = tip();
+        1 + 1 + t.header().encoded_len() + t.forest().encoded_len()
+    }
+
+    fn signed_tx() -> Tx {
+        Tx {
+            header: zkvm::TxHeader {
+                version: 1,
+                mintime_ms: 0,
+                maxtime_ms: 100,
+            },
+            program: vec![1, 2, 3],
+            signature: zkvm::tx::empty_signature(),
+            proof: zkvm::R1csProof::from_bytes(&[0u8; 1 + 32 * 13]).unwrap(),
+        }
+    }
+
     fn sample() -> Ledger {
         let mut l = Ledger {
-            tip: Some(Tip {
-                height: 3,
-                id: BlockId([1; 32]),
-                timestamp_ms: 9,
-                generation: 2,
-            }),
+            tip: Some(tip()),
             next_request: 5,
+            highest_account: Some(1),
             ..Ledger::default()
         };
         l.recent.push_back((3, BlockId([1; 32])));
@@ -504,6 +648,7 @@ mod tests {
             maxtime_ms: 100,
             incoming: vec![(Owner::Account(0), 4, Scalar::from(2u64))],
         });
+        l.signed.insert(TxId([8; 32]), signed_tx());
         l.watched.insert(
             ContractId([6; 32]),
             Watched {
@@ -531,6 +676,9 @@ mod tests {
         let bytes = l.to_bytes();
         let back = Ledger::from_bytes(&bytes).unwrap();
         assert_eq!(back.to_bytes(), bytes);
+        assert_eq!(back.tip, Some(tip()));
+        assert_eq!(back.signed.get(&TxId([8; 32])), Some(&signed_tx()));
+        assert_eq!(back.highest_account, Some(1));
         assert_eq!(
             back.balance(Owner::Account(0), Scalar::from(2u64)),
             l.balance(Owner::Account(0), Scalar::from(2u64))
@@ -546,7 +694,7 @@ mod tests {
         l.outputs.retain(|id, _| id.0 == [2; 32]);
         let bytes = l.to_bytes();
         // version, tip, one recent block, then the output count and the output.
-        let count_at = 1 + (1 + 8 + 32 + 8 + 8) + (4 + 40);
+        let count_at = tip_len() + (4 + 40);
         let start = count_at + 4;
         let end = start + output_len(&bytes, start);
         let mut twice = bytes[..count_at].to_vec();
@@ -624,17 +772,23 @@ mod tests {
         let mut long = bytes.clone();
         long.push(0);
         assert!(Ledger::from_bytes(&long).is_err());
+        // A ledger of version 1 (no header, forest or signed transactions).
         let mut version = bytes.clone();
-        version[0] = 2;
+        version[0] = 1;
         assert_eq!(
             Ledger::from_bytes(&version).unwrap_err(),
-            WalletError::Malformed {
-                what: "ledger version"
-            }
+            WalletError::LedgerVersion { found: 1 }
         );
+        // A tip whose forest is not the one its header commits to.
+        let mut forest = bytes.clone();
+        forest[tip_len() - 1] ^= 1;
+        assert!(matches!(
+            Ledger::from_bytes(&forest),
+            Err(WalletError::CheckpointMismatch { height: 3, .. })
+        ));
         // A huge count of recent blocks right after the tip.
         let mut huge = bytes;
-        let at = 1 + 1 + 8 + 32 + 8 + 8;
+        let at = tip_len();
         huge[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(matches!(
             Ledger::from_bytes(&huge),

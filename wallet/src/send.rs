@@ -19,6 +19,7 @@ use crate::keys::SecretScalar;
 use crate::ledger::{Owner, PendingTx};
 use crate::note::{seal_note, AssetName, KeyKind, Memo, NotePlaintext, Opening, SealedNote};
 use crate::outgoing::{self, OutgoingItem};
+use crate::pending::DEFAULT_TX_LIFETIME_MS;
 use crate::request::{PaymentReply, PaymentRequest};
 use crate::selection::select;
 use crate::wallet::Wallet;
@@ -54,11 +55,14 @@ pub struct TxPlan {
     data: Vec<Vec<u8>>,
     fee_rate: FeeRate,
     mintime_ms: u64,
-    maxtime_ms: u64,
+    /// `None`: the tip's time plus `lifetime_ms`.
+    maxtime_ms: Option<u64>,
+    lifetime_ms: u64,
 }
 
 impl TxPlan {
-    /// A plan spending from `from`, with no fee and no time bounds.
+    /// A plan spending from `from`, with no fee, valid from now until
+    /// [`DEFAULT_TX_LIFETIME_MS`] past the tip's time.
     pub fn new(from: Owner) -> Self {
         TxPlan {
             from,
@@ -69,7 +73,8 @@ impl TxPlan {
             data: Vec::new(),
             fee_rate: FeeRate::new(0, 1),
             mintime_ms: 0,
-            maxtime_ms: u64::MAX,
+            maxtime_ms: None,
+            lifetime_ms: DEFAULT_TX_LIFETIME_MS,
         }
     }
 
@@ -138,7 +143,14 @@ impl TxPlan {
     /// The time bounds (ms since the Unix epoch).
     pub fn time_bounds(mut self, mintime_ms: u64, maxtime_ms: u64) -> Self {
         self.mintime_ms = mintime_ms;
-        self.maxtime_ms = maxtime_ms;
+        self.maxtime_ms = Some(maxtime_ms);
+        self
+    }
+
+    /// How long past the tip's time the transaction stays valid, unless
+    /// [`TxPlan::time_bounds`] gives its maxtime.
+    pub fn lifetime(mut self, lifetime_ms: u64) -> Self {
+        self.lifetime_ms = lifetime_ms;
         self
     }
 
@@ -334,6 +346,7 @@ impl Wallet {
         let built = self.build_plan(plan, gens, rng)?;
         let tx = built.unsigned.clone().sign(rng)?;
         self.ledger.reserve(built.pending());
+        self.ledger.signed.insert(built.unsigned.id, tx.clone());
         Ok(built.into_sent(tx))
     }
 
@@ -355,12 +368,14 @@ impl Wallet {
             .tip
             .as_ref()
             .ok_or(WalletError::NotStarted)?
-            .timestamp_ms;
+            .timestamp_ms();
         if plan.is_empty() {
             return Err(WalletError::NothingToSend);
         }
         plan.check_amounts()?;
-        let mut maxtime = plan.maxtime_ms;
+        let mut maxtime = plan
+            .maxtime_ms
+            .unwrap_or(now.saturating_add(plan.lifetime_ms));
         for r in &plan.requests {
             self.check_network(r.network)?;
             if r.expiry_ms <= now {

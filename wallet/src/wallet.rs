@@ -4,7 +4,7 @@ use crate::address::{Address, Network};
 use crate::assets::AssetBook;
 use crate::errors::WalletError;
 use crate::keys::{random_scalar, AccountKeys, WalletKey};
-use crate::ledger::{Balance, Ledger, OwnedOutput, Owner, Tip};
+use crate::ledger::{Balance, Checkpoint, Ledger, OwnedOutput, Owner};
 use crate::note::{KeyKind, NoteOpener, Opening};
 use crate::shared::SharedAccount;
 use blockchain::ChainState;
@@ -140,7 +140,7 @@ impl Wallet {
     }
 
     /// The chain tip the wallet is at.
-    pub fn tip(&self) -> Option<&Tip> {
+    pub fn tip(&self) -> Option<&Checkpoint> {
         self.ledger.tip.as_ref()
     }
 
@@ -206,18 +206,7 @@ impl Wallet {
     /// Starts the wallet at a network's initial state, with the initial outputs it
     /// owns and their proofs (from [`ChainState::start`]).
     pub fn start(&mut self, initial: &ChainState, owned: Vec<(GenesisOutput, Proof)>) {
-        let header = initial.tip();
-        self.ledger = Ledger {
-            tip: Some(Tip {
-                height: header.height,
-                id: header.id(),
-                timestamp_ms: header.timestamp_ms,
-                generation: initial.forest().generation(),
-            }),
-            next_request: self.ledger.next_request,
-            ..Ledger::default()
-        };
-        self.ledger.recent.push_back((header.height, header.id()));
+        self.start_at(Checkpoint::of_state(initial));
         for (g, proof) in owned {
             let mut o = g.output;
             o.proof = proof;

@@ -229,7 +229,7 @@ fn blocks_applied_twice_are_skipped_and_gaps_refused() {
         })
     ));
     assert_eq!(bob.ledger().outputs.len(), before);
-    assert_eq!(bob.tip().unwrap().height, 2);
+    assert_eq!(bob.tip().unwrap().height(), 2);
     // Block 3 with the catch-up of another block is refused.
     let mut mismatched = third.clone();
     mismatched.catchup = applied.catchup.clone();

@@ -11,8 +11,9 @@ use prost::Message;
 use std::fs;
 use std::path::{Path, PathBuf};
 use tendermint_proto::v0_38::abci as pb;
+use wallet::compact::{CompactBlock, CompactEntry, CompactTx, LightBlock, Spend};
 use wallet::note::{KeyKind, NotePlaintext, Opening};
-use wallet::{AccountKeys, Address, AssetBook, AssetName, Ledger, Network, PaymentRequest, Tip};
+use wallet::{AccountKeys, Address, AssetBook, AssetName, Checkpoint, Ledger, Network, PaymentRequest};
 use zkvm::{ContractId, Program};
 use zkvm_node::api::json::{BlocksJson, GenesisJson, ProofJson, StatusJson, SubmitJson};
 
@@ -216,13 +217,13 @@ fn wallet(root: &Path) {
     wallet.prefixed(2, request.to_bytes());
     let mut ledger = Ledger::default();
     wallet.prefixed(3, ledger.to_bytes());
-    ledger.tip = Some(Tip {
-        height: 4,
-        id: blockchain::BlockId([9; 32]),
-        timestamp_ms: 5000,
-        generation: 2,
-    });
-    ledger.recent.push_back((4, blockchain::BlockId([9; 32])));
+    let forest = utreexo::Forest::from_parts(2, 3, vec![merkle::Hash([7; 32]); 2]).expect("forest");
+    let mut header = blockchain::BlockHeader::initial(5000, forest.root());
+    header.height = 4;
+    header.prev = blockchain::BlockId([9; 32]);
+    let tip = Checkpoint::new(header.clone(), forest).expect("checkpoint");
+    ledger.recent.push_back((4, tip.id()));
+    ledger.tip = Some(tip);
     wallet.prefixed(3, ledger.to_bytes());
     let keys = AccountKeys::derive(&keytree::Xprv::from_seed(b"fuzz seed"), 2);
     let full = keys.full_viewing_key().expect("a root has every key");
@@ -250,6 +251,41 @@ fn wallet(root: &Path) {
     let mut bytes = Vec::new();
     book.encode(&mut bytes);
     wallet.prefixed(8, bytes);
+    let block = CompactBlock {
+        header,
+        txs: vec![CompactTx {
+            id: zkvm::TxId([3; 32]),
+            entries: vec![
+                CompactEntry::Input {
+                    id: ContractId([1; 32]),
+                    spend: Spend::Transient,
+                },
+                CompactEntry::Input {
+                    id: ContractId([2; 32]),
+                    spend: Spend::Path {
+                        position: 5,
+                        hashes: vec![merkle::Hash([4; 32]); 2],
+                    },
+                },
+                CompactEntry::Output {
+                    id: ContractId([5; 32]),
+                    anchor: None,
+                },
+                CompactEntry::Output {
+                    id: ContractId([6; 32]),
+                    anchor: Some(zkvm::Anchor([7; 32])),
+                },
+                CompactEntry::Note([&b"zkn1"[..], &[9; 161]].concat()),
+                CompactEntry::Note([&b"zkn2"[..], &[8; 180]].concat()),
+            ],
+        }],
+    };
+    wallet.prefixed(9, block.to_bytes());
+    let light = LightBlock {
+        block,
+        evidence: vec![8; 64],
+    };
+    wallet.prefixed(9, light.to_bytes());
 }
 
 fn node(root: &Path) {
@@ -282,6 +318,7 @@ fn node(root: &Path) {
         hex: hex::encode(genesis.to_bytes()),
         producer_key: producer.verification_key().to_string(),
         initial_block: "00".repeat(32),
+        consensus: "devnet".to_string(),
     };
     api.add(serde_json::to_vec(&json).expect("json"));
     let proof = ProofJson {
@@ -302,6 +339,8 @@ fn node(root: &Path) {
         mempool_txs: 0,
         mempool_bytes: 0,
         producing: true,
+        role: "producer".to_string(),
+        error: None,
     };
     api.add(serde_json::to_vec(&status).expect("json"));
 }

@@ -118,6 +118,7 @@ pub fn router_with(state: ApiState, budget: budget::ClientBudget) -> Router {
         .route("/v1/utxos/{id}/proof", get(utxo_proof))
         .route("/v1/forest", get(forest))
         .route("/v1/bridge/signed", get(bridge_signed))
+        .route("/v1/compact/blocks", get(compact_blocks))
         .merge(explorer::routes())
         .fallback(not_found_route)
         .method_not_allowed_fallback(method_not_allowed)
@@ -169,6 +170,7 @@ impl From<NodeError> for ApiError {
             NodeError::Chain(_) | NodeError::Vm(_) => (StatusCode::BAD_REQUEST, "rejected"),
             NodeError::Invalid { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
             NodeError::NoHistory { .. } => (StatusCode::NOT_FOUND, "no_history"),
+            NodeError::NoCompactBlocks { .. } => (StatusCode::NOT_FOUND, "no_compact_blocks"),
             NodeError::NoProof { .. } => (StatusCode::BAD_REQUEST, "rejected"),
             NodeError::Refused { code, .. } => refused_status(*code),
             NodeError::ShuttingDown | NodeError::NotReady | NodeError::Busy(_) => {
@@ -276,6 +278,36 @@ async fn blocks_since(
         Ok(Json(BlocksJson { tip_height, blocks }))
     })
     .await
+}
+
+/// `GET /v1/compact/blocks?from=H&limit=N`: a binary page of light blocks
+/// ([`crate::light`]).
+async fn compact_blocks(
+    State(state): State<ApiState>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad(e.body_text()))?;
+    let from = match query.get("from") {
+        Some(text) => parse_u64("from", text)?,
+        None => {
+            return Err(ApiError::bad(
+                "query parameter `from` (the first height wanted) is required",
+            ))
+        }
+    };
+    let limit = match query.get("limit") {
+        Some(text) => parse_u64("limit", text)?.min(u64::from(u32::MAX)) as usize,
+        None => crate::light::MAX_PAGE_LIGHT_BLOCKS,
+    };
+    let page = blocking(&state, move |engine| {
+        Ok(crate::light::page(engine.store(), from, limit)?)
+    })
+    .await?;
+    let content_type = [(
+        axum::http::header::CONTENT_TYPE,
+        crate::light::PAGE_CONTENT_TYPE,
+    )];
+    Ok((content_type, page).into_response())
 }
 
 async fn recent_blocks(

@@ -12,10 +12,11 @@
 //! killed at any moment reopens at the last committed block. The same transaction
 //! records how long this node took to validate the block (`validation_us`, height →
 //! microseconds; for the explorer, so a store without that table is still read),
-//! and keeps the forest of the last [`RECENT_FORESTS`] heights (`recent_forests`,
-//! height → forest), from which state-sync snapshots are made, so they outlive a
-//! restart.
+//! the block's compact form for light wallets (`compact_blocks`, [`compact`]), and
+//! the forest of the last [`RECENT_FORESTS`] heights (`recent_forests`, height →
+//! forest), from which state-sync snapshots are made, so they outlive a restart.
 
+mod compact;
 mod records;
 pub mod seal;
 mod wallets;
@@ -265,6 +266,7 @@ impl Store {
                 pending.remove(tx.id.0.as_slice())?;
             }
             update_proofs(w, applied)?;
+            compact::write(w, block, applied)?;
             if let Some(took) = validation {
                 let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
                 w.open_table(VALIDATION)?.insert(height, us)?;

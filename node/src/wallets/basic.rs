@@ -6,7 +6,7 @@ use super::session::{read_as, write_output, Session, WalletDir};
 use super::text::{
     balance_table, flavor_hex, flavor_or_zero, memo_suffix, parse_address, parse_fee_rate,
 };
-use super::{generators, offline, WalletOptions, ACCOUNT, NETWORK};
+use super::{generators, offline, sync, WalletOptions, ACCOUNT, NETWORK};
 use crate::client::Remote;
 use crate::error::NodeError;
 use clap::Args;
@@ -32,7 +32,12 @@ pub struct CreateArgs {
     /// it sees the account's payments and cannot sign.
     #[arg(long)]
     pub view_key: Option<String>,
-    /// Data directory, node, passphrase.
+    /// The first height to scan. A new root starts at the node's tip (nothing can
+    /// have paid it before); a viewing key at the genesis (its account may have been
+    /// paid before).
+    #[arg(long)]
+    pub from_height: Option<u64>,
+    /// Data directory, node, passphrase, --light.
     #[command(flatten)]
     pub options: WalletOptions,
 }
@@ -92,14 +97,11 @@ pub struct IssueArgs {
     pub options: WalletOptions,
 }
 
-/// `wallet create`: a new wallet synced to the node's tip from its genesis. Nothing
-/// is written unless it succeeds.
+/// `wallet create`: a new wallet started at its birthday and synced to the node's
+/// tip. Nothing is written unless it succeeds.
 pub async fn create(args: &CreateArgs) -> Result<String, NodeError> {
     let options = &args.options;
-    let existing = match WalletDir::path(&options.data_dir).exists() {
-        true => Some(WalletDir::existing(&options.data_dir)?),
-        false => None,
-    };
+    let existing = WalletDir::existing_if_any(&options.data_dir)?;
     if let Some(wallets) = &existing {
         if wallets.exists(&args.name)? {
             return Err(NodeError::WalletExists(args.name.clone()));
@@ -112,11 +114,18 @@ pub async fn create(args: &CreateArgs) -> Result<String, NodeError> {
     let remote = Remote::new(&options.node)?;
     let (genesis, consensus) = remote.chain().await?;
     let (initial, _, _) = genesis.start()?;
-    let mut local = match &args.view_key {
-        None => LocalWallet::new(&initial, consensus),
-        Some(text) => LocalWallet::watch_only(text, &initial, consensus)?,
+    let (mut local, from_height) = match &args.view_key {
+        None => (LocalWallet::new(&initial, consensus), args.from_height),
+        Some(text) => (
+            LocalWallet::watch_only(text, &initial, consensus)?,
+            Some(args.from_height.unwrap_or(1)),
+        ),
     };
-    local.sync(&remote, &generators()).await?;
+    let birthday = sync::birthday(&remote, &initial, consensus, from_height).await?;
+    local.start_at(birthday)?;
+    local
+        .catch_up(&remote, &generators(), options.light)
+        .await?;
     let wallets = match existing {
         Some(wallets) => wallets,
         None => WalletDir::open(&options.data_dir)?,

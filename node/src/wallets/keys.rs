@@ -133,7 +133,7 @@ pub fn export_view_key(args: &ExportViewKeyArgs) -> Result<String, NodeError> {
 }
 
 /// Reads a root file.
-fn read_root(path: &Path) -> Result<Xprv, NodeError> {
+pub(crate) fn read_root(path: &Path) -> Result<Xprv, NodeError> {
     let text = read_private(path)?;
     let text = std::str::from_utf8(&text).map_err(|_| NodeError::Invalid {
         what: "root key",

@@ -14,7 +14,8 @@
 //! with the wallet library's state ([`Wallet::state_bytes`]) last. The chain
 //! snapshot (initial header, tip header, Utreexo forest, producer key, consensus)
 //! is the chain state the wallet validated blocks up to: the wallet trusts the node
-//! for nothing but the genesis.
+//! for nothing but the genesis (and, synced with `--light`, the signers of headers:
+//! [`super::light`]).
 
 use super::text::{describe_report, HistoryEntry};
 use super::NETWORK;
@@ -28,7 +29,7 @@ use musig::VerificationKey;
 use rand_core::OsRng;
 use std::collections::BTreeMap;
 use utreexo::Forest;
-use wallet::{Balance, Owner, SentTx, TxPlan, ViewingKey, Wallet, WalletStore};
+use wallet::{Balance, BlockReport, Owner, SentTx, TxPlan, ViewingKey, Wallet, WalletStore};
 use zeroize::Zeroizing;
 use zkvm::{ContractId, Generators};
 
@@ -133,20 +134,31 @@ impl LocalWallet {
 
     /// Applies a block validated by the caller, recording what it changed.
     pub fn apply_validated(&mut self, applied: &AppliedBlock) -> Result<(), NodeError> {
-        let before: BTreeMap<ContractId, (u64, Scalar)> = self
-            .wallet
-            .ledger()
-            .outputs
-            .values()
-            .map(|o| (o.id, (o.opening.qty, o.opening.flavor)))
-            .collect();
+        let before = self.holdings();
         let report = self.wallet.apply_block(applied)?;
         self.chain = applied.state.clone();
+        self.record_report(&report, &before);
+        Ok(())
+    }
+
+    /// Quantity and flavor of each output held, to describe what a block spent.
+    pub(super) fn holdings(&self) -> BTreeMap<ContractId, (u64, Scalar)> {
+        let outputs = self.wallet.ledger().outputs.values();
+        outputs
+            .map(|o| (o.id, (o.opening.qty, o.opening.flavor)))
+            .collect()
+    }
+
+    /// Adds what a block changed to the history, at the wallet's height.
+    pub(super) fn record_report(
+        &mut self,
+        report: &BlockReport,
+        before: &BTreeMap<ContractId, (u64, Scalar)>,
+    ) {
         let height = self.height();
-        for text in describe_report(&self.wallet, &report, &before) {
+        for text in describe_report(&self.wallet, report, before) {
             self.history.push(HistoryEntry { height, text });
         }
-        Ok(())
     }
 
     /// Fetches, validates and applies the node's blocks above the wallet's tip until

@@ -6,13 +6,16 @@
 //! holds the root key (or, for a watch-only wallet, a viewing key), the chain state
 //! the wallet validated blocks up to, its history and the library's state. Every
 //! command that needs the chain first syncs: it fetches the blocks above its tip
-//! (`GET /v1/blocks?since=H`), validates each in full against its snapshot (the
-//! library offers no trusted path, and a wallet that believed a node's word would
-//! believe a forged payment), applies it, acts, and saves once at the end.
+//! (`GET /v1/blocks?since=H`), validates each in full against its snapshot (a
+//! wallet that believed a node's word would believe a forged payment), applies it,
+//! acts, and saves once at the end. With `--light` it follows compact blocks
+//! instead, checking what it can ([`sync`]). Then it reconciles its pending
+//! transactions with the node's mempool.
 //!
 //! The modules: [`passphrase`] (where it comes from), [`local`] (the wallet and its
 //! record), [`session`] (the data directory's wallets, one command's session, the
-//! files commands exchange), [`text`] (values as people read and type them), and
+//! files commands exchange), [`sync`] (light sync, birthdays, recovery, pending
+//! transactions), [`text`] (values as people read and type them), and
 //! one module per group of commands: [`basic`] (create, address, balance, pay,
 //! issue, history), [`keys`] (viewing keys and root files), [`disclosure`],
 //! [`offline`] (unsigned proposals, signing, submitting), [`requests`] (payment
@@ -29,6 +32,7 @@ pub mod offline;
 pub mod passphrase;
 pub mod requests;
 pub mod session;
+pub mod sync;
 pub mod text;
 
 pub use local::LocalWallet;
@@ -63,6 +67,11 @@ pub struct WalletOptions {
     /// Where the passphrase comes from.
     #[command(flatten)]
     pub passphrase: PassphraseArgs,
+    /// Syncs from the node's compact blocks, checking their headers' signatures and
+    /// the wallet's outputs against the headers, instead of validating every block
+    /// in full.
+    #[arg(long)]
+    pub light: bool,
 }
 
 /// `wallet`.
@@ -71,6 +80,13 @@ pub enum WalletCommand {
     /// Creates a wallet at the node's tip: of a fresh random root key, or watch-only
     /// of a viewing key.
     Create(basic::CreateArgs),
+    /// Rebuilds a wallet from its root key file (from `wallet new-root`): scans the
+    /// chain from a height for every account and payment request it used.
+    Recover(sync::RecoverArgs),
+    /// Lists the transactions sent and not yet mined, with when they expire.
+    Pending(basic::NameArgs),
+    /// Gives up a pending transaction: the coins it spends are spendable again.
+    Abandon(sync::AbandonArgs),
     /// Prints the wallet's address (non-interactive payments go to it).
     Address(basic::NameArgs),
     /// Prints balances per flavor (confirmed, pending, locked) with the names known.
@@ -123,6 +139,9 @@ pub fn generators() -> Generators {
 pub async fn run_command(command: &WalletCommand) -> Result<String, NodeError> {
     match command {
         WalletCommand::Create(args) => basic::create(args).await,
+        WalletCommand::Recover(args) => sync::recover(args).await,
+        WalletCommand::Pending(args) => sync::pending(args).await,
+        WalletCommand::Abandon(args) => sync::abandon(args).await,
         WalletCommand::Address(args) => basic::address(args).await,
         WalletCommand::Balance(args) => basic::balance(args).await,
         WalletCommand::Pay(args) => basic::pay(args).await,

@@ -106,9 +106,11 @@ fn prompt(question: &str) -> Result<Zeroizing<String>, NodeError> {
     let mut quiet = saved.clone();
     quiet.local_modes.remove(LocalModes::ECHO);
     quiet.local_modes.insert(LocalModes::ECHONL);
+    // Echo goes off before the question is asked: what is typed as soon as it shows
+    // is never echoed.
+    tcsetattr(&stdin, OptionalActions::Drain, &quiet).map_err(terminal)?;
     eprint!("{question}");
     std::io::stderr().flush().ok();
-    tcsetattr(&stdin, OptionalActions::Drain, &quiet).map_err(terminal)?;
     let mut line = Zeroizing::new(String::new());
     let read = stdin.lock().read_line(&mut line);
     tcsetattr(&stdin, OptionalActions::Drain, &saved).map_err(terminal)?;

@@ -36,6 +36,14 @@ impl WalletDir {
         })
     }
 
+    /// The `wallets.redb` of `dir` if there is one; creates nothing.
+    pub fn existing_if_any(dir: &Path) -> Result<Option<WalletDir>, NodeError> {
+        match WalletDir::path(dir).exists() {
+            true => WalletDir::existing(dir).map(Some),
+            false => Ok(None),
+        }
+    }
+
     /// The path of the wallet file of `dir`.
     pub fn path(dir: &Path) -> PathBuf {
         dir.join(WALLETS_FILE)
@@ -71,6 +79,8 @@ pub(crate) struct Session {
     pub(crate) remote: Remote,
     pub(crate) gens: Generators,
     pub(crate) local: LocalWallet,
+    /// Sync from compact blocks.
+    pub(crate) light: bool,
 }
 
 impl Session {
@@ -98,13 +108,17 @@ impl Session {
             remote,
             gens: generators(),
             local,
+            light: options.light,
         })
     }
 
-    /// Fetches, validates and applies the node's new blocks.
+    /// Fetches, validates and applies the node's new blocks (or their compact
+    /// forms, checked), then reconciles the pending transactions with the mempool.
     pub(crate) async fn sync(&mut self) -> Result<(), NodeError> {
-        self.local.sync(&self.remote, &self.gens).await?;
-        Ok(())
+        self.local
+            .catch_up(&self.remote, &self.gens, self.light)
+            .await?;
+        self.local.reconcile_pending(&self.remote).await
     }
 
     /// Saves the wallet (one write transaction).

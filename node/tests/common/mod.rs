@@ -358,6 +358,13 @@ pub fn run_with_input(args: &[&str], input: &str) -> Output {
 /// `init` of a devnet in `dir` with a funded wallet "funding" of `outputs` outputs
 /// of 1,000,000, and a producer on it.
 pub fn devnet_with_wallet(dir: &Path, outputs: u64) -> NodeProcess {
+    init_with_wallet(dir, outputs);
+    producer(dir, 200)
+}
+
+/// `init` of a devnet in `dir` with a funded wallet "funding" of `outputs` outputs
+/// of 1,000,000.
+pub fn init_with_wallet(dir: &Path, outputs: u64) {
     let dir_text = dir.to_str().unwrap();
     let outputs = outputs.to_string();
     let init = [
@@ -370,7 +377,21 @@ pub fn devnet_with_wallet(dir: &Path, outputs: u64) -> NodeProcess {
         &outputs,
     ];
     run(&init).unwrap();
-    producer(dir, 200)
+}
+
+/// Starts `zkvm-node wallet ARGS --data-dir D --node URL` with the tests'
+/// passphrase, its output captured.
+pub fn spawn_wallet(args: &[&str], dir: &Path, url: &str) -> Child {
+    Command::new(BIN)
+        .arg("wallet")
+        .args(args)
+        .args(["--data-dir", dir.to_str().unwrap(), "--node", url])
+        .env("ZKVM_WALLET_PASSPHRASE", PASS)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 /// The ID printed by a command that submitted a transaction.

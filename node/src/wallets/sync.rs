@@ -1,0 +1,381 @@
+//! Light sync, birthdays and pending transactions.
+//!
+//! With `--light` a wallet follows the chain from the node's compact blocks
+//! (`GET /v1/compact/blocks`) instead of validating every block in full: it checks
+//! each header's evidence (the producer's signature on a devnet), replays the
+//! block's spends and outputs on its copy of the forest, and counts an output only
+//! once its proof holds against the header's UTXO root (the wallet library's
+//! `light` module). What it sent in a block is listed from the full form of its own
+//! transactions, fetched and verified one by one (`GET /v1/txs/{id}`; the node
+//! learns which transactions are the wallet's).
+//!
+//! A new wallet starts at a birthday: the node's tip, whose header it checks and
+//! whose forest it takes from the node (`GET /v1/forest`) only if the header
+//! commits to it, or a given height, reached from the genesis by light blocks
+//! without scanning them. After every sync, pending transactions are reconciled
+//! with the node's mempool: one the node lost is submitted again, one that expired
+//! or cannot be submitted again is released.
+
+use super::basic::NameArgs;
+use super::keys::read_root;
+use super::local::LocalWallet;
+use super::passphrase::Purpose;
+use super::session::{Session, WalletDir};
+use super::{generators, WalletOptions, ACCOUNT, NETWORK};
+use crate::client::Remote;
+use crate::error::NodeError;
+use crate::genesis::Consensus;
+use blockchain::{BlockTx, ChainState};
+use clap::Args;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use wallet::{
+    Checkpoint, DevnetVerifier, GapLimit, LightBlock, MempoolView, Recovery, Vanished, Wallet,
+};
+use zkvm::{Generators, TxId, Verifier};
+
+/// What a light sync did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LightSync {
+    /// Blocks applied.
+    pub blocks: u64,
+    /// Bytes of pages downloaded.
+    pub bytes: usize,
+}
+
+/// How many times a birthday at the tip is tried when the tip moves meanwhile.
+const BIRTHDAY_TRIES: usize = 5;
+
+/// The header verifier of a chain.
+pub fn verifier(chain: &ChainState, consensus: Consensus) -> Result<DevnetVerifier, NodeError> {
+    match consensus {
+        Consensus::Devnet => Ok(DevnetVerifier::new(*chain.producer())),
+        Consensus::CometBft => Err(NodeError::Invalid {
+            what: "--light",
+            reason: "light sync from a CometBFT network is not available yet; run the command without --light (the wallet then validates every block in full)".into(),
+        }),
+    }
+}
+
+/// The chain state of `checkpoint` on the chain that `chain` started.
+fn state_at(chain: &ChainState, checkpoint: &Checkpoint) -> Result<ChainState, NodeError> {
+    Ok(ChainState::from_parts(
+        chain.initial().clone(),
+        checkpoint.header().clone(),
+        checkpoint.forest().clone(),
+        *chain.producer(),
+    )?)
+}
+
+/// A birthday on the chain `initial` starts: the checkpoint of the node's tip when
+/// `height` is none (the genesis on a CometBFT network), else of the block before
+/// `height` (so that blocks from `height` on are scanned).
+pub async fn birthday(
+    remote: &Remote,
+    initial: &ChainState,
+    consensus: Consensus,
+    height: Option<u64>,
+) -> Result<Checkpoint, NodeError> {
+    let genesis = Checkpoint::of_state(initial);
+    // Blocks from height 2 on are scanned from the genesis. A CometBFT network's
+    // wallet has no light client yet: it starts at the genesis unless told.
+    let from_genesis = match height {
+        Some(h) => h <= genesis.height() + 1,
+        None => consensus == Consensus::CometBft,
+    };
+    if from_genesis {
+        return Ok(genesis);
+    }
+    let mut verifier = verifier(initial, consensus)?;
+    let Some(height) = height else {
+        return tip_checkpoint(remote, &genesis, &mut verifier).await;
+    };
+    let target = height.saturating_sub(1);
+    let mut checkpoint = genesis;
+    while checkpoint.height() < target {
+        let (tip, blocks, _) = remote.light_blocks(checkpoint.height() + 1).await?;
+        if blocks.is_empty() {
+            return Err(NodeError::Invalid {
+                what: "--from-height",
+                reason: format!(
+                    "the node's chain ends at height {tip}; give a height up to {}",
+                    tip + 1
+                ),
+            });
+        }
+        for light in blocks
+            .iter()
+            .take_while(|b| b.block.header.height <= target)
+        {
+            checkpoint = checkpoint.follow(light, &mut verifier)?;
+        }
+    }
+    Ok(checkpoint)
+}
+
+/// The checkpoint of the node's tip: its header as its evidence proves it, and the
+/// forest the node gives if the header commits to it.
+async fn tip_checkpoint(
+    remote: &Remote,
+    genesis: &Checkpoint,
+    verifier: &mut DevnetVerifier,
+) -> Result<Checkpoint, NodeError> {
+    for _ in 0..BIRTHDAY_TRIES {
+        let height = remote.status().await?.height;
+        if height <= genesis.height() {
+            return Ok(genesis.clone());
+        }
+        let (_, blocks, _) = remote.light_blocks(height).await?;
+        let Some(LightBlock { block, evidence }) = blocks.into_iter().next() else {
+            continue;
+        };
+        let forest = remote.forest().await?;
+        match Checkpoint::verified(block.header, forest, &evidence, verifier) {
+            Ok(checkpoint) => return Ok(checkpoint),
+            // The tip moved between the two reads: try again.
+            Err(wallet::WalletError::CheckpointMismatch { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(NodeError::Busy(format!(
+        "the node's tip moved on each of {BIRTHDAY_TRIES} tries to read it with its forest; try again, or give --from-height"
+    )))
+}
+
+impl LocalWallet {
+    /// Starts the wallet afresh at `checkpoint`, on its chain.
+    pub fn start_at(&mut self, checkpoint: Checkpoint) -> Result<(), NodeError> {
+        self.chain = state_at(&self.chain, &checkpoint)?;
+        self.wallet.start_at(checkpoint);
+        Ok(())
+    }
+
+    /// Follows the node's light blocks to its tip (see the [module](self) notes).
+    pub async fn sync_light(
+        &mut self,
+        remote: &Remote,
+        gens: &Generators,
+    ) -> Result<LightSync, NodeError> {
+        let mut verifier = verifier(&self.chain, self.consensus)?;
+        let mut sync = LightSync::default();
+        loop {
+            let (_, blocks, bytes) = remote.light_blocks(self.height() + 1).await?;
+            sync.bytes += bytes;
+            if blocks.is_empty() {
+                return Ok(sync);
+            }
+            for light in &blocks {
+                self.apply_light(light, &mut verifier, remote, gens).await?;
+                sync.blocks += 1;
+            }
+        }
+    }
+
+    /// Checks and applies one light block, listing what the wallet sent in it.
+    async fn apply_light(
+        &mut self,
+        light: &LightBlock,
+        verifier: &mut DevnetVerifier,
+        remote: &Remote,
+        gens: &Generators,
+    ) -> Result<(), NodeError> {
+        let before = self.holdings();
+        let mut report = self.wallet.apply_light(light, verifier)?;
+        let mut sent = Vec::with_capacity(report.unlisted_sends.len());
+        for id in &report.unlisted_sends {
+            sent.push(verified_tx(remote, id, gens).await?);
+        }
+        report.history.sent = self.wallet.record_sent(&sent);
+        let tip = self.wallet.tip().ok_or(wallet::WalletError::NotStarted)?;
+        self.chain = state_at(&self.chain, tip)?;
+        self.record_report(&report, &before);
+        Ok(())
+    }
+
+    /// Reconciles the pending transactions with the node's mempool, once the wallet
+    /// is at the node's tip: a transaction the node lost is submitted again; one
+    /// that expired, or that the node refuses again, is released.
+    pub async fn reconcile_pending(&mut self, remote: &Remote) -> Result<(), NodeError> {
+        if self.wallet.pending().is_empty() {
+            return Ok(());
+        }
+        let height = remote.status().await?.height;
+        let mempool = remote.mempool().await?;
+        // A block mined between the two reads could hold a transaction the mempool
+        // no longer lists: then wait for the next sync.
+        if remote.status().await?.height != height || height != self.height() {
+            return Ok(());
+        }
+        let ids = mempool
+            .txs
+            .iter()
+            .map(|t| crate::client::parse_txid(&t.id))
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        let view = MempoolView { height, ids };
+        let sync = self.wallet.reconcile_pending(&view, Vanished::Resubmit)?;
+        for id in sync.released {
+            self.note(format!(
+                "transaction {id} released: it expired or the node no longer holds it; its coins are spendable again"
+            ));
+        }
+        for (id, btx) in sync.resubmit {
+            match remote.submit(&btx.to_bytes()).await {
+                Ok(_) => self.note(format!(
+                    "transaction {id} submitted again: the node had lost it"
+                )),
+                Err(e) => self.release(&id, &format!("the node refused it again: {e}"))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Transaction `id` in full from the node, verified, with the ID asked for.
+async fn verified_tx(
+    remote: &Remote,
+    id: &TxId,
+    gens: &Generators,
+) -> Result<zkvm::VerifiedTx, NodeError> {
+    let lie = |reason: String| {
+        NodeError::Diverged(format!(
+        "the node named transaction {id} in a compact block but {reason}; sync from another node"
+    ))
+    };
+    let json = remote
+        .tx(id)
+        .await?
+        .ok_or_else(|| lie("does not serve it".into()))?;
+    let btx = BlockTx::from_bytes(&NodeError::decode_hex("transaction", &json.hex)?)?;
+    let verified = Verifier::verify_tx(&btx.tx, gens)
+        .map_err(|e| lie(format!("serves a transaction that does not verify ({e})")))?;
+    if verified.id != *id {
+        return Err(lie(format!("serves transaction {} for it", verified.id)));
+    }
+    Ok(verified)
+}
+
+impl LocalWallet {
+    /// Syncs to the node's tip: from compact blocks when `light`, else in full.
+    pub async fn catch_up(
+        &mut self,
+        remote: &Remote,
+        gens: &Generators,
+        light: bool,
+    ) -> Result<(), NodeError> {
+        match light {
+            true => self.sync_light(remote, gens).await.map(|_| ()),
+            false => self.sync(remote, gens).await.map(|_| ()),
+        }
+    }
+}
+
+/// `wallet recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The recovered wallet's name.
+    pub name: String,
+    /// The file holding the root key (hex, mode 0600, as `wallet new-root` writes it).
+    #[arg(long)]
+    pub root: PathBuf,
+    /// The first height to scan (the wallet's birthday); 1 scans the whole chain.
+    #[arg(long, default_value_t = 1)]
+    pub from_height: u64,
+    /// Data directory, node, passphrase, --light.
+    #[command(flatten)]
+    pub options: WalletOptions,
+}
+
+/// `wallet abandon`.
+#[derive(Debug, Args)]
+pub struct AbandonArgs {
+    /// The wallet's name.
+    pub name: String,
+    /// The pending transaction to give up (as `wallet pending` lists it).
+    pub txid: String,
+    /// Data directory, node, passphrase, --light.
+    #[command(flatten)]
+    pub options: WalletOptions,
+}
+
+/// `wallet recover`: scans from the birthday with more accounts until the gap
+/// limit finds no more; nothing is written unless it succeeds.
+pub async fn recover(args: &RecoverArgs) -> Result<String, NodeError> {
+    let options = &args.options;
+    let existing = WalletDir::existing_if_any(&options.data_dir)?;
+    if let Some(wallets) = &existing {
+        if wallets.exists(&args.name)? {
+            return Err(NodeError::WalletExists(args.name.clone()));
+        }
+    }
+    let root = read_root(&args.root)?;
+    let passphrase = options.passphrase.read(Purpose::Create)?;
+    let remote = Remote::new(&options.node)?;
+    let (genesis, consensus) = remote.chain().await?;
+    let (initial, _, _) = genesis.start()?;
+    let birthday = birthday(&remote, &initial, consensus, Some(args.from_height)).await?;
+    let gens = generators();
+    let gap = GapLimit::default();
+    let mut accounts = 1;
+    let local = loop {
+        let wallet = Wallet::recover(root.clone(), NETWORK, birthday.clone(), accounts)?;
+        let chain = state_at(&initial, &birthday)?;
+        let mut local = LocalWallet::from_parts(root.clone(), wallet, chain, consensus);
+        local.catch_up(&remote, &gens, options.light).await?;
+        match local.wallet.finish_recovery(gap) {
+            Recovery::Complete => break local,
+            Recovery::Rescan { accounts: more } => accounts = more,
+        }
+    };
+    let wallets = match existing {
+        Some(wallets) => wallets,
+        None => WalletDir::open(&options.data_dir)?,
+    };
+    wallets.save(&args.name, &passphrase, &local)?;
+    let outputs = local.wallet.ledger().outputs.len();
+    Ok(format!(
+        "recovered wallet {} from height {} to {}: {outputs} outputs held, accounts 0 to {} scanned\naddress {}\n",
+        args.name,
+        args.from_height,
+        local.height(),
+        accounts - 1,
+        local.wallet.address(ACCOUNT)?
+    ))
+}
+
+/// `wallet pending`.
+pub async fn pending(args: &NameArgs) -> Result<String, NodeError> {
+    let mut session = Session::open(&args.name, &args.options).await?;
+    let wallet = &session.local.wallet;
+    let now = session.local.chain.tip().timestamp_ms;
+    let mut out = String::new();
+    for p in wallet.pending() {
+        let left = p.maxtime_ms.saturating_sub(now) / 1000;
+        out += &format!(
+            "transaction {} spends {} of the wallet's outputs; it expires {left} s after the tip's time unless mined (`wallet abandon {} {}` frees its coins now)\n",
+            p.id,
+            p.inputs.len(),
+            args.name,
+            p.id
+        );
+    }
+    if out.is_empty() {
+        out = format!("wallet {} has no pending transactions\n", args.name);
+    }
+    session.save()?;
+    Ok(out)
+}
+
+/// `wallet abandon`.
+pub async fn abandon(args: &AbandonArgs) -> Result<String, NodeError> {
+    let id = crate::client::parse_txid(&args.txid)?;
+    let mut session = Session::open(&args.name, &args.options).await?;
+    let abandoned = session.local.wallet.abandon(&id)?;
+    session.local.note(format!(
+        "transaction {id} abandoned: its coins are spendable again"
+    ));
+    session.save()?;
+    Ok(format!(
+        "abandoned transaction {id}: the {} outputs it spent are spendable again (if the node still mines it, the wallet sees it then)\n",
+        abandoned.inputs.len()
+    ))
+}
