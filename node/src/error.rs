@@ -186,6 +186,10 @@ pub enum NodeError {
         mode: u32,
     },
 
+    /// Another node holds the data directory's store open.
+    #[error("another zkvm-node is using {}; stop it or choose another --data-dir", .0.display())]
+    StoreBusy(PathBuf),
+
     /// Another process holds the wallet file open.
     #[error("{} is in use by another wallet command; wait for it to end and try again", .0.display())]
     WalletFileBusy(PathBuf),

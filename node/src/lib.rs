@@ -24,6 +24,20 @@
 //! - [`cli`]: the commands.
 #![deny(missing_docs)]
 
+/// Logs a block event at info level, or at debug level when the block holds no
+/// transaction (a quiet chain makes one every interval). `$txs` is the block's
+/// transaction count; the other arguments are those of [`tracing::info!`].
+macro_rules! block_event {
+    ($txs:expr, $($rest:tt)+) => {{
+        let txs: usize = $txs;
+        if txs == 0 {
+            tracing::debug!(txs, $($rest)+)
+        } else {
+            tracing::info!(txs, $($rest)+)
+        }
+    }};
+}
+
 pub mod abci;
 pub mod api;
 pub mod cli;

@@ -214,9 +214,9 @@ impl App {
             None => apply_decided(&engine, time_ms, &req.txs)?,
         };
         let hash = app_hash(applied.state.tip());
-        tracing::info!(
+        block_event!(
+            txs.len(),
             height = applied.state.tip().height,
-            txs = txs.len(),
             id = %applied.state.tip().id(),
             took_ms = started.elapsed().as_secs_f64() * 1e3,
             "block finalized"

@@ -41,6 +41,10 @@ pub const MAX_BODY: usize = 2 * MAX_SUBMISSION + 1024;
 pub const MAX_PAGE_BLOCKS: usize = 100;
 /// The most summaries one `GET /v1/blocks/recent` answer holds.
 pub const MAX_RECENT_BLOCKS: usize = 500;
+/// The most transactions `GET /v1/txs/recent` lists.
+pub const MAX_RECENT_TXS: usize = 100;
+/// How many of the last blocks `GET /v1/txs/recent` looks through.
+pub const RECENT_TXS_BLOCKS: u64 = 10_000;
 /// The most bytes of blocks one page holds (a larger single block is sent alone).
 pub const MAX_PAGE_BYTES: usize = 4 << 20;
 
@@ -110,6 +114,7 @@ pub fn router_with(state: ApiState, budget: budget::ClientBudget) -> Router {
         .route("/v1/blocks/{height}", get(block_by_height))
         .route("/v1/blocks/id/{id}", get(block_by_id))
         .route("/v1/txs", axum::routing::post(submit))
+        .route("/v1/txs/recent", get(recent_txs))
         .route("/v1/txs/{id}", get(tx_by_id))
         .route("/v1/mempool", get(mempool))
         .route("/v1/utxos/{id}/proof", get(utxo_proof))
@@ -283,11 +288,39 @@ async fn recent_blocks(
         Some(text) => parse_u64("limit", text)?.clamp(1, MAX_RECENT_BLOCKS as u64) as usize,
         None => 20,
     };
+    let below = query
+        .get("below")
+        .map(|text| parse_u64("below", text))
+        .transpose()?;
     blocking(&state, move |engine| {
-        let blocks = engine.store().recent_blocks(limit)?;
+        let blocks = engine.store().recent_blocks(below, limit)?;
         Ok(Json(RecentJson {
             blocks: blocks.iter().map(SummaryJson::from).collect(),
         }))
+    })
+    .await
+}
+
+async fn recent_txs(
+    State(state): State<ApiState>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<RecentTxsJson> {
+    let Query(query) = query.map_err(|e| ApiError::bad(e.body_text()))?;
+    let limit = match query.get("limit") {
+        Some(text) => parse_u64("limit", text)?.clamp(1, MAX_RECENT_TXS as u64) as usize,
+        None => 20,
+    };
+    blocking(&state, move |engine| {
+        let store = engine.store();
+        let (found, from_height) = store.recent_txs(limit, RECENT_TXS_BLOCKS)?;
+        let mut txs = Vec::with_capacity(found.len());
+        for (height, id) in found {
+            let record = store.tx(&id)?.ok_or_else(|| {
+                NodeError::Corrupt(format!("block {height} lists transaction {id} without its record"))
+            })?;
+            txs.push(RecentTxJson::new(&id, &record));
+        }
+        Ok(Json(RecentTxsJson { txs, from_height }))
     })
     .await
 }
