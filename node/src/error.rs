@@ -115,7 +115,7 @@ pub enum NodeError {
     /// its message.
     #[error("{message}")]
     Refused {
-        /// The ABCI result code ([`crate::abci::ErrorCode`]).
+        /// The ABCI result code ([`crate::result_codes::ErrorCode`]).
         code: u32,
         /// Why.
         message: String,

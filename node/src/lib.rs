@@ -54,6 +54,7 @@ pub mod genesis;
 pub mod init;
 pub mod keys;
 pub mod producer;
+pub mod result_codes;
 pub mod server;
 pub mod store;
 pub mod txtool;

@@ -243,7 +243,10 @@ async fn cut_off(browser: &Browser) -> (Value, Value) {
             .map((e) => `${e.tagName} ${e.id} ${e.className}: ${e.textContent.slice(0, 40)}`);
         return [width, document.documentElement.scrollWidth, cut];"#;
     let found = browser.execute(script, vec![]).await.unwrap();
-    (found[0].clone(), json!([found[1].clone(), found[2].clone()]))
+    (
+        found[0].clone(),
+        json!([found[1].clone(), found[2].clone()]),
+    )
 }
 
 async fn explore(browser: Browser, url: String, api: Client, ids: Vec<String>, txs: Vec<zkvm::Tx>) {
@@ -294,7 +297,10 @@ async fn explore(browser: Browser, url: String, api: Client, ids: Vec<String>, t
         serde_json::from_value(browser.execute(script, vec![]).await.unwrap()).unwrap();
     assert_eq!(linked.iter().max(), Some(&(below - 1)), "{linked:?}");
     assert_eq!(linked.iter().min(), Some(&1), "{linked:?}");
-    assert!(text(&browser, "a.older").await.is_none(), "a page below the first block");
+    assert!(
+        text(&browser, "a.older").await.is_none(),
+        "a page below the first block"
+    );
     screenshot(&browser, "older-blocks.png").await;
 
     // A block, reached by its link in the recent list (the chain moves meanwhile: the
@@ -339,7 +345,10 @@ async fn explore(browser: Browser, url: String, api: Client, ids: Vec<String>, t
     browser.goto(&format!("{url}/#/block/1")).await.unwrap();
     wait_text(&browser, "h1", |t| t == "Block 1").await;
     assert!(text(&browser, "a.next-block").await.is_some());
-    assert!(text(&browser, "a.prev-block").await.is_none(), "a block before the first");
+    assert!(
+        text(&browser, "a.prev-block").await.is_none(),
+        "a block before the first"
+    );
     browser
         .goto(&format!("{url}/#/block/{height}"))
         .await
@@ -382,8 +391,14 @@ async fn explore(browser: Browser, url: String, api: Client, ids: Vec<String>, t
         .iter()
         .find(|e| e["type"] == "issue")
         .unwrap();
-    assert_eq!(issued["assets"], json!({ issue["flv"].as_str().unwrap(): ASSET }));
-    browser.goto(&format!("{url}/#/tx/{}", ids[4])).await.unwrap();
+    assert_eq!(
+        issued["assets"],
+        json!({ issue["flv"].as_str().unwrap(): ASSET })
+    );
+    browser
+        .goto(&format!("{url}/#/tx/{}", ids[4]))
+        .await
+        .unwrap();
     let log = wait_text(&browser, "#tx-log", |t| t.contains("issue")).await;
     let named = format!("asset \"{ASSET}\"\nflv {}", issue["flv"].as_str().unwrap());
     assert!(log.contains(&named), "{log}");
@@ -434,7 +449,10 @@ async fn explore(browser: Browser, url: String, api: Client, ids: Vec<String>, t
         (format!("#/block/{height}"), "block-phone.png"),
     ] {
         browser.goto(&format!("{url}/{view}")).await.unwrap();
-        wait_text(&browser, "h1", |t| t.starts_with("Block") || t == "Transaction").await;
+        wait_text(&browser, "h1", |t| {
+            t.starts_with("Block") || t == "Transaction"
+        })
+        .await;
         wait_text(&browser, "main", |t| t.contains("ID")).await;
         let (width, cut) = cut_off(&browser).await;
         assert_eq!(cut, json!([width, []]), "cut off on {view}");

@@ -20,7 +20,11 @@ fn log_file(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, Stdio) {
 async fn wait_for_line(path: &std::path::Path, text: &str) {
     let start = std::time::Instant::now();
     while !std::fs::read_to_string(path).unwrap().contains(text) {
-        assert!(start.elapsed() < Duration::from_secs(30), "no {text:?} in {}", path.display());
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no {text:?} in {}",
+            path.display()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -42,7 +46,12 @@ async fn a_redirected_log_is_plain_quiet_on_empty_blocks_and_warns_once_per_outa
     let follower_data = logs.path().join("follower");
     let (follower_log, stderr) = log_file(logs.path(), "follower.log");
     let follower = spawn_logging(
-        &["--data-dir", follower_data.to_str().unwrap(), "--follow", &node.url],
+        &[
+            "--data-dir",
+            follower_data.to_str().unwrap(),
+            "--follow",
+            &node.url,
+        ],
         "127.0.0.1:0",
         "info",
         stderr,
@@ -66,11 +75,18 @@ async fn a_redirected_log_is_plain_quiet_on_empty_blocks_and_warns_once_per_outa
     let follower = std::fs::read_to_string(follower_log).unwrap();
     for (name, log) in [("producer", &producer), ("follower", &follower)] {
         assert!(lines_with(log, "node started") == 1, "{name}: {log}");
-        assert!(!log.contains("\x1b["), "{name}'s log holds colour codes: {log}");
+        assert!(
+            !log.contains("\x1b["),
+            "{name}'s log holds colour codes: {log}"
+        );
     }
     // Every block was empty: none of them is logged at info level.
     assert_eq!(lines_with(&producer, "produced a block"), 0, "{producer}");
-    assert_eq!(lines_with(&follower, "applied a followed block"), 0, "{follower}");
+    assert_eq!(
+        lines_with(&follower, "applied a followed block"),
+        0,
+        "{follower}"
+    );
     assert_eq!(lines_with(&follower, "WARN"), 1, "{follower}");
     assert_eq!(lines_with(&follower, "following stopped"), 1, "{follower}");
     assert_eq!(lines_with(&follower, "syncing again"), 1, "{follower}");

@@ -1,8 +1,10 @@
 //! The JSON shapes of the API, in one place: bytes and IDs as lowercase hex, the
-//! same error shape everywhere (`{"error": {"code": …, "message": …}}`).
+//! same error shape everywhere (`{"error": {"code": …, "message": …}}`). Below the
+//! routes: the clients of the API (`crate::client`, the transaction tools) read
+//! these shapes without depending on the server.
 
-use crate::api::Role;
 use crate::engine::{EngineStatus, PendingTx};
+use crate::genesis::Consensus;
 use crate::store::{BlockSummary, TxRecord};
 use blockchain::{Block, BlockHeader, BlockTx};
 use encoding::Encodable;
@@ -11,6 +13,37 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use utreexo::{Forest, Proof};
 use zkvm::{ContractId, FeeRate, Instruction, Program, TxEntry, TxId, TxLog};
+
+/// What a node does in its network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A devnet's producer, signing every block.
+    Producer,
+    /// A devnet follower, validating the producer's blocks.
+    Follower,
+    /// The application of a CometBFT node (a validator or a full node): CometBFT
+    /// orders the blocks, the application validates them.
+    CometBft,
+}
+
+impl Role {
+    /// Its name in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Producer => "producer",
+            Role::Follower => "follower",
+            Role::CometBft => "cometbft",
+        }
+    }
+
+    /// The consensus of its chain.
+    pub fn consensus(self) -> Consensus {
+        match self {
+            Role::Producer | Role::Follower => Consensus::Devnet,
+            Role::CometBft => Consensus::CometBft,
+        }
+    }
+}
 
 /// `GET /v1/status`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -312,9 +345,10 @@ fn issued_names(program: &Program) -> BTreeMap<String, String> {
         .windows(3)
         .filter_map(|w| match w {
             [Instruction::Push(metadata), Instruction::Push(issuer), Instruction::Issue] => {
-                let issuer =
-                    curve25519_dalek::ristretto::CompressedRistretto::from_slice(&issuer.to_bytes())
-                        .ok()?;
+                let issuer = curve25519_dalek::ristretto::CompressedRistretto::from_slice(
+                    &issuer.to_bytes(),
+                )
+                .ok()?;
                 let name = wallet::AssetName::new(issuer, &metadata.to_bytes())?;
                 let flavor = zkvm::Commitment::unblinded(name.flavor()).to_point();
                 Some((hex::encode(flavor.as_bytes()), name.display()))

@@ -16,7 +16,6 @@ pub mod json;
 use crate::cometbft::CometRpc;
 use crate::engine::{Engine, EngineSlot, Submitter};
 use crate::error::NodeError;
-use crate::genesis::Consensus;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
@@ -25,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use blockchain::{BlockId, BlockchainError};
+pub use json::Role;
 use json::*;
 use std::collections::HashMap;
 use zkvm::{ContractId, TxId};
@@ -66,37 +66,6 @@ pub enum Submission {
     Engine(Submitter),
     /// To CometBFT (`broadcast_tx_sync`), whose `CheckTx` runs the same engine.
     CometBft(CometRpc),
-}
-
-/// What a node does in its network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// A devnet's producer, signing every block.
-    Producer,
-    /// A devnet follower, validating the producer's blocks.
-    Follower,
-    /// The application of a CometBFT node (a validator or a full node): CometBFT
-    /// orders the blocks, the application validates them.
-    CometBft,
-}
-
-impl Role {
-    /// Its name in the API.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Producer => "producer",
-            Role::Follower => "follower",
-            Role::CometBft => "cometbft",
-        }
-    }
-
-    /// The consensus of its chain.
-    pub fn consensus(self) -> Consensus {
-        match self {
-            Role::Producer | Role::Follower => Consensus::Devnet,
-            Role::CometBft => Consensus::CometBft,
-        }
-    }
 }
 
 /// The router of every route, with the default budget of each client.
@@ -191,7 +160,7 @@ impl From<NodeError> for ApiError {
 
 /// The status of a `CheckTx` refusal by its code.
 fn refused_status(code: u32) -> (StatusCode, &'static str) {
-    use crate::abci::ErrorCode as C;
+    use crate::result_codes::ErrorCode as C;
     if code == C::Malformed.value() {
         (StatusCode::BAD_REQUEST, "malformed")
     } else if code == C::NotReady.value() {
@@ -316,7 +285,9 @@ async fn recent_txs(
         let mut txs = Vec::with_capacity(found.len());
         for (height, id) in found {
             let record = store.tx(&id)?.ok_or_else(|| {
-                NodeError::Corrupt(format!("block {height} lists transaction {id} without its record"))
+                NodeError::Corrupt(format!(
+                    "block {height} lists transaction {id} without its record"
+                ))
             })?;
             txs.push(RecentTxJson::new(&id, &record));
         }

@@ -435,7 +435,10 @@ impl Store {
                 let (height, ids) = entry?;
                 let ids = ids.value();
                 if ids.len() % 32 != 0 {
-                    return Err(corrupt(&format!("transaction IDs of block {}", height.value())));
+                    return Err(corrupt(&format!(
+                        "transaction IDs of block {}",
+                        height.value()
+                    )));
                 }
                 for id in ids.chunks_exact(32).rev() {
                     if found.len() == limit {
@@ -983,7 +986,10 @@ mod tests {
         assert_eq!(store.recent_blocks(None, 1).unwrap().len(), 1);
         assert!(store.recent_blocks(None, 0).unwrap().is_empty());
         let older = store.recent_blocks(Some(2), 10).unwrap();
-        assert_eq!(older.iter().map(|s| s.header.height).collect::<Vec<_>>(), [1]);
+        assert_eq!(
+            older.iter().map(|s| s.header.height).collect::<Vec<_>>(),
+            [1]
+        );
         assert!(store.recent_blocks(Some(1), 10).unwrap().is_empty());
         assert_eq!(store.recent_txs(10, 100).unwrap(), (Vec::new(), 1));
         assert_eq!(store.validation_time(2).unwrap(), Some(took));

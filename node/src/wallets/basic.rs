@@ -116,7 +116,7 @@ pub async fn create(args: &CreateArgs) -> Result<String, NodeError> {
         None => LocalWallet::new(&initial, consensus),
         Some(text) => LocalWallet::watch_only(text, &initial, consensus)?,
     };
-    local.sync(&remote, &generators()).await?;
+    local.sync(&remote, generators()).await?;
     let wallets = match existing {
         Some(wallets) => wallets,
         None => WalletDir::open(&options.data_dir)?,
@@ -192,7 +192,7 @@ pub async fn pay(args: &PayArgs) -> Result<String, NodeError> {
         return offline::write_unsigned(&mut session, &plan, &what, file);
     }
     refuse_watch_only(&session, &args.name)?;
-    let sent = session.local.send(&plan, &what, &session.gens)?;
+    let sent = session.local.send(&plan, &what, session.gens)?;
     let mut out = session.submit(&sent, &what).await?;
     if let Some(path) = &args.reply_out {
         for reply in &sent.replies {
@@ -247,7 +247,7 @@ pub async fn issue(args: &IssueArgs) -> Result<String, NodeError> {
     let wallet = &session.local.wallet;
     let flavor = wallet.flavor(0, args.metadata.as_bytes())?;
     let what = format!("issued {} of {}", args.amount, flavor_hex(&flavor));
-    let sent = session.local.send(&plan, &what, &session.gens)?;
+    let sent = session.local.send(&plan, &what, session.gens)?;
     let mut out = session.submit(&sent, &what).await?;
     for warning in &sent.warnings {
         out += &format!("warning: {warning}\n");

@@ -69,7 +69,7 @@ impl WalletDir {
 pub(crate) struct Session {
     pub(crate) record: SealedRecord,
     pub(crate) remote: Remote,
-    pub(crate) gens: Generators,
+    pub(crate) gens: &'static Generators,
     pub(crate) local: LocalWallet,
 }
 
@@ -103,7 +103,7 @@ impl Session {
 
     /// Fetches, validates and applies the node's new blocks.
     pub(crate) async fn sync(&mut self) -> Result<(), NodeError> {
-        self.local.sync(&self.remote, &self.gens).await?;
+        self.local.sync(&self.remote, self.gens).await?;
         Ok(())
     }
 
