@@ -231,10 +231,7 @@ async fn blocks_since(
             ))
         }
     };
-    let limit = match query.get("limit") {
-        Some(text) => parse_u64("limit", text)?.clamp(1, MAX_PAGE_BLOCKS as u64) as usize,
-        None => MAX_PAGE_BLOCKS,
-    };
+    let limit = limit(&query, MAX_PAGE_BLOCKS, MAX_PAGE_BLOCKS)?;
     blocking(&state, move |engine| {
         let tip_height = engine.store().tip_height()?;
         let blocks = engine
@@ -253,10 +250,7 @@ async fn recent_blocks(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> ApiResult<RecentJson> {
     let Query(query) = query.map_err(|e| ApiError::bad(e.body_text()))?;
-    let limit = match query.get("limit") {
-        Some(text) => parse_u64("limit", text)?.clamp(1, MAX_RECENT_BLOCKS as u64) as usize,
-        None => 20,
-    };
+    let limit = limit(&query, MAX_RECENT_BLOCKS, 20)?;
     let below = query
         .get("below")
         .map(|text| parse_u64("below", text))
@@ -275,10 +269,7 @@ async fn recent_txs(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> ApiResult<RecentTxsJson> {
     let Query(query) = query.map_err(|e| ApiError::bad(e.body_text()))?;
-    let limit = match query.get("limit") {
-        Some(text) => parse_u64("limit", text)?.clamp(1, MAX_RECENT_TXS as u64) as usize,
-        None => 20,
-    };
+    let limit = limit(&query, MAX_RECENT_TXS, 20)?;
     blocking(&state, move |engine| {
         let store = engine.store();
         let (found, from_height) = store.recent_txs(limit, RECENT_TXS_BLOCKS)?;
@@ -443,6 +434,14 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
 fn path_text(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     path.map(|Path(p)| p)
         .map_err(|e| ApiError::bad(e.body_text()))
+}
+
+/// The query's `limit`, clamped to 1…`max`; `default` without one.
+fn limit(query: &HashMap<String, String>, max: usize, default: usize) -> Result<usize, ApiError> {
+    match query.get("limit") {
+        Some(text) => Ok(parse_u64("limit", text)?.clamp(1, max as u64) as usize),
+        None => Ok(default),
+    }
 }
 
 fn parse_u64(what: &str, text: &str) -> Result<u64, ApiError> {
