@@ -258,7 +258,7 @@ fn refusal(base: &str, method: &str, e: RpcError) -> NodeError {
     let detail = if e.data.is_empty() { e.message } else { e.data };
     if detail.contains("already exists in cache") {
         return NodeError::Refused {
-            code: crate::abci::ErrorCode::Mempool.value(),
+            code: crate::result_codes::ErrorCode::Mempool.value(),
             message: "this transaction was submitted already; it waits or was mined".into(),
         };
     }

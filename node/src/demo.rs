@@ -206,7 +206,7 @@ struct Demo {
     consensus: Consensus,
     wallets: Vec<Wallet>,
     addresses: Vec<Address>,
-    gens: Generators,
+    gens: &'static Generators,
     /// Where blocks are read.
     remote: Remote,
     /// Where transactions are submitted, payer by payer in turn.
@@ -237,7 +237,7 @@ impl Demo {
         let start = Instant::now();
         let applied = self
             .consensus
-            .apply_block(&self.chain, block, &self.gens, &ZkVm)?;
+            .apply_block(&self.chain, block, self.gens, &ZkVm)?;
         self.summary.validate += start.elapsed();
         self.wallets
             .par_iter_mut()
@@ -723,7 +723,7 @@ async fn issue_assets(demo: &mut Demo) -> Result<Vec<Scalar>, NodeError> {
             .pay(demo.addresses[(i + 1) % n], 250_000, flavor)
             .fee_rate(FeeRate::new(1, 10));
         let start = Instant::now();
-        let tx = demo.wallets[i].send(&plan, &demo.gens, &mut OsRng)?;
+        let tx = demo.wallets[i].send(&plan, demo.gens, &mut OsRng)?;
         demo.summary.prove += start.elapsed();
         demo.summary.proved += 1;
         sent.push((i, tx));

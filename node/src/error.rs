@@ -119,7 +119,7 @@ pub enum NodeError {
     /// its message.
     #[error("{message}")]
     Refused {
-        /// The ABCI result code ([`crate::abci::ErrorCode`]).
+        /// The ABCI result code ([`crate::result_codes::ErrorCode`]).
         code: u32,
         /// Why.
         message: String,
@@ -199,6 +199,10 @@ pub enum NodeError {
         /// Its permission bits.
         mode: u32,
     },
+
+    /// Another node holds the data directory's store open.
+    #[error("another zkvm-node is using {}; stop it or choose another --data-dir", .0.display())]
+    StoreBusy(PathBuf),
 
     /// Another process holds the wallet file open.
     #[error("{} is in use by another wallet command; wait for it to end and try again", .0.display())]

@@ -8,7 +8,7 @@
 //! own tip, applies each block in order with full validation (producer signature,
 //! header rules, every transaction and proof), and polls again when a page comes
 //! back empty. A block that fails validation is never stored; the follower logs the
-//! reason and retries after a pause.
+//! reason and retries after a pause that grows while the failure lasts.
 
 use crate::client::Remote;
 use crate::engine::Engine;
@@ -51,31 +51,70 @@ pub async fn bootstrap(dir: &Path, remote: &Remote) -> Result<(), NodeError> {
 }
 
 /// Follows the remote forever: fetches blocks above the local tip and applies each
-/// after validating it on a blocking thread.
-/// A failing store is logged when it starts failing, not at every retry.
+/// after validating it on a blocking thread. While syncing fails (the source is
+/// down, the store is failing) it retries after growing pauses ([`Backoff`]), and
+/// logs one warning when the outage starts and one line when it ends.
 pub async fn follow(engine: Arc<Engine>, remote: Remote) {
-    let mut failing = false;
+    let mut backoff = Backoff::default();
     loop {
         match sync_once(&engine, &remote).await {
             Ok(applied) => {
-                if std::mem::take(&mut failing) {
-                    tracing::info!("the store works again; following");
+                if let Some(outage) = backoff.succeeded() {
+                    tracing::info!(
+                        source = %remote.url(),
+                        down_for_s = outage.as_secs_f64(),
+                        "syncing again: the outage is over"
+                    );
                 }
                 if applied == 0 {
                     tokio::time::sleep(POLL).await;
                 }
             }
-            Err(e) if e.is_storage_io() => {
-                if !std::mem::replace(&mut failing, true) {
-                    tracing::error!(error = %e, "following stopped: the store is failing");
-                }
-                tokio::time::sleep(POLL * 5).await;
-            }
             Err(e) => {
-                tracing::warn!(error = %e, "sync failed; retrying");
-                tokio::time::sleep(POLL * 5).await;
+                let (pause, first) = backoff.failed();
+                if first && e.is_storage_io() {
+                    tracing::error!(error = %e, "following stopped: the store is failing; retrying with growing pauses");
+                } else if first {
+                    tracing::warn!(error = %e, source = %remote.url(), "following stopped; retrying with growing pauses, one line when it works again");
+                }
+                tokio::time::sleep(pause).await;
             }
         }
+    }
+}
+
+/// The pauses between the follower's retries while an outage lasts: the first
+/// [`Backoff::FIRST`], each next one twice as long, at most [`Backoff::MAX`].
+#[derive(Debug, Default)]
+pub struct Backoff {
+    /// When the outage started and the pause before the next retry.
+    outage: Option<(std::time::Instant, Duration)>,
+}
+
+impl Backoff {
+    /// The pause after the first failure.
+    pub const FIRST: Duration = Duration::from_millis(250);
+    /// The longest pause.
+    pub const MAX: Duration = Duration::from_secs(10);
+
+    /// Records a failure; returns the pause before the next try and whether this
+    /// failure started the outage.
+    pub fn failed(&mut self) -> (Duration, bool) {
+        match &mut self.outage {
+            Some((_, pause)) => {
+                *pause = (*pause * 2).min(Self::MAX);
+                (*pause, false)
+            }
+            None => {
+                self.outage = Some((std::time::Instant::now(), Self::FIRST));
+                (Self::FIRST, true)
+            }
+        }
+    }
+
+    /// Records a success; returns how long the outage it ends lasted, if any.
+    pub fn succeeded(&mut self) -> Option<Duration> {
+        self.outage.take().map(|(since, _)| since.elapsed())
     }
 }
 
@@ -92,12 +131,44 @@ pub async fn sync_once(engine: &Arc<Engine>, remote: &Remote) -> Result<usize, N
                 block.header.height
             )));
         }
+        let txs = block.txs.len();
         let e = engine.clone();
         tokio::task::spawn_blocking(move || e.apply_block(&block))
             .await
             .map_err(|e| NodeError::Task(e.to_string()))??;
         applied += 1;
-        tracing::info!(height = expected, "applied a followed block");
+        block_event!(txs, height = expected, "applied a followed block");
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_its_cap_and_starts_over_after_a_success() {
+        let mut backoff = Backoff::default();
+        assert_eq!(backoff.succeeded(), None);
+        let pauses: Vec<(u64, bool)> = (0..8)
+            .map(|_| backoff.failed())
+            .map(|(pause, first)| (pause.as_millis() as u64, first))
+            .collect();
+        assert_eq!(
+            pauses,
+            [
+                (250, true),
+                (500, false),
+                (1_000, false),
+                (2_000, false),
+                (4_000, false),
+                (8_000, false),
+                (10_000, false),
+                (10_000, false),
+            ]
+        );
+        assert!(backoff.succeeded().is_some());
+        assert_eq!(backoff.succeeded(), None);
+        assert_eq!(backoff.failed(), (Backoff::FIRST, true));
+    }
 }

@@ -1,6 +1,7 @@
 //! The `zkvm-node` binary: parses the command line and calls the library.
 
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use zkvm_node::cli::{Cli, Command};
 use zkvm_node::txtool::TxCommand;
@@ -18,6 +19,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_log)),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only where a person reads them, never in a redirected log.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match cli.command {
         Command::Init(args) => match zkvm_node::init::init(&args) {

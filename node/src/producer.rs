@@ -69,6 +69,7 @@ impl BlockProducer {
         let (block, applied) = self.producer.make_block(&state, time, chosen)?;
         let took = started.elapsed();
         self.engine.commit(&block, applied, Some(took))?;
+        block_event!(block.txs.len(), height = block.header.height, id = %block.header.id(), "produced a block");
         Ok(block.header)
     }
 }
@@ -87,7 +88,6 @@ pub async fn produce_blocks(producer: Arc<BlockProducer>, interval: Duration) {
                 if std::mem::take(&mut failing) {
                     tracing::info!(height = header.height, "the store works again; producing");
                 }
-                tracing::info!(height = header.height, id = %header.id(), "produced a block")
             }
             Ok(Err(e)) if e.is_storage_io() => {
                 if !std::mem::replace(&mut failing, true) {

@@ -357,6 +357,38 @@ async fn explorer_routes_and_fields() {
     let (status, body) = api.get("/v1/blocks/recent?limit=-1").await;
     assert_eq!((status, code(&body)), (400, "bad_request"));
 
+    // Older pages: the blocks below a height, newest first.
+    let (status, page) = api
+        .get(&format!("/v1/blocks/recent?limit=2&below={}", height + 1))
+        .await;
+    assert_eq!(status, 200);
+    let page: Vec<u64> = page["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["height"].as_u64().unwrap())
+        .collect();
+    assert_eq!(page, [height, height - 1]);
+    let (_, below_first) = api.get("/v1/blocks/recent?below=1").await;
+    assert_eq!(below_first["blocks"], serde_json::json!([]));
+    let (status, body) = api.get("/v1/blocks/recent?below=tip").await;
+    assert_eq!((status, code(&body)), (400, "bad_request"));
+    assert!(message(&body).contains("below"), "{body}");
+
+    // The latest transactions: the one mined, where it is, with its fee.
+    let (status, latest) = api.get("/v1/txs/recent?limit=5").await;
+    assert_eq!(status, 200);
+    assert_eq!(latest["from_height"], 1);
+    assert_eq!(
+        latest["txs"],
+        serde_json::json!([{
+            "id": tx["id"], "height": height, "index": 0, "fee": 1,
+            "feerate_text": tx["feerate_text"],
+        }])
+    );
+    let (status, body) = api.get("/v1/txs/recent?limit=many").await;
+    assert_eq!((status, code(&body)), (400, "bad_request"));
+
     // The forest: 5 funding outputs, one spent, two new: 6 in trees of 4 and 2.
     let (status, forest) = api.get("/v1/forest").await;
     assert_eq!(status, 200);

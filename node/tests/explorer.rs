@@ -1,9 +1,11 @@
 //! The explorer page in a real browser: headless Chromium driven over WebDriver
 //! (chromedriver, started here on a free port) against a node on loopback with a
-//! few blocks holding payments. It reads the tip and the recent blocks, opens a
-//! block and a transaction, searches by block ID and transaction ID, submits bad
-//! transactions and reads their precise errors, and saves screenshots under
-//! `target/explorer-screenshots/`.
+//! few blocks holding payments and an issuance. It reads the tip, the latest
+//! transactions and the recent blocks (runs of empty ones folded), pages to older
+//! blocks, opens a block and walks to its neighbours, opens a transaction (its time
+//! bound, the issued asset's name), searches by block ID and transaction ID, submits
+//! bad transactions and reads their precise errors, checks that a phone-sized
+//! window cuts nothing, and saves screenshots under `target/explorer-screenshots/`.
 //!
 //! Without Chromium the test fails, saying how to install it: it is never skipped.
 
@@ -171,11 +173,16 @@ async fn submit_through_page(browser: &Browser, url: &str, tx_hex: &str) -> Stri
     .await
 }
 
-/// A node with payments in a few blocks; the API client, the mined transaction IDs
-/// and the raw transactions.
+/// The asset the issuance of [`chain_with_payments`] names.
+const ASSET: &str = "Gold coin";
+
+/// A node with payments in a few blocks, then an issuance of [`ASSET`] and some
+/// empty blocks; the API client, the mined transaction IDs and the raw
+/// transactions (the issuance last).
 async fn chain_with_payments(dir: &Path) -> (NodeProcess, Client, Vec<String>, Vec<zkvm::Tx>) {
     let funding = funding_key(dir);
-    let txs = payments(&funding, 0..4);
+    let mut txs = payments(&funding, 0..4);
+    txs.push(issuance(&funding, 4, ASSET, &gens()));
     let node = producer(dir, 1_000);
     let api = Client::new(&node.url);
     let mut ids = Vec::new();
@@ -192,8 +199,9 @@ async fn chain_with_payments(dir: &Path) -> (NodeProcess, Client, Vec<String>, V
         assert_eq!(status, 200);
         assert_eq!(pool["count"], 0, "{pool}");
     }
+    // Three empty blocks at least, which the recent list folds into one row.
     let h = api.height().await;
-    api.wait_height(h + 2, WAIT).await;
+    api.wait_height(h + 3, WAIT).await;
     (node, api, ids, txs)
 }
 
@@ -214,21 +222,86 @@ async fn the_explorer_in_a_browser() {
     }
 }
 
+/// The heights of a folded row, `blocks LOW–HIGH: empty`.
+fn folded_range(row: &str) -> (u64, u64) {
+    let range = row
+        .trim()
+        .strip_prefix("blocks ")
+        .and_then(|r| r.strip_suffix(": empty"))
+        .unwrap_or_else(|| panic!("not a folded row: {row:?}"));
+    let (low, high) = range.split_once('–').unwrap();
+    (low.parse().unwrap(), high.parse().unwrap())
+}
+
+/// The elements of the page that reach past the window's width (so a phone cuts
+/// them or scrolls sideways), and the width.
+async fn cut_off(browser: &Browser) -> (Value, Value) {
+    let script = r#"
+        const width = document.documentElement.clientWidth;
+        const cut = [...document.querySelectorAll("body *")]
+            .filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && (r.right > width + 0.5 || r.left < -0.5); })
+            .map((e) => `${e.tagName} ${e.id} ${e.className}: ${e.textContent.slice(0, 40)}`);
+        return [width, document.documentElement.scrollWidth, cut];"#;
+    let found = browser.execute(script, vec![]).await.unwrap();
+    (
+        found[0].clone(),
+        json!([found[1].clone(), found[2].clone()]),
+    )
+}
+
 async fn explore(browser: Browser, url: String, api: Client, ids: Vec<String>, txs: Vec<zkvm::Tx>) {
-    // The tip and the recent blocks.
+    // The tip, the latest transactions (the issuance first) and the recent blocks:
+    // more than a page of them.
+    api.wait_height(22, Duration::from_secs(40)).await;
     browser.goto(&format!("{url}/")).await.unwrap();
     let tip: u64 = wait_text(&browser, "#tip-height", |t| !t.is_empty())
         .await
         .parse()
         .unwrap();
-    assert!(tip >= 4, "tip {tip}");
-    let (_, shown) = api.get(&format!("/v1/blocks/{tip}")).await;
+    assert!(tip >= 22, "tip {tip}");
+    let latest = wait_text(&browser, "#recent-txs", |t| t.contains(&ids[4][..10])).await;
+    assert!(latest.starts_with(&ids[4][..10]), "{latest}");
+    for id in &ids {
+        assert!(latest.contains(&id[..10]), "{id} not in {latest}");
+    }
+    let (_, issued) = api.get(&format!("/v1/txs/{}", ids[4])).await;
+    let issued_height = issued["height"].as_u64().unwrap();
+    let (_, shown) = api.get(&format!("/v1/blocks/{issued_height}")).await;
     let shown_id = shown["id"].as_str().unwrap().to_string();
     let rows = wait_text(&browser, "#blocks tbody", |t| t.contains(&shown_id[..10])).await;
     assert!(rows.contains(&tip.to_string()), "{rows}");
     assert!(text(&browser, "#chart").await.is_some(), "no chart");
     wait_text(&browser, "#forest", |t| t.contains("2^")).await;
     screenshot(&browser, "home-wide.png").await;
+
+    // The empty blocks above the issuance fold into one row naming only empty blocks.
+    let folded = wait_text(&browser, "#blocks tr.folded", |t| t.contains(": empty")).await;
+    let (low, high) = folded_range(&folded);
+    assert!(low < high, "{folded}");
+    for height in low..=high {
+        let (_, b) = api.get(&format!("/v1/blocks/{height}")).await;
+        assert_eq!(b["txs"], json!([]), "block {height} folded in {folded:?}");
+    }
+
+    // Paging to the older blocks, down to the initial one.
+    let older = browser.find(Locator::Css("a.older")).await.unwrap();
+    let href = older.attr("href").await.unwrap().unwrap();
+    let below: u64 = href.strip_prefix("#/blocks/").unwrap().parse().unwrap();
+    assert!(below > 1 && below < tip, "{href}");
+    older.click().await.unwrap();
+    wait_text(&browser, "h1", |t| t == format!("Blocks below {below}")).await;
+    wait_text(&browser, "#blocks tbody", |t| !t.is_empty()).await;
+    let script = r##"return [...document.querySelectorAll("#blocks a")]
+        .map((a) => Number(a.getAttribute("href").replace("#/block/", "")));"##;
+    let linked: Vec<u64> =
+        serde_json::from_value(browser.execute(script, vec![]).await.unwrap()).unwrap();
+    assert_eq!(linked.iter().max(), Some(&(below - 1)), "{linked:?}");
+    assert_eq!(linked.iter().min(), Some(&1), "{linked:?}");
+    assert!(
+        text(&browser, "a.older").await.is_none(),
+        "a page below the first block"
+    );
+    screenshot(&browser, "older-blocks.png").await;
 
     // A block, reached by its link in the recent list (the chain moves meanwhile: the
     // list's first row is read from the page).
@@ -256,6 +329,32 @@ async fn explore(browser: Browser, url: String, api: Client, ids: Vec<String>, t
     assert!(listed.contains(&ids[1]), "{listed}");
     screenshot(&browser, "block.png").await;
 
+    // Its neighbours, through the previous and next links.
+    let (_, next) = api.get(&format!("/v1/blocks/{}", height + 1)).await;
+    let click = |css: &'static str| {
+        let browser = browser.clone();
+        async move {
+            let found = browser.find(Locator::Css(css)).await.unwrap();
+            found.click().await.unwrap();
+        }
+    };
+    click("a.next-block").await;
+    wait_text(&browser, "#block-id", |t| t == next["id"]).await;
+    click("a.prev-block").await;
+    wait_text(&browser, "#block-id", |t| t == block_id).await;
+    browser.goto(&format!("{url}/#/block/1")).await.unwrap();
+    wait_text(&browser, "h1", |t| t == "Block 1").await;
+    assert!(text(&browser, "a.next-block").await.is_some());
+    assert!(
+        text(&browser, "a.prev-block").await.is_none(),
+        "a block before the first"
+    );
+    browser
+        .goto(&format!("{url}/#/block/{height}"))
+        .await
+        .unwrap();
+    wait_text(&browser, "#block-id", |t| t == block_id).await;
+
     // A transaction, by its link in the block: its program and log.
     browser
         .find(Locator::Css(&format!(
@@ -280,7 +379,30 @@ async fn explore(browser: Browser, url: String, api: Client, ids: Vec<String>, t
     for kind in ["header", "input", "output", "fee"] {
         assert!(log.contains(kind), "the log lacks {kind}: {log}");
     }
+    // The time bound u64::MAX, exactly: no limit, never a rounded number.
+    assert!(log.contains("not after: no limit"), "{log}");
+    assert!(!log.contains("18446744073709552"), "{log}");
     screenshot(&browser, "tx.png").await;
+
+    // The issuance names its asset where the log shows the issued flavor.
+    let issue = issued["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "issue")
+        .unwrap();
+    assert_eq!(
+        issued["assets"],
+        json!({ issue["flv"].as_str().unwrap(): ASSET })
+    );
+    browser
+        .goto(&format!("{url}/#/tx/{}", ids[4]))
+        .await
+        .unwrap();
+    let log = wait_text(&browser, "#tx-log", |t| t.contains("issue")).await;
+    let named = format!("asset \"{ASSET}\"\nflv {}", issue["flv"].as_str().unwrap());
+    assert!(log.contains(&named), "{log}");
+    screenshot(&browser, "issuance.png").await;
 
     // Search by block ID, by transaction ID, and for an ID nothing has.
     search(&browser, &block_id).await;
@@ -313,9 +435,27 @@ async fn explore(browser: Browser, url: String, api: Client, ids: Vec<String>, t
     assert_eq!(shown, format!("Rejected: {reason}"));
     screenshot(&browser, "rejected.png").await;
 
-    // A phone-sized window.
+    // A phone-sized window: nothing reaches past its width, the legend included.
     browser.set_window_size(390, 844).await.unwrap();
     browser.goto(&format!("{url}/#/")).await.unwrap();
     wait_text(&browser, "#tip-height", |t| !t.is_empty()).await;
+    wait_text(&browser, "#legend", |t| t.contains("validation ms")).await;
+    let (width, cut) = cut_off(&browser).await;
+    assert!(width.as_u64().is_some_and(|w| w <= 400), "window {width}");
+    assert_eq!(cut, json!([width, []]), "cut off on the home page");
     screenshot(&browser, "home-phone.png").await;
+    for (view, name) in [
+        (format!("#/tx/{}", ids[4]), "tx-phone.png"),
+        (format!("#/block/{height}"), "block-phone.png"),
+    ] {
+        browser.goto(&format!("{url}/{view}")).await.unwrap();
+        wait_text(&browser, "h1", |t| {
+            t.starts_with("Block") || t == "Transaction"
+        })
+        .await;
+        wait_text(&browser, "main", |t| t.contains("ID")).await;
+        let (width, cut) = cut_off(&browser).await;
+        assert_eq!(cut, json!([width, []]), "cut off on {view}");
+        screenshot(&browser, name).await;
+    }
 }

@@ -280,9 +280,9 @@ impl App {
         if let (Some(next), Some(b)) = (&mut next, &bridged) {
             next.close(applied.state.tip(), &hash, b.genesis.checkpoint_interval);
         }
-        tracing::info!(
+        block_event!(
+            txs.len(),
             height = applied.state.tip().height,
-            txs = txs.len(),
             id = %applied.state.tip().id(),
             took_ms = started.elapsed().as_secs_f64() * 1e3,
             "block finalized"

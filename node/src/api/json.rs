@@ -1,15 +1,49 @@
 //! The JSON shapes of the API, in one place: bytes and IDs as lowercase hex, the
-//! same error shape everywhere (`{"error": {"code": …, "message": …}}`).
+//! same error shape everywhere (`{"error": {"code": …, "message": …}}`). Below the
+//! routes: the clients of the API (`crate::client`, the transaction tools) read
+//! these shapes without depending on the server.
 
-use crate::api::Role;
 use crate::engine::{EngineStatus, PendingTx};
+use crate::genesis::Consensus;
 use crate::store::{BlockSummary, TxRecord};
 use blockchain::{Block, BlockHeader, BlockTx};
 use encoding::Encodable;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::time::Duration;
 use utreexo::{Forest, Proof};
-use zkvm::{ContractId, FeeRate, Program, TxEntry, TxId, TxLog};
+use zkvm::{ContractId, FeeRate, Instruction, Program, TxEntry, TxId, TxLog};
+
+/// What a node does in its network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A devnet's producer, signing every block.
+    Producer,
+    /// A devnet follower, validating the producer's blocks.
+    Follower,
+    /// The application of a CometBFT node (a validator or a full node): CometBFT
+    /// orders the blocks, the application validates them.
+    CometBft,
+}
+
+impl Role {
+    /// Its name in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Producer => "producer",
+            Role::Follower => "follower",
+            Role::CometBft => "cometbft",
+        }
+    }
+
+    /// The consensus of its chain.
+    pub fn consensus(self) -> Consensus {
+        match self {
+            Role::Producer | Role::Follower => Consensus::Devnet,
+            Role::CometBft => Consensus::CometBft,
+        }
+    }
+}
 
 /// `GET /v1/status`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -265,6 +299,10 @@ pub struct TxJson {
     pub program: String,
     /// The log.
     pub log: Vec<LogEntryJson>,
+    /// The names of the flavors it issues, by the flavor commitment of their `issue`
+    /// entries (hex): the issuance metadata as text, or hex.
+    #[serde(default)]
+    pub assets: BTreeMap<String, String>,
 }
 
 impl TxJson {
@@ -273,7 +311,9 @@ impl TxJson {
         let size = block_tx.tx.size();
         let fee = record.log.fee();
         let rate = record.weight.map(|w| FeeRate::new(fee, w));
-        let program = match Program::parse(&block_tx.tx.program) {
+        let parsed = Program::parse(&block_tx.tx.program);
+        let assets = parsed.as_ref().map(issued_names).unwrap_or_default();
+        let program = match parsed {
             Ok(program) => program.to_asm(),
             Err(_) => format!("0x{}", hex::encode(&block_tx.tx.program)),
         };
@@ -290,6 +330,68 @@ impl TxJson {
             feerate_text: rate.map(|r| r.to_string()),
             program,
             log: log_json(&record.log),
+            assets,
+        }
+    }
+}
+
+/// The names of the flavors `program` issues, by their flavor commitment (hex). An
+/// `issue` pops the issuer's predicate and the metadata, which a program pushes
+/// just before it; the issued flavor commitment is unblinded, so it is the flavor
+/// times the base point and names the asset wherever it appears.
+fn issued_names(program: &Program) -> BTreeMap<String, String> {
+    program
+        .instructions()
+        .windows(3)
+        .filter_map(|w| match w {
+            [Instruction::Push(metadata), Instruction::Push(issuer), Instruction::Issue] => {
+                let issuer = curve25519_dalek::ristretto::CompressedRistretto::from_slice(
+                    &issuer.to_bytes(),
+                )
+                .ok()?;
+                let name = wallet::AssetName::new(issuer, &metadata.to_bytes())?;
+                let flavor = zkvm::Commitment::unblinded(name.flavor()).to_point();
+                Some((hex::encode(flavor.as_bytes()), name.display()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `GET /v1/txs/recent?limit=N`: the latest mined transactions, newest first.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RecentTxsJson {
+    /// The transactions.
+    pub txs: Vec<RecentTxJson>,
+    /// The lowest height looked at: older transactions are not listed.
+    pub from_height: u64,
+}
+
+/// What the explorer lists of a mined transaction.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RecentTxJson {
+    /// Transaction ID.
+    pub id: String,
+    /// Height of its block.
+    pub height: u64,
+    /// Position in the block.
+    pub index: u32,
+    /// Its fee.
+    pub fee: u64,
+    /// The fee rate as every tool prints it (absent without the weight).
+    pub feerate_text: Option<String>,
+}
+
+impl RecentTxJson {
+    /// The JSON of a mined transaction's record.
+    pub fn new(id: &TxId, record: &TxRecord) -> Self {
+        let fee = record.log.fee();
+        RecentTxJson {
+            id: id.to_string(),
+            height: record.height,
+            index: record.index,
+            fee,
+            feerate_text: record.weight.map(|w| FeeRate::new(fee, w).to_string()),
         }
     }
 }

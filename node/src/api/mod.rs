@@ -17,7 +17,6 @@ use crate::abci::bridge::{BridgeView, SignedView};
 use crate::cometbft::CometRpc;
 use crate::engine::{Engine, EngineSlot, Submitter};
 use crate::error::NodeError;
-use crate::genesis::Consensus;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
@@ -26,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use blockchain::{BlockId, BlockchainError};
+pub use json::Role;
 use json::*;
 use std::collections::HashMap;
 use zkvm::{ContractId, TxId};
@@ -42,6 +42,10 @@ pub const MAX_BODY: usize = 2 * MAX_SUBMISSION + 1024;
 pub const MAX_PAGE_BLOCKS: usize = 100;
 /// The most summaries one `GET /v1/blocks/recent` answer holds.
 pub const MAX_RECENT_BLOCKS: usize = 500;
+/// The most transactions `GET /v1/txs/recent` lists.
+pub const MAX_RECENT_TXS: usize = 100;
+/// How many of the last blocks `GET /v1/txs/recent` looks through.
+pub const RECENT_TXS_BLOCKS: u64 = 10_000;
 /// The most bytes of blocks one page holds (a larger single block is sent alone).
 pub const MAX_PAGE_BYTES: usize = 4 << 20;
 
@@ -67,37 +71,6 @@ pub enum Submission {
     CometBft(CometRpc),
 }
 
-/// What a node does in its network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// A devnet's producer, signing every block.
-    Producer,
-    /// A devnet follower, validating the producer's blocks.
-    Follower,
-    /// The application of a CometBFT node (a validator or a full node): CometBFT
-    /// orders the blocks, the application validates them.
-    CometBft,
-}
-
-impl Role {
-    /// Its name in the API.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Producer => "producer",
-            Role::Follower => "follower",
-            Role::CometBft => "cometbft",
-        }
-    }
-
-    /// The consensus of its chain.
-    pub fn consensus(self) -> Consensus {
-        match self {
-            Role::Producer | Role::Follower => Consensus::Devnet,
-            Role::CometBft => Consensus::CometBft,
-        }
-    }
-}
-
 /// The router of every route, with the default budget of each client.
 pub fn router(state: ApiState) -> Router {
     router_with(state, budget::ClientBudget::default())
@@ -113,6 +86,7 @@ pub fn router_with(state: ApiState, budget: budget::ClientBudget) -> Router {
         .route("/v1/blocks/{height}", get(block_by_height))
         .route("/v1/blocks/id/{id}", get(block_by_id))
         .route("/v1/txs", axum::routing::post(submit))
+        .route("/v1/txs/recent", get(recent_txs))
         .route("/v1/txs/{id}", get(tx_by_id))
         .route("/v1/mempool", get(mempool))
         .route("/v1/utxos/{id}/proof", get(utxo_proof))
@@ -192,7 +166,7 @@ impl From<NodeError> for ApiError {
 
 /// The status of a `CheckTx` refusal by its code.
 fn refused_status(code: u32) -> (StatusCode, &'static str) {
-    use crate::abci::ErrorCode as C;
+    use crate::result_codes::ErrorCode as C;
     if code == C::Malformed.value() {
         (StatusCode::BAD_REQUEST, "malformed")
     } else if code == C::NotReady.value() {
@@ -263,10 +237,7 @@ async fn blocks_since(
             ))
         }
     };
-    let limit = match query.get("limit") {
-        Some(text) => parse_u64("limit", text)?.clamp(1, MAX_PAGE_BLOCKS as u64) as usize,
-        None => MAX_PAGE_BLOCKS,
-    };
+    let limit = limit(&query, MAX_PAGE_BLOCKS, MAX_PAGE_BLOCKS)?;
     blocking(&state, move |engine| {
         let tip_height = engine.store().tip_height()?;
         let blocks = engine
@@ -315,15 +286,39 @@ async fn recent_blocks(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> ApiResult<RecentJson> {
     let Query(query) = query.map_err(|e| ApiError::bad(e.body_text()))?;
-    let limit = match query.get("limit") {
-        Some(text) => parse_u64("limit", text)?.clamp(1, MAX_RECENT_BLOCKS as u64) as usize,
-        None => 20,
-    };
+    let limit = limit(&query, MAX_RECENT_BLOCKS, 20)?;
+    let below = query
+        .get("below")
+        .map(|text| parse_u64("below", text))
+        .transpose()?;
     blocking(&state, move |engine| {
-        let blocks = engine.store().recent_blocks(limit)?;
+        let blocks = engine.store().recent_blocks(below, limit)?;
         Ok(Json(RecentJson {
             blocks: blocks.iter().map(SummaryJson::from).collect(),
         }))
+    })
+    .await
+}
+
+async fn recent_txs(
+    State(state): State<ApiState>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<RecentTxsJson> {
+    let Query(query) = query.map_err(|e| ApiError::bad(e.body_text()))?;
+    let limit = limit(&query, MAX_RECENT_TXS, 20)?;
+    blocking(&state, move |engine| {
+        let store = engine.store();
+        let (found, from_height) = store.recent_txs(limit, RECENT_TXS_BLOCKS)?;
+        let mut txs = Vec::with_capacity(found.len());
+        for (height, id) in found {
+            let record = store.tx(&id)?.ok_or_else(|| {
+                NodeError::Corrupt(format!(
+                    "block {height} lists transaction {id} without its record"
+                ))
+            })?;
+            txs.push(RecentTxJson::new(&id, &record));
+        }
+        Ok(Json(RecentTxsJson { txs, from_height }))
     })
     .await
 }
@@ -489,6 +484,14 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
 fn path_text(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
     path.map(|Path(p)| p)
         .map_err(|e| ApiError::bad(e.body_text()))
+}
+
+/// The query's `limit`, clamped to 1…`max`; `default` without one.
+fn limit(query: &HashMap<String, String>, max: usize, default: usize) -> Result<usize, ApiError> {
+    match query.get("limit") {
+        Some(text) => Ok(parse_u64("limit", text)?.clamp(1, max as u64) as usize),
+        None => Ok(default),
+    }
 }
 
 fn parse_u64(what: &str, text: &str) -> Result<u64, ApiError> {

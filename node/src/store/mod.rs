@@ -186,7 +186,7 @@ impl Store {
             return Err(NodeError::NotInitialized(dir.to_path_buf()));
         }
         check_private(dir)?;
-        let store = Store::over(Database::open(&path)?, path);
+        let store = Store::over(Database::open(&path).map_err(|e| open_error(dir, e))?, path);
         let found = store.meta(KEY_VERSION)?;
         let found = u32::from_le_bytes(
             found
@@ -407,11 +407,51 @@ impl Store {
         })
     }
 
-    /// Summaries of at most `limit` blocks, the tip's first and going down.
-    pub fn recent_blocks(&self, limit: usize) -> Result<Vec<BlockSummary>, NodeError> {
+    /// Summaries of at most `limit` blocks below height `below` (below the tip's
+    /// successor when `None`), the highest first and going down.
+    pub fn recent_blocks(
+        &self,
+        below: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<BlockSummary>, NodeError> {
         self.read(|r| {
             let tip = read_u64(&r.open_table(META)?, KEY_TIP)?;
-            (1..=tip).rev().take(limit).map(|h| summary(r, h)).collect()
+            let top = below.map_or(tip, |b| b.saturating_sub(1).min(tip));
+            (1..=top).rev().take(limit).map(|h| summary(r, h)).collect()
+        })
+    }
+
+    /// The latest mined transactions, newest first: at most `limit`, from the last
+    /// `blocks` blocks. Also returns the lowest height looked at.
+    pub fn recent_txs(
+        &self,
+        limit: usize,
+        blocks: u64,
+    ) -> Result<(Vec<(u64, TxId)>, u64), NodeError> {
+        self.read(|r| {
+            let tip = read_u64(&r.open_table(META)?, KEY_TIP)?;
+            let lowest = tip.saturating_sub(blocks.saturating_sub(1)).max(1);
+            let table = r.open_table(BLOCK_TXIDS)?;
+            let mut found = Vec::new();
+            for entry in table.range(lowest..=tip)?.rev() {
+                let (height, ids) = entry?;
+                let ids = ids.value();
+                if ids.len() % 32 != 0 {
+                    return Err(corrupt(&format!(
+                        "transaction IDs of block {}",
+                        height.value()
+                    )));
+                }
+                for id in ids.chunks_exact(32).rev() {
+                    if found.len() == limit {
+                        return Ok((found, lowest));
+                    }
+                    let mut bytes = [0u8; 32];
+                    bytes.copy_from_slice(id);
+                    found.push((height.value(), TxId(bytes)));
+                }
+            }
+            Ok((found, lowest))
         })
     }
 
@@ -838,6 +878,15 @@ fn read_proof(bytes: &[u8]) -> Result<Proof, NodeError> {
     Proof::from_bytes(bytes).map_err(|e| corrupt(&format!("proof: {e}")))
 }
 
+/// The redb error of opening the store of `dir`, in the user's words where redb's
+/// are not (redb locks the file while a process has it open).
+fn open_error(dir: &Path, e: redb::DatabaseError) -> NodeError {
+    match e {
+        redb::DatabaseError::DatabaseAlreadyOpen => NodeError::StoreBusy(dir.to_path_buf()),
+        other => other.into(),
+    }
+}
+
 /// Creates `dir` if needed and makes it readable by its owner only (mode 0700).
 fn make_private(dir: &Path) -> Result<(), NodeError> {
     std::fs::create_dir_all(dir).map_err(|e| NodeError::io(dir, e))?;
@@ -941,7 +990,7 @@ mod tests {
             store.apply_block(&block, &applied, None),
             Err(NodeError::Corrupt(_))
         ));
-        let recent = store.recent_blocks(10).unwrap();
+        let recent = store.recent_blocks(None, 10).unwrap();
         let heights: Vec<u64> = recent.iter().map(|s| s.header.height).collect();
         assert_eq!(heights, [2, 1]);
         assert_eq!(recent[0].validation, Some(took));
@@ -950,8 +999,15 @@ mod tests {
             recent[1].validation, None,
             "the initial block is not validated"
         );
-        assert_eq!(store.recent_blocks(1).unwrap().len(), 1);
-        assert!(store.recent_blocks(0).unwrap().is_empty());
+        assert_eq!(store.recent_blocks(None, 1).unwrap().len(), 1);
+        assert!(store.recent_blocks(None, 0).unwrap().is_empty());
+        let older = store.recent_blocks(Some(2), 10).unwrap();
+        assert_eq!(
+            older.iter().map(|s| s.header.height).collect::<Vec<_>>(),
+            [1]
+        );
+        assert!(store.recent_blocks(Some(1), 10).unwrap().is_empty());
+        assert_eq!(store.recent_txs(10, 100).unwrap(), (Vec::new(), 1));
         assert_eq!(store.validation_time(2).unwrap(), Some(took));
         assert_eq!(store.validation_time(1).unwrap(), None);
         let reopened = store.load_state().unwrap();

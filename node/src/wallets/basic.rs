@@ -123,9 +123,7 @@ pub async fn create(args: &CreateArgs) -> Result<String, NodeError> {
     };
     let birthday = sync::birthday(&remote, &initial, consensus, from_height).await?;
     local.start_at(birthday)?;
-    local
-        .catch_up(&remote, &generators(), options.light)
-        .await?;
+    local.catch_up(&remote, generators(), options.light).await?;
     let wallets = match existing {
         Some(wallets) => wallets,
         None => WalletDir::open(&options.data_dir)?,
@@ -201,7 +199,7 @@ pub async fn pay(args: &PayArgs) -> Result<String, NodeError> {
         return offline::write_unsigned(&mut session, &plan, &what, file);
     }
     refuse_watch_only(&session, &args.name)?;
-    let sent = session.local.send(&plan, &what, &session.gens)?;
+    let sent = session.local.send(&plan, &what, session.gens)?;
     let mut out = session.submit(&sent, &what).await?;
     if let Some(path) = &args.reply_out {
         for reply in &sent.replies {
@@ -256,7 +254,7 @@ pub async fn issue(args: &IssueArgs) -> Result<String, NodeError> {
     let wallet = &session.local.wallet;
     let flavor = wallet.flavor(0, args.metadata.as_bytes())?;
     let what = format!("issued {} of {}", args.amount, flavor_hex(&flavor));
-    let sent = session.local.send(&plan, &what, &session.gens)?;
+    let sent = session.local.send(&plan, &what, session.gens)?;
     let mut out = session.submit(&sent, &what).await?;
     for warning in &sent.warnings {
         out += &format!("warning: {warning}\n");

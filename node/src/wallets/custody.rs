@@ -169,8 +169,8 @@ async fn propose(args: &ProposeArgs) -> Result<String, NodeError> {
         session
             .local
             .wallet
-            .propose_shared(&plan, &session.gens, &mut OsRng)?;
-    let id = proposal.log(&session.gens)?.id;
+            .propose_shared(&plan, session.gens, &mut OsRng)?;
+    let id = proposal.log(session.gens)?.id;
     let what = format!(
         "paid {} of {} to {address} from the shared account",
         args.amount,
@@ -263,7 +263,7 @@ async fn cosign(
     let mut session = Session::open(name, options).await?;
     refuse_watch_only(&session, name)?;
     require_shared(&session, name)?;
-    let verified = proposal.log(&session.gens)?;
+    let verified = proposal.log(session.gens)?;
     let mut summary = format!("co-signing transaction {}\n", verified.id);
     let outputs = &session.local.wallet.ledger().outputs;
     for input in verified.log.inputs() {
@@ -283,7 +283,7 @@ async fn cosign(
     let response = session
         .local
         .wallet
-        .cosign(&proposal, &session.gens, &mut OsRng)?;
+        .cosign(&proposal, session.gens, &mut OsRng)?;
     write_output(out, &response.to_bytes())?;
     session.local.note(format!(
         "co-signed transaction {} of the shared account",

@@ -44,7 +44,7 @@ pub struct VerifyArgs {
 pub async fn disclose(args: &DiscloseArgs) -> Result<String, NodeError> {
     let id = parse_txid(&args.txid)?;
     let mut session = Session::open(&args.name, &args.options).await?;
-    let (_, log) = mined_log(&session.remote, &id, &session.gens).await?;
+    let (_, log) = mined_log(&session.remote, &id, session.gens).await?;
     let wallet = &session.local.wallet;
     let out = match args.output {
         Some(n) => format!("{}\n", wallet.disclose(&log, n)?.to_text()),
@@ -79,7 +79,7 @@ pub async fn disclose(args: &DiscloseArgs) -> Result<String, NodeError> {
 pub async fn verify(args: &VerifyArgs) -> Result<String, NodeError> {
     let disclosure = Disclosure::from_text(args.text.trim(), NETWORK)?;
     let remote = Remote::new(&args.node)?;
-    let (height, log) = mined_log(&remote, &disclosure.tx(), &generators()).await?;
+    let (height, log) = mined_log(&remote, &disclosure.tx(), generators()).await?;
     let paid = disclosure.verify(&log)?;
     Ok(format!(
         "valid: output {} of transaction {}, mined at height {height}, carries\n  {} of flavor {}\n  to address {}\n  (contract {})\n",

@@ -130,9 +130,9 @@ pub enum WalletCommand {
     },
 }
 
-/// The generators wallets prove and verify with.
-pub fn generators() -> Generators {
-    Generators::new(zkvm::GENERATOR_CAPACITY)
+/// The generators wallets prove and verify with: the network's, built once.
+pub fn generators() -> &'static Generators {
+    zkvm::network_generators()
 }
 
 /// Runs a `wallet` command; returns what to print.

@@ -60,7 +60,7 @@ pub(crate) fn write_unsigned(
     let proposal = session
         .local
         .wallet
-        .build_unsigned(plan, &session.gens, &mut OsRng)?;
+        .build_unsigned(plan, session.gens, &mut OsRng)?;
     write_output(file, &proposal.to_bytes())?;
     session.local.note(format!(
         "built transaction {} unsigned ({what}), fee {}, for an offline signer",
@@ -95,11 +95,11 @@ pub fn sign(args: &SignArgs) -> Result<String, NodeError> {
         Held::Wallet(local) => Some(&local.wallet),
         Held::Root(_) => None,
     };
-    let review = show(&offline::review(root, NETWORK, &proposal, &gens)?, names);
+    let review = show(&offline::review(root, NETWORK, &proposal, gens)?, names);
     if !args.yes {
         confirm(&review)?;
     }
-    let (signed, _) = offline::sign(root, NETWORK, &proposal, &gens, &mut OsRng)?;
+    let (signed, _) = offline::sign(root, NETWORK, &proposal, gens, &mut OsRng)?;
     write_output(&args.out, &signed.to_bytes())?;
     let shown = if args.yes { review.as_str() } else { "" };
     Ok(format!(
@@ -132,7 +132,7 @@ pub async fn submit(args: &SubmitArgs) -> Result<String, NodeError> {
     let sent = session
         .local
         .wallet
-        .complete_offline(&signed, &session.gens)
+        .complete_offline(&signed, session.gens)
         .map_err(|e| match e {
             WalletError::UnknownTx(id) => NodeError::Invalid {
                 what: "signed proposal",

@@ -77,7 +77,7 @@ impl WalletDir {
 pub(crate) struct Session {
     pub(crate) record: SealedRecord,
     pub(crate) remote: Remote,
-    pub(crate) gens: Generators,
+    pub(crate) gens: &'static Generators,
     pub(crate) local: LocalWallet,
     /// Sync from compact blocks.
     pub(crate) light: bool,
@@ -116,7 +116,7 @@ impl Session {
     /// forms, checked), then reconciles the pending transactions with the mempool.
     pub(crate) async fn sync(&mut self) -> Result<(), NodeError> {
         self.local
-            .catch_up(&self.remote, &self.gens, self.light)
+            .catch_up(&self.remote, self.gens, self.light)
             .await?;
         self.local.reconcile_pending(&self.remote).await
     }

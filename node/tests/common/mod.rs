@@ -47,13 +47,19 @@ impl Drop for NodeProcess {
 /// Starts `zkvm-node run` with `args` after `run`, on an ephemeral port, and waits
 /// for its address.
 pub fn spawn(args: &[&str]) -> NodeProcess {
+    spawn_logging(args, "127.0.0.1:0", "warn", Stdio::inherit())
+}
+
+/// Like [`spawn`], listening on `listen`, with `RUST_LOG=log` and its log (stderr)
+/// written to `stderr`.
+pub fn spawn_logging(args: &[&str], listen: &str, log: &str, stderr: Stdio) -> NodeProcess {
     let mut child = Command::new(BIN)
         .arg("run")
-        .args(["--listen", "127.0.0.1:0"])
+        .args(["--listen", listen])
         .args(args)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", log)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -173,6 +179,20 @@ pub fn payment_with_data(
     gens: &Generators,
 ) -> zkvm::Tx {
     prove(paying(funding, index).data(vec![0x5a; data]), gens)
+}
+
+/// A signed transaction spending funding output `index` that issues 500 units of
+/// the funding key's asset named `metadata`, all kept by the funding key, with a fee
+/// of 1.
+pub fn issuance(funding: &SigningKey, index: u64, metadata: &str, gens: &Generators) -> zkvm::Tx {
+    let input = devnet::funding_contract(funding, index, 1_000_000);
+    let issuer = Predicate::from_signing_key(funding.clone());
+    let builder = TxBuilder::new()
+        .spend(input)
+        .issue(issuer.clone(), metadata.as_bytes(), 500)
+        .change_to(issuer)
+        .fee(1);
+    prove(builder, gens)
 }
 
 /// The builder of [`payment`].

@@ -4,6 +4,8 @@
 
 const view = document.getElementById("view");
 const REFRESH_MS = 2000;
+const PAGE_BLOCKS = 20;
+const U64_MAX = 18446744073709551615n;
 let timer = null;
 let navigation = 0; // counts route() calls, so a slow answer never paints over a newer view
 
@@ -33,11 +35,27 @@ function time(ms) {
   return new Date(ms).toISOString().replace("T", " ").replace(".000Z", "Z");
 }
 
+// A transaction's time bound in milliseconds: u64::MAX (or 0 for the earliest) is
+// no bound; a time a Date can hold is shown as one; any other exactly.
+function timeBound(ms) {
+  const n = BigInt(ms);
+  if (n === 0n || n >= U64_MAX) return "no limit";
+  return n <= 8640000000000000n ? time(Number(n)) : `${n} ms`;
+}
+
+// JSON whose integers beyond 2^53 stay exact (as BigInt): JavaScript numbers
+// would round u64::MAX to 18446744073709552000.
+function parseJson(text) {
+  return JSON.parse(text, (key, value, context) =>
+    typeof value === "number" && !Number.isSafeInteger(value) && context && /^\d+$/.test(context.source)
+      ? BigInt(context.source) : value);
+}
+
 // Fetches JSON; an API error ({"error": {code, message}}) becomes a thrown Error.
 async function api(path, options) {
   const response = await fetch(path, options);
   let body = null;
-  try { body = await response.json(); } catch (_) { body = null; }
+  try { body = parseJson(await response.text()); } catch (_) { body = null; }
   if (!response.ok) {
     const message = body && body.error ? body.error.message : response.statusText;
     const error = new Error(message);
@@ -86,7 +104,7 @@ function chart(blocks) {
   series(txs, "#3b5bdb");
   series(ms, "#e8590c");
   return el("div", { class: "chart" }, svg,
-    el("div", { class: "legend" },
+    el("div", { class: "legend", id: "legend" },
       el("span", { style: "color:#3b5bdb" }, `― transactions per block (max ${Math.max(0, ...txs)})`),
       el("span", { style: "color:#e8590c" }, `― validation ms per block (max ${Math.max(0, ...ms).toFixed(1)})`)));
 }
@@ -137,26 +155,70 @@ async function bridgeSection() {
       el("tbody", {}, rows))];
 }
 
+// Block rows, the highest first; a run of empty blocks folds into one row.
+function blockRows(blocks) {
+  const rows = [];
+  for (let i = 0; i < blocks.length;) {
+    let j = i;
+    while (j + 1 < blocks.length && blocks[i].txs === 0 && blocks[j + 1].txs === 0) j++;
+    const b = blocks[i];
+    if (j > i) {
+      const low = blocks[j].height;
+      rows.push(el("tr", { class: "folded" }, el("td", { colspan: "6", class: "muted" },
+        "blocks ", link(`#/block/${low}`, low), "–", link(`#/block/${b.height}`, b.height), ": empty")));
+    } else {
+      rows.push(el("tr", {},
+        el("td", { class: "num" }, link(`#/block/${b.height}`, b.height)),
+        el("td", { class: "hash" }, link(`#/block/${b.height}`, short(b.id))),
+        el("td", { class: "wide" }, time(b.timestamp_ms)),
+        el("td", { class: "num" }, b.txs),
+        el("td", { class: "num wide" }, b.bytes),
+        el("td", { class: "num" }, b.validation_ms === null ? "–" : b.validation_ms.toFixed(1))));
+    }
+    i = j + 1;
+  }
+  return rows;
+}
+
+// The table of `blocks` with a link to the page of the blocks below them.
+function blockTable(blocks) {
+  const lowest = blocks.length ? blocks[blocks.length - 1].height : 1;
+  return [
+    el("table", { id: "blocks" },
+      el("thead", {}, el("tr", {},
+        el("th", { class: "num" }, "Height"), el("th", {}, "ID"), el("th", { class: "wide" }, "Time"),
+        el("th", { class: "num" }, "Txs"), el("th", { class: "num wide" }, "Bytes"),
+        el("th", { class: "num" }, "Validation ms"))),
+      el("tbody", {}, blockRows(blocks))),
+    el("p", { class: "pager" }, lowest > 1 ? link(`#/blocks/${lowest}`, "Older blocks →", "older") : null)];
+}
+
+function recentTxs(recent) {
+  if (recent.txs.length === 0) {
+    return el("p", { class: "muted", id: "recent-txs" }, `No transactions since block ${recent.from_height}.`);
+  }
+  return el("table", { id: "recent-txs" }, el("tbody", {},
+    recent.txs.map((t) => el("tr", {},
+      el("td", { class: "hash" }, link(`#/tx/${t.id}`, short(t.id))),
+      el("td", {}, link(`#/block/${t.height}`, `block ${t.height}`)),
+      el("td", { class: "num" }, `fee ${t.fee}`),
+      el("td", { class: "num wide" }, t.feerate_text)))));
+}
+
 async function home() {
   const status = await api("/v1/status");
   // A node whose store fails says so first; its other routes may fail meanwhile.
   const fault = status.error
     ? el("p", { class: "error", id: "node-error" }, `This node cannot use its store: ${status.error}`)
     : null;
-  let recent, f;
+  let recent, txs, f;
   try {
-    [recent, f] = await Promise.all([api("/v1/blocks/recent?limit=30"), api("/v1/forest")]);
+    [recent, txs, f] = await Promise.all([
+      api(`/v1/blocks/recent?limit=${PAGE_BLOCKS}`), api("/v1/txs/recent?limit=10"), api("/v1/forest")]);
   } catch (e) {
     if (fault) return [el("h1", {}, "Chain"), fault];
     throw e;
   }
-  const rows = recent.blocks.map((b) => el("tr", {},
-    el("td", { class: "num" }, link(`#/block/${b.height}`, b.height)),
-    el("td", { class: "hash" }, link(`#/block/${b.height}`, short(b.id))),
-    el("td", { class: "wide" }, time(b.timestamp_ms)),
-    el("td", { class: "num" }, b.txs),
-    el("td", { class: "num" }, b.bytes),
-    el("td", { class: "num" }, b.validation_ms === null ? "–" : b.validation_ms.toFixed(1))));
   return [
     el("h1", {}, "Chain"),
     fault,
@@ -166,24 +228,34 @@ async function home() {
       card("Unspent outputs", status.utxos),
       card("Mempool", `${status.mempool_txs} tx, ${status.mempool_bytes} B`),
       card("Role", status.producing ? "producer" : "follower")),
+    el("h2", {}, "Latest transactions"),
+    recentTxs(txs),
     el("h2", {}, "Recent blocks"),
     chart(recent.blocks),
-    el("table", { id: "blocks" },
-      el("thead", {}, el("tr", {},
-        el("th", { class: "num" }, "Height"), el("th", {}, "ID"), el("th", { class: "wide" }, "Time"),
-        el("th", { class: "num" }, "Txs"), el("th", { class: "num" }, "Bytes"),
-        el("th", { class: "num" }, "Validation ms"))),
-      el("tbody", {}, rows)),
+    blockTable(recent.blocks),
     el("h2", {}, "Utreexo forest"),
     forest(f),
     ...(await bridgeSection())];
 }
 
+// The blocks below height `below`, a page at a time.
+async function blocks(below) {
+  const page = await api(`/v1/blocks/recent?limit=${PAGE_BLOCKS}&below=${encodeURIComponent(below)}`);
+  const newer = Number(below) + PAGE_BLOCKS;
+  return [
+    el("h1", {}, `Blocks below ${below}`),
+    el("p", { class: "pager" }, link(`#/blocks/${newer}`, "← Newer blocks", "newer"), " ", link("#/", "Latest")),
+    blockTable(page.blocks)];
+}
+
 async function block(which) {
   const path = /^\d+$/.test(which) ? `/v1/blocks/${which}` : `/v1/blocks/id/${which}`;
-  const b = await api(path);
+  const [b, status] = await Promise.all([api(path), api("/v1/status")]);
   return [
     el("h1", {}, `Block ${b.height}`),
+    el("p", { class: "pager" },
+      b.height > 1 ? link(`#/block/${b.height - 1}`, `← Block ${b.height - 1}`, "prev-block") : null, " ",
+      b.height < status.height ? link(`#/block/${b.height + 1}`, `Block ${b.height + 1} →`, "next-block") : null),
     fields([
       ["ID", el("span", { class: "hash", id: "block-id" }, b.id)],
       ["Height", b.height],
@@ -226,13 +298,18 @@ function bridgeData(hex) {
   return null;
 }
 
-function logEntry(e) {
+// A flavor commitment, with the asset's name where the transaction issues it.
+function flavor(flv, assets) {
+  return Object.hasOwn(assets, flv) ? `asset "${assets[flv]}"\nflv ${flv}` : `flv ${flv}`;
+}
+
+function logEntry(e, assets) {
   switch (e.type) {
-    case "header": return ["header", `version ${e.version}, time ${e.mintime_ms}…${e.maxtime_ms}`];
+    case "header": return ["header", `version ${e.version}, not before: ${timeBound(e.mintime_ms)}, not after: ${timeBound(e.maxtime_ms)}`];
     case "input": return ["input", el("span", { class: "hash" }, e.id)];
     case "output": return ["output", el("span", { class: "hash" }, e.id)];
-    case "issue": return ["issue", el("span", { class: "hash" }, `qty ${e.qty}\nflv ${e.flv}`)];
-    case "retire": return ["retire", el("span", { class: "hash" }, `qty ${e.qty}\nflv ${e.flv}`)];
+    case "issue": return ["issue", el("span", { class: "hash" }, `qty ${e.qty}\n${flavor(e.flv, assets)}`)];
+    case "retire": return ["retire", el("span", { class: "hash" }, `qty ${e.qty}\n${flavor(e.flv, assets)}`)];
     case "fee": return ["fee", e.amount];
     case "data": return bridgeData(e.hex) || ["data", el("span", { class: "hash" }, `${e.hex.length / 2} bytes: ${short(e.hex)}`)];
     default: return [e.type, JSON.stringify(e)];
@@ -252,8 +329,8 @@ async function tx(id) {
     ]),
     el("h2", {}, "Log"),
     el("table", { id: "tx-log" }, el("tbody", {},
-      t.log.map((e) => { const [k, v] = logEntry(e); return el("tr", {}, el("th", {}, k), el("td", {}, v)); }))),
-    el("p", { class: "muted" }, "Quantities and flavors are confidential: the log shows their commitments."),
+      t.log.map((e) => { const [k, v] = logEntry(e, t.assets || {}); return el("tr", {}, el("th", {}, k), el("td", {}, v)); }))),
+    el("p", { class: "muted" }, "Quantities and flavors are confidential: the log shows their commitments, and names an asset where the transaction issues it."),
     el("h2", {}, "Program"),
     el("pre", { id: "tx-program" }, asmLines(t.program))];
 }
@@ -303,7 +380,7 @@ async function search(query) {
 
 // The views that refresh themselves while shown.
 const LIVE = { "": home, mempool };
-const VIEWS = { ...LIVE, block, tx, submit: submitForm, search: (q) => search(decodeURIComponent(q || "")) };
+const VIEWS = { ...LIVE, blocks, block, tx, submit: submitForm, search: (q) => search(decodeURIComponent(q || "")) };
 
 async function route() {
   clearTimeout(timer);
@@ -317,7 +394,7 @@ async function route() {
     nodes = [failure(error)];
   }
   if (token !== navigation || !nodes) return; // a newer route() owns the view
-  view.replaceChildren(...nodes);
+  view.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined));
   if (render === LIVE[name || ""]) timer = setTimeout(route, REFRESH_MS);
 }
 
