@@ -143,7 +143,7 @@ pub enum WalletError {
         reason: String,
     },
     /// Not enough unreserved confirmed value of a flavor.
-    #[error("insufficient funds of flavor {flavor}: needed {needed}, available {available}")]
+    #[error("insufficient funds of flavor {flavor}: needed {needed}, available {available}{}", on_its_way(.pending))]
     InsufficientFunds {
         /// The flavor (hex).
         flavor: String,
@@ -151,6 +151,9 @@ pub enum WalletError {
         needed: u64,
         /// What is spendable.
         available: u64,
+        /// What of the flavor is on its way to the wallet (change of its pending
+        /// transactions, announced payments): spendable once in a block.
+        pending: u64,
     },
     /// Quantities overflow 64 bits.
     #[error("quantities overflow 64 bits")]
@@ -314,5 +317,15 @@ impl From<encoding::EncodingError> for WalletError {
 impl From<musig::MusigError> for WalletError {
     fn from(e: musig::MusigError) -> Self {
         WalletError::Signing(e.to_string())
+    }
+}
+
+/// The end of the insufficient-funds message when value is on its way.
+fn on_its_way(pending: &u64) -> String {
+    match pending {
+        0 => String::new(),
+        n => format!(
+            "; {n} more is on its way (change of a payment not yet in a block): try again after the next block"
+        ),
     }
 }

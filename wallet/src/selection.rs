@@ -42,6 +42,7 @@ pub fn select<'a>(
             flavor: hex::encode(flavor.as_bytes()),
             needed: target,
             available: chosen.total,
+            pending: 0,
         });
     }
     Ok(chosen)
@@ -86,7 +87,8 @@ mod tests {
             Err(WalletError::InsufficientFunds {
                 flavor: hex::encode([0u8; 32]),
                 needed: 76,
-                available: 75
+                available: 75,
+                pending: 0
             })
         );
         assert_eq!(select(coins.iter(), &Scalar::ZERO, 0).unwrap().ids, vec![]);

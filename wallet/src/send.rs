@@ -449,7 +449,21 @@ impl Wallet {
             if need == 0 {
                 continue;
             }
-            let chosen = select(self.ledger.spendable(from, *flv), flv, need)?;
+            let chosen =
+                select(self.ledger.spendable(from, *flv), flv, need).map_err(|e| match e {
+                    WalletError::InsufficientFunds {
+                        flavor,
+                        needed,
+                        available,
+                        ..
+                    } => WalletError::InsufficientFunds {
+                        flavor,
+                        needed,
+                        available,
+                        pending: self.ledger.balance(from, *flv).pending,
+                    },
+                    e => e,
+                })?;
             inputs.extend(chosen.ids);
             add(&mut totals, *flv, chosen.total)?;
         }

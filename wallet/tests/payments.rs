@@ -123,7 +123,8 @@ fn spending_more_than_the_balance_fails_and_reserves_nothing() {
         WalletError::InsufficientFunds {
             flavor: hex::encode([0u8; 32]),
             needed: FAUCET + 1,
-            available: FAUCET
+            available: FAUCET,
+            pending: 0
         }
     );
     // The fee counts too.

@@ -186,14 +186,26 @@ fn two_payments_never_pick_the_same_output() {
             &mut r,
         )
         .unwrap();
-    assert!(matches!(
-        bob.send(
+    let refused = bob
+        .send(
             &TxPlan::new(ME).pay(carol_address, 10, ZERO),
             &net.gens,
-            &mut r
-        ),
-        Err(WalletError::InsufficientFunds { available: 0, .. })
-    ));
+            &mut r,
+        )
+        .unwrap_err();
+    // The change of the first payment is on its way, and the message says so.
+    let change = bob.balance(ME, ZERO).pending;
+    assert!(change > 0);
+    assert!(
+        matches!(refused, WalletError::InsufficientFunds { available: 0, pending, .. } if pending == change),
+        "{refused:?}"
+    );
+    let message = refused.to_string();
+    assert!(
+        message.contains(&format!("{change} more is on its way"))
+            && message.contains("try again after the next block"),
+        "{message}"
+    );
     net.submit(&first);
     net.mine(&mut [&mut alice, &mut bob, &mut carol]);
     assert_eq!(bob.balance(ME, ZERO).confirmed, 10_000 - 10);
