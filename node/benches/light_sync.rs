@@ -49,13 +49,13 @@ fn main() {
 
         let mut full = copy_of(&receiver, &initial);
         let started = Instant::now();
-        let blocks = full.sync(&remote, &gens).await.unwrap();
+        let blocks = full.sync(&remote, gens).await.unwrap();
         let full_time = started.elapsed().as_secs_f64();
         let full_bytes = full_page_bytes(&remote, BLOCKS).await;
 
         let mut light = copy_of(&receiver, &initial);
         let started = Instant::now();
-        let sync = light.sync_light(&remote, &gens).await.unwrap();
+        let sync = light.sync_light(&remote, gens).await.unwrap();
         let light_time = started.elapsed().as_secs_f64();
 
         assert_eq!(blocks, BLOCKS);

@@ -118,7 +118,7 @@ pub async fn withdraw(args: &WithdrawArgs) -> Result<String, NodeError> {
         asset_label(&bridged_name(args.l1_chain_id, token)),
         payload.recipient
     );
-    let sent = session.local.send(&plan, &what, &session.gens)?;
+    let sent = session.local.send(&plan, &what, session.gens)?;
     session.submit(&sent, &what).await
 }
 

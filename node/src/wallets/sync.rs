@@ -320,7 +320,7 @@ pub async fn recover(args: &RecoverArgs) -> Result<String, NodeError> {
         let wallet = Wallet::recover(root.clone(), NETWORK, birthday.clone(), accounts)?;
         let chain = state_at(&initial, &birthday)?;
         let mut local = LocalWallet::from_parts(root.clone(), wallet, chain, consensus);
-        local.catch_up(&remote, &gens, options.light).await?;
+        local.catch_up(&remote, gens, options.light).await?;
         match local.wallet.finish_recovery(gap) {
             Recovery::Complete => break local,
             Recovery::Rescan { accounts: more } => accounts = more,
