@@ -5,6 +5,7 @@ use super::passphrase::Purpose;
 use super::session::{read_as, write_output, Session, WalletDir};
 use super::text::{
     balance_table, flavor_hex, flavor_or_zero, memo_suffix, parse_address, parse_fee_rate,
+    FEE_RATE_HELP,
 };
 use super::{generators, offline, sync, WalletOptions, ACCOUNT, NETWORK};
 use crate::client::Remote;
@@ -70,8 +71,8 @@ pub struct PayArgs {
     /// on the machine that holds the root key (its inputs stay reserved).
     #[arg(long)]
     pub unsigned: Option<PathBuf>,
-    /// The fee rate: F/S is F units per S bytes, F is F units per byte.
-    #[arg(long, default_value = "1/10")]
+    /// The fee rate, fee per weight unit (the help is `FEE_RATE_HELP`).
+    #[arg(long, default_value = "1/10", help = FEE_RATE_HELP)]
     pub fee_rate: String,
     /// Data directory, node, passphrase.
     #[command(flatten)]
@@ -89,8 +90,8 @@ pub struct IssueArgs {
     /// How many units.
     #[arg(long)]
     pub amount: u64,
-    /// The fee rate: F/S is F units per S bytes, F is F units per byte.
-    #[arg(long, default_value = "1/10")]
+    /// The fee rate, fee per weight unit (the help is `FEE_RATE_HELP`).
+    #[arg(long, default_value = "1/10", help = FEE_RATE_HELP)]
     pub fee_rate: String,
     /// Data directory, node, passphrase.
     #[command(flatten)]

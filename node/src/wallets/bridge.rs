@@ -4,7 +4,7 @@
 
 use super::basic::refuse_watch_only;
 use super::session::Session;
-use super::text::{flavor_hex, parse_fee_rate};
+use super::text::{flavor_hex, parse_fee_rate, FEE_RATE_HELP};
 use super::{WalletOptions, ACCOUNT};
 use crate::abci::bridge::parse_address;
 use crate::bridge_cli::L1Connection;
@@ -56,8 +56,8 @@ pub struct WithdrawArgs {
     /// The L1's chain ID.
     #[arg(long, default_value_t = 1337)]
     pub l1_chain_id: u64,
-    /// The fee rate: F/S is F units per S bytes, F is F units per byte.
-    #[arg(long, default_value = "1/10")]
+    /// The fee rate, fee per weight unit (the help is `FEE_RATE_HELP`).
+    #[arg(long, default_value = "1/10", help = FEE_RATE_HELP)]
     pub fee_rate: String,
     /// Data directory, node, passphrase.
     #[command(flatten)]

@@ -15,7 +15,7 @@
 use super::basic::refuse_watch_only;
 use super::keys::KeySource;
 use super::session::{decode_input, read_as, read_input, write_output, Session};
-use super::text::{flavor_hex, flavor_or_zero, parse_address, parse_fee_rate};
+use super::text::{flavor_hex, flavor_or_zero, parse_address, parse_fee_rate, FEE_RATE_HELP};
 use super::WalletOptions;
 use crate::clock::now_ms;
 use crate::error::NodeError;
@@ -86,8 +86,8 @@ pub struct ProposeArgs {
     /// The flavor, 64 hex digits (flavor zero if absent).
     #[arg(long)]
     pub flavor: Option<String>,
-    /// The fee rate: F/S is F units per S bytes, F is F units per byte.
-    #[arg(long, default_value = "1/10")]
+    /// The fee rate, fee per weight unit (the help is `FEE_RATE_HELP`).
+    #[arg(long, default_value = "1/10", help = FEE_RATE_HELP)]
     pub fee_rate: String,
     /// Where to write the proposal for the partner.
     #[arg(long)]

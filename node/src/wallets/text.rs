@@ -71,19 +71,26 @@ pub fn flavor_or_zero(text: Option<&str>) -> Result<Scalar, NodeError> {
     Ok(text.map(parse_flavor).transpose()?.unwrap_or(Scalar::ZERO))
 }
 
-/// Parses `--fee-rate`: `F/S` (F units per S bytes) or `F` (per byte).
+/// The help of every `--fee-rate` option.
+pub const FEE_RATE_HELP: &str =
+    "The fee rate, fee per weight unit: F/W is F units of fee per W weight units, F is F per weight unit";
+
+/// Parses `--fee-rate`: `F/W` (F units of fee per W weight units) or `F` (per
+/// weight unit).
 pub fn parse_fee_rate(text: &str) -> Result<FeeRate, NodeError> {
     let invalid = || NodeError::Invalid {
         what: "fee rate",
-        reason: format!("{text:?} is not F/S or F with whole numbers, S above zero"),
+        reason: format!(
+            "{text:?} is not F/W (fee per weight units) or F with whole numbers, W above zero"
+        ),
     };
-    let (fee, size) = text.split_once('/').unwrap_or((text, "1"));
+    let (fee, weight) = text.split_once('/').unwrap_or((text, "1"));
     let fee = fee.trim().parse().map_err(|_| invalid())?;
-    let size: u64 = size.trim().parse().map_err(|_| invalid())?;
-    if size == 0 {
+    let weight: u64 = weight.trim().parse().map_err(|_| invalid())?;
+    if weight == 0 {
         return Err(invalid());
     }
-    Ok(FeeRate::new(fee, size))
+    Ok(FeeRate::new(fee, weight))
 }
 
 /// Parses a recipient address of the wallets' network.
