@@ -7,6 +7,7 @@ use crate::api::json::{
 };
 use crate::error::NodeError;
 use crate::genesis::{Consensus, Genesis};
+use crate::light::cometbft::{CometTrust, TrustJson};
 use blockchain::Block;
 use std::time::Duration;
 use utreexo::Forest;
@@ -85,6 +86,40 @@ impl Remote {
     pub async fn forest(&self) -> Result<Forest, NodeError> {
         let json: ForestJson = self.get("/v1/forest").await?;
         forest_of(&json)
+    }
+
+    /// The remote's forest after the block at `height` (one of its recent heights).
+    pub async fn forest_at(&self, height: u64) -> Result<Forest, NodeError> {
+        let json: ForestJson = self.get(&format!("/v1/forest?height={height}")).await?;
+        forest_of(&json)
+    }
+
+    /// What a light wallet trusts of the remote's CometBFT network: its chain ID and
+    /// validators (`GET /v1/compact/validators`). [`NodeError::NoLightSync`] if the
+    /// remote cannot prove its headers to a light wallet.
+    pub async fn light_trust(&self) -> Result<CometTrust, NodeError> {
+        let url = format!("{}/v1/compact/validators", self.base);
+        let response = self.fetch(&url).await?;
+        if response.status() == reqwest::StatusCode::NOT_IMPLEMENTED {
+            let body = response.bytes().await.unwrap_or_default();
+            let message = serde_json::from_slice::<ErrorJson>(&body)
+                .map(|e| e.error.message)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
+            return Err(NodeError::NoLightSync(message));
+        }
+        let json: TrustJson = Self::read(&url, response).await?;
+        let trust = CometTrust::from_json(&json)?;
+        let hash = trust.hash().to_string();
+        if !hash.eq_ignore_ascii_case(&json.hash) {
+            return Err(remote(
+                &url,
+                format!(
+                    "it names validator set hash {} but its validators hash to {hash}",
+                    json.hash
+                ),
+            ));
+        }
+        Ok(trust)
     }
 
     /// The remote's status.

@@ -4,9 +4,13 @@
 //! `status` tells the API how far consensus has gone.
 
 use crate::error::NodeError;
+use crate::light::cometbft::{encode_evidence, CometTrust, MAX_VALIDATORS};
 use base64::Engine as _;
 use serde::Deserialize;
 use std::time::Duration;
+use tendermint::block::signed_header::SignedHeader as Signed;
+use tendermint::validator;
+use wallet::LightBlock;
 use zkvm::TxId;
 
 /// A client of one CometBFT node's RPC.
@@ -284,5 +288,98 @@ fn rpc_error(base: &str, reason: String) -> NodeError {
     NodeError::Remote {
         url: base.to_string(),
         reason,
+    }
+}
+
+impl CometRpc {
+    /// Stored light blocks with CometBFT's signed headers as their evidence instead
+    /// ([`crate::light::cometbft`]), and the tip they reach: a block is proven only
+    /// once CometBFT has committed the height whose header carries its ID, so the
+    /// page stops before the blocks CometBFT has not committed yet.
+    pub async fn with_evidence(
+        &self,
+        tip: u64,
+        blocks: Vec<Vec<u8>>,
+    ) -> Result<(u64, Vec<Vec<u8>>), NodeError> {
+        let latest = self.status().await?.latest_height;
+        let mut out = Vec::with_capacity(blocks.len());
+        for bytes in blocks {
+            let mut light = LightBlock::from_bytes(&bytes)
+                .map_err(|e| NodeError::Corrupt(format!("stored compact block: {e}")))?;
+            let height = light.block.header.height;
+            if height > latest {
+                break;
+            }
+            light.evidence = encode_evidence(self.signed_header(height).await?);
+            out.push(light.to_bytes());
+        }
+        Ok((tip.min(latest), out))
+    }
+
+    /// The signed header of CometBFT's `height` (`commit`), as the header and commit
+    /// the RPC gives.
+    pub async fn signed_header(&self, height: u64) -> Result<Signed, NodeError> {
+        #[derive(Deserialize)]
+        struct Commit {
+            signed_header: Signed,
+        }
+        let commit: Commit = self
+            .call(
+                "commit",
+                serde_json::json!({ "height": height.to_string() }),
+            )
+            .await?;
+        Ok(commit.signed_header)
+    }
+
+    /// The network's trust for light wallets: its chain ID and its validators at the
+    /// latest height (`status`, `validators`), which are the genesis's: our networks
+    /// never change them.
+    pub async fn trust(&self) -> Result<CometTrust, NodeError> {
+        #[derive(Deserialize)]
+        struct Page {
+            validators: Vec<validator::Info>,
+            total: String,
+        }
+        let status = self.status().await?;
+        if status.latest_height == 0 {
+            return Err(NodeError::NotReady);
+        }
+        let chain_id = status.network;
+        let mut infos = Vec::new();
+        for page in 1.. {
+            let p: Page = self
+                .call(
+                    "validators",
+                    serde_json::json!({
+                        "height": status.latest_height.to_string(),
+                        "page": page.to_string(),
+                        "per_page": "100",
+                    }),
+                )
+                .await?;
+            let total = p.total.parse::<usize>().unwrap_or(0);
+            let fetched = p.validators.len();
+            infos.extend(p.validators);
+            if fetched == 0 || infos.len() >= total.min(MAX_VALIDATORS) {
+                break;
+            }
+        }
+        let keys = infos
+            .iter()
+            .map(|v| match v.pub_key.ed25519() {
+                Some(key) => Ok((
+                    key.as_bytes().try_into().map_err(|_| {
+                        NodeError::Task("an Ed25519 key is not 32 bytes".into())
+                    })?,
+                    v.power.value(),
+                )),
+                None => Err(NodeError::NoLightSync(format!(
+                    "validator {} signs with a key other than Ed25519; light wallets check Ed25519 validators only: sync without --light",
+                    v.address
+                ))),
+            })
+            .collect::<Result<Vec<_>, NodeError>>()?;
+        CometTrust::new(&chain_id, &keys)
     }
 }

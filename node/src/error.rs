@@ -158,6 +158,17 @@ pub enum NodeError {
         first: u64,
     },
 
+    /// A CometBFT header offered as a block's evidence does not prove it to a light
+    /// wallet (not signed by its validators, of another chain or height, or about
+    /// another block).
+    #[error("{0}")]
+    HeaderEvidence(String),
+
+    /// Light sync asked of a node that cannot prove its blocks' headers to a light
+    /// wallet.
+    #[error("{0}")]
+    NoLightSync(String),
+
     /// The node stopped while the request waited.
     #[error("the node is shutting down")]
     ShuttingDown,

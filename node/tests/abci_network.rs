@@ -408,14 +408,16 @@ fn four_validators_serve_wallets_agree_survive_a_crash_and_a_new_node_syncs_its_
     assert_ne!(net.query(4, &format!("/tx/{}", burst[0].1)), Some(0));
     let log = std::fs::read_to_string(net.net.home(4).join("app.log")).unwrap();
     assert!(log.contains("state restored from a snapshot"), "{log}");
-    // It serves wallets whose tip is after its snapshot; one that would replay the
-    // chain from the genesis is told why it cannot here.
+    // It serves wallets whose tip is after its snapshot, and new wallets start at
+    // its tip; one that would replay the chain from the genesis is told why it
+    // cannot here.
     net.wallet(0, "balance", "bob", &[]).unwrap();
-    let carol = net.wallet(4, "create", "carol", &[]).unwrap_err();
-    assert!(
-        carol.contains("joined the network by state sync"),
-        "{carol}"
-    );
+    let carol = net.wallet(4, "create", "carol", &[]).unwrap();
+    assert!(carol.contains("created wallet carol at height"), "{carol}");
+    let dave = net
+        .wallet(4, "create", "dave", &["--from-height", "1"])
+        .unwrap_err();
+    assert!(dave.contains("joined the network by state sync"), "{dave}");
     net.wallet(4, "pay", "bob", &["--to", &bob, "--amount", "1"])
         .unwrap();
     net.wait("bob's payment to himself through node 4", |n| {

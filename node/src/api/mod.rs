@@ -17,6 +17,7 @@ use crate::abci::bridge::{BridgeView, SignedView};
 use crate::cometbft::CometRpc;
 use crate::engine::{Engine, EngineSlot, Submitter};
 use crate::error::NodeError;
+use crate::light::cometbft::TrustJson;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
@@ -93,6 +94,7 @@ pub fn router_with(state: ApiState, budget: budget::ClientBudget) -> Router {
         .route("/v1/forest", get(forest))
         .route("/v1/bridge/signed", get(bridge_signed))
         .route("/v1/compact/blocks", get(compact_blocks))
+        .route("/v1/compact/validators", get(compact_validators))
         .merge(explorer::routes())
         .fallback(not_found_route)
         .method_not_allowed_fallback(method_not_allowed)
@@ -145,6 +147,7 @@ impl From<NodeError> for ApiError {
             NodeError::Invalid { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
             NodeError::NoHistory { .. } => (StatusCode::NOT_FOUND, "no_history"),
             NodeError::NoCompactBlocks { .. } => (StatusCode::NOT_FOUND, "no_compact_blocks"),
+            NodeError::NoLightSync(_) => (StatusCode::NOT_IMPLEMENTED, "no_light_sync"),
             NodeError::NoProof { .. } => (StatusCode::BAD_REQUEST, "rejected"),
             NodeError::Refused { code, .. } => refused_status(*code),
             NodeError::ShuttingDown | NodeError::NotReady | NodeError::Busy(_) => {
@@ -251,18 +254,20 @@ async fn blocks_since(
     .await
 }
 
-/// `GET /v1/compact/blocks?from=H&limit=N`: a binary page of light blocks
-/// ([`crate::light`]).
+/// `GET /v1/compact/blocks?from=H&limit=N` (or `since=H` for the blocks above `H`):
+/// a binary page of light blocks ([`crate::light`]), with CometBFT's signed headers
+/// as evidence on a validator's API.
 async fn compact_blocks(
     State(state): State<ApiState>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad(e.body_text()))?;
-    let from = match query.get("from") {
-        Some(text) => parse_u64("from", text)?,
-        None => {
+    let from = match (query.get("from"), query.get("since")) {
+        (Some(text), None) => parse_u64("from", text)?,
+        (None, Some(text)) => parse_u64("since", text)?.saturating_add(1),
+        _ => {
             return Err(ApiError::bad(
-                "query parameter `from` (the first height wanted) is required",
+                "give one query parameter of `from` (the first height wanted) or `since` (the height before it)",
             ))
         }
     };
@@ -270,15 +275,44 @@ async fn compact_blocks(
         Some(text) => parse_u64("limit", text)?.min(u64::from(u32::MAX)) as usize,
         None => crate::light::MAX_PAGE_LIGHT_BLOCKS,
     };
-    let page = blocking(&state, move |engine| {
-        Ok(crate::light::page(engine.store(), from, limit)?)
+    let (tip, blocks) = blocking(&state, move |engine| {
+        Ok(crate::light::stored(engine.store(), from, limit)?)
     })
     .await?;
+    let (tip, blocks) = match &state.submission {
+        Submission::Engine(_) => (tip, blocks),
+        Submission::CometBft(_) if bridged(&state) => {
+            return Err(NodeError::NoLightSync(BRIDGED_NO_LIGHT.into()).into())
+        }
+        Submission::CometBft(rpc) => rpc.with_evidence(tip, blocks).await?,
+    };
     let content_type = [(
         axum::http::header::CONTENT_TYPE,
         crate::light::PAGE_CONTENT_TYPE,
     )];
-    Ok((content_type, page).into_response())
+    Ok((content_type, crate::light::encode_page(tip, &blocks)).into_response())
+}
+
+/// Whether the chain is bridged to an L1 (its app hash commits to the bridge too).
+fn bridged(state: &ApiState) -> bool {
+    state.bridge.as_ref().is_some_and(|b| b.signed().is_some())
+}
+
+/// Why a bridged chain's node serves no light sync.
+const BRIDGED_NO_LIGHT: &str = "this network is bridged to an Ethereum chain: its headers commit to the bridge's state too, which light wallets cannot check yet; sync without --light (the wallet then validates every block)";
+
+/// `GET /v1/compact/validators`: what a light wallet trusts of a CometBFT network
+/// ([`crate::light::cometbft`]).
+async fn compact_validators(State(state): State<ApiState>) -> ApiResult<TrustJson> {
+    match &state.submission {
+        Submission::Engine(_) => Err(ApiError::not_found(
+            "this node is a devnet's: its blocks are signed by the producer whose key is in the genesis (GET /v1/genesis), not by validators",
+        )),
+        Submission::CometBft(_) if bridged(&state) => {
+            Err(NodeError::NoLightSync(BRIDGED_NO_LIGHT.into()).into())
+        }
+        Submission::CometBft(rpc) => Ok(Json(rpc.trust().await?.to_json())),
+    }
 }
 
 async fn recent_blocks(
@@ -323,9 +357,31 @@ async fn recent_txs(
     .await
 }
 
-async fn forest(State(state): State<ApiState>) -> ApiResult<ForestJson> {
-    blocking(&state, |engine| {
-        Ok(Json(ForestJson::from(engine.state().forest())))
+/// `GET /v1/forest` (at the tip) or `GET /v1/forest?height=H` (one of the last
+/// [`crate::store::RECENT_FORESTS`] heights).
+async fn forest(
+    State(state): State<ApiState>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<ForestJson> {
+    let Query(query) = query.map_err(|e| ApiError::bad(e.body_text()))?;
+    let height = query
+        .get("height")
+        .map(|text| parse_u64("height", text))
+        .transpose()?;
+    blocking(&state, move |engine| {
+        let tip = engine.state();
+        match height {
+            None => Ok(Json(ForestJson::from(tip.forest()))),
+            Some(h) if h == tip.tip().height => Ok(Json(ForestJson::from(tip.forest()))),
+            Some(h) => match engine.store().forest_at(h)? {
+                Some(forest) => Ok(Json(ForestJson::from(&forest))),
+                None => Err(ApiError::not_found(format!(
+                    "this node keeps the forest of its last {} heights only, up to its tip {}; ask for one of those",
+                    crate::store::RECENT_FORESTS,
+                    tip.tip().height
+                ))),
+            },
+        }
     })
     .await
 }

@@ -122,8 +122,9 @@ pub async fn create(args: &CreateArgs) -> Result<String, NodeError> {
             Some(args.from_height.unwrap_or(1)),
         ),
     };
-    let birthday = sync::birthday(&remote, &initial, consensus, from_height).await?;
+    let (birthday, trust) = sync::birthday(&remote, &initial, consensus, from_height).await?;
     local.start_at(birthday)?;
+    local.trust = trust;
     local.catch_up(&remote, generators(), options.light).await?;
     let wallets = match existing {
         Some(wallets) => wallets,

@@ -12,15 +12,17 @@
 //! ```
 //!
 //! with the wallet library's state ([`Wallet::state_bytes`]) last. The chain
-//! snapshot (initial header, tip header, Utreexo forest, producer key, consensus)
-//! is the chain state the wallet validated blocks up to: the wallet trusts the node
-//! for nothing but the genesis (and, synced with `--light`, the signers of headers:
-//! [`super::light`]).
+//! snapshot (initial header, tip header, Utreexo forest, producer key, consensus,
+//! and on a CometBFT network the validators light sync trusts) is the chain state
+//! the wallet validated blocks up to: the wallet trusts the node for nothing but the
+//! genesis (and, synced with `--light`, the signers of headers: [`super::sync`],
+//! [`crate::light::cometbft`]).
 
 use super::text::{describe_report, HistoryEntry};
 use super::NETWORK;
 use crate::error::NodeError;
 use crate::genesis::Consensus;
+use crate::light::cometbft::CometTrust;
 use blockchain::{AppliedBlock, Block, BlockHeader, ChainState, ZkVm};
 use curve25519_dalek::scalar::Scalar;
 use encoding::{Encodable, Reader, Writer};
@@ -53,6 +55,9 @@ pub struct LocalWallet {
     pub chain: ChainState,
     /// How the chain agrees on blocks (what a block must carry to be applied).
     pub consensus: Consensus,
+    /// On a CometBFT network, the validators whose commits prove headers to light
+    /// sync, once the wallet learned them.
+    pub trust: Option<CometTrust>,
     /// What happened to the wallet, oldest first.
     pub history: Vec<HistoryEntry>,
 }
@@ -89,6 +94,7 @@ impl LocalWallet {
             wallet,
             chain: initial.clone(),
             consensus,
+            trust: None,
             history: Vec::new(),
         })
     }
@@ -105,6 +111,7 @@ impl LocalWallet {
             wallet,
             chain,
             consensus,
+            trust: None,
             history: Vec::new(),
         }
     }
@@ -273,7 +280,11 @@ impl LocalWallet {
                 w.write_len_prefixed(text.as_bytes());
             }
         }
-        w.write_len_prefixed(&encode_chain(&self.chain, self.consensus));
+        w.write_len_prefixed(&encode_chain(
+            &self.chain,
+            self.consensus,
+            self.trust.as_ref(),
+        ));
         w.write_u32(u32::try_from(self.history.len()).unwrap_or(u32::MAX));
         for e in self.history.iter().take(u32::MAX as usize) {
             w.write_u64(e.height);
@@ -295,7 +306,7 @@ impl LocalWallet {
             )),
             other => return Err(corrupt(format!("key kind {other}"))),
         };
-        let (chain, consensus) = decode_chain(r.read_len_prefixed()?)?;
+        let (chain, consensus, trust) = decode_chain(r.read_len_prefixed()?)?;
         let count = r.read_count(12)?;
         let mut history = Vec::with_capacity(count);
         for _ in 0..count {
@@ -316,6 +327,7 @@ impl LocalWallet {
             wallet,
             chain,
             consensus,
+            trust,
             history,
         })
     }
@@ -327,8 +339,9 @@ fn corrupt(reason: String) -> NodeError {
 
 /// `initial header || tip header || LE32 length || forest || producer key (32) ||
 /// consensus (1: 0 devnet, 1 CometBFT; absent in records written before it, which
-/// are devnet wallets)`.
-fn encode_chain(state: &ChainState, consensus: Consensus) -> Vec<u8> {
+/// are devnet wallets) || trust (1 || [`CometTrust::encode`] once a CometBFT wallet
+/// learned its validators; absent before)`.
+fn encode_chain(state: &ChainState, consensus: Consensus, trust: Option<&CometTrust>) -> Vec<u8> {
     let mut w = Vec::new();
     state.initial().encode(&mut w);
     state.tip().encode(&mut w);
@@ -338,30 +351,43 @@ fn encode_chain(state: &ChainState, consensus: Consensus) -> Vec<u8> {
         Consensus::Devnet => 0,
         Consensus::CometBft => 1,
     });
+    if let Some(trust) = trust {
+        w.write_u8(1);
+        trust.encode(&mut w);
+    }
     w
 }
 
-fn decode_chain(bytes: &[u8]) -> Result<(ChainState, Consensus), NodeError> {
-    let (initial, tip, forest, key, consensus) = Reader::parse(bytes, |r| {
-        let parts = (
-            BlockHeader::decode(r)?,
-            BlockHeader::decode(r)?,
-            r.read_len_prefixed()?.to_vec(),
-            r.read_array::<32>()?,
-        );
-        let consensus = if r.remaining() == 0 { 0 } else { r.read_u8()? };
-        Ok::<_, encoding::EncodingError>((parts.0, parts.1, parts.2, parts.3, consensus))
-    })?;
-    let consensus = match consensus {
+type DecodedChain = (ChainState, Consensus, Option<CometTrust>);
+
+fn decode_chain(bytes: &[u8]) -> Result<DecodedChain, NodeError> {
+    let mut r = Reader::new(bytes);
+    let initial = BlockHeader::decode(&mut r)?;
+    let tip = BlockHeader::decode(&mut r)?;
+    let forest = r.read_len_prefixed()?;
+    let key = r.read_array::<32>()?;
+    let consensus = match r.remaining() {
         0 => Consensus::Devnet,
-        1 => Consensus::CometBft,
-        other => return Err(corrupt(format!("consensus byte {other}"))),
+        _ => match r.read_u8()? {
+            0 => Consensus::Devnet,
+            1 => Consensus::CometBft,
+            other => return Err(corrupt(format!("consensus byte {other}"))),
+        },
     };
-    let forest = Forest::from_bytes(&forest).map_err(|e| corrupt(e.to_string()))?;
+    let trust = match r.remaining() {
+        0 => None,
+        _ => match r.read_u8()? {
+            1 => Some(CometTrust::decode(&mut r)?),
+            other => return Err(corrupt(format!("trust byte {other}"))),
+        },
+    };
+    r.finish()?;
+    let forest = Forest::from_bytes(forest).map_err(|e| corrupt(e.to_string()))?;
     let producer = VerificationKey::from_bytes(&key).map_err(|e| corrupt(e.to_string()))?;
     Ok((
         ChainState::from_parts(initial, tip, forest, producer)?,
         consensus,
+        trust,
     ))
 }
 

@@ -25,12 +25,15 @@ use super::{generators, WalletOptions, ACCOUNT, NETWORK};
 use crate::client::Remote;
 use crate::error::NodeError;
 use crate::genesis::Consensus;
+use crate::light::cometbft::{CometBftVerifier, CometTrust};
+use blockchain::BlockHeader;
 use blockchain::{BlockTx, ChainState};
 use clap::Args;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use wallet::{
-    Checkpoint, DevnetVerifier, GapLimit, LightBlock, MempoolView, Recovery, Vanished, Wallet,
+    Checkpoint, DevnetVerifier, GapLimit, HeaderVerifier, LightBlock, MempoolView, Recovery,
+    Vanished, Wallet,
 };
 use zkvm::{Generators, TxId, Verifier};
 
@@ -46,15 +49,61 @@ pub struct LightSync {
 /// How many times a birthday at the tip is tried when the tip moves meanwhile.
 const BIRTHDAY_TRIES: usize = 5;
 
-/// The header verifier of a chain.
-pub fn verifier(chain: &ChainState, consensus: Consensus) -> Result<DevnetVerifier, NodeError> {
-    match consensus {
-        Consensus::Devnet => Ok(DevnetVerifier::new(*chain.producer())),
-        Consensus::CometBft => Err(NodeError::Invalid {
-            what: "--light",
-            reason: "light sync from a CometBFT network is not available yet; run the command without --light (the wallet then validates every block in full)".into(),
-        }),
+/// The header verifier of a wallet's chain: the devnet's producer, or a CometBFT
+/// network's validators ([`crate::light::cometbft`]).
+#[derive(Clone, Debug)]
+pub enum ChainVerifier {
+    /// Blocks signed by the producer.
+    Devnet(DevnetVerifier),
+    /// Headers signed by the validators' commits.
+    CometBft(CometBftVerifier),
+}
+
+impl ChainVerifier {
+    /// The verifier of `chain`: its producer on a devnet; on a CometBFT network the
+    /// validators `trust` names, or, when the wallet trusts none yet, those the node
+    /// names.
+    pub async fn of(
+        remote: &Remote,
+        chain: &ChainState,
+        consensus: Consensus,
+        trust: Option<&CometTrust>,
+    ) -> Result<ChainVerifier, NodeError> {
+        Ok(match consensus {
+            Consensus::Devnet => ChainVerifier::Devnet(DevnetVerifier::new(*chain.producer())),
+            Consensus::CometBft => ChainVerifier::CometBft(CometBftVerifier::new(match trust {
+                Some(trust) => trust.clone(),
+                None => remote.light_trust().await?,
+            })),
+        })
     }
+
+    /// The validators trusted, on a CometBFT network.
+    pub fn trust(&self) -> Option<&CometTrust> {
+        match self {
+            ChainVerifier::Devnet(_) => None,
+            ChainVerifier::CometBft(v) => Some(v.trust()),
+        }
+    }
+}
+
+impl HeaderVerifier for ChainVerifier {
+    type Update = ();
+    type Error = NodeError;
+
+    fn check(
+        &self,
+        previous: Option<&BlockHeader>,
+        header: &BlockHeader,
+        evidence: &[u8],
+    ) -> Result<(), NodeError> {
+        match self {
+            ChainVerifier::Devnet(v) => Ok(v.check(previous, header, evidence)?),
+            ChainVerifier::CometBft(v) => v.check(previous, header, evidence),
+        }
+    }
+
+    fn advance(&mut self, _update: ()) {}
 }
 
 /// The chain state of `checkpoint` on the chain that `chain` started.
@@ -68,30 +117,39 @@ fn state_at(chain: &ChainState, checkpoint: &Checkpoint) -> Result<ChainState, N
 }
 
 /// A birthday on the chain `initial` starts: the checkpoint of the node's tip when
-/// `height` is none (the genesis on a CometBFT network), else of the block before
-/// `height` (so that blocks from `height` on are scanned).
+/// `height` is none, else of the block before `height` (so that blocks from
+/// `height` on are scanned); with the validators the wallet now trusts on a
+/// CometBFT network. A bridged CometBFT network's wallet, which light sync cannot
+/// serve, starts at the genesis unless told.
 pub async fn birthday(
     remote: &Remote,
     initial: &ChainState,
     consensus: Consensus,
     height: Option<u64>,
-) -> Result<Checkpoint, NodeError> {
+) -> Result<(Checkpoint, Option<CometTrust>), NodeError> {
     let genesis = Checkpoint::of_state(initial);
-    // Blocks from height 2 on are scanned from the genesis. A CometBFT network's
-    // wallet has no light client yet: it starts at the genesis unless told.
-    let from_genesis = match height {
-        Some(h) => h <= genesis.height() + 1,
-        None => consensus == Consensus::CometBft,
-    };
-    if from_genesis {
-        return Ok(genesis);
+    // Blocks from height 2 on are scanned from the genesis.
+    if height.is_some_and(|h| h <= genesis.height() + 1) {
+        return Ok((genesis, None));
     }
-    let mut verifier = verifier(initial, consensus)?;
-    let Some(height) = height else {
-        return tip_checkpoint(remote, &genesis, &mut verifier).await;
+    let mut verifier = match ChainVerifier::of(remote, initial, consensus, None).await {
+        Err(NodeError::NoLightSync(_)) if height.is_none() => return Ok((genesis, None)),
+        verifier => verifier?,
     };
-    let target = height.saturating_sub(1);
-    let mut checkpoint = genesis;
+    let checkpoint = match height {
+        None => tip_checkpoint(remote, &genesis, &mut verifier).await?,
+        Some(height) => reach(remote, genesis, height - 1, &mut verifier).await?,
+    };
+    Ok((checkpoint, verifier.trust().cloned()))
+}
+
+/// The checkpoint at `target`, reached from `checkpoint` by light blocks.
+async fn reach(
+    remote: &Remote,
+    mut checkpoint: Checkpoint,
+    target: u64,
+    verifier: &mut ChainVerifier,
+) -> Result<Checkpoint, NodeError> {
     while checkpoint.height() < target {
         let (tip, blocks, _) = remote.light_blocks(checkpoint.height() + 1).await?;
         if blocks.is_empty() {
@@ -107,33 +165,38 @@ pub async fn birthday(
             .iter()
             .take_while(|b| b.block.header.height <= target)
         {
-            checkpoint = checkpoint.follow(light, &mut verifier)?;
+            checkpoint = checkpoint.follow(light, verifier)?;
         }
     }
     Ok(checkpoint)
 }
 
 /// The checkpoint of the node's tip: its header as its evidence proves it, and the
-/// forest the node gives if the header commits to it.
+/// forest the node gives of that height if the header commits to it. On a CometBFT
+/// network the tip is the last block CometBFT's headers prove yet.
 async fn tip_checkpoint(
     remote: &Remote,
     genesis: &Checkpoint,
-    verifier: &mut DevnetVerifier,
+    verifier: &mut ChainVerifier,
 ) -> Result<Checkpoint, NodeError> {
+    let mut height = remote.status().await?.height;
     for _ in 0..BIRTHDAY_TRIES {
-        let height = remote.status().await?.height;
         if height <= genesis.height() {
             return Ok(genesis.clone());
         }
-        let (_, blocks, _) = remote.light_blocks(height).await?;
+        let (tip, blocks, _) = remote.light_blocks(height).await?;
         let Some(LightBlock { block, evidence }) = blocks.into_iter().next() else {
+            // Not proven yet: start at the last block that is.
+            height = tip.min(height - 1);
             continue;
         };
-        let forest = remote.forest().await?;
+        let forest = remote.forest_at(height).await?;
         match Checkpoint::verified(block.header, forest, &evidence, verifier) {
             Ok(checkpoint) => return Ok(checkpoint),
-            // The tip moved between the two reads: try again.
-            Err(wallet::WalletError::CheckpointMismatch { .. }) => continue,
+            // The node's forest of that height was pruned meanwhile: try its tip.
+            Err(wallet::WalletError::CheckpointMismatch { .. }) => {
+                height = remote.status().await?.height
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -150,13 +213,31 @@ impl LocalWallet {
         Ok(())
     }
 
+    /// The verifier of this wallet's headers; a CometBFT wallet that trusts no
+    /// validators yet learns them from the node, and notes it.
+    async fn header_verifier(&mut self, remote: &Remote) -> Result<ChainVerifier, NodeError> {
+        let verifier =
+            ChainVerifier::of(remote, &self.chain, self.consensus, self.trust.as_ref()).await?;
+        if let (None, Some(trust)) = (&self.trust, verifier.trust()) {
+            self.note(format!(
+                "light sync trusts CometBFT chain {} and its {} validators (set {}), as {} names them",
+                trust.chain_id,
+                trust.validators.validators().len(),
+                trust.hash(),
+                remote.url()
+            ));
+            self.trust = Some(trust.clone());
+        }
+        Ok(verifier)
+    }
+
     /// Follows the node's light blocks to its tip (see the [module](self) notes).
     pub async fn sync_light(
         &mut self,
         remote: &Remote,
         gens: &Generators,
     ) -> Result<LightSync, NodeError> {
-        let mut verifier = verifier(&self.chain, self.consensus)?;
+        let mut verifier = self.header_verifier(remote).await?;
         let mut sync = LightSync::default();
         loop {
             let (_, blocks, bytes) = remote.light_blocks(self.height() + 1).await?;
@@ -175,7 +256,7 @@ impl LocalWallet {
     async fn apply_light(
         &mut self,
         light: &LightBlock,
-        verifier: &mut DevnetVerifier,
+        verifier: &mut ChainVerifier,
         remote: &Remote,
         gens: &Generators,
     ) -> Result<(), NodeError> {
@@ -312,7 +393,7 @@ pub async fn recover(args: &RecoverArgs) -> Result<String, NodeError> {
     let remote = Remote::new(&options.node)?;
     let (genesis, consensus) = remote.chain().await?;
     let (initial, _, _) = genesis.start()?;
-    let birthday = birthday(&remote, &initial, consensus, Some(args.from_height)).await?;
+    let (birthday, trust) = birthday(&remote, &initial, consensus, Some(args.from_height)).await?;
     let gens = generators();
     let gap = GapLimit::default();
     let mut accounts = 1;
@@ -320,6 +401,7 @@ pub async fn recover(args: &RecoverArgs) -> Result<String, NodeError> {
         let wallet = Wallet::recover(root.clone(), NETWORK, birthday.clone(), accounts)?;
         let chain = state_at(&initial, &birthday)?;
         let mut local = LocalWallet::from_parts(root.clone(), wallet, chain, consensus);
+        local.trust = trust.clone();
         local.catch_up(&remote, gens, options.light).await?;
         match local.wallet.finish_recovery(gap) {
             Recovery::Complete => break local,

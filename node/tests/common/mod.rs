@@ -3,6 +3,8 @@
 //! the funding outputs of a devnet's genesis.
 #![allow(dead_code)]
 
+pub mod light;
+
 use blockchain::BlockTx;
 use curve25519_dalek::scalar::Scalar;
 use rayon::prelude::*;

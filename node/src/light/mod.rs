@@ -10,7 +10,13 @@
 //! Each light block is `wallet::LightBlock`'s encoding (`spec/wallet.md`, compact
 //! blocks): the compact block, then the evidence of its header. On a devnet the
 //! evidence is the producer's signature of the block ID (64 bytes), stored with the
-//! compact block when the block is committed ([`crate::store`]).
+//! compact block when the block is committed ([`crate::store`]). On a validator's
+//! API the evidence is CometBFT's signed header of the block's height, fetched from
+//! CometBFT's RPC as the page is served ([`cometbft`],
+//! `CometRpc::with_evidence`); the page's tip is then the
+//! last block CometBFT's headers prove.
+
+pub mod cometbft;
 
 use crate::error::NodeError;
 use crate::store::Store;
@@ -24,11 +30,11 @@ pub const MAX_PAGE_LIGHT_BYTES: usize = 4 << 20;
 /// The content type of a page.
 pub const PAGE_CONTENT_TYPE: &str = "application/octet-stream";
 
-/// The page of the light blocks from height `from` on, at most `limit` of them.
-pub fn page(store: &Store, from: u64, limit: usize) -> Result<Vec<u8>, NodeError> {
+/// The node's tip height and its stored light blocks from height `from` on, at most
+/// `limit` of them (the devnet's form: the producer's signature as evidence).
+pub fn stored(store: &Store, from: u64, limit: usize) -> Result<(u64, Vec<Vec<u8>>), NodeError> {
     let limit = limit.clamp(1, MAX_PAGE_LIGHT_BLOCKS);
-    let (tip, blocks) = store.light_blocks(from, limit, MAX_PAGE_LIGHT_BYTES)?;
-    Ok(encode_page(tip, &blocks))
+    store.light_blocks(from, limit, MAX_PAGE_LIGHT_BYTES)
 }
 
 /// Encodes a page of encoded light blocks.
