@@ -2,7 +2,8 @@
 //!
 //! With `--light` a wallet follows the chain from the node's compact blocks
 //! (`GET /v1/compact/blocks`) instead of validating every block in full: it checks
-//! each header's evidence (the producer's signature on a devnet), replays the
+//! each header's evidence ([`ChainVerifier`]: the producer's signature on a
+//! devnet, the validators' commit on a CometBFT network), replays the
 //! block's spends and outputs on its copy of the forest, and counts an output only
 //! once its proof holds against the header's UTXO root (the wallet library's
 //! `light` module). What it sent in a block is listed from the full form of its own
@@ -10,7 +11,7 @@
 //! learns which transactions are the wallet's).
 //!
 //! A new wallet starts at a birthday: the node's tip, whose header it checks and
-//! whose forest it takes from the node (`GET /v1/forest`) only if the header
+//! whose forest it takes from the node (`GET /v1/forest?height=H`) only if the header
 //! commits to it, or a given height, reached from the genesis by light blocks
 //! without scanning them. After every sync, pending transactions are reconciled
 //! with the node's mempool: one the node lost is submitted again, one that expired
