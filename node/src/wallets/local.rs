@@ -484,6 +484,30 @@ mod tests {
     }
 
     #[test]
+    fn a_cometbft_record_keeps_the_validators_it_trusts() {
+        let (_dir, mut local) = funded();
+        local.consensus = Consensus::CometBft;
+        let encoded = encode_chain(&local.chain, local.consensus, None);
+        let (_, consensus, trust) = decode_chain(&encoded).unwrap();
+        assert_eq!((consensus, trust), (Consensus::CometBft, None));
+        let key = curve25519_dalek::constants::ED25519_BASEPOINT_POINT.compress();
+        local.trust = Some(CometTrust::new("zkvm-test", &[(key.to_bytes(), 10)]).unwrap());
+        let mut store = MemoryStore::default();
+        local.save(&mut store).unwrap();
+        let back = LocalWallet::load(&store).unwrap().unwrap();
+        assert_eq!(back.consensus, Consensus::CometBft);
+        assert_eq!(back.trust, local.trust);
+        // An unknown trust byte, or bytes after the trust, are a damaged record.
+        let mut encoded = encode_chain(&local.chain, local.consensus, local.trust.as_ref());
+        let mut extra = encoded.clone();
+        extra.push(0);
+        assert!(matches!(decode_chain(&extra), Err(NodeError::Encoding(_))));
+        let at = encode_chain(&local.chain, local.consensus, None).len();
+        encoded[at] = 2;
+        assert!(matches!(decode_chain(&encoded), Err(NodeError::Corrupt(_))));
+    }
+
+    #[test]
     fn a_damaged_record_is_refused() {
         let (_dir, local) = funded();
         let mut plain = local.to_plaintext();
