@@ -13,6 +13,9 @@ use tendermint::validator;
 use wallet::LightBlock;
 use zkvm::TxId;
 
+/// How many `commit` requests a page of light blocks keeps in flight.
+const EVIDENCE_REQUESTS: usize = 8;
+
 /// A client of one CometBFT node's RPC.
 #[derive(Clone, Debug)]
 pub struct CometRpc {
@@ -302,17 +305,28 @@ impl CometRpc {
         blocks: Vec<Vec<u8>>,
     ) -> Result<(u64, Vec<Vec<u8>>), NodeError> {
         let latest = self.status().await?.latest_height;
-        let mut out = Vec::with_capacity(blocks.len());
+        let mut lights = Vec::with_capacity(blocks.len());
         for bytes in blocks {
-            let mut light = LightBlock::from_bytes(&bytes)
+            let light = LightBlock::from_bytes(&bytes)
                 .map_err(|e| NodeError::Corrupt(format!("stored compact block: {e}")))?;
-            let height = light.block.header.height;
-            if height > latest {
+            if light.block.header.height > latest {
                 break;
             }
-            light.evidence = encode_evidence(self.signed_header(height).await?);
-            out.push(light.to_bytes());
+            lights.push(light);
         }
+        // A few requests in flight: a page of 100 blocks is 100 `commit` calls.
+        for chunk in lights.chunks_mut(EVIDENCE_REQUESTS) {
+            let mut requests = tokio::task::JoinSet::new();
+            for (i, light) in chunk.iter().enumerate() {
+                let (rpc, height) = (self.clone(), light.block.header.height);
+                requests.spawn(async move { (i, rpc.signed_header(height).await) });
+            }
+            while let Some(done) = requests.join_next().await {
+                let (i, signed) = done.map_err(|e| NodeError::Task(e.to_string()))?;
+                chunk[i].evidence = encode_evidence(signed?);
+            }
+        }
+        let out = lights.iter().map(LightBlock::to_bytes).collect();
         Ok((tip.min(latest), out))
     }
 

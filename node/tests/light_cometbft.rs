@@ -125,6 +125,10 @@ fn light_wallets_follow_four_validators_and_refuse_what_they_did_not_sign() {
     let mut verifier = CometBftVerifier::new(trust.clone());
     let (_, page, _) = rt.block_on(remote.light_blocks(2)).unwrap();
     assert!(page.len() >= 3, "{} light blocks", page.len());
+    eprintln!(
+        "CometBFT evidence of a block, four validators: {} bytes",
+        page[0].evidence.len()
+    );
     let genesis_point = Checkpoint::of_state(&initial);
     let mut point = genesis_point.clone();
     for light in &page {
