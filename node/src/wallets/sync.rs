@@ -275,7 +275,8 @@ impl LocalWallet {
     }
 
     /// Reconciles the pending transactions with the node's mempool, once the wallet
-    /// is at the node's tip: a transaction the node lost is submitted again; one
+    /// is at the node's tip or behind it only by blocks it cannot prove yet: a
+    /// transaction the node lost (neither waiting nor mined) is submitted again; one
     /// that expired, or that the node refuses again, is released.
     pub async fn reconcile_pending(&mut self, remote: &Remote) -> Result<(), NodeError> {
         if self.wallet.pending().is_empty() {
@@ -285,15 +286,32 @@ impl LocalWallet {
         let mempool = remote.mempool().await?;
         // A block mined between the two reads could hold a transaction the mempool
         // no longer lists: then wait for the next sync.
-        if remote.status().await?.height != height || height != self.height() {
+        if remote.status().await?.height != height || height < self.height() {
             return Ok(());
         }
-        let ids = mempool
+        let mut ids = mempool
             .txs
             .iter()
             .map(|t| crate::client::parse_txid(&t.id))
             .collect::<Result<BTreeSet<_>, _>>()?;
-        let view = MempoolView { height, ids };
+        // One mined in a block the wallet has not applied yet is not lost: a light
+        // wallet on CometBFT is always a block behind the node (the newest block's
+        // header is not committed yet), and a full one may lag too.
+        if height > self.height() {
+            let vanished: Vec<TxId> = (self.wallet.pending().iter())
+                .map(|p| p.id)
+                .filter(|id| !ids.contains(id))
+                .collect();
+            for id in vanished {
+                if remote.tx(&id).await?.is_some() {
+                    ids.insert(id);
+                }
+            }
+        }
+        let view = MempoolView {
+            height: self.height(),
+            ids,
+        };
         let sync = self.wallet.reconcile_pending(&view, Vanished::Resubmit)?;
         for id in sync.released {
             self.note(format!(
