@@ -365,15 +365,20 @@ mod tests {
         encode_evidence(signed(CHAIN, vals, signers, block.height, &block.id().0))
     }
 
+    /// Four validators of 10 each, the verifier trusting them, and our block 12.
+    fn four_validators() -> (Vec<Validator>, CometBftVerifier, BlockHeader) {
+        let vals = validators(&["a", "b", "c", "d"]);
+        let v = CometBftVerifier::new(trust_of(CHAIN, &vals));
+        (vals, v, ours(12))
+    }
+
     fn refusal(v: &CometBftVerifier, block: &BlockHeader, evidence: &[u8]) -> String {
         v.check(None, block, evidence).unwrap_err().to_string()
     }
 
     #[test]
     fn a_header_signed_by_the_trusted_validators_proves_the_block() {
-        let vals = validators(&["a", "b", "c", "d"]);
-        let v = CometBftVerifier::new(trust_of(CHAIN, &vals));
-        let block = ours(12);
+        let (vals, v, block) = four_validators();
         v.check(None, &block, &evidence_for(&block, &vals, &vals))
             .unwrap();
         // Three of four (30 of 40, more than two thirds) suffice.
@@ -383,18 +388,14 @@ mod tests {
 
     #[test]
     fn too_few_signers_are_refused() {
-        let vals = validators(&["a", "b", "c", "d"]);
-        let v = CometBftVerifier::new(trust_of(CHAIN, &vals));
-        let block = ours(12);
+        let (vals, v, block) = four_validators();
         let message = refusal(&v, &block, &evidence_for(&block, &vals, &vals[..2]));
         assert!(message.contains("only 20 of the 40"), "{message}");
     }
 
     #[test]
     fn a_header_of_another_block_height_or_chain_is_refused() {
-        let vals = validators(&["a", "b", "c", "d"]);
-        let v = CometBftVerifier::new(trust_of(CHAIN, &vals));
-        let block = ours(12);
+        let (vals, v, block) = four_validators();
         // The app hash of another block.
         let other = evidence_for(&ours(13), &vals, &vals);
         let message = refusal(&v, &block, &other);
@@ -409,9 +410,7 @@ mod tests {
 
     #[test]
     fn validators_the_wallet_does_not_trust_are_refused() {
-        let vals = validators(&["a", "b", "c", "d"]);
-        let v = CometBftVerifier::new(trust_of(CHAIN, &vals));
-        let block = ours(12);
+        let (_, v, block) = four_validators();
         let strangers = validators(&["w", "x", "y", "z"]);
         let message = refusal(&v, &block, &evidence_for(&block, &strangers, &strangers));
         assert!(message.contains("names validator set"), "{message}");
@@ -419,9 +418,7 @@ mod tests {
 
     #[test]
     fn a_forged_signature_or_a_swapped_commit_is_refused() {
-        let vals = validators(&["a", "b", "c", "d"]);
-        let v = CometBftVerifier::new(trust_of(CHAIN, &vals));
-        let block = ours(12);
+        let (vals, v, block) = four_validators();
         let mut forged = signed(CHAIN, &vals, &vals, 12, &block.id().0);
         for sig in &mut forged.commit.signatures {
             if let tendermint::block::CommitSig::BlockIdFlagCommit {
@@ -444,9 +441,7 @@ mod tests {
 
     #[test]
     fn malformed_evidence_is_refused_by_name() {
-        let vals = validators(&["a", "b", "c", "d"]);
-        let v = CometBftVerifier::new(trust_of(CHAIN, &vals));
-        let block = ours(12);
+        let (vals, v, block) = four_validators();
         let good = evidence_for(&block, &vals, &vals);
         let message = refusal(&v, &block, &good[..good.len() - 3]);
         assert!(
