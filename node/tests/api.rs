@@ -403,9 +403,37 @@ async fn explorer_routes_and_fields() {
     assert!(forest["generation"].as_u64().unwrap() >= 1);
     let (status, body) = api.post_raw("/v1/forest", Vec::new()).await;
     assert_eq!((status, code(&body)), (405, "method_not_allowed"));
+    // The forest of a recent height, and of heights the node does not keep.
+    let (status, at_tip) = api.get(&format!("/v1/forest?height={height}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&at_tip["count"], &at_tip["roots"]),
+        (&forest["count"], &forest["roots"])
+    );
+    let (status, before) = api.get("/v1/forest?height=1").await;
+    assert_eq!(status, 200);
+    assert_eq!(before["count"], 5, "{before}");
+    let (status, body) = api.get("/v1/forest?height=999999").await;
+    assert_eq!((status, code(&body)), (404, "not_found"));
+    assert!(message(&body).contains("last 32 heights"), "{body}");
+    let (status, body) = api.get("/v1/forest?height=top").await;
+    assert_eq!((status, code(&body)), (400, "bad_request"));
+
+    // Light wallets: `since` is `from` one higher; a devnet has no validators.
+    let http = reqwest::Client::new();
+    let page = |query: &'static str| {
+        let http = http.clone();
+        let url = format!("{}/v1/compact/blocks?{query}", node.url);
+        async move { http.get(url).send().await.unwrap().bytes().await.unwrap() }
+    };
+    assert_eq!(page("since=1").await, page("from=2").await);
+    let (status, body) = api.get("/v1/compact/blocks?from=2&since=1").await;
+    assert_eq!((status, code(&body)), (400, "bad_request"));
+    let (status, body) = api.get("/v1/compact/validators").await;
+    assert_eq!((status, code(&body)), (404, "not_found"));
+    assert!(message(&body).contains("signed by the producer"), "{body}");
 
     // The page and its assets, and a 404 for an asset that is not there.
-    let http = reqwest::Client::new();
     for (path, kind, marker) in [
         ("/", "text/html", "/explorer/explorer.js"),
         ("/explorer/explorer.css", "text/css", "@media"),
