@@ -24,7 +24,7 @@ use crate::devnet::{self, DevnetConfig};
 use crate::error::NodeError;
 use crate::genesis::Consensus;
 use crate::server::start_node;
-use crate::wallets::{generators, ACCOUNT, NETWORK};
+use crate::wallets::{generators, LocalWallet, ACCOUNT, NETWORK};
 use batch::Generators;
 use blockchain::{Block, ChainState, ZkVm};
 use clap::Args;
@@ -110,8 +110,24 @@ pub struct DemoSummary {
     pub ends: Vec<NodeEnd>,
     /// The app hash each node holds at the last height (CometBFT only).
     pub app_hashes: Option<Agreement>,
+    /// A fresh light wallet's sync from the genesis at the end: blocks, bytes, time.
+    pub light: Option<LightRun>,
     /// The whole run.
     pub elapsed: Duration,
+}
+
+/// What the light wallet's sync did (`wallet … --light`): every header checked on
+/// its evidence (the producer's signature, or the validators' commit).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LightRun {
+    /// The node it synced from.
+    pub from: String,
+    /// Blocks applied.
+    pub blocks: u64,
+    /// Bytes of compact blocks downloaded.
+    pub bytes: usize,
+    /// How long it took.
+    pub took: Duration,
 }
 
 /// Where one node ended.
@@ -185,6 +201,18 @@ impl DemoSummary {
                     if a.agree() { "yes" } else { "NO" },
                     a.app_hashes.len(),
                     a.height
+                ),
+            ));
+        }
+        if let Some(l) = &self.light {
+            rows.push((
+                "light wallet sync".into(),
+                format!(
+                    "{} blocks, {} bytes in {:.2} s from {}, every header proven",
+                    l.blocks,
+                    l.bytes,
+                    l.took.as_secs_f64(),
+                    l.from
                 ),
             ));
         }
@@ -571,6 +599,7 @@ impl Chain {
                 latencies: Vec::new(),
                 ends: Vec::new(),
                 app_hashes: None,
+                light: None,
                 elapsed: Duration::ZERO,
             },
             bar,
@@ -590,6 +619,7 @@ impl Chain {
         }
         demo.bar.finish_and_clear();
         self.compare(&mut demo.summary).await?;
+        demo.summary.light = Some(self.light_sync().await?);
         Ok(demo.summary)
     }
 
@@ -647,6 +677,25 @@ impl Chain {
             summary.app_hashes = Some(net.agreement(&all, Duration::from_secs(60)).await?);
         }
         Ok(())
+    }
+
+    /// A fresh light wallet syncs the whole chain from the last node's compact
+    /// blocks (a validator's, or the follower's), checking every header.
+    async fn light_sync(&self) -> Result<LightRun, NodeError> {
+        let from = match &self.nodes {
+            Nodes::Devnet { follower, .. } => format!("http://{}", follower.addr),
+            Nodes::Validators(_) => self.submit_to[self.submit_to.len() - 1].clone(),
+        };
+        let remote = Remote::new(&from)?;
+        let mut light = LocalWallet::new(&self.initial, self.consensus);
+        let started = Instant::now();
+        let sync = light.sync_light(&remote, generators()).await?;
+        Ok(LightRun {
+            from,
+            blocks: sync.blocks,
+            bytes: sync.bytes,
+            took: started.elapsed(),
+        })
     }
 
     async fn stop(self) -> Result<(), NodeError> {

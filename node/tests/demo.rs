@@ -25,6 +25,13 @@ fn a_short_demo_mines_payments_and_both_nodes_agree() {
         .find(|l| l.contains("same tip and root"))
         .unwrap();
     assert!(line.ends_with("yes"), "{table}");
+    // A fresh light wallet synced the chain from the follower, every header checked.
+    let light = summary.light.as_ref().unwrap();
+    assert!(
+        light.blocks > 0 && light.blocks + 1 >= summary.blocks,
+        "{table}"
+    );
+    assert!(table.contains("every header proven"), "{table}");
 }
 
 /// The demo over four CometBFT validators: every payment mined, a fifth node joins
@@ -75,6 +82,14 @@ fn the_demo_on_four_validators_agrees_with_a_fifth_node_by_state_sync() {
         .unwrap();
     assert_eq!(mined + skipped, 16, "{stdout}");
     assert!(mined >= 8, "{stdout}");
+    // A fresh light wallet synced from a validator: its blocks' headers proven by
+    // the validators' commits (one block behind the tip at most).
+    let light = row("light wallet sync");
+    let synced: u64 = light.split_whitespace().nth(3).unwrap().parse().unwrap();
+    assert!(
+        synced >= 3 && light.contains("every header proven"),
+        "{stdout}"
+    );
 }
 
 /// Without CometBFT the demo on validators says how to install it.
