@@ -4,7 +4,7 @@
 //! `status` tells the API how far consensus has gone.
 
 use crate::error::NodeError;
-use crate::light::cometbft::{encode_evidence, CometTrust, MAX_VALIDATORS};
+use crate::light::cometbft::{CometTrust, Evidence, MAX_VALIDATORS};
 use base64::Engine as _;
 use serde::Deserialize;
 use std::time::Duration;
@@ -12,6 +12,9 @@ use tendermint::block::signed_header::SignedHeader as Signed;
 use tendermint::validator;
 use wallet::LightBlock;
 use zkvm::TxId;
+
+/// The bridge root of a height, on a bridged chain.
+pub type BridgeRoots<'a> = dyn Fn(u64) -> Result<Option<[u8; 32]>, NodeError> + Sync + 'a;
 
 /// How many `commit` requests a page of light blocks keeps in flight.
 const EVIDENCE_REQUESTS: usize = 8;
@@ -299,10 +302,12 @@ impl CometRpc {
     /// ([`crate::light::cometbft`]), and the tip they reach: a block is proven only
     /// once CometBFT has committed the height whose header carries its ID, so the
     /// page stops before the blocks CometBFT has not committed yet.
+    /// On a bridged chain `bridge_root` gives the bridge root of a height.
     pub async fn with_evidence(
         &self,
         tip: u64,
         blocks: Vec<Vec<u8>>,
+        bridge_root: Option<&BridgeRoots<'_>>,
     ) -> Result<(u64, Vec<Vec<u8>>), NodeError> {
         let latest = self.status().await?.latest_height;
         let mut lights = Vec::with_capacity(blocks.len());
@@ -314,8 +319,24 @@ impl CometRpc {
             }
             lights.push(light);
         }
+        let roots = lights
+            .iter()
+            .map(|l| match bridge_root {
+                None => Ok(None),
+                Some(root_at) => {
+                    let height = l.block.header.height;
+                    root_at(height)?.map(Some).ok_or_else(|| {
+                        NodeError::NoLightSync(format!(
+                            "this node keeps no bridge root of height {height} (it joined the network later, or was upgraded since), which light wallets check; sync from another node or without --light"
+                        ))
+                    })
+                }
+            })
+            .collect::<Result<Vec<_>, NodeError>>()?;
         // A few requests in flight: a page of 100 blocks is 100 `commit` calls.
-        for chunk in lights.chunks_mut(EVIDENCE_REQUESTS) {
+        for (chunk, roots) in
+            (lights.chunks_mut(EVIDENCE_REQUESTS)).zip(roots.chunks(EVIDENCE_REQUESTS))
+        {
             let mut requests = tokio::task::JoinSet::new();
             for (i, light) in chunk.iter().enumerate() {
                 let (rpc, height) = (self.clone(), light.block.header.height);
@@ -323,7 +344,11 @@ impl CometRpc {
             }
             while let Some(done) = requests.join_next().await {
                 let (i, signed) = done.map_err(|e| NodeError::Task(e.to_string()))?;
-                chunk[i].evidence = encode_evidence(signed?);
+                let evidence = Evidence {
+                    signed: signed?,
+                    bridge_root: roots[i],
+                };
+                chunk[i].evidence = evidence.to_bytes();
             }
         }
         let out = lights.iter().map(LightBlock::to_bytes).collect();

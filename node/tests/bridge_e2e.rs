@@ -349,6 +349,17 @@ fn deposits_payments_withdrawals_and_checkpoints_cross_the_bridge() {
     b.wait_balance("bob", &eth, 1_000_000);
     b.wait_balance("bob", &tst, 200);
 
+    // Light wallets check the bridged chain's headers: the app hash commits to the
+    // block and the bridge root, which the evidence carries. Carol syncs every
+    // block light from the genesis; Bob's light balance is his full one.
+    let carol = b
+        .wallet(3, "create", "carol", &["--light", "--from-height", "1"])
+        .unwrap();
+    assert!(carol.contains("created wallet carol"), "{carol}");
+    let light = b.wallet(3, "balance", "bob", &["--light"]).unwrap();
+    assert_eq!(confirmed(&light, &eth), 1_000_000, "{light}");
+    assert_eq!(confirmed(&light, &tst), 200, "{light}");
+
     // Above what the chain holds: refused before anything is sent.
     let over = (deposited + 1).to_string();
     let refused = b

@@ -21,7 +21,7 @@ use zkvm_node::abci::app_state::{GenesisSpec, GenesisWallet};
 use zkvm_node::abci::localnet::LocalNet;
 use zkvm_node::abci::testnet::TestnetSpec;
 use zkvm_node::client::Remote;
-use zkvm_node::light::cometbft::{decode_evidence, encode_evidence, CometBftVerifier, CometTrust};
+use zkvm_node::light::cometbft::{CometBftVerifier, CometTrust, Evidence};
 
 const VALIDATORS: usize = 4;
 
@@ -194,7 +194,8 @@ fn light_wallets_follow_four_validators_and_refuse_what_they_did_not_sign() {
     let reason = refused(&misplaced, &mut verifier);
     assert!(reason.contains("CometBFT height 3, not 2"), "{reason}");
     // Every signature of the commit forged.
-    let mut signed = decode_evidence(&page[0].evidence).unwrap();
+    let mut evidence = Evidence::from_bytes(&page[0].evidence).unwrap();
+    let signed = &mut evidence.signed;
     for sig in &mut signed.commit.signatures {
         if let CommitSig::BlockIdFlagCommit {
             signature: Some(s), ..
@@ -206,14 +207,15 @@ fn light_wallets_follow_four_validators_and_refuse_what_they_did_not_sign() {
         }
     }
     let mut forged = page[0].clone();
-    forged.evidence = encode_evidence(signed);
+    forged.evidence = evidence.to_bytes();
     let reason = refused(&forged, &mut verifier);
     assert!(reason.contains("does not sign the header"), "{reason}");
     // A header changed after it was signed.
-    let mut signed = decode_evidence(&page[0].evidence).unwrap();
+    let mut evidence = Evidence::from_bytes(&page[0].evidence).unwrap();
+    let signed = &mut evidence.signed;
     signed.header.time = (signed.header.time + Duration::from_secs(1)).unwrap();
     let mut changed = page[0].clone();
-    changed.evidence = encode_evidence(signed);
+    changed.evidence = evidence.to_bytes();
     let reason = refused(&changed, &mut verifier);
     assert!(reason.contains("does not sign the header"), "{reason}");
     let strangers: Vec<([u8; 32], u64)> = (1..=4u64)

@@ -26,7 +26,6 @@ use bridge::{
     ValidatorSet, Withdrawal,
 };
 use encoding::{Encodable, Reader, Writer};
-use merlin::Transcript;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -40,6 +39,8 @@ pub const BRIDGE_DIR: &str = "bridge";
 const GENESIS_FILE: &str = "genesis.json";
 /// How many committed heights of the bridge state are kept on disk.
 const KEEP_HEIGHTS: u64 = 4;
+/// The file of every height's bridge root, for light wallets.
+const ROOTS_FILE: &str = "roots.bin";
 /// How many signed checkpoints the state keeps for relayers.
 const KEEP_CHECKPOINTS: usize = 16;
 /// Version of the files and of the tally entry.
@@ -321,9 +322,10 @@ impl BridgeFiles {
             .map_err(|e| NodeError::Corrupt(format!("{}: {e}", path.display())))
     }
 
-    /// Writes the state of a height and forgets old heights.
+    /// Writes the state of a height and its root, and forgets old heights' states.
     pub fn save(&self, committed: &Committed) -> Result<(), NodeError> {
         write_atomic(&self.state_path(committed.height), &committed.to_bytes())?;
+        self.keep_root(committed)?;
         if let Some(old) = committed.height.checked_sub(KEEP_HEIGHTS) {
             // Gone already after a restart: nothing to do.
             let _ = std::fs::remove_file(self.state_path(old));
@@ -331,9 +333,62 @@ impl BridgeFiles {
         Ok(())
     }
 
+    /// Keeps the root of `committed`'s state by its height in `roots.bin` (32 bytes
+    /// a height, at `(height − 1) · 32`), for light wallets: the app hash of every
+    /// height commits to it. Writing it again is harmless (a replay, or the repair
+    /// at start of a write a crash cut short).
+    pub fn keep_root(&self, committed: &Committed) -> Result<(), NodeError> {
+        use std::io::{Seek, SeekFrom, Write};
+        let path = self.dir.join(ROOTS_FILE);
+        let offset = root_offset(committed.height)?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| NodeError::io(&path, e))?;
+        file.seek(SeekFrom::Start(offset))
+            .and_then(|_| file.write_all(&committed.state.root()))
+            .map_err(|e| NodeError::io(&path, e))
+    }
+
+    /// The bridge root after our block `height`, if kept (none for heights before
+    /// the node kept roots, or before it joined).
+    pub fn root_at(&self, height: u64) -> Result<Option<[u8; 32]>, NodeError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let path = self.dir.join(ROOTS_FILE);
+        let mut file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(NodeError::io(&path, e)),
+        };
+        let mut root = [0u8; 32];
+        let read = file
+            .seek(SeekFrom::Start(root_offset(height)?))
+            .and_then(|_| file.read_exact(&mut root));
+        match read {
+            // A hole of a height never written reads as zeros.
+            Ok(()) if root != [0; 32] => Ok(Some(root)),
+            Ok(()) => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) => Err(NodeError::io(&path, e)),
+        }
+    }
+
     fn state_path(&self, height: u64) -> PathBuf {
         self.dir.join(format!("state-{height}.bin"))
     }
+}
+
+/// Where the root of `height` sits in `roots.bin`.
+fn root_offset(height: u64) -> Result<u64, NodeError> {
+    height
+        .checked_sub(1)
+        .and_then(|h| h.checked_mul(32))
+        .ok_or_else(|| NodeError::Invalid {
+            what: "bridge height",
+            reason: format!("no root is kept for height {height}"),
+        })
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
@@ -342,13 +397,10 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
     std::fs::rename(&tmp, path).map_err(|e| NodeError::io(path, e))
 }
 
-/// The app hash of a bridged chain: our block ID and the bridge state's root.
+/// The app hash of a bridged chain: our block ID and the bridge state's root
+/// ([`crate::light::cometbft::bridged_app_hash`], which light wallets check).
 pub fn app_hash(tip: &BlockHeader, state: &BridgeState) -> AppHash {
-    let mut t = Transcript::new(b"ZkVM.abci.bridged_app_hash");
-    t.append_message(b"block", &tip.id().0);
-    t.append_message(b"bridge", &state.root());
-    let mut hash = [0u8; 32];
-    t.challenge_bytes(b"hash", &mut hash);
+    let hash = crate::light::cometbft::bridged_app_hash(&tip.id(), &state.root());
     AppHash::try_from(hash.to_vec()).expect("any bytes make an app hash")
 }
 
@@ -671,7 +723,10 @@ impl SignedView {
 
 /// Where the HTTP API reads what `/bridge/signed` answers: the application's state.
 #[derive(Clone)]
-pub struct BridgeView(Arc<dyn Fn() -> Option<SignedView> + Send + Sync>);
+pub struct BridgeView {
+    signed: Arc<dyn Fn() -> Option<SignedView> + Send + Sync>,
+    files: BridgeFiles,
+}
 
 impl core::fmt::Debug for BridgeView {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -680,14 +735,26 @@ impl core::fmt::Debug for BridgeView {
 }
 
 impl BridgeView {
-    /// The view `read` gives (none on a chain without a bridge).
-    pub fn new(read: impl Fn() -> Option<SignedView> + Send + Sync + 'static) -> Self {
-        BridgeView(Arc::new(read))
+    /// The view of the signed messages `read` gives (none on a chain without a
+    /// bridge) and of the bridge's files in the node's data directory `data_dir`.
+    pub fn new(
+        read: impl Fn() -> Option<SignedView> + Send + Sync + 'static,
+        data_dir: &Path,
+    ) -> Self {
+        BridgeView {
+            signed: Arc::new(read),
+            files: BridgeFiles::new(data_dir),
+        }
     }
 
     /// The signed withdrawals and checkpoints now.
     pub fn signed(&self) -> Option<SignedView> {
-        (self.0)()
+        (self.signed)()
+    }
+
+    /// The bridge root after our block `height`, if the node kept it.
+    pub fn root_at(&self, height: u64) -> Result<Option<[u8; 32]>, NodeError> {
+        self.files.root_at(height)
     }
 }
 
@@ -758,6 +825,20 @@ mod tests {
         files.save(&c).unwrap();
         assert_eq!(files.load(7).unwrap(), c);
         assert!(files.load(6).is_err());
+        // Every saved height's root is kept for light wallets; the heights between
+        // (never written here) and those past the end have none.
+        assert_eq!(files.root_at(1).unwrap(), Some(g_root(&files)));
+        assert_eq!(files.root_at(7).unwrap(), Some(c.state.root()));
+        assert_eq!(files.root_at(4).unwrap(), None);
+        assert_eq!(files.root_at(8).unwrap(), None);
+        assert!(files.root_at(0).is_err());
+        files.keep_root(&c).unwrap();
+        assert_eq!(files.root_at(7).unwrap(), Some(c.state.root()));
+    }
+
+    /// The root of the bridge's first state, as its genesis gives it.
+    fn g_root(files: &BridgeFiles) -> [u8; 32] {
+        files.load(1).unwrap().state.root()
     }
 
     #[test]

@@ -336,10 +336,13 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
                 engine: app.engine_slot().clone(),
                 submission: Submission::CometBft(CometRpc::new(&args.cometbft_rpc)?),
                 role: Role::CometBft,
-                bridge: Some(BridgeView::new({
-                    let app = app.clone();
-                    move || app.signed_view()
-                })),
+                bridge: Some(BridgeView::new(
+                    {
+                        let app = app.clone();
+                        move || app.signed_view()
+                    },
+                    &dir,
+                )),
             };
             let listener = bind(api).await?;
             let addr = listener

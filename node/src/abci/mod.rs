@@ -181,7 +181,12 @@ impl App {
         let tip = store.tip_height()?;
         let files = bridge::BridgeFiles::new(&self.dir);
         let bridged = match files.genesis()? {
-            Some(g) => Some(bridge::Bridged::new(g, files.load(tip)?)?),
+            Some(g) => {
+                let committed = files.load(tip)?;
+                // A crash may have cut the tip's root short after its state file.
+                files.keep_root(&committed)?;
+                Some(bridge::Bridged::new(g, committed)?)
+            }
             None => None,
         };
         let engine = Arc::new(Engine::with_store(store, self.config.engine)?);

@@ -14,7 +14,7 @@ pub mod explorer;
 pub mod json;
 
 use crate::abci::bridge::{BridgeView, SignedView};
-use crate::cometbft::CometRpc;
+use crate::cometbft::{BridgeRoots, CometRpc};
 use crate::engine::{Engine, EngineSlot, Submitter};
 use crate::error::NodeError;
 use crate::light::cometbft::TrustJson;
@@ -281,10 +281,15 @@ async fn compact_blocks(
     .await?;
     let (tip, blocks) = match &state.submission {
         Submission::Engine(_) => (tip, blocks),
-        Submission::CometBft(_) if bridged(&state) => {
-            return Err(NodeError::NoLightSync(BRIDGED_NO_LIGHT.into()).into())
+        Submission::CometBft(rpc) => {
+            let bridge = state.bridge.as_ref().filter(|b| b.signed().is_some());
+            let root_at = |height: u64| match bridge {
+                Some(b) => b.root_at(height),
+                None => Ok(None),
+            };
+            let roots = bridge.map(|_| &root_at as &BridgeRoots<'_>);
+            rpc.with_evidence(tip, blocks, roots).await?
         }
-        Submission::CometBft(rpc) => rpc.with_evidence(tip, blocks).await?,
     };
     let content_type = [(
         axum::http::header::CONTENT_TYPE,
@@ -293,14 +298,6 @@ async fn compact_blocks(
     Ok((content_type, crate::light::encode_page(tip, &blocks)).into_response())
 }
 
-/// Whether the chain is bridged to an L1 (its app hash commits to the bridge too).
-fn bridged(state: &ApiState) -> bool {
-    state.bridge.as_ref().is_some_and(|b| b.signed().is_some())
-}
-
-/// Why a bridged chain's node serves no light sync.
-const BRIDGED_NO_LIGHT: &str = "this network is bridged to an Ethereum chain: its headers commit to the bridge's state too, which light wallets cannot check yet; sync without --light (the wallet then validates every block)";
-
 /// `GET /v1/compact/validators`: what a light wallet trusts of a CometBFT network
 /// ([`crate::light::cometbft`]).
 async fn compact_validators(State(state): State<ApiState>) -> ApiResult<TrustJson> {
@@ -308,9 +305,6 @@ async fn compact_validators(State(state): State<ApiState>) -> ApiResult<TrustJso
         Submission::Engine(_) => Err(ApiError::not_found(
             "this node is a devnet's: its blocks are signed by the producer whose key is in the genesis (GET /v1/genesis), not by validators",
         )),
-        Submission::CometBft(_) if bridged(&state) => {
-            Err(NodeError::NoLightSync(BRIDGED_NO_LIGHT.into()).into())
-        }
         Submission::CometBft(rpc) => Ok(Json(rpc.trust().await?.to_json())),
     }
 }

@@ -8,7 +8,12 @@
 //!
 //! ```text
 //! evidence = 1 (version) || LE32 length || SignedHeader (CometBFT's protobuf)
+//!            || 0, or 1 || bridge root (32)
 //! ```
+//!
+//! A chain bridged to an L1 commits to the bridge's state too: its app hash is
+//! [`bridged_app_hash`] of the block ID and the bridge state's root, and the
+//! evidence carries that root.
 //!
 //! A wallet trusts a chain ID and a validator set ([`CometTrust`]), learned from the
 //! node it first syncs light from (`GET /v1/compact/validators`), as a devnet wallet
@@ -25,13 +30,12 @@
 //!
 //! There is no trusting period: with validators that never change or unbond, the
 //! set the wallet trusts signs every height, so an old header is as good as a new
-//! one. A bridged chain's app hash commits to the bridge's state as well
-//! ([`crate::abci::bridge::app_hash`]), which this evidence does not carry: its nodes
-//! refuse light sync ([`NodeError::NoLightSync`]).
+//! one.
 
 use crate::error::NodeError;
-use blockchain::BlockHeader;
+use blockchain::{BlockHeader, BlockId};
 use encoding::{Reader, Writer};
+use merlin::Transcript;
 use serde::{Deserialize, Serialize};
 use tendermint::block::signed_header::SignedHeader;
 use tendermint::{chain, validator, vote, Hash, PublicKey};
@@ -186,29 +190,76 @@ impl CometTrust {
     }
 }
 
-/// The evidence of our block whose CometBFT header is `signed`.
-pub fn encode_evidence(signed: SignedHeader) -> Vec<u8> {
-    let proto = Protobuf::<RawSignedHeader>::encode_vec(signed);
-    let mut w = Vec::with_capacity(5 + proto.len());
-    w.write_u8(EVIDENCE_VERSION);
-    w.write_len_prefixed(&proto);
-    w
+/// The app hash of a bridged chain after the block `block`: a transcript of the
+/// block ID and the bridge state's root.
+pub fn bridged_app_hash(block: &BlockId, bridge_root: &[u8; 32]) -> [u8; 32] {
+    let mut t = Transcript::new(b"ZkVM.abci.bridged_app_hash");
+    t.append_message(b"block", &block.0);
+    t.append_message(b"bridge", bridge_root);
+    let mut hash = [0u8; 32];
+    t.challenge_bytes(b"hash", &mut hash);
+    hash
 }
 
-/// The signed header in `evidence`.
-pub fn decode_evidence(evidence: &[u8]) -> Result<SignedHeader, NodeError> {
-    let refused = |reason: String| NodeError::HeaderEvidence(reason);
-    let proto = Reader::parse(evidence, |r| {
-        let version = r.read_u8()?;
-        Ok::<_, encoding::EncodingError>((version, r.read_len_prefixed()?))
-    })
-    .map_err(|e| refused(format!("the evidence is not a CometBFT signed header: {e}")))?;
-    match proto {
-        (EVIDENCE_VERSION, proto) => <SignedHeader as Protobuf<RawSignedHeader>>::decode_vec(proto)
-            .map_err(|e| refused(format!("the evidence's signed header does not decode: {e}"))),
-        (other, _) => Err(refused(format!(
-            "evidence version {other}; this wallet reads version {EVIDENCE_VERSION}: update it"
-        ))),
+/// What proves one of our blocks: CometBFT's signed header of its height, and on a
+/// bridged chain the bridge root its app hash commits to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evidence {
+    /// The header and its commit.
+    pub signed: SignedHeader,
+    /// The bridge state's root after the block, on a bridged chain.
+    pub bridge_root: Option<[u8; 32]>,
+}
+
+impl Evidence {
+    /// The encoding (see the [module](self) notes).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let proto = Protobuf::<RawSignedHeader>::encode_vec(self.signed.clone());
+        let mut w = Vec::with_capacity(38 + proto.len());
+        w.write_u8(EVIDENCE_VERSION);
+        w.write_len_prefixed(&proto);
+        match &self.bridge_root {
+            None => w.write_u8(0),
+            Some(root) => {
+                w.write_u8(1);
+                w.write_bytes(root);
+            }
+        }
+        w
+    }
+
+    /// Decodes evidence bytes.
+    pub fn from_bytes(evidence: &[u8]) -> Result<Evidence, NodeError> {
+        let refused = |reason: String| NodeError::HeaderEvidence(reason);
+        if let Some(&version) = evidence.first().filter(|&&v| v != EVIDENCE_VERSION) {
+            return Err(refused(format!(
+                "evidence version {version}; this wallet reads version {EVIDENCE_VERSION}: update it"
+            )));
+        }
+        let (proto, bridge_root) = Reader::parse(evidence, |r| {
+            r.read_u8()?;
+            let proto = r.read_len_prefixed()?;
+            let root = match r.read_u8()? {
+                0 => None,
+                _ => Some(r.read_array::<32>()?),
+            };
+            Ok::<_, encoding::EncodingError>((proto, root))
+        })
+        .map_err(|e| refused(format!("the evidence is not a CometBFT signed header: {e}")))?;
+        let signed = <SignedHeader as Protobuf<RawSignedHeader>>::decode_vec(proto)
+            .map_err(|e| refused(format!("the evidence's signed header does not decode: {e}")))?;
+        Ok(Evidence {
+            signed,
+            bridge_root,
+        })
+    }
+
+    /// The app hash the header must carry for our block `header`.
+    fn app_hash_of(&self, header: &BlockHeader) -> [u8; 32] {
+        match &self.bridge_root {
+            None => header.id().0,
+            Some(root) => bridged_app_hash(&header.id(), root),
+        }
     }
 }
 
@@ -242,7 +293,8 @@ impl wallet::HeaderVerifier for CometBftVerifier {
         header: &BlockHeader,
         evidence: &[u8],
     ) -> Result<(), NodeError> {
-        let signed = decode_evidence(evidence)?;
+        let evidence = Evidence::from_bytes(evidence)?;
+        let signed = &evidence.signed;
         let refused = |reason: String| Err(NodeError::HeaderEvidence(reason));
         let h = &signed.header;
         if h.chain_id != self.trust.chain_id {
@@ -257,11 +309,15 @@ impl wallet::HeaderVerifier for CometBftVerifier {
                 h.height, header.height
             ));
         }
-        if h.app_hash.as_bytes() != header.id().0 {
+        if h.app_hash.as_bytes() != evidence.app_hash_of(header) {
             return refused(format!(
-                "the header's app hash {} is not the block's ID {}",
+                "the header's app hash {} is not that of block {}{}",
                 h.app_hash,
-                header.id()
+                header.id(),
+                match evidence.bridge_root {
+                    None => String::new(),
+                    Some(root) => format!(" and bridge root {}", hex::encode(root)),
+                }
             ));
         }
         if h.validators_hash != self.hash || h.next_validators_hash != self.hash {
@@ -272,7 +328,7 @@ impl wallet::HeaderVerifier for CometBftVerifier {
             ));
         }
         let untrusted = UntrustedBlockState {
-            signed_header: &signed,
+            signed_header: signed,
             validators: &self.trust.validators,
             next_validators: Some(&self.trust.validators),
         };
@@ -361,8 +417,16 @@ mod tests {
         SignedHeader::new(header.generate().unwrap(), commit).unwrap()
     }
 
+    fn plain(signed: SignedHeader) -> Vec<u8> {
+        Evidence {
+            signed,
+            bridge_root: None,
+        }
+        .to_bytes()
+    }
+
     fn evidence_for(block: &BlockHeader, vals: &[Validator], signers: &[Validator]) -> Vec<u8> {
-        encode_evidence(signed(CHAIN, vals, signers, block.height, &block.id().0))
+        plain(signed(CHAIN, vals, signers, block.height, &block.id().0))
     }
 
     /// Four validators of 10 each, the verifier trusting them, and our block 12.
@@ -400,10 +464,10 @@ mod tests {
         let other = evidence_for(&ours(13), &vals, &vals);
         let message = refusal(&v, &block, &other);
         assert!(message.contains("height 13, not 12"), "{message}");
-        let wrong_app = encode_evidence(signed(CHAIN, &vals, &vals, 12, &[9; 32]));
+        let wrong_app = plain(signed(CHAIN, &vals, &vals, 12, &[9; 32]));
         let message = refusal(&v, &block, &wrong_app);
-        assert!(message.contains("is not the block's ID"), "{message}");
-        let foreign = encode_evidence(signed("elsewhere", &vals, &vals, 12, &block.id().0));
+        assert!(message.contains("is not that of block"), "{message}");
+        let foreign = plain(signed("elsewhere", &vals, &vals, 12, &block.id().0));
         let message = refusal(&v, &block, &foreign);
         assert!(message.contains("of chain elsewhere"), "{message}");
     }
@@ -430,12 +494,12 @@ mod tests {
                 *s = tendermint::Signature::try_from(bytes).unwrap();
             }
         }
-        let message = refusal(&v, &block, &encode_evidence(forged));
+        let message = refusal(&v, &block, &plain(forged));
         assert!(message.contains("does not sign the header"), "{message}");
         // The commit of another header of the same height.
         let mut swapped = signed(CHAIN, &vals, &vals, 12, &block.id().0);
         swapped.commit = signed(CHAIN, &vals, &vals, 12, &[1; 32]).commit;
-        let message = refusal(&v, &block, &encode_evidence(swapped));
+        let message = refusal(&v, &block, &plain(swapped));
         assert!(message.contains("does not sign the header"), "{message}");
     }
 
@@ -454,6 +518,28 @@ mod tests {
         assert!(message.contains("evidence version 2"), "{message}");
         // A devnet signature (64 bytes) is no CometBFT evidence.
         assert!(v.check(None, &block, &[0; 64]).is_err());
+    }
+
+    #[test]
+    fn a_bridged_chain_proves_its_blocks_with_the_bridge_root() {
+        let (vals, v, block) = four_validators();
+        let root = [7u8; 32];
+        let app = bridged_app_hash(&block.id(), &root);
+        let evidence = |bridge_root| {
+            Evidence {
+                signed: signed(CHAIN, &vals, &vals, 12, &app),
+                bridge_root,
+            }
+            .to_bytes()
+        };
+        v.check(None, &block, &evidence(Some(root))).unwrap();
+        let decoded = Evidence::from_bytes(&evidence(Some(root))).unwrap();
+        assert_eq!(decoded.bridge_root, Some(root));
+        // Another root, or none, does not give the signed app hash.
+        let message = refusal(&v, &block, &evidence(Some([8; 32])));
+        assert!(message.contains("and bridge root 0808"), "{message}");
+        let message = refusal(&v, &block, &evidence(None));
+        assert!(message.contains("is not that of block"), "{message}");
     }
 
     #[test]

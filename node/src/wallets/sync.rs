@@ -120,8 +120,8 @@ fn state_at(chain: &ChainState, checkpoint: &Checkpoint) -> Result<ChainState, N
 /// A birthday on the chain `initial` starts: the checkpoint of the node's tip when
 /// `height` is none, else of the block before `height` (so that blocks from
 /// `height` on are scanned); with the validators the wallet now trusts on a
-/// CometBFT network. A bridged CometBFT network's wallet, which light sync cannot
-/// serve, starts at the genesis unless told.
+/// CometBFT network. A wallet of a node that serves no light sync (it kept no
+/// bridge roots of its heights) starts at the genesis unless told.
 pub async fn birthday(
     remote: &Remote,
     initial: &ChainState,
