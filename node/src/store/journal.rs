@@ -129,15 +129,15 @@ impl Journal {
     }
 
     fn file(&mut self) -> std::io::Result<&mut File> {
-        if self.file.is_none() {
-            let file = OpenOptions::new()
+        let file = match self.file.take() {
+            Some(file) => file,
+            None => OpenOptions::new()
                 .create(true)
                 .append(true)
                 .mode(0o600)
-                .open(&self.path)?;
-            self.file = Some(file);
-        }
-        Ok(self.file.as_mut().expect("opened above"))
+                .open(&self.path)?,
+        };
+        Ok(self.file.insert(file))
     }
 }
 
