@@ -14,7 +14,7 @@ use encoding::Encodable;
 use merlin::Transcript;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
-use zkvm::{Tx, VerifiedTx, VmError};
+use zkvm::{Tx, TxId, VerifiedTx, VmError};
 
 /// The hash a transaction is cached under: its whole encoding, proof included.
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
@@ -25,8 +25,14 @@ encoding::hex_display!(CacheKey);
 impl CacheKey {
     /// The key of `tx`.
     pub fn of(tx: &Tx) -> CacheKey {
+        CacheKey::of_encoding(&tx.encode_to_vec())
+    }
+
+    /// The key of the transaction whose encoding is `bytes` (the encoding is
+    /// canonical: a transaction decoded from `bytes` has this key), without decoding it.
+    pub fn of_encoding(bytes: &[u8]) -> CacheKey {
         let mut t = Transcript::new(b"ZkVM.verification_cache");
-        t.append_message(b"tx", &tx.encode_to_vec());
+        t.append_message(b"tx", bytes);
         let mut key = [0u8; 32];
         t.challenge_bytes(b"key", &mut key);
         CacheKey(key)
@@ -77,6 +83,11 @@ impl VerificationCache {
     /// The verified form of a transaction with this key, if cached.
     pub fn get(&self, key: &CacheKey) -> Option<VerifiedTx> {
         self.lock().map.get(key).cloned()
+    }
+
+    /// The ID of the transaction with this key, if cached (without copying the rest).
+    pub fn tx_id(&self, key: &CacheKey) -> Option<TxId> {
+        self.lock().map.get(key).map(|v| v.id)
     }
 
     /// Records that `tx`, which verified as `verified`, passed every check that does

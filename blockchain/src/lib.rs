@@ -27,7 +27,7 @@ pub mod state;
 pub mod validation;
 pub mod vm;
 
-pub use block::{txroot, Block, BlockTx, WitnessHash, TXROOT_LABEL};
+pub use block::{leading_tx, txroot, Block, BlockTx, WitnessHash, TXROOT_LABEL};
 pub use cache::{CacheKey, CachingVerifier, VerificationCache};
 pub use errors::BlockchainError;
 pub use header::{BlockHeader, BlockId, CURRENT_VERSION};

@@ -198,3 +198,20 @@ fn one_bad_transaction_among_many_is_named() {
         assert_eq!(vm.calls(), 256, "a VM ran again to find the culprit");
     }
 }
+
+#[test]
+fn an_entry_is_found_from_the_bytes_of_its_transaction() {
+    let net = devnet(2);
+    let txs = payments(&net, 2);
+    let cache = VerificationCache::default();
+    cache.insert(&txs[0].tx, verified(&txs[0]));
+    for (i, btx) in txs.iter().enumerate() {
+        for bytes in [btx.tx.to_bytes(), btx.to_bytes()] {
+            let tx = blockchain::leading_tx(&bytes).unwrap();
+            let key = CacheKey::of_encoding(tx);
+            assert_eq!(key, CacheKey::of(&btx.tx));
+            let expected = (i == 0).then(|| verified(btx).id);
+            assert_eq!(cache.tx_id(&key), expected, "payment {i}");
+        }
+    }
+}

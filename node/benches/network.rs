@@ -6,7 +6,9 @@
 //! a window of 60 s. Printed: payments committed per second in the window,
 //! submission-to-commit latency (p50, p99), the validators' admission time per
 //! payment beside `Verifier::verify_tx` of the same payments, each process's CPU
-//! share of one core, and whether all validators hold the same app hash at the end.
+//! share of one core, the CPU time of the applications and of CometBFT per payment
+//! committed in the window, and whether all validators hold the same app hash at the
+//! end.
 //!
 //! `cargo bench -p zkvm-node --bench network` (first run: several minutes of
 //! proving). Settings by environment: `BENCH_SECONDS` (window, 60), `BENCH_RATE`
@@ -314,12 +316,27 @@ async fn bench() {
     );
     let hz = clock_ticks() as f64;
     let mut total = 0.0;
+    // CPU seconds of the applications and of CometBFT.
+    let (mut apps, mut cometbft) = (0.0, 0.0);
     for (((name, _), before), after) in pids.iter().zip(&ticks_before).zip(&ticks_after) {
-        let share = (after - before) as f64 / hz / cpu_window.as_secs_f64();
+        let seconds = (after - before) as f64 / hz;
+        let share = seconds / cpu_window.as_secs_f64();
         total += share;
+        if name.ends_with("zkvm-node") {
+            apps += seconds;
+        } else if name.ends_with("cometbft") {
+            cometbft += seconds;
+        }
         println!("  {name:<18} {:5.1} %", share * 100.0);
     }
     println!("  {:<18} {:5.1} %", "all", total * 100.0);
+    // Less sensitive to other load on the machine than the rate: the work itself.
+    let committed = in_window.max(1) as f64;
+    println!(
+        "CPU per committed payment: {:.2} ms in the applications, {:.2} ms in CometBFT (all validators)",
+        apps * 1e3 / committed,
+        cometbft * 1e3 / committed
+    );
     println!(
         "app hash at height {}: {}",
         agreement.height,

@@ -30,10 +30,10 @@
 //!    without running a VM again ([`BatchVerifier::failing`]);
 //! 8. **admission**, under the lock again (step 6 is repeated there: a block may have
 //!    come in between, or two submissions of one batch spend the same input), and
-//!    the admitted transactions are written to the store's mempool table in one
-//!    write before they are answered (reaching the file, not waiting for the disk:
-//!    [`Store::update_pending`]). If that write fails, they leave the mempool again
-//!    and are answered with the store's fault.
+//!    the admitted transactions are written to the store's mempool journal in one
+//!    write before they are answered (reaching the operating system, not waiting for
+//!    the disk: [`Store::update_pending`]). If that write fails, they leave the
+//!    mempool again and are answered with the store's fault.
 //!
 //! Each verdict carries what verifying the submission cost ([`Verdict::cost`]): the
 //! time of its own steps 1 to 5, and for a submission that fails step 7 its share of
@@ -41,7 +41,8 @@
 //! their client's budget.
 //!
 //! **The mempool across restarts.** The store keeps every waiting transaction (bare,
-//! in the order of admission); a block's transactions leave it in the block's write
+//! in the order of admission: its journal, which each block's write transaction takes
+//! into the `mempool` table); a block's transactions leave it in the block's write
 //! transaction, and what a block or an eviction drops leaves it afterwards. On start
 //! the engine admits the stored transactions again through the whole path above
 //! (re-checked against the stored tip), and forgets those it now refuses.
@@ -463,15 +464,22 @@ impl Engine {
     /// The answer to `CheckTx` of kind recheck: the ID if the transaction still
     /// waits, else why it left. Never runs a VM nor checks a proof.
     pub fn recheck(&self, bytes: &[u8]) -> Result<TxId, NodeError> {
-        let candidate = Candidate::decode(bytes)?;
-        let key = CacheKey::of(&candidate.tx);
+        let cache = self.cache();
+        // The key from the bytes: decoding (decompressing every point of the proof)
+        // would cost more than the rest of the recheck, which CometBFT asks for
+        // every waiting transaction after every block.
+        let fast = blockchain::leading_tx(bytes).map(CacheKey::of_encoding);
+        let id = match fast.ok().and_then(|key| cache.tx_id(&key)) {
+            Some(id) => id,
+            // Not admitted here, or evicted from the cache: decode to say why.
+            None => {
+                let candidate = Candidate::decode(bytes)?;
+                cache
+                    .tx_id(&CacheKey::of(&candidate.tx))
+                    .ok_or(NodeError::NotWaiting)?
+            }
+        };
         let core = self.lock();
-        let id = core
-            .mempool
-            .cache()
-            .get(&key)
-            .map(|v| v.id)
-            .ok_or(NodeError::NotWaiting)?;
         if core.mempool.get(&id).is_some() {
             return Ok(id);
         }
@@ -734,17 +742,18 @@ pub struct Candidate {
 
 impl Candidate {
     /// A block transaction, else a bare transaction (the two never both decode).
+    /// The transaction is decoded once: its length fields say which of the two the
+    /// bytes can be (a block transaction has a proof count after the transaction).
     pub fn decode(bytes: &[u8]) -> Result<Candidate, NodeError> {
-        match BlockTx::from_bytes(bytes) {
-            Ok(btx) => Ok(Candidate {
-                tx: btx.tx,
-                proofs: Some(btx.proofs),
-            }),
-            Err(as_block_tx) => match Tx::from_bytes(bytes) {
-                Ok(tx) => Ok(Candidate { tx, proofs: None }),
-                Err(_) => Err(as_block_tx.into()),
-            },
+        if blockchain::leading_tx(bytes)?.len() == bytes.len() {
+            let tx = Tx::from_bytes(bytes).map_err(BlockchainError::MalformedTx)?;
+            return Ok(Candidate { tx, proofs: None });
         }
+        let btx = BlockTx::from_bytes(bytes)?;
+        Ok(Candidate {
+            tx: btx.tx,
+            proofs: Some(btx.proofs),
+        })
     }
 }
 

@@ -15,12 +15,17 @@
 //! the block's compact form for light wallets (`compact_blocks`, [`compact`]), and
 //! the forest of the last [`RECENT_FORESTS`] heights (`recent_forests`, height →
 //! forest), from which state-sync snapshots are made, so they outlive a restart.
+//!
+//! The mempool's changes between blocks go to a journal file beside the database
+//! ([`journal`]), which each block's write transaction takes into the `mempool` table.
 
 mod compact;
+mod journal;
 mod records;
 pub mod seal;
 mod wallets;
 
+pub use journal::JOURNAL_FILE;
 pub use records::TxRecord;
 pub use seal::{open, seal};
 pub use wallets::{SealedRecord, WalletFile};
@@ -30,10 +35,11 @@ use crate::error::NodeError;
 use crate::genesis::Genesis;
 use blockchain::{AppliedBlock, Block, BlockHeader, BlockId, ChainState};
 use encoding::Encodable;
+use journal::{Change, Journal};
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 use utreexo::{Catchup, Forest, Proof};
 use zkvm::{ContractId, TxId};
@@ -89,6 +95,8 @@ pub struct Store {
     /// Faults are logged at most once a minute (a disk that stays full fails again
     /// after each reopening).
     fault_log: Mutex<Quiet>,
+    /// The mempool's changes since the last block ([`journal`]).
+    journal: Mutex<Journal>,
 }
 
 impl core::fmt::Debug for Store {
@@ -109,6 +117,7 @@ impl Store {
         }
         let (state, block, proofs) = genesis.start()?;
         make_private(dir)?;
+        Journal::remove(dir).map_err(|e| NodeError::io(dir, e))?;
         let db = Database::create(&path)?;
         let w = db.begin_write()?;
         {
@@ -129,7 +138,7 @@ impl Store {
             w.open_table(MEMPOOL)?;
         }
         w.commit()?;
-        Ok(Store::over(db, path))
+        Store::over(db, dir)
     }
 
     /// Creates the store of a node that joins a chain at `tip` without its history
@@ -154,6 +163,7 @@ impl Store {
             genesis.producer,
         )?;
         make_private(dir)?;
+        Journal::remove(dir).map_err(|e| NodeError::io(dir, e))?;
         let db = Database::create(&path)?;
         let w = db.begin_write()?;
         {
@@ -176,7 +186,7 @@ impl Store {
             w.open_table(MEMPOOL)?;
         }
         w.commit()?;
-        Ok(Store::over(db, path))
+        Store::over(db, dir)
     }
 
     /// Opens the store in `dir`, refusing one of another format version.
@@ -186,7 +196,7 @@ impl Store {
             return Err(NodeError::NotInitialized(dir.to_path_buf()));
         }
         check_private(dir)?;
-        let store = Store::over(Database::open(&path).map_err(|e| open_error(dir, e))?, path);
+        let store = Store::over(Database::open(&path).map_err(|e| open_error(dir, e))?, dir)?;
         let found = store.meta(KEY_VERSION)?;
         let found = u32::from_le_bytes(
             found
@@ -243,6 +253,7 @@ impl Store {
         validation: Option<Duration>,
     ) -> Result<(), NodeError> {
         let height = block.header.height;
+        let mut journal = self.journal();
         self.write(|w| {
             let mut meta = w.open_table(META)?;
             let tip = read_u64(&meta, KEY_TIP)?;
@@ -253,6 +264,7 @@ impl Store {
             }
             let txids: Vec<TxId> = applied.txs.iter().map(|tx| tx.id).collect();
             write_block(w, block, &txids)?;
+            fold_journal(w, &mut meta, journal.changes())?;
             let mut txs = w.open_table(TXS)?;
             let mut pending = w.open_table(MEMPOOL)?;
             for (index, tx) in applied.txs.iter().enumerate() {
@@ -278,7 +290,9 @@ impl Store {
             )?;
             keep_forest(w, height, applied.state.forest())?;
             Ok(())
-        })
+        })?;
+        journal.clear();
+        Ok(())
     }
 
     /// The heights whose forest is kept, oldest first (at most [`RECENT_FORESTS`]).
@@ -510,6 +524,12 @@ impl Store {
     /// The transactions of the stored mempool (ID, encoding), in the order they were
     /// admitted.
     pub fn pending_txs(&self) -> Result<Vec<(TxId, Vec<u8>)>, NodeError> {
+        let stored = self.stored_pending()?;
+        Ok(replay(stored, self.journal().changes()))
+    }
+
+    /// The `mempool` table's transactions, in the order they were admitted.
+    fn stored_pending(&self) -> Result<Vec<(TxId, Vec<u8>)>, NodeError> {
         self.read(|r| {
             let table = match r.open_table(MEMPOOL) {
                 Ok(table) => table,
@@ -536,13 +556,13 @@ impl Store {
         })
     }
 
-    /// Changes the stored mempool in one write transaction: `admitted` transactions
-    /// (ID, encoding) enter after those already stored, `departed` ones leave. The
-    /// write reaches the file before this returns but is not flushed to the disk
-    /// (redb's `Durability::Eventual`): a killed process loses nothing, a machine that
-    /// loses power may lose what was admitted since the last block, whose write is
-    /// flushed. Admission runs one batch at a time, so a flush here would hold up
-    /// every submission behind it by the disk's flush time.
+    /// Records a change of the mempool: `admitted` transactions (ID, encoding) enter
+    /// after those already stored, `departed` ones leave. One write to the mempool
+    /// journal ([`journal`]): it reaches the operating system before this returns but
+    /// is not flushed to the disk, so a killed process loses nothing and a machine
+    /// that loses power may lose what was admitted since the last block, whose write
+    /// is flushed and takes the journal in. Admission runs one batch at a time, so a
+    /// flush here would hold up every submission behind it by the disk's flush time.
     pub fn update_pending(
         &self,
         admitted: &[(TxId, Vec<u8>)],
@@ -551,26 +571,10 @@ impl Store {
         if admitted.is_empty() && departed.is_empty() {
             return Ok(());
         }
-        self.write_with(redb::Durability::Eventual, |w| {
-            let mut meta = w.open_table(META)?;
-            let mut seq = match meta.get(KEY_MEMPOOL_SEQ)? {
-                Some(_) => read_u64(&meta, KEY_MEMPOOL_SEQ)?,
-                None => 0,
-            };
-            let mut table = w.open_table(MEMPOOL)?;
-            for id in departed {
-                table.remove(id.0.as_slice())?;
-            }
-            for (id, tx) in admitted {
-                let mut value = Vec::with_capacity(8 + tx.len());
-                value.extend_from_slice(&seq.to_le_bytes());
-                value.extend_from_slice(tx);
-                table.insert(id.0.as_slice(), value.as_slice())?;
-                seq += 1;
-            }
-            meta.insert(KEY_MEMPOOL_SEQ, seq.to_le_bytes().as_slice())?;
-            Ok(())
-        })
+        let written = self.journal().append(admitted, departed).map_err(|e| {
+            NodeError::StoreFailing(format!("writing the mempool journal failed: {e}"))
+        });
+        self.watch(written)
     }
 
     /// The cause of the I/O error the store is failing with, if it is.
@@ -618,14 +622,20 @@ impl Store {
         })
     }
 
-    fn over(db: Database, path: PathBuf) -> Store {
-        Store {
-            path,
+    fn over(db: Database, dir: &Path) -> Result<Store, NodeError> {
+        Ok(Store {
+            path: dir.join(DB_FILE),
             db: RwLock::new(Some(Arc::new(db))),
             fault: Mutex::new(None),
             needs_reopen: std::sync::atomic::AtomicBool::new(false),
             fault_log: Mutex::new(Quiet::new(Duration::from_secs(60))),
-        }
+            journal: Mutex::new(Journal::open(dir).map_err(|e| NodeError::io(dir, e))?),
+        })
+    }
+
+    fn journal(&self) -> MutexGuard<'_, Journal> {
+        // Every change to the journal is complete before it can panic.
+        self.journal.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The open database, or the fault while it is being reopened.
@@ -833,6 +843,69 @@ fn relocate(catchup: &Catchup, bytes: &[u8]) -> Result<Vec<u8>, utreexo::Utreexo
     }
 }
 
+/// Applies the journal's `changes` to the `mempool` table, in order, numbering the
+/// transactions that enter after those stored.
+fn fold_journal(
+    w: &redb::WriteTransaction,
+    meta: &mut redb::Table<&'static str, &'static [u8]>,
+    changes: &[Change],
+) -> Result<(), NodeError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut seq = match meta.get(KEY_MEMPOOL_SEQ)? {
+        Some(_) => read_u64(meta, KEY_MEMPOOL_SEQ)?,
+        None => 0,
+    };
+    let mut table = w.open_table(MEMPOOL)?;
+    for change in changes {
+        match change {
+            Change::Entered(id, tx) => {
+                let mut value = Vec::with_capacity(8 + tx.len());
+                value.extend_from_slice(&seq.to_le_bytes());
+                value.extend_from_slice(tx);
+                table.insert(id.0.as_slice(), value.as_slice())?;
+                seq += 1;
+            }
+            Change::Left(id) => {
+                table.remove(id.0.as_slice())?;
+            }
+        }
+    }
+    meta.insert(KEY_MEMPOOL_SEQ, seq.to_le_bytes().as_slice())?;
+    Ok(())
+}
+
+/// The waiting transactions after the journal's `changes` to those `stored`, in the
+/// order they entered (a transaction already waiting keeps its place).
+fn replay(stored: Vec<(TxId, Vec<u8>)>, changes: &[Change]) -> Vec<(TxId, Vec<u8>)> {
+    let mut waiting: HashMap<TxId, (usize, Vec<u8>)> = stored
+        .into_iter()
+        .enumerate()
+        .map(|(seq, (id, tx))| (id, (seq, tx)))
+        .collect();
+    let mut next = waiting.len();
+    for change in changes {
+        match change {
+            Change::Entered(id, tx) => {
+                waiting.entry(*id).or_insert_with(|| {
+                    next += 1;
+                    (next, tx.clone())
+                });
+            }
+            Change::Left(id) => {
+                waiting.remove(id);
+            }
+        }
+    }
+    let mut ordered: Vec<(usize, TxId, Vec<u8>)> = waiting
+        .into_iter()
+        .map(|(id, (seq, tx))| (seq, id, tx))
+        .collect();
+    ordered.sort_by_key(|(seq, _, _)| *seq);
+    ordered.into_iter().map(|(_, id, tx)| (id, tx)).collect()
+}
+
 fn read_u64(
     meta: &impl ReadableTable<&'static str, &'static [u8]>,
     key: &str,
@@ -1037,6 +1110,37 @@ mod tests {
         drop(store);
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.pending_txs().unwrap(), [(a, vec![1]), (c, vec![3])]);
+    }
+
+    #[test]
+    fn a_block_takes_the_mempool_journal_into_the_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, genesis) = genesis();
+        let store = Store::create(dir.path(), &genesis).unwrap();
+        let (a, b, c) = (TxId([1; 32]), TxId([2; 32]), TxId([3; 32]));
+        store
+            .update_pending(&[(a, vec![1]), (b, vec![2])], &[])
+            .unwrap();
+        let state = store.load_state().unwrap();
+        let producer = blockchain::Producer::new(key);
+        let (block, applied) = producer.make_block(&state, 2_000, Vec::new()).unwrap();
+        store.apply_block(&block, &applied, None).unwrap();
+        let journal = dir.path().join(JOURNAL_FILE);
+        assert_eq!(std::fs::metadata(&journal).unwrap().len(), 0);
+        assert_eq!(
+            store.stored_pending().unwrap(),
+            [(a, vec![1]), (b, vec![2])]
+        );
+        // After the block, the journal again: c enters after those stored, a leaves.
+        store.update_pending(&[(c, vec![3])], &[a]).unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.pending_txs().unwrap(), [(b, vec![2]), (c, vec![3])]);
+        // A new store in the directory does not inherit a journal left there.
+        drop(store);
+        std::fs::remove_file(dir.path().join(DB_FILE)).unwrap();
+        let store = Store::create(dir.path(), &genesis).unwrap();
+        assert!(store.pending_txs().unwrap().is_empty());
     }
 
     #[test]
