@@ -102,10 +102,7 @@ impl Remote {
         let response = self.fetch(&url).await?;
         if response.status() == reqwest::StatusCode::NOT_IMPLEMENTED {
             let body = response.bytes().await.unwrap_or_default();
-            let message = serde_json::from_slice::<ErrorJson>(&body)
-                .map(|e| e.error.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
-            return Err(NodeError::NoLightSync(message));
+            return Err(NodeError::NoLightSync(error_message(&body)));
         }
         let json: TrustJson = Self::read(&url, response).await?;
         let trust = CometTrust::from_json(&json)?;
@@ -214,13 +211,17 @@ impl Remote {
         let status = response.status();
         let body = response.bytes().await.map_err(|e| remote(e.to_string()))?;
         if !status.is_success() {
-            let message = serde_json::from_slice::<ErrorJson>(&body)
-                .map(|e| e.error.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
-            return Err(remote(format!("{status}: {message}")));
+            return Err(remote(format!("{status}: {}", error_message(&body))));
         }
         Ok(body)
     }
+}
+
+/// The message of an error answer: its JSON `error.message`, else the body as text.
+fn error_message(body: &[u8]) -> String {
+    serde_json::from_slice::<ErrorJson>(body)
+        .map(|e| e.error.message)
+        .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned())
 }
 
 /// A transaction ID as a node writes it (64 hex digits).

@@ -74,33 +74,6 @@ pub struct CometHeader {
 }
 
 #[derive(Deserialize)]
-struct CommitResult {
-    signed_header: SignedHeader,
-}
-
-#[derive(Deserialize)]
-struct SignedHeader {
-    header: HeaderFields,
-    commit: CommitFields,
-}
-
-#[derive(Deserialize)]
-struct HeaderFields {
-    height: String,
-    app_hash: String,
-}
-
-#[derive(Deserialize)]
-struct CommitFields {
-    block_id: BlockIdFields,
-}
-
-#[derive(Deserialize)]
-struct BlockIdFields {
-    hash: String,
-}
-
-#[derive(Deserialize)]
 struct QueryResult {
     response: QueryResponse,
 }
@@ -193,21 +166,11 @@ impl CometRpc {
 
     /// The header of the committed block at `height`: its hash and app hash.
     pub async fn header(&self, height: u64) -> Result<CometHeader, NodeError> {
-        let c: CommitResult = self
-            .call(
-                "commit",
-                serde_json::json!({ "height": height.to_string() }),
-            )
-            .await?;
-        let h = c.signed_header;
+        let signed = self.signed_header(height).await?;
         Ok(CometHeader {
-            height: h
-                .header
-                .height
-                .parse()
-                .map_err(|_| rpc_error(&self.base, "commit: the height is not a number".into()))?,
-            hash: h.commit.block_id.hash,
-            app_hash: h.header.app_hash,
+            height: signed.header.height.value(),
+            hash: signed.commit.block_id.hash.to_string(),
+            app_hash: signed.header.app_hash.to_string(),
         })
     }
 

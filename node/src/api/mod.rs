@@ -282,12 +282,10 @@ async fn compact_blocks(
     let (tip, blocks) = match &state.submission {
         Submission::Engine(_) => (tip, blocks),
         Submission::CometBft(rpc) => {
+            // A bridged chain's app hash commits to the bridge root too.
             let bridge = state.bridge.as_ref().filter(|b| b.signed().is_some());
-            let root_at = |height: u64| match bridge {
-                Some(b) => b.root_at(height),
-                None => Ok(None),
-            };
-            let roots = bridge.map(|_| &root_at as &BridgeRoots<'_>);
+            let root_at = bridge.map(|b| move |height: u64| b.root_at(height));
+            let roots = root_at.as_ref().map(|f| f as &BridgeRoots<'_>);
             rpc.with_evidence(tip, blocks, roots).await?
         }
     };
