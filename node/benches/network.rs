@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use support::{clock_ticks, cpu_ticks, machine, ms, two_in_two_out};
 use zkvm::{Tx, TxId, Verifier};
 use zkvm_node::abci::app_state::GenesisSpec;
-use zkvm_node::abci::localnet::{percentile, LocalNet};
+use zkvm_node::abci::localnet::{self, percentile, LocalNet};
 use zkvm_node::abci::testnet::TestnetSpec;
 use zkvm_node::client::Remote;
 
@@ -39,8 +39,6 @@ use zkvm_node::client::Remote;
 const QTY: u64 = 1_000_000;
 /// The genesis time: fixed, so cached payments stay valid.
 const GENESIS_MS: u64 = 1_780_000_000_000;
-/// Ports from here (node `i` at `BASE + 10·i`).
-const BASE: u16 = 41_000;
 /// Submissions in flight at once.
 const IN_FLIGHT: usize = 64;
 /// How long payments submitted in the window may take to commit.
@@ -187,7 +185,7 @@ async fn bench() {
     };
     let net = LocalNet::launch(
         dir.path(),
-        BASE,
+        localnet::free_base_port(validators + 1).expect("free ports for the network"),
         spec,
         env!("CARGO_BIN_EXE_zkvm-node").into(),
     )

@@ -16,7 +16,7 @@
 //! adds each payment's time from submission to commit (p50, p99).
 
 use crate::abci::app_state::GenesisSpec;
-use crate::abci::localnet::{percentile, Agreement, LocalNet};
+use crate::abci::localnet::{self, percentile, Agreement, LocalNet};
 use crate::abci::testnet::TestnetSpec;
 use crate::client::Remote;
 use crate::clock::now_ms;
@@ -62,9 +62,10 @@ pub struct DemoArgs {
     /// by state sync halfway through.
     #[arg(long, default_value_t = 0)]
     pub validators: usize,
-    /// The validators' first port: node `i` listens on this plus `10·i` to `10·i + 3`.
-    #[arg(long, default_value_t = 46_000)]
-    pub base_port: u16,
+    /// The validators' first port: node `i` listens on this plus `10·i` to `10·i + 3`;
+    /// without it, the first free ports below the system's outgoing-connection range.
+    #[arg(long)]
+    pub base_port: Option<u16>,
 }
 
 impl Default for DemoArgs {
@@ -76,7 +77,7 @@ impl Default for DemoArgs {
             block_interval_ms: 250,
             quiet: false,
             validators: 0,
-            base_port: 46_000,
+            base_port: None,
         }
     }
 }
@@ -514,8 +515,11 @@ impl Chain {
             log_level: "error".into(),
         };
         let out = dir.join("network");
-        let mut net =
-            tokio::task::block_in_place(|| LocalNet::create(&out, args.base_port, spec, program))?;
+        let base = match args.base_port {
+            Some(base) => base,
+            None => localnet::free_base_port(args.validators + 1)?,
+        };
+        let mut net = tokio::task::block_in_place(|| LocalNet::create(&out, base, spec, program))?;
         let mut refs: Vec<&mut Wallet> = wallets.iter_mut().collect();
         let signer = musig::SigningKey::random(&mut OsRng);
         let funding = musig::SigningKey::random(&mut OsRng);

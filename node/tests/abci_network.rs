@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 use zkvm::Tx;
 use zkvm_node::abci::app_state::{GenesisSpec, GenesisWallet};
+use zkvm_node::abci::localnet;
 use zkvm_node::abci::testnet::{self, Layout, Network, TestnetSpec};
 
 const VALIDATORS: usize = 4;
@@ -172,7 +173,7 @@ const ZERO: &str = "000000000000000000000000000000000000000000000000000000000000
 #[test]
 fn four_validators_serve_wallets_agree_survive_a_crash_and_a_new_node_syncs_its_state() {
     let started = Instant::now();
-    let base = 27_000 + (std::process::id() % 200) as u16 * 50;
+    let base = localnet::free_base_port(VALIDATORS + 1).unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::Builder::new()
         .prefix("abci-net")
         .tempdir()

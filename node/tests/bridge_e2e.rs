@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 use zkvm_node::abci::app_state::{GenesisSpec, GenesisWallet};
 use zkvm_node::abci::bridge::{BridgeGenesis, SignedView};
+use zkvm_node::abci::localnet;
 use zkvm_node::abci::testnet::{self, Layout, Network, TestnetSpec};
 use zkvm_node::cometbft::CometRpc;
 
@@ -233,9 +234,7 @@ fn start() -> Bridged {
     let user_file = dir.path().join("user.key");
     user.save(&user_file).unwrap();
     let cometbft = testnet::find_cometbft().unwrap_or_else(|e| panic!("{e}"));
-    // Below the ephemeral ports (32,768 and up, where geth's are) and distinct from
-    // the other network test's (27,000 and up).
-    let base = 20_000 + (std::process::id() % 100) as u16 * 50;
+    let base = localnet::free_base_port(VALIDATORS + 1).unwrap_or_else(|e| panic!("{e}"));
     let layout = Layout::loopback(base);
     let spec = TestnetSpec {
         validators: VALIDATORS,

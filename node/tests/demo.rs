@@ -39,7 +39,7 @@ fn a_short_demo_mines_payments_and_both_nodes_agree() {
 #[test]
 fn the_demo_on_four_validators_agrees_with_a_fifth_node_by_state_sync() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_zkvm-node"))
-        .args(["demo", "--validators", "4", "--base-port", "47000"])
+        .args(["demo", "--validators", "4"])
         .args([
             "--wallets",
             "3",

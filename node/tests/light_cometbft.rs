@@ -18,7 +18,7 @@ use tendermint::block::CommitSig;
 use wallet::{Checkpoint, WalletError};
 use zeroize::Zeroizing;
 use zkvm_node::abci::app_state::{GenesisSpec, GenesisWallet};
-use zkvm_node::abci::localnet::LocalNet;
+use zkvm_node::abci::localnet::{self, LocalNet};
 use zkvm_node::abci::testnet::TestnetSpec;
 use zkvm_node::client::Remote;
 use zkvm_node::light::cometbft::{CometBftVerifier, CometTrust, Evidence};
@@ -27,7 +27,7 @@ const VALIDATORS: usize = 4;
 
 /// Four validators whose genesis funds `alice` in `OUT/genesis`.
 fn network(out: &std::path::Path) -> LocalNet {
-    let base = 37_000 + (std::process::id() % 100) as u16 * 60;
+    let base = localnet::free_base_port(VALIDATORS + 1).unwrap_or_else(|e| panic!("{e}"));
     let spec = TestnetSpec {
         validators: VALIDATORS,
         genesis: GenesisSpec {

@@ -205,6 +205,51 @@ impl LocalNet {
     }
 }
 
+/// The lowest base [`free_base_port`] chooses: above the ports services commonly
+/// hold (a CometBFT on its defaults, 26,656 and on, is passed by like any holder).
+const LOWEST_BASE: u16 = 20_000;
+
+/// A base port whose `nodes` nodes (at `base + 10·i` to `base + 10·i + 3`) are all
+/// free now, for a network started on loopback without `--base-port`.
+///
+/// Every port lies below the range the system hands out for outgoing connections
+/// (`/proc/sys/net/ipv4/ip_local_port_range`, 32,768 and on by default): a busy
+/// machine's clients hold ports there at any moment, and a connection lingering in
+/// `TIME_WAIT` keeps its port from being listened on for a minute. The search starts
+/// at a place that differs between processes, so that programs choosing at once
+/// rarely pick the same base.
+pub fn free_base_port(nodes: usize) -> Result<u16, NodeError> {
+    let span = u16::try_from(10 * nodes.max(1)).unwrap_or(u16::MAX);
+    let ceiling = ephemeral_floor().max(LOWEST_BASE);
+    let slots = (ceiling - LOWEST_BASE) / span;
+    if slots == 0 {
+        return Err(no_free_base(nodes, ceiling));
+    }
+    let first = (std::process::id() % u32::from(slots)) as u16;
+    (0..slots)
+        .map(|k| LOWEST_BASE + ((first + k) % slots) * span)
+        .find(|&base| check_ports_free(&Layout::loopback(base), nodes).is_ok())
+        .ok_or_else(|| no_free_base(nodes, ceiling))
+}
+
+fn no_free_base(nodes: usize, ceiling: u16) -> NodeError {
+    NodeError::Invalid {
+        what: "ports",
+        reason: format!(
+            "no {nodes} nodes' ports are free between {LOWEST_BASE} and {ceiling} on 127.0.0.1; stop the programs holding them or choose ports with --base-port"
+        ),
+    }
+}
+
+/// The first port the system gives outgoing connections; 32,768 when it cannot
+/// be read (Linux's default, and the IANA range starts above it).
+fn ephemeral_floor() -> u16 {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768)
+}
+
 /// Refuses ports of the first `nodes` nodes of `layout` that another program holds.
 fn check_ports_free(layout: &Layout, nodes: usize) -> Result<(), NodeError> {
     for i in 0..nodes {
@@ -270,5 +315,18 @@ mod tests {
         let port = held.local_addr().unwrap().port();
         let e = check_ports_free(&Layout::loopback(port), 1).unwrap_err();
         assert!(e.to_string().contains(&port.to_string()), "{e}");
+    }
+
+    #[test]
+    fn a_free_base_is_free_and_below_the_ephemeral_ports() {
+        let base = free_base_port(5).unwrap();
+        assert!(base >= LOWEST_BASE);
+        assert!(base + 50 <= ephemeral_floor().max(LOWEST_BASE), "{base}");
+        check_ports_free(&Layout::loopback(base), 5).unwrap();
+        // Holding one of its ports makes the search pass it by.
+        let held = std::net::TcpListener::bind(("127.0.0.1", base + 2)).unwrap();
+        let other = free_base_port(5).unwrap();
+        assert_ne!(other, base);
+        drop(held);
     }
 }
