@@ -361,8 +361,8 @@ mod tests {
                 .chain(gens.h())
                 .chain([&q])
                 .copied()
-                .chain(proof.rounds.iter().map(|(l, _)| l.point))
-                .chain(proof.rounds.iter().map(|(_, r)| r.point))
+                .chain(proof.rounds.iter().map(|(l, _)| l.point("L").unwrap()))
+                .chain(proof.rounds.iter().map(|(_, r)| r.point("R").unwrap()))
                 .chain([p]),
         );
         assert!(check.is_identity(), "n = {n}");

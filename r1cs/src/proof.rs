@@ -82,9 +82,10 @@ impl R1csProof {
         1 + 32 * elements + self.ipp.encoded_len()
     }
 
-    /// Decodes a proof, checking its length against its version, that every scalar is
-    /// canonical and that every point is a valid encoding. (Whether a point may be the
-    /// identity is the verifier's concern.)
+    /// Decodes a proof, checking its length against its version and that every
+    /// scalar is canonical. Points are checked when the proof is verified (whether
+    /// each is a valid encoding, and whether it may be the identity), as in the
+    /// reference: a node that decodes a block it has verified already needs none.
     pub fn from_bytes(bytes: &[u8]) -> Result<R1csProof, R1csError> {
         let mut r = Reader::new(bytes);
         let version = r.read_u8()?;
@@ -98,31 +99,31 @@ impl R1csProof {
             length: bytes.len(),
         })?;
 
-        let a_i1 = read_point(&mut r, "A_I1")?;
-        let a_o1 = read_point(&mut r, "A_O1")?;
-        let s1 = read_point(&mut r, "S1")?;
+        let a_i1 = read_point(&mut r)?;
+        let a_o1 = read_point(&mut r)?;
+        let s1 = read_point(&mut r)?;
         let (a_i2, a_o2, s2) = if version == TWO_PHASE {
             (
-                read_point(&mut r, "A_I2")?,
-                read_point(&mut r, "A_O2")?,
-                read_point(&mut r, "S2")?,
+                read_point(&mut r)?,
+                read_point(&mut r)?,
+                read_point(&mut r)?,
             )
         } else {
             let id = ProofPoint::identity();
             (id, id, id)
         };
-        let t_1 = read_point(&mut r, "T_1")?;
-        let t_3 = read_point(&mut r, "T_3")?;
-        let t_4 = read_point(&mut r, "T_4")?;
-        let t_5 = read_point(&mut r, "T_5")?;
-        let t_6 = read_point(&mut r, "T_6")?;
+        let t_1 = read_point(&mut r)?;
+        let t_3 = read_point(&mut r)?;
+        let t_4 = read_point(&mut r)?;
+        let t_5 = read_point(&mut r)?;
+        let t_6 = read_point(&mut r)?;
         let t_x = r.read_scalar()?;
         let t_x_blinding = r.read_scalar()?;
         let e_blinding = r.read_scalar()?;
         // `rounds` is bounded by the input length (64 bytes per round).
         let mut ipp_rounds = Vec::with_capacity(rounds);
         for _ in 0..rounds {
-            ipp_rounds.push((read_point(&mut r, "L")?, read_point(&mut r, "R")?));
+            ipp_rounds.push((read_point(&mut r)?, read_point(&mut r)?));
         }
         let a = r.read_scalar()?;
         let b = r.read_scalar()?;
@@ -179,7 +180,7 @@ fn ipp_rounds(remaining: usize, fixed: usize) -> Option<usize> {
     Some(pairs / 2)
 }
 
-fn read_point(r: &mut Reader<'_>, what: &'static str) -> Result<ProofPoint, R1csError> {
+fn read_point(r: &mut Reader<'_>) -> Result<ProofPoint, R1csError> {
     let bytes = r.read_array::<32>().map_err(R1csError::from)?;
-    ProofPoint::decode(bytes, what)
+    Ok(ProofPoint::decode(bytes))
 }

@@ -4,6 +4,7 @@
 
 use crate::constraint_system::{run_phase_two, run_phase_two_measured, Deferred, TwoPhase};
 use crate::inner_product::VerificationScalars;
+use crate::proof_point::ProofPoint;
 use crate::transcript::TranscriptProtocol;
 use crate::weights::Weights;
 use crate::{
@@ -111,12 +112,14 @@ impl<'t> Verifier<'t> {
         // transcript and fresh entropy, like the protocol's verifier.
         let r = encoding::random_scalar(&mut transcript.build_rng().finalize(&mut OsRng));
         let commitments = decompress_all(&verifier.commitments)?;
+        let points = ProofPoints::of(proof)?;
 
         let challenges = Challenges { y_inv, u, x, w, r };
         batch
             .append_weighted("r1cs proof", |weight| {
                 let parts = Parts {
                     proof,
+                    points: &points,
                     weights: &weights,
                     ipp: &ipp,
                     commitments: &commitments,
@@ -180,9 +183,60 @@ struct Challenges {
     r: Scalar,
 }
 
+/// The proof's points, each decompressed once for the verification equation.
+struct ProofPoints {
+    /// `A_I1, A_O1, S1`.
+    phase_one: [RistrettoPoint; 3],
+    /// `A_I2, A_O2, S2`; `None` for the identity, which adds nothing (one-phase
+    /// proofs have only identities here).
+    phase_two: [Option<RistrettoPoint>; 3],
+    /// `T_1, T_3, T_4, T_5, T_6`.
+    t: [RistrettoPoint; 5],
+    /// Each inner-product round's `L` and `R`.
+    rounds: Vec<(RistrettoPoint, RistrettoPoint)>,
+}
+
+impl ProofPoints {
+    /// Decompresses every point of `proof`, naming the first invalid one.
+    fn of(proof: &R1csProof) -> Result<ProofPoints, R1csError> {
+        let second = |p: &ProofPoint, what| {
+            (!p.compressed.is_identity())
+                .then(|| p.point(what))
+                .transpose()
+        };
+        let [t_1, t_3, t_4, t_5, t_6] = proof.t_points();
+        Ok(ProofPoints {
+            phase_one: [
+                proof.a_i1.point("A_I1")?,
+                proof.a_o1.point("A_O1")?,
+                proof.s1.point("S1")?,
+            ],
+            phase_two: [
+                second(&proof.a_i2, "A_I2")?,
+                second(&proof.a_o2, "A_O2")?,
+                second(&proof.s2, "S2")?,
+            ],
+            t: [
+                t_1.point("T_1")?,
+                t_3.point("T_3")?,
+                t_4.point("T_4")?,
+                t_5.point("T_5")?,
+                t_6.point("T_6")?,
+            ],
+            rounds: proof
+                .ipp
+                .rounds
+                .iter()
+                .map(|(l, r)| Ok((l.point("L")?, r.point("R")?)))
+                .collect::<Result<_, R1csError>>()?,
+        })
+    }
+}
+
 /// What the verification equation is made of.
 struct Parts<'a> {
     proof: &'a R1csProof,
+    points: &'a ProofPoints,
     weights: &'a Weights,
     ipp: &'a VerificationScalars,
     commitments: &'a [RistrettoPoint],
@@ -258,29 +312,20 @@ impl Parts<'_> {
     /// commitments, the value commitments, the `T`s and the inner-product `L`s and
     /// `R`s.
     fn dynamic_terms(&self, weight: &Scalar) -> Vec<(Scalar, RistrettoPoint)> {
-        let (proof, c, ipp) = (self.proof, self.c, self.ipp);
+        let (points, c, ipp) = (self.points, self.c, self.ipp);
         let x = weight * c.x;
         let xx = x * c.x;
         let xxx = xx * c.x;
         let rx = c.r * x;
         let rxx = rx * c.x;
         let mut terms = Vec::with_capacity(11 + self.commitments.len() + 2 * ipp.u_sq.len());
-        terms.extend([
-            (x, proof.a_i1.point),
-            (xx, proof.a_o1.point),
-            (xxx, proof.s1.point),
-        ]);
-        let second = [
-            (c.u * x, &proof.a_i2),
-            (c.u * xx, &proof.a_o2),
-            (c.u * xxx, &proof.s2),
-        ];
-        for (s, p) in second {
-            // The identity adds nothing: one-phase proofs skip these terms.
-            if !p.compressed.is_identity() {
-                terms.push((s, p.point));
-            }
-        }
+        terms.extend([x, xx, xxx].into_iter().zip(points.phase_one));
+        terms.extend(
+            [c.u * x, c.u * xx, c.u * xxx]
+                .into_iter()
+                .zip(points.phase_two)
+                .filter_map(|(s, p)| Some((s, p?))),
+        );
         let rxx_fe = Fe::from_scalar(&rxx);
         terms.extend(
             self.weights
@@ -297,15 +342,12 @@ impl Parts<'_> {
             rxx * cx * cx * cx,
             rxx * cx * cx * cx * cx,
         ];
-        terms.extend(t_scalars.into_iter().zip(proof.t_points().map(|t| t.point)));
-        for ((l, r), (u_sq, u_inv_sq)) in proof
-            .ipp
-            .rounds
-            .iter()
-            .zip(ipp.u_sq.iter().zip(&ipp.u_inv_sq))
+        terms.extend(t_scalars.into_iter().zip(points.t));
+        for ((l, r), (u_sq, u_inv_sq)) in
+            points.rounds.iter().zip(ipp.u_sq.iter().zip(&ipp.u_inv_sq))
         {
-            terms.push((weight * u_sq, l.point));
-            terms.push((weight * u_inv_sq, r.point));
+            terms.push((weight * u_sq, *l));
+            terms.push((weight * u_inv_sq, *r));
         }
         terms
     }

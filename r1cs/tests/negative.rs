@@ -276,12 +276,26 @@ fn malformed_bytes_are_refused_with_clear_errors() {
         R1csProof::from_bytes(&v),
         Err(R1csError::Format(EncodingError::NonCanonicalScalar))
     );
+}
 
-    for (offset, what) in [(A_I1, "A_I1"), (T_1, "T_1"), (IPP, "L"), (IPP + 32, "R")] {
+#[test]
+fn invalid_point_encodings_decode_and_are_named_by_the_verifier() {
+    // As in the reference, a proof's points are checked when it is verified.
+    let (gens, point, bytes) = honest_bytes();
+    for (offset, what) in [
+        (A_I1, "A_I1"),
+        (A_I1 + 32, "A_O1"),
+        (T_1, "T_1"),
+        (T_1 + 4 * 32, "T_6"),
+        (IPP, "L"),
+        (IPP + 32, "R"),
+    ] {
         let mut v = bytes.clone();
         v[offset..offset + 32].copy_from_slice(&[0xff; 32]);
+        let proof = R1csProof::from_bytes(&v).expect("points are not checked in decoding");
+        assert_eq!(proof.to_bytes(), v, "{what} keeps its bytes");
         assert_eq!(
-            R1csProof::from_bytes(&v),
+            verify_range(&gens, LABEL, point, &proof, 8),
             Err(R1csError::InvalidPoint(what))
         );
     }
