@@ -213,7 +213,8 @@ async fn bench() {
     let ticks_before: Vec<u64> = pids.iter().map(|(_, pid)| cpu_ticks(*pid)).collect();
 
     println!(
-        "{validators} validators, {rate} payments/s offered for {seconds} s, timeout_commit {} ms",
+        "{validators} validators (verification threads each: {}), {rate} payments/s offered for {seconds} s, timeout_commit {} ms",
+        localnet::threads_each(validators),
         setting("BENCH_COMMIT_MS", 500)
     );
     let seen = Arc::new(Mutex::new(Seen::default()));

@@ -37,6 +37,10 @@ pub struct AbciArgs {
     /// (`broadcast_tx_sync`); the `[rpc] laddr` of its config.toml.
     #[arg(long, default_value = "http://127.0.0.1:26657")]
     pub cometbft_rpc: String,
+    /// Threads for verification (rayon's pool); without it, one per core. Give
+    /// fewer when other validators share this machine's cores.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
     /// The validator's L1 link, on a bridged chain.
     #[command(flatten)]
     pub l1: L1Args,
@@ -217,6 +221,19 @@ fn watch_l1(app: &Arc<super::App>) {
     }
 }
 
+/// Sizes rayon's global pool, which verification and block validation use; only
+/// before anything has used it.
+fn verification_threads(threads: usize) -> Result<(), NodeError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("verify-{i}"))
+        .build_global()
+        .map_err(|e| NodeError::Invalid {
+            what: "--threads",
+            reason: format!("the verification threads could not be started ({e}); start the validator again without --threads"),
+        })
+}
+
 /// Runs `abci`: serves until the process ends, or makes a genesis and returns what
 /// to print.
 pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
@@ -319,6 +336,9 @@ pub async fn run(args: AbciArgs) -> Result<String, NodeError> {
                 what: "abci",
                 reason: "--data-dir is required".into(),
             })?;
+            if let Some(threads) = args.threads {
+                verification_threads(threads.into())?;
+            }
             tracing::info!(listen = %args.listen, dir = %dir.display(), "ABCI application starting");
             let mut app = super::App::open(&dir, AbciConfig::default())?;
             if let (Some(url), Some(key)) = (&args.l1.l1_rpc, &args.l1.l1_key) {

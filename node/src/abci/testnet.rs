@@ -353,6 +353,9 @@ pub struct Network {
     pub app_log: String,
     /// More arguments of node `i`'s application (such as its L1 link).
     pub app_args: HashMap<usize, Vec<String>>,
+    /// Each application's verification threads (`--threads`); without it, one per
+    /// core.
+    pub app_threads: Option<usize>,
     apps: HashMap<usize, Child>,
     nodes: HashMap<usize, Child>,
 }
@@ -378,6 +381,7 @@ impl Network {
             wrap: HashMap::new(),
             app_log: "info".into(),
             app_args: HashMap::new(),
+            app_threads: None,
             apps: HashMap::new(),
             nodes: HashMap::new(),
         }
@@ -418,6 +422,7 @@ impl Network {
             .args(["--api", &format!("{}:{}", p.host, p.api)])
             .args(["--cometbft-rpc", &p.rpc_url()])
             .args(self.app_args.get(&i).into_iter().flatten())
+            .args(self.app_threads.map(|n| format!("--threads={n}")))
             .env("RUST_LOG", &self.app_log)
             .stdout(log.try_clone().map_err(|e| NodeError::io(&home, e))?)
             .stderr(log);
