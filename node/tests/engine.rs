@@ -14,6 +14,7 @@ use zkvm_node::devnet::PRODUCER_KEY_FILE;
 use zkvm_node::engine::{Engine, EngineConfig};
 use zkvm_node::keys::read_secret;
 use zkvm_node::producer::{BlockProducer, MAX_BLOCK_BYTES};
+use zkvm_node::store::RELOCATE_EVERY;
 use zkvm_node::NodeError;
 
 /// The engine of a devnet directory and its producer.
@@ -300,4 +301,52 @@ fn an_unknown_claimed_input_is_refused_before_the_vm() {
         ),
         "{verdict:?}"
     );
+}
+
+/// Proofs kept behind the tip (`store::proofs`): over more blocks than
+/// `RELOCATE_EVERY`, with restarts while they lag and after they moved, the store
+/// gives every unspent output (funding outputs and the payments' outputs) a proof
+/// valid at the tip, and a spent one none.
+#[test]
+fn every_unspent_outputs_proof_stays_valid_as_the_proofs_lag_and_move() {
+    let blocks = RELOCATE_EVERY + 6;
+    let dir = devnet(blocks);
+    let funding = funding_key(dir.path());
+    let txs = payments(&funding, 0..blocks);
+    let funded: Vec<_> = (0..blocks)
+        .map(|i| zkvm_node::devnet::funding_contract(&funding, i, 1_000_000).id())
+        .collect();
+    let mut outputs = Vec::new();
+    let (mut engine, mut producer) = producing(dir.path());
+    for (i, tx) in txs.iter().enumerate() {
+        if i == 5 || i as u64 == RELOCATE_EVERY + 3 {
+            drop((engine, producer));
+            (engine, producer) = producing(dir.path());
+        }
+        let id = *engine.admit(vec![tx.to_bytes()])[0].as_ref().unwrap();
+        producer.produce().unwrap();
+        let record = engine.store().tx(&id).unwrap().expect("mined");
+        outputs.extend(record.log.outputs().map(|c| c.id()));
+        let state = engine.store().load_state().unwrap();
+        for (j, input) in funded.iter().enumerate() {
+            let proof = engine.store().utxo_proof(input).unwrap();
+            match proof {
+                Some(proof) if j > i => assert_eq!(state.forest().verify(input, &proof), Ok(())),
+                None if j <= i => {}
+                other => panic!("funding output {j} after block {i}: {other:?}"),
+            }
+        }
+        for output in &outputs {
+            let proof = engine.store().utxo_proof(output).unwrap().expect("unspent");
+            assert_eq!(
+                state.forest().verify(output, &proof),
+                Ok(()),
+                "after block {i}"
+            );
+        }
+        assert_eq!(
+            engine.store().utxo_count().unwrap(),
+            (blocks - 1 - i as u64) + outputs.len() as u64
+        );
+    }
 }

@@ -255,6 +255,9 @@ fn configure(
         set_toml(cfg, "p2p", "persistent_peers", &format!("\"{peers}\""))?;
         set_toml(cfg, "p2p", "addr_book_strict", "false")?;
         set_toml(cfg, "p2p", "allow_duplicate_ip", "true")?;
+        // CometBFT 1.x's default (cometbft#2988): 0.38's 100 ms holds every
+        // gossiped message that long; 10 ms cut p50 from 2.2 to 1.9 s at 320/s here.
+        set_toml(cfg, "p2p", "flush_throttle_timeout", "\"10ms\"")?;
         set_toml(
             cfg,
             "consensus",

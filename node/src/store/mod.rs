@@ -2,8 +2,9 @@
 //!
 //! Tables (see `spec/node.md` for keys and values): `meta` (format version, genesis,
 //! tip height, forest), `headers`, `blocks` and `block_txids` by height, `block_ids`
-//! (ID → height), `txs` (ID → height, index, log), `utxo_proofs` (contract ID →
-//! Utreexo proof at the tip's forest). Wallets live in a file of their own
+//! (ID → height), `txs` (ID → height, index, log), `utxo_proofs` and
+//! `utxo_proofs_fresh` (contract ID → Utreexo proof, a few blocks behind the tip and
+//! caught up when read: [`proofs`]). Wallets live in a file of their own
 //! ([`WalletFile`], sealed with [`seal()`]), since a running node holds `chain.redb`
 //! locked.
 //!
@@ -21,11 +22,13 @@
 
 mod compact;
 mod journal;
+mod proofs;
 mod records;
 pub mod seal;
 mod wallets;
 
 pub use journal::JOURNAL_FILE;
+pub use proofs::RELOCATE_EVERY;
 pub use records::TxRecord;
 pub use seal::{open, seal};
 pub use wallets::{SealedRecord, WalletFile};
@@ -36,12 +39,12 @@ use crate::genesis::Genesis;
 use blockchain::{AppliedBlock, Block, BlockHeader, BlockId, ChainState};
 use encoding::Encodable;
 use journal::{Change, Journal};
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
-use std::collections::{HashMap, HashSet};
+use redb::{Database, ReadableTable, TableDefinition};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
-use utreexo::{Catchup, Forest, Proof};
+use utreexo::{Forest, Proof};
 use zkvm::{ContractId, TxId};
 
 /// The version of the layout below. A store of another version is refused.
@@ -76,6 +79,8 @@ const KEY_GENESIS: &str = "genesis";
 const KEY_TIP: &str = "tip_height";
 const KEY_FOREST: &str = "forest";
 const KEY_MEMPOOL_SEQ: &str = "mempool_seq";
+/// The height whose forest the proofs of `utxo_proofs` are against ([`proofs`]).
+const KEY_PROOFS_HEIGHT: &str = "proofs_height";
 
 /// The store of one node.
 ///
@@ -97,6 +102,8 @@ pub struct Store {
     fault_log: Mutex<Quiet>,
     /// The mempool's changes since the last block ([`journal`]).
     journal: Mutex<Journal>,
+    /// The catch-ups that bring stored proofs to the tip ([`proofs`]).
+    lag: proofs::Lag,
 }
 
 impl core::fmt::Debug for Store {
@@ -125,6 +132,7 @@ impl Store {
             meta.insert(KEY_VERSION, FORMAT_VERSION.to_le_bytes().as_slice())?;
             meta.insert(KEY_GENESIS, genesis.to_bytes().as_slice())?;
             meta.insert(KEY_TIP, 1u64.to_le_bytes().as_slice())?;
+            meta.insert(KEY_PROOFS_HEIGHT, 1u64.to_le_bytes().as_slice())?;
             meta.insert(KEY_FOREST, state.forest().encode_to_vec().as_slice())?;
             keep_forest(&w, 1, state.forest())?;
             write_block(&w, &block, &[])?;
@@ -171,6 +179,7 @@ impl Store {
             meta.insert(KEY_VERSION, FORMAT_VERSION.to_le_bytes().as_slice())?;
             meta.insert(KEY_GENESIS, genesis.to_bytes().as_slice())?;
             meta.insert(KEY_TIP, tip.height.to_le_bytes().as_slice())?;
+            meta.insert(KEY_PROOFS_HEIGHT, tip.height.to_le_bytes().as_slice())?;
             meta.insert(KEY_FOREST, forest.encode_to_vec().as_slice())?;
             keep_forest(&w, tip.height, forest)?;
             write_block(&w, &block, &[])?;
@@ -210,6 +219,7 @@ impl Store {
                 expected: FORMAT_VERSION,
             });
         }
+        store.restore_proof_lag()?;
         Ok(store)
     }
 
@@ -254,7 +264,8 @@ impl Store {
     ) -> Result<(), NodeError> {
         let height = block.header.height;
         let mut journal = self.journal();
-        self.write(|w| {
+        self.lag.push(height, applied.catchup.clone());
+        let written = self.write(|w| {
             let mut meta = w.open_table(META)?;
             let tip = read_u64(&meta, KEY_TIP)?;
             if height != tip + 1 {
@@ -277,7 +288,7 @@ impl Store {
                 txs.insert(tx.id.0.as_slice(), record.to_bytes().as_slice())?;
                 pending.remove(tx.id.0.as_slice())?;
             }
-            update_proofs(w, applied)?;
+            let moved = proofs::update(w, &mut meta, &self.lag, height, applied)?;
             compact::write(w, block, applied)?;
             if let Some(took) = validation {
                 let us = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
@@ -289,8 +300,13 @@ impl Store {
                 applied.state.forest().encode_to_vec().as_slice(),
             )?;
             keep_forest(w, height, applied.state.forest())?;
-            Ok(())
-        })?;
+            Ok(moved)
+        });
+        // On an error the block's catch-up stays: readers take none above the tip
+        // they read, and a block applied again at this height replaces it.
+        if let Some(previous) = written? {
+            self.lag.trim(previous);
+        }
         journal.clear();
         Ok(())
     }
@@ -485,16 +501,12 @@ impl Store {
 
     /// The Utreexo proof of an unspent output against the tip's forest.
     pub fn utxo_proof(&self, id: &ContractId) -> Result<Option<Proof>, NodeError> {
-        self.read(|r| {
-            let proofs = r.open_table(PROOFS)?;
-            let proof = proofs.get(id.0.as_slice())?;
-            proof.map(|bytes| read_proof(bytes.value())).transpose()
-        })
+        Ok(self.utxo_proof_at_tip(id)?.map(|(_, _, proof)| proof))
     }
 
     /// Whether the output `id` is unspent at the tip (the store holds its proof).
     pub fn is_unspent(&self, id: &ContractId) -> Result<bool, NodeError> {
-        self.read(|r| Ok(r.open_table(PROOFS)?.get(id.0.as_slice())?.is_some()))
+        self.read(|r| proofs::holds(r, id))
     }
 
     /// The proof of an unspent output with the tip height and forest generation it
@@ -504,21 +516,20 @@ impl Store {
         id: &ContractId,
     ) -> Result<Option<(u64, u64, Proof)>, NodeError> {
         self.read(|r| {
-            let proofs = r.open_table(PROOFS)?;
-            let Some(bytes) = proofs.get(id.0.as_slice())? else {
+            let Some(stored) = proofs::stored(r, id)? else {
                 return Ok(None);
             };
-            let proof = read_proof(bytes.value())?;
             let meta = r.open_table(META)?;
             let height = read_u64(&meta, KEY_TIP)?;
             let generation = read_forest(&meta)?.generation();
+            let proof = proofs::catch_up(&self.lag, stored.proof, stored.height, height)?;
             Ok(Some((height, generation, proof)))
         })
     }
 
     /// How many unspent outputs have a proof here (all of them).
     pub fn utxo_count(&self) -> Result<u64, NodeError> {
-        self.read(|r| Ok(r.open_table(PROOFS)?.len()?))
+        self.read(proofs::count)
     }
 
     /// The transactions of the stored mempool (ID, encoding), in the order they were
@@ -606,10 +617,13 @@ impl Store {
             .map_err(NodeError::from)
             .and_then(|r| read_u64(&r.open_table(META)?, KEY_TIP))?;
         *slot = Some(Arc::new(db));
+        drop(slot);
         self.needs_reopen
             .store(false, std::sync::atomic::Ordering::Release);
         tracing::debug!(path = %self.path.display(), tip, "store reopened");
-        Ok(())
+        // A failed commit may have landed or not: the catch-ups follow the database.
+        self.lag.clear();
+        self.read(|r| proofs::restore(r, &self.lag))
     }
 
     fn meta(&self, key: &str) -> Result<Vec<u8>, NodeError> {
@@ -630,7 +644,23 @@ impl Store {
             needs_reopen: std::sync::atomic::AtomicBool::new(false),
             fault_log: Mutex::new(Quiet::new(Duration::from_secs(60))),
             journal: Mutex::new(Journal::open(dir).map_err(|e| NodeError::io(dir, e))?),
+            lag: proofs::Lag::default(),
         })
+    }
+
+    /// Notes the proofs' base height in a store written before it was kept (its
+    /// proofs are at its tip), then rebuilds the catch-ups after the base height.
+    fn restore_proof_lag(&self) -> Result<(), NodeError> {
+        let noted = self.read(|r| Ok(r.open_table(META)?.get(KEY_PROOFS_HEIGHT)?.is_some()))?;
+        if !noted {
+            self.write(|w| {
+                let mut meta = w.open_table(META)?;
+                let tip = read_u64(&meta, KEY_TIP)?;
+                meta.insert(KEY_PROOFS_HEIGHT, tip.to_le_bytes().as_slice())?;
+                Ok(())
+            })?;
+        }
+        self.read(|r| proofs::restore(r, &self.lag))
     }
 
     fn journal(&self) -> MutexGuard<'_, Journal> {
@@ -772,75 +802,6 @@ fn write_block(w: &redb::WriteTransaction, block: &Block, txids: &[TxId]) -> Res
     w.open_table(BLOCK_IDS)?
         .insert(block.header.id().0.as_slice(), height)?;
     Ok(())
-}
-
-/// Moves the proof table onto the forest after the block: spent outputs leave, every
-/// other proof is relocated with the block's catch-up (a chunk at a time, so memory
-/// stays bounded), and the block's outputs that survive it enter.
-fn update_proofs(w: &redb::WriteTransaction, applied: &AppliedBlock) -> Result<(), NodeError> {
-    let mut table = w.open_table(PROOFS)?;
-    let spent: HashSet<ContractId> = applied
-        .txs
-        .iter()
-        .flat_map(|tx| tx.log.inputs().copied())
-        .collect();
-    for id in &spent {
-        table.remove(id.0.as_slice())?;
-    }
-    relocate_all(&mut table, &applied.catchup)?;
-    for tx in &applied.txs {
-        for output in tx.log.outputs() {
-            let id = output.id();
-            if spent.contains(&id) {
-                continue;
-            }
-            let proof = applied
-                .catchup
-                .update_proof(&id, &Proof::Transient)
-                .map_err(|e| corrupt(&format!("new output {id}: {e}")))?;
-            table.insert(id.0.as_slice(), proof.encode_to_vec().as_slice())?;
-        }
-    }
-    Ok(())
-}
-
-/// Relocates every stored proof to the catch-up's forest. The stored proofs were made
-/// by this node, so they are moved without re-hashing ([`Catchup::relocate`]).
-fn relocate_all(table: &mut redb::Table<&[u8], &[u8]>, catchup: &Catchup) -> Result<(), NodeError> {
-    let mut after: Option<Vec<u8>> = None;
-    loop {
-        let chunk: Vec<(Vec<u8>, Vec<u8>)> = {
-            let range = match &after {
-                Some(key) => table.range::<&[u8]>((
-                    std::ops::Bound::Excluded(key.as_slice()),
-                    std::ops::Bound::Unbounded,
-                ))?,
-                None => table.range::<&[u8]>(..)?,
-            };
-            range
-                .take(PROOF_CHUNK)
-                .map(|e| e.map(|(k, v)| (k.value().to_vec(), v.value().to_vec())))
-                .collect::<Result<_, _>>()?
-        };
-        let Some((last, _)) = chunk.last() else {
-            return Ok(());
-        };
-        after = Some(last.clone());
-        for (key, value) in chunk {
-            let moved = relocate(catchup, &value)
-                .map_err(|e| corrupt(&format!("proof of {}: {e}", hex::encode(&key))))?;
-            if moved != value {
-                table.insert(key.as_slice(), moved.as_slice())?;
-            }
-        }
-    }
-}
-
-fn relocate(catchup: &Catchup, bytes: &[u8]) -> Result<Vec<u8>, utreexo::UtreexoError> {
-    match Proof::from_bytes(bytes)? {
-        Proof::Committed(path) => Ok(Proof::Committed(catchup.relocate(&path)?).encode_to_vec()),
-        Proof::Transient => Err(utreexo::UtreexoError::TransientProof),
-    }
 }
 
 /// Applies the journal's `changes` to the `mempool` table, in order, numbering the
@@ -1094,6 +1055,90 @@ mod tests {
         for id in &genesis.utxos {
             let proof = store.utxo_proof(id).unwrap().unwrap();
             assert_eq!(reopened.forest().verify(id, &proof), Ok(()));
+        }
+    }
+
+    /// Applies `n` empty blocks on the stored tip.
+    fn empty_blocks(store: &Store, key: &SigningKey, n: u64) {
+        let producer = blockchain::Producer::new(key.clone());
+        for _ in 0..n {
+            let state = store.load_state().unwrap();
+            let time = state.tip().timestamp_ms + 1_000;
+            let (block, applied) = producer.make_block(&state, time, Vec::new()).unwrap();
+            store.apply_block(&block, &applied, None).unwrap();
+        }
+    }
+
+    fn proofs_height(store: &Store) -> u64 {
+        store
+            .read(|r| read_u64(&r.open_table(META)?, KEY_PROOFS_HEIGHT))
+            .unwrap()
+    }
+
+    fn assert_proofs_at_tip(store: &Store, genesis: &Genesis) {
+        let state = store.load_state().unwrap();
+        for id in &genesis.utxos {
+            let proof = store.utxo_proof(id).unwrap().unwrap();
+            assert_eq!(state.forest().verify(id, &proof), Ok(()), "{id}");
+        }
+    }
+
+    #[test]
+    fn proofs_lag_behind_the_tip_and_are_caught_up_when_read_and_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, genesis) = genesis();
+        let store = Store::create(dir.path(), &genesis).unwrap();
+        empty_blocks(&store, &key, RELOCATE_EVERY - 1);
+        assert_eq!(proofs_height(&store), 1, "not moved yet");
+        assert_proofs_at_tip(&store, &genesis);
+        // A restart while the proofs lag rebuilds the catch-ups from the blocks.
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_proofs_at_tip(&store, &genesis);
+        empty_blocks(&store, &key, 1);
+        assert_eq!(proofs_height(&store), 1 + RELOCATE_EVERY, "all moved");
+        assert_proofs_at_tip(&store, &genesis);
+        empty_blocks(&store, &key, 3);
+        assert_proofs_at_tip(&store, &genesis);
+        assert_eq!(store.utxo_count().unwrap(), 6);
+    }
+
+    #[test]
+    fn a_store_without_a_proofs_height_has_its_proofs_at_its_tip() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, genesis) = genesis();
+        let store = Store::create(dir.path(), &genesis).unwrap();
+        store
+            .write(|w| {
+                w.open_table(META)?.remove(KEY_PROOFS_HEIGHT)?;
+                Ok(())
+            })
+            .unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(proofs_height(&store), 1);
+        empty_blocks(&store, &key, 2);
+        assert_proofs_at_tip(&store, &genesis);
+    }
+
+    #[test]
+    fn lagging_proofs_without_their_base_forest_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, genesis) = genesis();
+        let store = Store::create(dir.path(), &genesis).unwrap();
+        empty_blocks(&store, &key, 3);
+        store
+            .write(|w| {
+                w.open_table(FORESTS)?.remove(1)?;
+                Ok(())
+            })
+            .unwrap();
+        drop(store);
+        match Store::open(dir.path()) {
+            Err(NodeError::Corrupt(reason)) => {
+                assert!(reason.contains("forest of height 1"), "{reason}");
+            }
+            other => panic!("expected a corrupt store, got {other:?}"),
         }
     }
 
