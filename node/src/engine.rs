@@ -455,7 +455,7 @@ impl Engine {
                 runs[i] = Err(BlockchainError::TxProofInvalid.into());
                 failed.push(i);
             } else if let Ok(run) = &runs[i] {
-                cache.insert(&run.tx, run.verified.clone());
+                cache.insert_keyed(run.key, run.verified.clone());
             }
         }
         failed
@@ -648,6 +648,8 @@ impl Engine {
 /// One submission on its way through admission.
 struct Run<'g> {
     tx: Tx,
+    /// Its verification-cache key.
+    key: CacheKey,
     /// The input proofs the client sent, if any.
     sent: Option<Vec<Proof>>,
     verified: VerifiedTx,
@@ -664,7 +666,11 @@ impl<'g> Run<'g> {
         store: &Store,
     ) -> Result<Run<'g>, NodeError> {
         let Candidate { tx, proofs: sent } = Candidate::decode(bytes)?;
-        let (verified, batch) = match cache.get(&CacheKey::of(&tx)) {
+        // The transaction's own bytes lead the submission, and decoding them
+        // succeeded: they are its canonical encoding.
+        let key =
+            blockchain::leading_tx(bytes).map_or_else(|_| CacheKey::of(&tx), CacheKey::of_encoding);
+        let (verified, batch) = match cache.get(&key) {
             Some(verified) => (verified, None),
             None => {
                 if sent.is_none() {
@@ -682,6 +688,7 @@ impl<'g> Run<'g> {
         };
         Ok(Run {
             tx,
+            key,
             sent,
             verified,
             batch,
