@@ -264,7 +264,6 @@ impl Store {
     ) -> Result<(), NodeError> {
         let height = block.header.height;
         let mut journal = self.journal();
-        self.lag.push(height, applied.catchup.clone());
         let written = self.write(|w| {
             let mut meta = w.open_table(META)?;
             let tip = read_u64(&meta, KEY_TIP)?;
@@ -273,6 +272,9 @@ impl Store {
                     "block {height} does not follow the stored tip {tip}"
                 )));
             }
+            // Held before the commit: readers take no catch-up above the tip they
+            // read. Only after the tip check, so a committed height's stays.
+            self.lag.push(height, applied.catchup.clone());
             let txids: Vec<TxId> = applied.txs.iter().map(|tx| tx.id).collect();
             write_block(w, block, &txids)?;
             fold_journal(w, &mut meta, journal.changes())?;
@@ -302,8 +304,8 @@ impl Store {
             keep_forest(w, height, applied.state.forest())?;
             Ok(moved)
         });
-        // On an error the block's catch-up stays: readers take none above the tip
-        // they read, and a block applied again at this height replaces it.
+        // On a failed commit the block's catch-up stays: readers take none above the
+        // tip they read, and a block applied again at this height replaces it.
         if let Some(previous) = written? {
             self.lag.trim(previous);
         }
@@ -1101,6 +1103,22 @@ mod tests {
         empty_blocks(&store, &key, 3);
         assert_proofs_at_tip(&store, &genesis);
         assert_eq!(store.utxo_count().unwrap(), 6);
+    }
+
+    #[test]
+    fn a_block_refused_at_a_stored_height_leaves_the_catch_ups_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, genesis) = genesis();
+        let store = Store::create(dir.path(), &genesis).unwrap();
+        let first = store.load_state().unwrap();
+        empty_blocks(&store, &key, 3);
+        let producer = blockchain::Producer::new(key);
+        let (other, applied) = producer.make_block(&first, 1_500, Vec::new()).unwrap();
+        assert!(matches!(
+            store.apply_block(&other, &applied, None),
+            Err(NodeError::Corrupt(_))
+        ));
+        assert_proofs_at_tip(&store, &genesis);
     }
 
     #[test]
