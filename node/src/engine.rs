@@ -469,20 +469,14 @@ impl Engine {
     /// The answer to `CheckTx` of kind recheck: the ID if the transaction still
     /// waits, else why it left. Never runs a VM nor checks a proof.
     pub fn recheck(&self, bytes: &[u8]) -> Result<TxId, NodeError> {
-        let cache = self.cache();
-        // The key from the bytes: decoding (decompressing every point of the proof)
-        // would cost more than the rest of the recheck, which CometBFT asks for
-        // every waiting transaction after every block.
-        let fast = blockchain::leading_tx(bytes).map(CacheKey::of_encoding);
-        let id = match fast.ok().and_then(|key| cache.tx_id(&key)) {
-            Some(id) => id,
-            // Not admitted here, or evicted from the cache: decode to say why.
-            None => {
-                let candidate = Candidate::decode(bytes)?;
-                cache
-                    .tx_id(&CacheKey::of(&candidate.tx))
-                    .ok_or(NodeError::NotWaiting)?
-            }
+        // The key from the bytes, without decoding them: CometBFT asks for a
+        // recheck of every waiting transaction after every block.
+        let key = CacheKey::of_encoding(blockchain::leading_tx(bytes)?);
+        let Some(id) = self.cache().tx_id(&key) else {
+            // Not admitted here, or evicted from the cache: what does not decode
+            // says so.
+            Candidate::decode(bytes)?;
+            return Err(NodeError::NotWaiting);
         };
         let core = self.lock();
         if core.mempool.get(&id).is_some() {
@@ -670,11 +664,11 @@ impl<'g> Run<'g> {
         gens: &'g Generators,
         store: &Store,
     ) -> Result<Run<'g>, NodeError> {
-        let Candidate { tx, proofs: sent } = Candidate::decode(bytes)?;
-        // The transaction's own bytes lead the submission, and decoding them
-        // succeeded: they are its canonical encoding.
-        let key =
-            blockchain::leading_tx(bytes).map_or_else(|_| CacheKey::of(&tx), CacheKey::of_encoding);
+        let Candidate {
+            tx,
+            key,
+            proofs: sent,
+        } = Candidate::decode(bytes)?;
         let (verified, batch) = match cache.get(&key) {
             Some(verified) => (verified, None),
             None => {
@@ -748,6 +742,9 @@ pub fn claimed_inputs(tx: &Tx) -> Result<Vec<ContractId>, VmError> {
 pub struct Candidate {
     /// The transaction.
     pub tx: Tx,
+    /// Its verification-cache key, hashed from the bytes it was decoded from (its
+    /// canonical encoding).
+    pub key: CacheKey,
     /// The input proofs sent, if it came as a block transaction.
     pub proofs: Option<Vec<Proof>>,
 }
@@ -757,13 +754,20 @@ impl Candidate {
     /// The transaction is decoded once: its length fields say which of the two the
     /// bytes can be (a block transaction has a proof count after the transaction).
     pub fn decode(bytes: &[u8]) -> Result<Candidate, NodeError> {
-        if blockchain::leading_tx(bytes)?.len() == bytes.len() {
+        let leading = blockchain::leading_tx(bytes)?;
+        let key = CacheKey::of_encoding(leading);
+        if leading.len() == bytes.len() {
             let tx = Tx::from_bytes(bytes).map_err(BlockchainError::MalformedTx)?;
-            return Ok(Candidate { tx, proofs: None });
+            return Ok(Candidate {
+                tx,
+                key,
+                proofs: None,
+            });
         }
         let btx = BlockTx::from_bytes(bytes)?;
         Ok(Candidate {
             tx: btx.tx,
+            key,
             proofs: Some(btx.proofs),
         })
     }

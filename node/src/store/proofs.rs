@@ -47,19 +47,8 @@ pub(super) struct Lag {
 
 impl Lag {
     fn lock(&self) -> MutexGuard<'_, Vec<(u64, Arc<Catchup>)>> {
-        // Every change is a single push, pop or retain.
+        // Every change is a single retain, push or clear.
         self.catchups.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The catch-ups of heights `from + 1 ..= to`, or `None` if one is missing.
-    fn between(&self, from: u64, to: u64) -> Option<Vec<Arc<Catchup>>> {
-        let held = self.lock();
-        let chosen: Vec<Arc<Catchup>> = held
-            .iter()
-            .filter(|(h, _)| *h > from && *h <= to)
-            .map(|(_, c)| c.clone())
-            .collect();
-        (chosen.len() as u64 == to.saturating_sub(from)).then_some(chosen)
     }
 
     /// Holds the catch-up of `height` (before its block is committed: readers only
@@ -81,13 +70,21 @@ impl Lag {
         self.lock().retain(|(h, _)| *h > older);
     }
 
-    /// The held catch-ups of heights `from + 1 ..= to`, in order.
+    /// The held catch-ups of heights `from + 1 ..= to`, in order; an error if one
+    /// is missing.
     fn snapshot(&self, from: u64, to: u64) -> Result<Vec<Arc<Catchup>>, NodeError> {
-        self.between(from, to).ok_or_else(|| {
-            corrupt(&format!(
+        let chosen: Vec<Arc<Catchup>> = self
+            .lock()
+            .iter()
+            .filter(|(h, _)| *h > from && *h <= to)
+            .map(|(_, c)| c.clone())
+            .collect();
+        if chosen.len() as u64 != to.saturating_sub(from) {
+            return Err(corrupt(&format!(
                 "the proof catch-ups from height {from} to {to} are not held"
-            ))
-        })
+            )));
+        }
+        Ok(chosen)
     }
 }
 
@@ -181,16 +178,20 @@ pub(super) fn catch_up(lag: &Lag, proof: Proof, from: u64, to: u64) -> Result<Pr
     if from == to {
         return Ok(proof);
     }
-    let path = match proof {
-        Proof::Committed(path) => path,
-        Proof::Transient => return Err(corrupt("a stored proof is transient")),
-    };
-    let moved = lag
-        .snapshot(from, to)?
-        .iter()
-        .try_fold(path, |path, c| c.relocate(&path))
-        .map_err(|e| corrupt(&format!("catching a proof up from {from} to {to}: {e}")))?;
-    Ok(Proof::Committed(moved))
+    move_through(proof, &lag.snapshot(from, to)?)
+        .map_err(|e| corrupt(&format!("catching a proof up from {from} to {to}: {e}")))
+}
+
+/// Moves a stored proof through `catchups`, in order, without re-hashing
+/// ([`Catchup::relocate`]: the node made these proofs itself).
+fn move_through(proof: Proof, catchups: &[Arc<Catchup>]) -> Result<Proof, utreexo::UtreexoError> {
+    match proof {
+        Proof::Committed(path) => catchups
+            .iter()
+            .try_fold(path, |p, c| c.relocate(&p))
+            .map(Proof::Committed),
+        Proof::Transient => Err(utreexo::UtreexoError::TransientProof),
+    }
 }
 
 /// The block's part of the upkeep, in its write transaction: spent outputs leave,
@@ -246,7 +247,11 @@ pub(super) fn update(
     drop(fresh);
     w.delete_table(FRESH)?;
     for (key, s) in moved {
-        let proof = catch_up(lag, s.proof, s.height, height)?;
+        // `catchups` holds heights `base + 1 ..= height`; this proof needs those
+        // after its own.
+        let after = usize::try_from(s.height.saturating_sub(base)).unwrap_or(usize::MAX);
+        let proof = move_through(s.proof, catchups.get(after..).unwrap_or_default())
+            .map_err(|e| corrupt(&format!("fresh proof of {}: {e}", hex::encode(&key))))?;
         proofs.insert(
             key.as_slice(),
             encoding::Encodable::encode_to_vec(&proof).as_slice(),
@@ -257,8 +262,7 @@ pub(super) fn update(
 }
 
 /// Moves every proof of `table` through `catchups` in order, a chunk at a time so
-/// memory stays bounded. The proofs were made by this node, so they are moved
-/// without re-hashing ([`Catchup::relocate`]).
+/// memory stays bounded.
 fn relocate_all(
     table: &mut redb::Table<&[u8], &[u8]>,
     catchups: &[Arc<Catchup>],
@@ -293,13 +297,8 @@ fn relocate_all(
 }
 
 fn relocate(catchups: &[Arc<Catchup>], bytes: &[u8]) -> Result<Vec<u8>, utreexo::UtreexoError> {
-    match Proof::from_bytes(bytes)? {
-        Proof::Committed(path) => {
-            let moved = catchups.iter().try_fold(path, |p, c| c.relocate(&p))?;
-            Ok(encoding::Encodable::encode_to_vec(&Proof::Committed(moved)))
-        }
-        Proof::Transient => Err(utreexo::UtreexoError::TransientProof),
-    }
+    let moved = move_through(Proof::from_bytes(bytes)?, catchups)?;
+    Ok(encoding::Encodable::encode_to_vec(&moved))
 }
 
 /// Rebuilds the catch-ups of the heights after the base height (after a restart),
