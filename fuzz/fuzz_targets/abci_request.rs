@@ -1,5 +1,5 @@
 //! One ABCI request, as CometBFT 0.38 encodes it (a protobuf `Request`), delivered
-//! to the application as `tower-abci` would: converted into `tendermint-rs` types
+//! to the application as its socket server (`abci::socket`) does: converted into `tendermint-rs` types
 //! first (a request that does not convert never reaches the app, so it is skipped),
 //! then handed to the app's handler. The app is the fixture's (`InitChain` done from
 //! the vector chain's outputs, so the vector chain's second block is a valid
@@ -47,7 +47,7 @@ fn tip(app: &App) -> Tip {
 /// Delivers `request`; returns whether it moved the tip.
 fn deliver(app: &App, request: Request, before: &Tip) -> bool {
     match request.kind() {
-        // Answered by tower-abci itself.
+        // Answered by the socket server itself.
         MethodKind::Flush => false,
         MethodKind::Consensus => consensus(app, request.try_into().expect("kind"), before),
         MethodKind::Mempool => {

@@ -81,14 +81,23 @@ fn report(how: &str, bytes: usize, seconds: f64) {
 }
 
 /// Makes the chain in `dir`; returns its initial state and the receiving wallet.
+/// One paying wallet per core proves its share of each block's payments on its own
+/// thread (proving is most of the time this takes).
 fn make_chain(dir: &std::path::Path, payments: u64) -> (blockchain::ChainState, LocalWallet) {
-    let mut payer = wallet::Wallet::new(keytree::Xprv::random(&mut rand::thread_rng()), NETWORK);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let payers_count = cores.min(payments).max(1);
+    let mut payers: Vec<wallet::Wallet> = (0..payers_count)
+        .map(|_| wallet::Wallet::new(keytree::Xprv::random(&mut rand::thread_rng()), NETWORK))
+        .collect();
     let config = DevnetConfig {
         funding_outputs: 1,
         funding_qty: 1_000_000,
     };
-    let (_, initial) =
-        devnet::init_with_wallets(dir, &config, &mut [&mut payer], BLOCKS * payments).unwrap();
+    let per_payer = (BLOCKS * payments).div_ceil(payers_count);
+    let (_, initial) = {
+        let mut refs: Vec<&mut wallet::Wallet> = payers.iter_mut().collect();
+        devnet::init_with_wallets(dir, &config, &mut refs, per_payer).unwrap()
+    };
     let receiver = LocalWallet::new(&initial, Consensus::Devnet);
     let to = receiver.wallet.address(ACCOUNT).unwrap();
     let key = zkvm_node::keys::read_secret(dir, PRODUCER_KEY_FILE)
@@ -97,29 +106,50 @@ fn make_chain(dir: &std::path::Path, payments: u64) -> (blockchain::ChainState, 
     let engine = std::sync::Arc::new(Engine::open(dir, EngineConfig::default()).unwrap());
     let producer = BlockProducer::new(engine.clone(), key, 8 << 20).unwrap();
     let gens = engine.generators();
-    let mut rng = rand::thread_rng();
     for _ in 0..BLOCKS {
-        let txs = (0..payments)
-            .map(|_| {
-                // The node finds the inputs' proofs itself: the payer follows nothing.
-                let plan = wallet::TxPlan::new(ACCOUNT)
-                    .pay(to, 1_000, curve25519_dalek::Scalar::ZERO)
-                    .fee_rate(FeeRate::new(1, 10))
-                    .lifetime(24 * 3_600_000);
-                payer
-                    .send(&plan, gens, &mut rng)
-                    .unwrap()
-                    .block_tx
-                    .tx
-                    .to_bytes()
-            })
-            .collect();
+        let txs: Vec<Vec<u8>> = std::thread::scope(|scope| {
+            let shares: Vec<_> = payers
+                .iter_mut()
+                .enumerate()
+                .map(|(i, payer)| {
+                    let share =
+                        payments / payers_count + u64::from((i as u64) < payments % payers_count);
+                    scope.spawn(move || pay(payer, to, share, gens))
+                })
+                .collect();
+            shares.into_iter().flat_map(|s| s.join().unwrap()).collect()
+        });
         for admitted in engine.admit(txs) {
             admitted.unwrap();
         }
         producer.produce().unwrap();
     }
     (initial, receiver)
+}
+
+/// `count` payments of 1,000 units from `payer` to `to`, as submissions.
+fn pay(
+    payer: &mut wallet::Wallet,
+    to: wallet::Address,
+    count: u64,
+    gens: &batch::Generators,
+) -> Vec<Vec<u8>> {
+    let mut rng = rand::thread_rng();
+    (0..count)
+        .map(|_| {
+            // The node finds the inputs' proofs itself: the payer follows nothing.
+            let plan = wallet::TxPlan::new(ACCOUNT)
+                .pay(to, 1_000, curve25519_dalek::Scalar::ZERO)
+                .fee_rate(FeeRate::new(1, 10))
+                .lifetime(24 * 3_600_000);
+            payer
+                .send(&plan, gens, &mut rng)
+                .unwrap()
+                .block_tx
+                .tx
+                .to_bytes()
+        })
+        .collect()
 }
 
 /// A copy of `wallet` at the genesis.

@@ -282,10 +282,12 @@ async fn bench() {
         .filter(|(_, at)| *at <= window)
         .count();
     let latencies: Vec<Duration> = seen.committed.iter().map(|(l, _)| *l).collect();
-    let (checked, time_us) = admission_after
+    let (checked, batches, time_us) = admission_after
         .iter()
         .zip(&admission_before)
-        .fold((0, 0), |(c, t), (a, b)| (c + a.0 - b.0, t + a.1 - b.1));
+        .fold((0, 0, 0), |(c, n, t), (a, b)| {
+            (c + a.0 - b.0, n + a.1 - b.1, t + a.2 - b.2)
+        });
     let check = Duration::from_micros(time_us / checked.max(1));
     println!(
         "submitted {} payments, refused {}",
@@ -311,8 +313,9 @@ async fn bench() {
         percentile(&latencies, 99.0).as_secs_f64()
     );
     println!(
-        "admission (CheckTx) per payment: {:.2} ms over {checked} checks; verify_tx {:.2} ms; ratio {:.2} (goal ≤ 1.2)",
+        "admission (CheckTx) per payment: {:.2} ms over {checked} checks in {batches} batches (mean {:.1}); verify_tx {:.2} ms; ratio {:.2} (goal ≤ 1.2)",
         ms(check),
+        checked as f64 / batches.max(1) as f64,
         ms(verify),
         check.as_secs_f64() / verify.as_secs_f64()
     );
@@ -359,12 +362,13 @@ async fn bench() {
     }
 }
 
-/// Each validator's admission counters: (checked, microseconds).
-async fn admissions(apis: &[Remote]) -> Vec<(u64, u64)> {
+/// Each validator's admission counters: (checked, batches, microseconds).
+async fn admissions(apis: &[Remote]) -> Vec<(u64, u64, u64)> {
     let mut all = Vec::new();
     for api in apis {
         let s = api.status().await.expect("a status");
-        all.push((s.admission.checked, s.admission.time_us));
+        let a = &s.admission;
+        all.push((a.checked, a.batches, a.time_us));
     }
     all
 }

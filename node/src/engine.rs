@@ -129,6 +129,8 @@ pub struct AdmissionCounts {
     pub checked: u64,
     /// Submissions admitted.
     pub admitted: u64,
+    /// Batches they were checked in (`checked / batches` is the mean batch).
+    pub batches: u64,
     /// Wall time spent admitting them.
     pub time: Duration,
 }
@@ -349,6 +351,7 @@ impl Engine {
         let results = self.enter(runs, now, keep);
         let mut counts = self.admissions.lock().unwrap_or_else(|p| p.into_inner());
         counts.checked += results.len() as u64;
+        counts.batches += u64::from(!results.is_empty());
         counts.admitted += results.iter().filter(|r| r.is_ok()).count() as u64;
         counts.time += began.elapsed();
         drop(counts);

@@ -80,6 +80,12 @@ pub enum NodeError {
         reason: String,
     },
 
+    /// The ABCI connection with CometBFT closed on an error: a request that could
+    /// not be read or converted, a failed socket, or a request the application
+    /// answered with an error.
+    #[error("ABCI connection: {0}")]
+    AbciConnection(String),
+
     /// The bridge to the L1 refused something or could not reach the L1.
     #[error("bridge: {0}")]
     Bridge(#[from] bridge::BridgeError),

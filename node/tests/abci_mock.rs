@@ -1,13 +1,16 @@
 //! The ABCI application under a mock consensus: the `tendermint-abci` client sends
 //! the requests of CometBFT 0.38 over the real socket. Startup sequences, payments
 //! applied with the same app hash on two instances, a proposal with an invalid
-//! transaction rejected by both, malformed requests, restarts, state sync.
+//! transaction rejected by both, malformed requests, restarts, state sync, and the
+//! socket server's order of answers behind `Flush`.
 
 mod abci_support;
 mod common;
 
 use abci_support::*;
 use blockchain::{BlockHeader, BlockTx};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use tendermint_proto::v0_38::abci as pb;
 use zkvm_node::abci::app_state::{self, AppState};
 use zkvm_node::abci::ErrorCode;
@@ -255,13 +258,13 @@ fn malformed_requests_get_error_codes_not_panics() {
     });
     assert_eq!(c.process_proposal(early).unwrap().status, REJECT);
     // Commit with nothing finalized, FinalizeBlock at a wrong height: these have no
-    // error code in ABCI, so the app answers with an error and tower-abci closes the
-    // connection; the app goes on.
+    // error code in ABCI, so the app answers with an error and the socket server
+    // closes the connection; the app goes on.
     assert!(c.commit().is_err());
     let mut c = instance.connect();
     assert!(c.finalize_block(finalize(3, &[])).is_err());
-    // A FinalizeBlock without decided_last_commit never reaches the app: tower-abci's
-    // connection task panics on it and the connection closes.
+    // A FinalizeBlock without decided_last_commit never reaches the app: it does not
+    // convert into tendermint-rs's types, and the connection closes.
     let mut c = instance.connect();
     let mut missing = finalize(1, &[]);
     missing.decided_last_commit = None;
@@ -423,4 +426,106 @@ fn snapshots_outlive_a_restart_and_only_the_recent_heights_are_kept() {
     assert_eq!(load(&mut c, heights), chunk);
     drop(c);
     instance.stop();
+}
+
+/// Writes `requests` on `stream` in one write, as CometBFT's socket client does
+/// when it sends a burst, and reads back as many responses.
+fn exchange(stream: &mut TcpStream, requests: &[pb::request::Value]) -> Vec<pb::response::Value> {
+    use prost::Message;
+    let mut out = Vec::new();
+    for value in requests {
+        pb::Request {
+            value: Some(value.clone()),
+        }
+        .encode_length_delimited(&mut out)
+        .unwrap();
+    }
+    stream.write_all(&out).unwrap();
+    let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+    requests
+        .iter()
+        .map(|_| {
+            let mut len = 0u64;
+            for shift in (0..64).step_by(7) {
+                let mut byte = [0u8];
+                reader.read_exact(&mut byte).unwrap();
+                len |= u64::from(byte[0] & 0x7f) << shift;
+                if byte[0] & 0x80 == 0 {
+                    break;
+                }
+            }
+            let mut body = vec![0u8; len as usize];
+            reader.read_exact(&mut body).unwrap();
+            pb::Response::decode(body.as_slice())
+                .unwrap()
+                .value
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn check_tx_behind_flushes_is_answered_in_order_and_admitted_in_few_batches() {
+    let (_g, json, funding) = genesis(24);
+    let (_d, instance, _c) = started(&json);
+    let pay = common::payments(&funding, 0..24);
+    // CometBFT's socket client sends a Flush nanoseconds after each request.
+    let mut requests = Vec::new();
+    for tx in &pay {
+        requests.push(pb::request::Value::CheckTx(check(&tx.to_bytes())));
+        requests.push(pb::request::Value::Flush(pb::RequestFlush {}));
+    }
+    let before = instance
+        .app
+        .engine_slot()
+        .get()
+        .unwrap()
+        .status()
+        .admissions;
+    let mut stream = TcpStream::connect(instance.addr).unwrap();
+    let answers = exchange(&mut stream, &requests);
+    let mut ids = std::collections::HashSet::new();
+    for pair in answers.chunks(2) {
+        match &pair[0] {
+            pb::response::Value::CheckTx(r) => {
+                assert_eq!(r.code, 0, "{}", r.log);
+                assert_eq!(r.data.len(), 32, "a transaction ID");
+                ids.insert(r.data.clone());
+            }
+            other => panic!("a CheckTx answer expected, got {other:?}"),
+        }
+        assert!(
+            matches!(pair[1], pb::response::Value::Flush(_)),
+            "{:?}",
+            pair[1]
+        );
+    }
+    assert_eq!(ids.len(), 24, "each answer names its own transaction");
+    let after = instance
+        .app
+        .engine_slot()
+        .get()
+        .unwrap()
+        .status()
+        .admissions;
+    assert_eq!(after.checked - before.checked, 24);
+    // The first ones may be admitted before the others are read; the others wait
+    // together (a server stopping at each Flush would admit them one by one: 24
+    // batches). The bound leaves room for a loaded machine's scheduling.
+    let batches = after.batches - before.batches;
+    assert!(batches <= 8, "24 submissions in {batches} batches");
+}
+
+#[test]
+fn a_request_that_does_not_decode_closes_only_its_connection() {
+    let (_g, json, _funding) = genesis(1);
+    let (_d, instance, mut c) = started(&json);
+    let mut stream = TcpStream::connect(instance.addr).unwrap();
+    // A length of 3, then bytes that are no protobuf message (field 0 is invalid).
+    stream.write_all(&[3, 0, 0, 0]).unwrap();
+    let mut rest = Vec::new();
+    let read = stream.read_to_end(&mut rest);
+    assert!(read.is_err() || rest.is_empty(), "closed without an answer");
+    // The app and its other connections go on.
+    assert_eq!(tip(&mut c).height, 1);
 }

@@ -1,6 +1,6 @@
-//! The chain as a CometBFT application (ABCI 2.0, CometBFT 0.38), served with
-//! `tower-abci`: `zkvm-node abci --data-dir D --listen 127.0.0.1:26658`. See
-//! `spec/abci.md`.
+//! The chain as a CometBFT application (ABCI 2.0, CometBFT 0.38), served over
+//! ABCI's socket protocol ([`socket`]): `zkvm-node abci --data-dir D --listen
+//! 127.0.0.1:26658`. See `spec/abci.md`.
 //!
 //! CometBFT orders and commits blocks; this application validates and applies them
 //! on the node's store. Our block at height `h + 1` is CometBFT's block `h` (our
@@ -16,15 +16,16 @@
 //! - `mempool`: `CheckTx` (new and recheck), with proofs kept current;
 //! - `query`: `Info` and `Query`;
 //! - `snapshot`: state sync in one chunk;
+//! - [`socket`]: the socket server CometBFT connects to;
 //! - [`requests`]: `InitChain` as CometBFT sends it, for driving the app without it;
 //! - [`testnet`]: a CometBFT network of this chain on one machine: homes, processes.
 //!
 //! Every handler is a synchronous method of [`App`] that the services run on a
-//! blocking thread. A request `tower-abci` cannot convert into its types (a
+//! blocking thread. A request `tendermint-rs` cannot convert into its types (a
 //! `FinalizeBlock` without `decided_last_commit` or `time`, a `ProcessProposal`
 //! without `time`, a hash of the wrong length, ...) never reaches the app: the
-//! connection task of `tower-abci` panics on it and the connection closes; the app and
-//! its other connections go on.
+//! connection closes with the reason in the log; the app and its other connections
+//! go on.
 
 pub mod app_state;
 pub mod bridge;
@@ -37,6 +38,7 @@ mod mempool;
 mod query;
 pub mod requests;
 mod snapshot;
+pub mod socket;
 pub mod testnet;
 
 use crate::engine::{Engine, EngineConfig, EngineSlot, Submitter};
@@ -55,7 +57,6 @@ use tendermint::v0_38::abci::{
     ConsensusRequest, ConsensusResponse, InfoRequest, InfoResponse, MempoolRequest,
     MempoolResponse, SnapshotRequest, SnapshotResponse,
 };
-use tower_abci::BoxError;
 
 pub use crate::result_codes::ErrorCode;
 pub use mapping::ProposalKey;
@@ -223,7 +224,7 @@ impl App {
     }
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
+type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, NodeError>> + Send>>;
 
 /// The four ABCI services over one [`App`]; each request runs on a blocking thread.
 #[derive(Clone, Debug)]
@@ -254,11 +255,8 @@ impl Abci {
         Box::pin(async move {
             match tokio::task::spawn_blocking(move || f(&app)).await {
                 Ok(Ok(response)) => Ok(response),
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "ABCI request failed; closing the connection");
-                    Err(e.into())
-                }
-                Err(e) => Err(e.into()),
+                Ok(Err(e)) => Err(e),
+                Err(e) => Err(NodeError::Task(e.to_string())),
             }
         })
     }
@@ -266,10 +264,10 @@ impl Abci {
 
 impl tower::Service<ConsensusRequest> for Abci {
     type Response = ConsensusResponse;
-    type Error = BoxError;
+    type Error = NodeError;
     type Future = BoxFuture<ConsensusResponse>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), NodeError>> {
         Poll::Ready(Ok(()))
     }
 
@@ -285,10 +283,10 @@ impl tower::Service<ConsensusRequest> for Abci {
 
 impl tower::Service<MempoolRequest> for Abci {
     type Response = MempoolResponse;
-    type Error = BoxError;
+    type Error = NodeError;
     type Future = BoxFuture<MempoolResponse>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), NodeError>> {
         Poll::Ready(Ok(()))
     }
 
@@ -322,10 +320,10 @@ impl tower::Service<MempoolRequest> for Abci {
 
 impl tower::Service<InfoRequest> for Abci {
     type Response = InfoResponse;
-    type Error = BoxError;
+    type Error = NodeError;
     type Future = BoxFuture<InfoResponse>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), NodeError>> {
         Poll::Ready(Ok(()))
     }
 
@@ -344,10 +342,10 @@ impl tower::Service<InfoRequest> for Abci {
 
 impl tower::Service<SnapshotRequest> for Abci {
     type Response = SnapshotResponse;
-    type Error = BoxError;
+    type Error = NodeError;
     type Future = BoxFuture<SnapshotResponse>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), NodeError>> {
         Poll::Ready(Ok(()))
     }
 
@@ -373,19 +371,5 @@ impl tower::Service<SnapshotRequest> for Abci {
 
 /// Serves `app` on `listen` until the process ends.
 pub async fn serve_app(app: Arc<App>, listen: SocketAddr) -> Result<(), NodeError> {
-    let services = Abci::new(app);
-    let server = tower_abci::v038::Server::builder()
-        .consensus(services.clone())
-        .mempool(services.clone())
-        .info(services.clone())
-        .snapshot(services)
-        .finish()
-        .expect("all four services are given");
-    server
-        .listen_tcp(listen)
-        .await
-        .map_err(|e| NodeError::Invalid {
-            what: "ABCI server",
-            reason: e.to_string(),
-        })
+    socket::serve(Abci::new(app), listen).await
 }

@@ -61,7 +61,7 @@ mod tests {
     }
 
     #[test]
-    fn init_chain_converts_as_tower_abci_does() {
+    fn init_chain_converts_as_the_socket_server_does() {
         let request = init_chain("c", 1_700_000_000_000, b"{}".to_vec());
         let converted: tendermint::abci::request::InitChain =
             request.try_into().expect("a request CometBFT could send");

@@ -85,6 +85,9 @@ pub struct AdmissionJson {
     pub checked: u64,
     /// Submissions admitted.
     pub admitted: u64,
+    /// Batches they were checked in, each with one multiscalar multiplication.
+    #[serde(default)]
+    pub batches: u64,
     /// Wall time spent checking them, in microseconds (a batch's time counts once).
     pub time_us: u64,
 }
@@ -108,6 +111,7 @@ impl StatusJson {
             admission: AdmissionJson {
                 checked: s.admissions.checked,
                 admitted: s.admissions.admitted,
+                batches: s.admissions.batches,
                 time_us: u64::try_from(s.admissions.time.as_micros()).unwrap_or(u64::MAX),
             },
         }

@@ -22,6 +22,7 @@ pub const GENESIS_MS: u64 = 1_700_000_000_000;
 pub struct Instance {
     pub addr: SocketAddr,
     pub dir: PathBuf,
+    pub app: Arc<App>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
@@ -40,10 +41,11 @@ impl Instance {
             .build()
             .unwrap();
         let app = Arc::new(App::open(dir, AbciConfig::default()).unwrap());
-        runtime.spawn(serve_app(app, addr));
+        runtime.spawn(serve_app(app.clone(), addr));
         Instance {
             addr,
             dir: dir.to_path_buf(),
+            app,
             runtime: Some(runtime),
         }
     }
