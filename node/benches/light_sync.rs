@@ -80,12 +80,16 @@ fn report(how: &str, bytes: usize, seconds: f64) {
     );
 }
 
+/// Paying wallets: each holds `BLOCKS * payments / PAYERS` outputs, since a
+/// wallet's coin selection looks at every output it holds.
+const PAYERS: u64 = 64;
+
 /// Makes the chain in `dir`; returns its initial state and the receiving wallet.
-/// One paying wallet per core proves its share of each block's payments on its own
-/// thread (proving is most of the time this takes).
+/// The paying wallets are shared out among the cores, each proving its wallets'
+/// share of every block on its own thread (proving is most of the time this takes).
 fn make_chain(dir: &std::path::Path, payments: u64) -> (blockchain::ChainState, LocalWallet) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let payers_count = cores.min(payments).max(1);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let payers_count = PAYERS.min(payments).max(1);
     let mut payers: Vec<wallet::Wallet> = (0..payers_count)
         .map(|_| wallet::Wallet::new(keytree::Xprv::random(&mut rand::thread_rng()), NETWORK))
         .collect();
@@ -106,23 +110,41 @@ fn make_chain(dir: &std::path::Path, payments: u64) -> (blockchain::ChainState, 
     let engine = std::sync::Arc::new(Engine::open(dir, EngineConfig::default()).unwrap());
     let producer = BlockProducer::new(engine.clone(), key, 8 << 20).unwrap();
     let gens = engine.generators();
-    for _ in 0..BLOCKS {
+    let per_thread = payers.len().div_ceil(cores);
+    for block in 0..BLOCKS {
+        // Payer i makes the payments j of the block with j % payers_count == i.
+        let share = |i: usize| {
+            (0..payments)
+                .filter(|j| j % payers_count == i as u64)
+                .count() as u64
+        };
         let txs: Vec<Vec<u8>> = std::thread::scope(|scope| {
-            let shares: Vec<_> = payers
-                .iter_mut()
+            let threads: Vec<_> = payers
+                .chunks_mut(per_thread)
                 .enumerate()
-                .map(|(i, payer)| {
-                    let share =
-                        payments / payers_count + u64::from((i as u64) < payments % payers_count);
-                    scope.spawn(move || pay(payer, to, share, gens))
+                .map(|(t, group)| {
+                    scope.spawn(move || {
+                        let first = t * per_thread;
+                        group
+                            .iter_mut()
+                            .enumerate()
+                            .flat_map(|(k, payer)| pay(payer, to, share(first + k), gens))
+                            .collect::<Vec<_>>()
+                    })
                 })
                 .collect();
-            shares.into_iter().flat_map(|s| s.join().unwrap()).collect()
+            threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap())
+                .collect()
         });
         for admitted in engine.admit(txs) {
             admitted.unwrap();
         }
         producer.produce().unwrap();
+        if (block + 1) % 100 == 0 {
+            eprintln!("made {} blocks", block + 1);
+        }
     }
     (initial, receiver)
 }

@@ -112,6 +112,12 @@ impl App {
         Ok(())
     }
 
+    /// Whether the chain is bridged: only then does `CheckTx` apply the bridge's rule
+    /// (on a blocking thread: it may run the VM).
+    pub(super) fn bridged(&self) -> bool {
+        self.lock().bridge.is_some()
+    }
+
     /// The deposits a validator accepts imports of in a proposal: those its L1 node
     /// shows confirmed. A validator without an L1 link cannot check an import and
     /// refuses every proposal holding one.
