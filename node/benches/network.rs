@@ -14,7 +14,10 @@
 //! proving). Settings by environment: `BENCH_SECONDS` (window, 60), `BENCH_RATE`
 //! (payments offered per second, 320), `BENCH_COMMIT_MS` (CometBFT's
 //! `timeout_commit`, 100), `BENCH_VALIDATORS` (4), `BENCH_COMETBFT_LOG` (CometBFT's
-//! log level, `error`), `BENCH_KEEP` (keep the network's directory and logs; the
+//! log level, `error`), `BENCH_IN_FLIGHT` (submissions in flight at once, 64;
+//! above about 60 per validator the API refuses some: one address may hold 64
+//! connections),
+//! `BENCH_KEEP` (keep the network's directory and logs; the
 //! applications log at `RUST_LOG`, as set for this program).
 
 mod support;
@@ -46,8 +49,9 @@ const COMMIT_MS: u64 = 100;
 const QTY: u64 = 1_000_000;
 /// The genesis time: fixed, so cached payments stay valid.
 const GENESIS_MS: u64 = 1_780_000_000_000;
-/// Submissions in flight at once.
-const IN_FLIGHT: usize = 64;
+/// Submissions in flight at once (`BENCH_IN_FLIGHT`): as many clients, each
+/// waiting for its answer before it sends again.
+const IN_FLIGHT: u64 = 64;
 /// How long payments submitted in the window may take to commit.
 const TAIL: Duration = Duration::from_secs(15);
 /// The cache of proved payments.
@@ -220,15 +224,16 @@ async fn bench() {
     let ticks_before: Vec<u64> = pids.iter().map(|(_, pid)| cpu_ticks(*pid)).collect();
 
     println!(
-        "{validators} validators (verification threads each: {}), {rate} payments/s offered for {seconds} s, timeout_commit {} ms",
+        "{validators} validators (verification threads each: {}), {rate} payments/s offered for {seconds} s ({} in flight at most), timeout_commit {} ms",
         localnet::threads_each(validators),
+        setting("BENCH_IN_FLIGHT", IN_FLIGHT),
         setting("BENCH_COMMIT_MS", COMMIT_MS)
     );
     let seen = Arc::new(Mutex::new(Seen::default()));
     let start = Instant::now();
     let next = Arc::new(AtomicUsize::new(0));
     let txs = Arc::new(txs);
-    let submitters: Vec<_> = (0..IN_FLIGHT)
+    let submitters: Vec<_> = (0..setting("BENCH_IN_FLIGHT", IN_FLIGHT))
         .map(|_| {
             let (next, txs, seen, apis) = (next.clone(), txs.clone(), seen.clone(), apis.clone());
             tokio::spawn(async move {
