@@ -475,13 +475,16 @@ fn check_tx_behind_flushes_is_answered_in_order_and_admitted_in_few_batches() {
         requests.push(pb::request::Value::CheckTx(check(&tx.to_bytes())));
         requests.push(pb::request::Value::Flush(pb::RequestFlush {}));
     }
-    let before = instance
-        .app
-        .engine_slot()
-        .get()
-        .unwrap()
-        .status()
-        .admissions;
+    let admissions = || {
+        instance
+            .app
+            .engine_slot()
+            .get()
+            .unwrap()
+            .status()
+            .admissions
+    };
+    let before = admissions();
     let mut stream = TcpStream::connect(instance.addr).unwrap();
     let answers = exchange(&mut stream, &requests);
     let mut ids = std::collections::HashSet::new();
@@ -501,13 +504,7 @@ fn check_tx_behind_flushes_is_answered_in_order_and_admitted_in_few_batches() {
         );
     }
     assert_eq!(ids.len(), 24, "each answer names its own transaction");
-    let after = instance
-        .app
-        .engine_slot()
-        .get()
-        .unwrap()
-        .status()
-        .admissions;
+    let after = admissions();
     assert_eq!(after.checked - before.checked, 24);
     // The first ones may be admitted before the others are read; the others wait
     // together (a server stopping at each Flush would admit them one by one: 24
