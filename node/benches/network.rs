@@ -14,9 +14,9 @@
 //! proving). Settings by environment: `BENCH_SECONDS` (window, 60), `BENCH_RATE`
 //! (payments offered per second, 320), `BENCH_COMMIT_MS` (CometBFT's
 //! `timeout_commit`, 100), `BENCH_VALIDATORS` (4), `BENCH_COMETBFT_LOG` (CometBFT's
-//! log level, `error`), `BENCH_IN_FLIGHT` (submissions in flight at once, 64;
-//! above about 60 per validator the API refuses some: one address may hold 64
-//! connections),
+//! log level, `error`), `BENCH_IN_FLIGHT` (submissions in flight at once, 64; the
+//! clients come from 32 to a loopback address, 127.0.0.2 onwards, as a node lets
+//! one address hold 64 connections),
 //! `BENCH_KEEP` (keep the network's directory and logs; the
 //! applications log at `RUST_LOG`, as set for this program).
 
@@ -234,8 +234,14 @@ async fn bench() {
     let next = Arc::new(AtomicUsize::new(0));
     let txs = Arc::new(txs);
     let submitters: Vec<_> = (0..setting("BENCH_IN_FLIGHT", IN_FLIGHT))
-        .map(|_| {
-            let (next, txs, seen, apis) = (next.clone(), txs.clone(), seen.clone(), apis.clone());
+        .map(|k| {
+            // Clients come from 127.0.0.2, .3, ...: 32 to an address, within the
+            // connections a node lets one address hold.
+            let from = std::net::Ipv4Addr::new(127, 0, 0, 2 + (k / 32) as u8);
+            let apis: Vec<Remote> = (0..validators)
+                .map(|i| Remote::from_address(&net.api_url(i), from.into()).expect("an API URL"))
+                .collect();
+            let (next, txs, seen) = (next.clone(), txs.clone(), seen.clone());
             tokio::spawn(async move {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);

@@ -29,9 +29,21 @@ impl Remote {
     /// A client of the node at `url` (such as `http://127.0.0.1:8080`; `http://` is
     /// assumed when no scheme is given).
     pub fn new(url: &str) -> Result<Remote, NodeError> {
+        Remote::build(url, None)
+    }
+
+    /// Like [`Remote::new`], with connections from the local address `from` (on a
+    /// machine with several addresses; a node limits the connections one address
+    /// may hold).
+    pub fn from_address(url: &str, from: std::net::IpAddr) -> Result<Remote, NodeError> {
+        Remote::build(url, Some(from))
+    }
+
+    fn build(url: &str, from: Option<std::net::IpAddr>) -> Result<Remote, NodeError> {
         let base = base_url(url, "--node")?;
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
+            .local_address(from)
             .build()
             .map_err(|e| remote(&base, e.to_string()))?;
         Ok(Remote { client, base })

@@ -228,6 +228,12 @@ async fn the_api_client_speaks_the_routes() {
     let remote = Remote::new(&node.url).unwrap();
     let status = remote.status().await.unwrap();
     assert!(status.producing);
+    // From another local address; from one this machine lacks, a clear error.
+    let other = Remote::from_address(&node.url, [127, 0, 0, 2].into()).unwrap();
+    assert!(other.status().await.unwrap().height >= status.height);
+    let absent = Remote::from_address(&node.url, [192, 0, 2, 1].into()).unwrap();
+    let e = absent.status().await.unwrap_err().to_string();
+    assert!(e.contains(&node.url), "{e}");
     let genesis = remote.genesis().await.unwrap();
     assert_eq!(genesis.utxos.len(), 3);
     let (height, proof) = remote.utxo_proof(&genesis.utxos[1]).await.unwrap().unwrap();
