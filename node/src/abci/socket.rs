@@ -67,7 +67,11 @@ pub async fn serve(services: Abci, listen: SocketAddr) -> Result<(), NodeError> 
                     }
                 });
             }
-            Err(e) => tracing::warn!(error = %e, "could not accept an ABCI connection"),
+            Err(e) => {
+                // Out of file descriptors, say: wait rather than spin on it.
+                tracing::warn!(error = %e, "could not accept an ABCI connection; retrying in 100 ms");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
         }
     }
 }
