@@ -237,7 +237,7 @@ async fn bench() {
         .map(|k| {
             // Clients come from 127.0.0.2, .3, ...: 32 to an address, within the
             // connections a node lets one address hold.
-            let from = std::net::Ipv4Addr::new(127, 0, 0, 2 + (k / 32) as u8);
+            let from = std::net::Ipv4Addr::new(127, 0, 0, 2 + (k / 32).min(250) as u8);
             let apis: Vec<Remote> = (0..validators)
                 .map(|i| Remote::from_address(&net.api_url(i), from.into()).expect("an API URL"))
                 .collect();
