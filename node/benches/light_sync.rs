@@ -113,12 +113,9 @@ fn make_chain(dir: &std::path::Path, payments: u64) -> (blockchain::ChainState, 
     let gens = engine.generators();
     let per_thread = payers.len().div_ceil(cores);
     for block in 0..BLOCKS {
-        // Payer i makes the payments j of the block with j % payers_count == i.
-        let share = |i: usize| {
-            (0..payments)
-                .filter(|j| j % payers_count == i as u64)
-                .count() as u64
-        };
+        // Each payer makes an equal share; the first ones one more for the rest.
+        let share =
+            |i: usize| payments / payers_count + u64::from((i as u64) < payments % payers_count);
         let txs: Vec<Vec<u8>> = std::thread::scope(|scope| {
             let threads: Vec<_> = payers
                 .chunks_mut(per_thread)

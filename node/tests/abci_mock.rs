@@ -444,23 +444,7 @@ fn exchange(stream: &mut TcpStream, requests: &[pb::request::Value]) -> Vec<pb::
     let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
     requests
         .iter()
-        .map(|_| {
-            let mut len = 0u64;
-            for shift in (0..64).step_by(7) {
-                let mut byte = [0u8];
-                reader.read_exact(&mut byte).unwrap();
-                len |= u64::from(byte[0] & 0x7f) << shift;
-                if byte[0] & 0x80 == 0 {
-                    break;
-                }
-            }
-            let mut body = vec![0u8; len as usize];
-            reader.read_exact(&mut body).unwrap();
-            pb::Response::decode(body.as_slice())
-                .unwrap()
-                .value
-                .unwrap()
-        })
+        .map(|_| read_response(&mut reader).unwrap())
         .collect()
 }
 

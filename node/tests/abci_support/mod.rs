@@ -265,24 +265,28 @@ impl Mock {
         prost::encoding::encode_varint(req.encoded_len() as u64, &mut buf);
         req.encode(&mut buf).map_err(|e| e.to_string())?;
         self.proposals.write_all(&buf).map_err(|e| e.to_string())?;
-        let mut len = 0u64;
-        for shift in (0..64).step_by(7) {
-            let mut byte = [0u8];
-            self.proposals
-                .read_exact(&mut byte)
-                .map_err(|e| format!("connection closed: {e}"))?;
-            len |= u64::from(byte[0] & 0x7f) << shift;
-            if byte[0] & 0x80 == 0 {
-                break;
-            }
-        }
-        let mut body = vec![0u8; len as usize];
-        self.proposals
-            .read_exact(&mut body)
-            .map_err(|e| format!("connection closed: {e}"))?;
-        pb::Response::decode(body.as_slice())
-            .map_err(|e| e.to_string())?
-            .value
-            .ok_or_else(|| "empty response".into())
+        read_response(&mut self.proposals)
     }
+}
+
+/// One response from the application: its length as a varint, then the message.
+pub fn read_response(from: &mut impl Read) -> Result<pb::response::Value, String> {
+    use prost::Message;
+    let mut len = 0u64;
+    for shift in (0..64).step_by(7) {
+        let mut byte = [0u8];
+        from.read_exact(&mut byte)
+            .map_err(|e| format!("connection closed: {e}"))?;
+        len |= u64::from(byte[0] & 0x7f) << shift;
+        if byte[0] & 0x80 == 0 {
+            break;
+        }
+    }
+    let mut body = vec![0u8; len as usize];
+    from.read_exact(&mut body)
+        .map_err(|e| format!("connection closed: {e}"))?;
+    pb::Response::decode(body.as_slice())
+        .map_err(|e| e.to_string())?
+        .value
+        .ok_or_else(|| "empty response".into())
 }
