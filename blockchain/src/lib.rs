@@ -31,7 +31,7 @@ pub use block::{leading_tx, txroot, Block, BlockTx, WitnessHash, TXROOT_LABEL};
 pub use cache::{CacheKey, CachingVerifier, VerificationCache};
 pub use errors::BlockchainError;
 pub use header::{BlockHeader, BlockId, CURRENT_VERSION};
-pub use mempool::{Admitted, Dropped, Mempool, MempoolEntry};
+pub use mempool::{Admitted, Checked, Dropped, Mempool, MempoolEntry};
 pub use producer::Producer;
 pub use state::{apply_log, AppliedBlock, ChainState};
 pub use validation::{

@@ -40,6 +40,34 @@ use zkvm::{ContractId, FeeRate, TxId, VerifiedTx};
 /// The position of an entry in the fee-rate order: ascending is eviction order.
 type OrderKey = (FeeRate, Reverse<u64>, TxId);
 
+/// Whether the input proofs are hashed against the forest, or were already.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Proofs {
+    Verify,
+    Checked,
+}
+
+/// A block transaction that passed [`Mempool::check`] at the forest of
+/// `generation`: [`Mempool::enter`] adds it without hashing its input proofs again
+/// while the forest has not moved.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    block_tx: BlockTx,
+    generation: u64,
+}
+
+impl Checked {
+    /// The generation of the forest its input proofs were checked against.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The block transaction.
+    pub fn block_tx(&self) -> &BlockTx {
+        &self.block_tx
+    }
+}
+
 /// A transaction in the mempool.
 #[derive(Clone, Debug)]
 pub struct MempoolEntry {
@@ -218,7 +246,17 @@ impl Mempool {
             .verify()
             .map_err(|_| BlockchainError::TxProofInvalid)?;
         self.cache.insert(&block_tx.tx, verified.clone());
+        Ok(self.add(block_tx, verified, size, victims))
+    }
 
+    /// Evicts `victims` and adds the transaction.
+    fn add(
+        &mut self,
+        block_tx: BlockTx,
+        verified: VerifiedTx,
+        size: usize,
+        victims: Vec<OrderKey>,
+    ) -> Admitted {
         let evicted = victims
             .into_iter()
             .filter_map(|key| self.remove(&key.2))
@@ -233,7 +271,7 @@ impl Mempool {
             size,
             seq,
         });
-        Ok(Admitted { id, evicted })
+        Admitted { id, evicted }
     }
 
     /// The checks of [`Mempool::admit`] that need neither the VM nor a point check,
@@ -241,17 +279,47 @@ impl Mempool {
     /// waiting, each input unspent where its proof says and not spent by a waiting
     /// transaction, room at its fee rate. Changes nothing; a caller that runs the
     /// point checks of many transactions together makes these first, so a
-    /// transaction that cannot enter costs no multiscalar multiplication.
+    /// transaction that cannot enter costs no multiscalar multiplication, then
+    /// [enters](Mempool::enter) those whose point checks pass.
     pub fn check(
         &self,
-        block_tx: &BlockTx,
+        block_tx: BlockTx,
         verified: &VerifiedTx,
         now_ms: u64,
-    ) -> Result<(), BlockchainError> {
-        let size = self.check_size(block_tx)?;
+    ) -> Result<Checked, BlockchainError> {
+        let size = self.check_size(&block_tx)?;
         check_tx_header(&block_tx.tx.header, now_ms, self.tip.version)?;
-        self.check_place(verified, &block_tx.proofs, size)
-            .map(|_| ())
+        self.check_place(verified, &block_tx.proofs, size)?;
+        Ok(Checked {
+            block_tx,
+            generation: self.generation(),
+        })
+    }
+
+    /// Adds a transaction that passed [`Mempool::check`], whose VM run is `verified`
+    /// and whose proofs and signatures the caller checked (and entered in the cache
+    /// it shares with this pool). The checks of `check` are made again, since other
+    /// transactions may have entered since, except the hashing of the input proofs
+    /// when the forest is still the one they were checked against. On error the
+    /// mempool is unchanged.
+    pub fn enter(
+        &mut self,
+        checked: Checked,
+        verified: VerifiedTx,
+        now_ms: u64,
+    ) -> Result<Admitted, BlockchainError> {
+        let Checked {
+            block_tx,
+            generation,
+        } = checked;
+        let size = self.check_size(&block_tx)?;
+        check_tx_header(&block_tx.tx.header, now_ms, self.tip.version)?;
+        let victims = if generation == self.generation() {
+            self.check_place_on(&verified, &block_tx.proofs, size, Proofs::Checked)?
+        } else {
+            self.check_place(&verified, &block_tx.proofs, size)?
+        };
+        Ok(self.add(block_tx, verified, size, victims))
     }
 
     fn check_size(&self, block_tx: &BlockTx) -> Result<usize, BlockchainError> {
@@ -272,10 +340,20 @@ impl Mempool {
         proofs: &[Proof],
         size: usize,
     ) -> Result<Vec<OrderKey>, BlockchainError> {
+        self.check_place_on(verified, proofs, size, Proofs::Verify)
+    }
+
+    fn check_place_on(
+        &self,
+        verified: &VerifiedTx,
+        proofs: &[Proof],
+        size: usize,
+        mode: Proofs,
+    ) -> Result<Vec<OrderKey>, BlockchainError> {
         if self.entries.contains_key(&verified.id) {
             return Err(BlockchainError::AlreadyInMempool { id: verified.id });
         }
-        self.check_inputs(verified, proofs)?;
+        self.check_inputs(verified, proofs, mode)?;
         self.make_room(verified.feerate, size)
     }
 
@@ -411,7 +489,12 @@ impl Mempool {
 
     /// Checks each input: one proof each, not repeated, not spent by an admitted
     /// transaction, in the confirmed UTXO set where its proof says.
-    fn check_inputs(&self, tx: &VerifiedTx, proofs: &[Proof]) -> Result<(), BlockchainError> {
+    fn check_inputs(
+        &self,
+        tx: &VerifiedTx,
+        proofs: &[Proof],
+        mode: Proofs,
+    ) -> Result<(), BlockchainError> {
         let inputs = tx.log.inputs().count();
         if inputs != proofs.len() {
             return Err(BlockchainError::ProofCount {
@@ -430,12 +513,14 @@ impl Mempool {
                     with: *with,
                 });
             }
-            self.forest
-                .verify(input, proof)
-                .map_err(|error| BlockchainError::Spend {
-                    input: *input,
-                    error,
-                })?;
+            if mode == Proofs::Verify {
+                self.forest
+                    .verify(input, proof)
+                    .map_err(|error| BlockchainError::Spend {
+                        input: *input,
+                        error,
+                    })?;
+            }
         }
         Ok(())
     }

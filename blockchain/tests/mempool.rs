@@ -22,7 +22,7 @@ fn refused(pool: &mut Mempool, btx: BlockTx) -> BlockchainError {
     // The checks that need no VM run agree with admission.
     let gens = gens();
     if let Ok(verified) = MockVm.verify_tx(&btx.tx, &mut batch::SingleVerifier::new(&gens)) {
-        if let Err(checked) = pool.check(&btx, &verified, NOW) {
+        if let Err(checked) = pool.check(btx.clone(), &verified, NOW) {
             assert_eq!(admit(pool, btx.clone()).unwrap_err(), checked);
         }
     }
@@ -444,4 +444,71 @@ fn the_producer_refuses_a_mempool_of_another_state() {
             got: 1000
         }
     );
+}
+
+#[test]
+fn a_checked_transaction_enters_with_the_checks_that_can_change_made_again() {
+    let net = devnet(6);
+    let mut pool = Mempool::new(&net.genesis, 1 << 20);
+    let btx = spend(&net.utxos[0..1], &[anchor(0)], 5);
+    let checked = pool.check(btx.clone(), &verified(&btx), NOW).unwrap();
+    assert_eq!(checked.generation(), pool.generation());
+    assert_eq!(checked.block_tx(), &btx);
+    let id = pool.enter(checked, verified(&btx), NOW).unwrap().id;
+    assert_eq!(pool.get(&id).unwrap().block_tx(), &btx);
+
+    // Checked while the pool was empty, a rival spend of the same output then finds
+    // its input taken when it enters.
+    let empty = Mempool::new(&net.genesis, 1 << 20);
+    let rival = spend(&net.utxos[0..1], &[anchor(7)], 9);
+    let late = empty.check(rival.clone(), &verified(&rival), NOW).unwrap();
+    let before = pool.bytes();
+    assert_eq!(
+        pool.enter(late, verified(&rival), NOW).unwrap_err(),
+        BlockchainError::Conflict {
+            input: net.utxos[0].0,
+            with: id
+        }
+    );
+    assert_eq!(
+        pool.bytes(),
+        before,
+        "a refused transaction leaves no trace"
+    );
+
+    // The same transaction twice: the second is already waiting.
+    let again = empty.check(btx.clone(), &verified(&btx), NOW).unwrap();
+    assert_eq!(
+        pool.enter(again, verified(&btx), NOW).unwrap_err(),
+        BlockchainError::AlreadyInMempool { id }
+    );
+}
+
+#[test]
+fn a_checked_transaction_whose_forest_moved_has_its_proofs_checked_again() {
+    let net = devnet(4);
+    let mut pool = Mempool::new(&net.genesis, 1 << 20);
+    let stale = spend(&net.utxos[1..2], &[anchor(1)], 1);
+    let checked = pool.check(stale.clone(), &verified(&stale), NOW).unwrap();
+    // A block moves the forest: the proof checked before it no longer holds.
+    let first = spend(&net.utxos[0..1], &[anchor(0)], 1);
+    let (_, applied) = net
+        .producer
+        .make_block(&net.genesis, 2000, vec![(first.clone(), verified(&first))])
+        .unwrap();
+    pool.apply_block(&applied).unwrap();
+    assert_ne!(checked.generation(), pool.generation());
+    // Spending the first output moved the second's path: its old proof fails.
+    assert!(applied
+        .state
+        .forest()
+        .verify(&net.utxos[1].0, &net.utxos[1].1)
+        .is_err());
+    let before = pool.bytes();
+    let result = pool.enter(checked, verified(&stale), NOW);
+    assert!(
+        matches!(result, Err(BlockchainError::Spend { input, .. }) if input == net.utxos[1].0),
+        "{result:?}"
+    );
+    assert_eq!(pool.bytes(), before);
 }

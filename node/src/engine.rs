@@ -70,7 +70,7 @@ use crate::store::Store;
 use batch::{BatchVerification, BatchVerifier, Generators};
 use blockchain::{
     AppliedBlock, Block, BlockHeader, BlockTx, BlockchainError, CacheKey, CachingVerifier,
-    ChainState, Dropped, Mempool, TxVerifier, VerificationCache, ZkVm,
+    ChainState, Checked, Dropped, Mempool, TxVerifier, VerificationCache, ZkVm,
 };
 use rand_core::OsRng;
 use rayon::prelude::*;
@@ -375,12 +375,16 @@ impl Engine {
         let mut results: Vec<Result<TxId, NodeError>> = runs
             .into_iter()
             .map(|run| {
-                let run = run?;
-                // Again under this lock: a block may have moved the proofs since.
-                let block_tx = run.block_tx(&self.store)?;
-                let admitted =
-                    core.mempool
-                        .admit(block_tx, now, self.gens, &Preverified(run.verified))?;
+                let mut run = run?;
+                // Under this lock again: if a block moved the forest since the
+                // check, the proofs are read again at the new one.
+                let checked = match run.checked.take() {
+                    Some(c) if c.generation() == core.mempool.generation() => c,
+                    _ => core
+                        .mempool
+                        .check(run.block_tx(&self.store)?, &run.verified, now)?,
+                };
+                let admitted = core.mempool.enter(checked, run.verified, now)?;
                 for dropped in admitted.evicted {
                     evicted.push(dropped.id);
                     core.departed.record(dropped);
@@ -429,9 +433,10 @@ impl Engine {
             let Ok(run) = slot else { continue };
             let checked = run
                 .block_tx(&self.store)
-                .and_then(|btx| Ok(core.mempool.check(&btx, &run.verified, now)?));
-            if let Err(e) = checked {
-                *slot = Err(e);
+                .and_then(|btx| Ok(core.mempool.check(btx, &run.verified, now)?));
+            match checked {
+                Ok(checked) => run.checked = Some(checked),
+                Err(e) => *slot = Err(e),
             }
         }
     }
@@ -657,6 +662,8 @@ struct Run<'g> {
     verified: VerifiedTx,
     /// The deferred point checks; `None` when the cache vouched for them.
     batch: Option<BatchVerifier<'g, OsRng>>,
+    /// The block transaction the mempool's checks passed, and at which forest.
+    checked: Option<Checked>,
 }
 
 impl<'g> Run<'g> {
@@ -694,6 +701,7 @@ impl<'g> Run<'g> {
             sent,
             verified,
             batch,
+            checked: None,
         })
     }
 

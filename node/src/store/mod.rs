@@ -58,7 +58,7 @@ pub const PRIVATE_DIR: u32 = 0o700;
 
 /// How many recent heights keep their forest ([`Store::forest_at`]): the states a
 /// node can offer for state sync.
-pub const RECENT_FORESTS: u64 = 32;
+pub const RECENT_FORESTS: u64 = 64;
 
 /// How many proofs are held in memory at once while a block moves them.
 const PROOF_CHUNK: usize = 1024;

@@ -36,7 +36,7 @@ pub(super) const FRESH: TableDefinition<&[u8], &[u8]> = TableDefinition::new("ut
 /// How many blocks the stored proofs may lag behind the tip before a block's write
 /// moves them all. Below [`super::RECENT_FORESTS`], so that the forest of the base
 /// height is kept for a restart.
-pub const RELOCATE_EVERY: u64 = 16;
+pub const RELOCATE_EVERY: u64 = 32;
 
 /// The catch-ups of the heights after the base height, oldest first; a few older
 /// ones stay after a full move, for readers of an older snapshot.
