@@ -161,7 +161,10 @@ fn verify_time(txs: &[Tx]) -> Duration {
 /// The median time of `Verifier::verify_tx` taken every 250 ms on a thread of
 /// this process until `stop`: one payment at a time, on the machine as loaded as the
 /// validators' admission is, so the two compare like for like.
-fn verify_time_loaded(txs: Arc<Vec<Tx>>, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<Duration> {
+fn verify_time_loaded(
+    txs: Arc<Vec<Tx>>,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<Duration> {
     std::thread::spawn(move || {
         let gens = zkvm::network_generators();
         let mut times = Vec::new();
