@@ -296,12 +296,12 @@ impl Mempool {
         })
     }
 
-    /// Adds a transaction that passed [`Mempool::check`], whose VM run is `verified`
-    /// and whose proofs and signatures the caller checked (and entered in the cache
-    /// it shares with this pool). The checks of `check` are made again, since other
-    /// transactions may have entered since, except the hashing of the input proofs
-    /// when the forest is still the one they were checked against. On error the
-    /// mempool is unchanged.
+    /// Adds a transaction that passed this pool's [`Mempool::check`], whose VM run is
+    /// `verified` and whose proofs and signatures the caller checked (and entered in
+    /// the cache it shares with this pool). The checks of `check` are made again,
+    /// since other transactions may have entered since, except the hashing of the
+    /// input proofs when the forest is still the one they were checked against. On
+    /// error the mempool is unchanged.
     pub fn enter(
         &mut self,
         checked: Checked,

@@ -421,7 +421,8 @@ async fn explorer_routes_and_fields() {
     assert_eq!(before["count"], 5, "{before}");
     let (status, body) = api.get("/v1/forest?height=999999").await;
     assert_eq!((status, code(&body)), (404, "not_found"));
-    assert!(message(&body).contains("last 32 heights"), "{body}");
+    let kept = format!("last {} heights", zkvm_node::store::RECENT_FORESTS);
+    assert!(message(&body).contains(&kept), "{body}");
     let (status, body) = api.get("/v1/forest?height=top").await;
     assert_eq!((status, code(&body)), (400, "bad_request"));
 
