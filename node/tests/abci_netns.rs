@@ -86,6 +86,18 @@ impl Net {
         }
     }
 
+    /// Node `i`'s height, asked again when a request goes unanswered (a packet lost
+    /// on the emulated links can hold one past its timeout; `height` would say 0).
+    async fn live_height(&self, i: usize) -> u64 {
+        for _ in 0..5 {
+            let asked = tokio::time::timeout(Duration::from_secs(3), status(&self.clients[i]));
+            if let Ok(Some(h)) = asked.await {
+                return h;
+            }
+        }
+        panic!("node {i}'s API did not answer its status five times in a row");
+    }
+
     async fn wait_height(&self, nodes: &[usize], height: u64) {
         loop {
             let mut lowest = u64::MAX;
@@ -446,7 +458,7 @@ async fn scenario(net: &Net, mut txs: Vec<Vec<u8>>) {
 
     // Validator 3 cut off for 30 s; payments go on through the other three.
     let cut_at = Instant::now();
-    let cut_height = net.height(0).await;
+    let cut_height = net.live_height(0).await;
     net.hosts.cut(CUT);
     let others: Vec<usize> = (0..VALIDATORS).filter(|&i| i != CUT).collect();
     let gap = CUT_FOR.mul_f64(0.7) / (DURING as u32 / others.len() as u32);
@@ -455,7 +467,7 @@ async fn scenario(net: &Net, mut txs: Vec<Vec<u8>>) {
     let (rate_during, latencies_during) = figures(&sent_during, &watcher);
     assert_eq!(net.height(CUT).await, 0, "the cut validator still answers");
     tokio::time::sleep(CUT_FOR.saturating_sub(cut_at.elapsed())).await;
-    let progressed = net.height(0).await.saturating_sub(cut_height);
+    let progressed = net.live_height(0).await.saturating_sub(cut_height);
     assert!(progressed >= 5, "only {progressed} blocks during the cut");
     eprintln!(
         "validator {CUT} cut off for {} s: {progressed} blocks, {DURING} payments paced through 3 APIs ({rate_during:.1} payments/s), p50 {:.2} s, p99 {:.2} s",
@@ -467,9 +479,9 @@ async fn scenario(net: &Net, mut txs: Vec<Vec<u8>>) {
     // Healed, it catches up to the others' height.
     net.hosts.heal(CUT);
     let healed = Instant::now();
-    let target = net.height(0).await;
+    let target = net.live_height(0).await;
     net.wait_height(&[CUT], 1).await;
-    let stale = net.height(CUT).await;
+    let stale = net.live_height(CUT).await;
     assert!(
         stale < target,
         "validator {CUT} was at height {stale}, not behind the others' {target}: was it cut off?"
@@ -500,7 +512,7 @@ async fn check_agreement(net: &Net, sent: Vec<Sent>) {
     let all: Vec<usize> = (0..VALIDATORS).collect();
     // Node 0 holds every payment by now (the watcher saw them there). CometBFT's
     // block `top` (our `top + 1`) carries the app hash after our `top`.
-    let top = net.height(0).await;
+    let top = net.live_height(0).await;
     net.wait_height(&all, top + 1).await;
     let reference = net.blocks(0, top).await;
     let mut count: HashMap<&str, usize> = HashMap::new();
