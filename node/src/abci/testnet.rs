@@ -268,7 +268,7 @@ fn configure(
         // 0.38's 100 ms: a consensus gossip routine with nothing to send sleeps that
         // long, so each step of a height (proposal and parts, prevotes, precommits)
         // waited up to 100 ms per hop. 10 ms (CometBFT's own test setting is 5):
-        // 85 → 115 heights a minute at 320/s here, p50 1.53 → 1.19 s.
+        // 80–85 → 105–115 heights per benchmark run at 320/s here, p50 1.53 → 1.19 s.
         set_toml(cfg, "consensus", "peer_gossip_sleep_duration", "\"10ms\"")?;
         set_toml(cfg, "instrumentation", "prometheus", "false")
     })
