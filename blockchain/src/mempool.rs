@@ -314,11 +314,12 @@ impl Mempool {
         } = checked;
         let size = self.check_size(&block_tx)?;
         check_tx_header(&block_tx.tx.header, now_ms, self.tip.version)?;
-        let victims = if generation == self.generation() {
-            self.check_place_on(&verified, &block_tx.proofs, size, Proofs::Checked)?
+        let proofs = if generation == self.generation() {
+            Proofs::Checked
         } else {
-            self.check_place(&verified, &block_tx.proofs, size)?
+            Proofs::Verify
         };
+        let victims = self.check_place_on(&verified, &block_tx.proofs, size, proofs)?;
         Ok(self.add(block_tx, verified, size, victims))
     }
 

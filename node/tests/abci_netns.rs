@@ -87,11 +87,12 @@ impl Net {
     }
 
     /// Node `i`'s height, asked again when a request goes unanswered (a packet lost
-    /// on the emulated links can hold one past its timeout; `height` would say 0).
+    /// on the emulated links can hold one past its timeout; `height` then says 0,
+    /// which a running node never is: its genesis is height 1).
     async fn live_height(&self, i: usize) -> u64 {
         for _ in 0..5 {
-            let asked = tokio::time::timeout(Duration::from_secs(3), status(&self.clients[i]));
-            if let Ok(Some(h)) = asked.await {
+            let h = self.height(i).await;
+            if h > 0 {
                 return h;
             }
         }
