@@ -12,7 +12,8 @@
 //! table, a `/tip` answer is the header the app hash names; `Info` reports the tip;
 //! a request refused with an error, or answered without one, leaves the tip and app
 //! hash as they were (only `Commit` moves them); a proposal with a transaction that
-//! does not decode is rejected; a node with a chain refuses snapshots.
+//! does not decode is rejected; a node with a chain lists snapshots of its own heights
+//! up to the tip, serves chunks of no others, and refuses snapshots offered to it.
 #![no_main]
 
 use blockchain::{BlockHeader, BlockTx};
@@ -26,7 +27,7 @@ use tendermint::v0_38::abci::{
 };
 use tendermint_proto::v0_38::abci as pb;
 use zkvm_fuzz::abci::Fixture;
-use zkvm_node::abci::App;
+use zkvm_node::abci::{App, SNAPSHOT_FORMAT};
 
 /// The largest result code of `spec/abci.md` (10, internal).
 const MAX_CODE: u32 = 10;
@@ -74,11 +75,12 @@ fn deliver(app: &App, request: Request, before: &Tip) -> bool {
         }
         MethodKind::Snapshot => {
             match request.try_into().expect("kind") {
-                SnapshotRequest::ListSnapshots => {
-                    assert!(app.list_snapshots().snapshots.is_empty());
-                }
+                SnapshotRequest::ListSnapshots => list_snapshots(app, before),
                 SnapshotRequest::LoadSnapshotChunk(req) => {
-                    assert!(app.load_snapshot_chunk(req).chunk.is_empty());
+                    let served =
+                        req.format == SNAPSHOT_FORMAT && req.chunk == 0 && req.height <= before.0;
+                    let chunk = app.load_snapshot_chunk(req).chunk;
+                    assert!(served || chunk.is_empty(), "a chunk nobody offered");
                 }
                 SnapshotRequest::OfferSnapshot(req) => {
                     assert_eq!(app.offer_snapshot(req), OfferSnapshot::Abort);
@@ -90,6 +92,23 @@ fn deliver(app: &App, request: Request, before: &Tip) -> bool {
             }
             assert_eq!(&tip(app), before, "a snapshot request moved the tip");
             false
+        }
+    }
+}
+
+/// The snapshots a node with a chain offers: its own heights up to the tip, oldest
+/// first, one chunk each, the one at the tip named by the app hash.
+fn list_snapshots(app: &App, before: &Tip) {
+    let snapshots = app.list_snapshots().snapshots;
+    assert!(snapshots.windows(2).all(|w| w[0].height < w[1].height));
+    for s in &snapshots {
+        assert_eq!((s.format, s.chunks), (SNAPSHOT_FORMAT, 1));
+        assert!(
+            u64::from(s.height) <= before.0.value(),
+            "a snapshot above the tip"
+        );
+        if u64::from(s.height) == before.0.value() {
+            assert_eq!(s.hash.as_ref(), before.1.as_bytes(), "the tip's snapshot");
         }
     }
 }

@@ -11,8 +11,8 @@ use encoding::Reader;
 use libfuzzer_sys::fuzz_target;
 use wallet::note::{NotePlaintext, Opening};
 use wallet::{
-    Address, AssetBook, Disclosure, Ledger, LightBlock, Network, OutgoingViewingKey, PaymentRequest, Proposal,
-    ViewingKey,
+    Address, AssetBook, Disclosure, Ledger, LightBlock, Network, OutgoingViewingKey,
+    PaymentRequest, Proposal, ViewingKey,
 };
 
 const NETWORKS: [Network; 3] = [Network::Mainnet, Network::Testnet, Network::Devnet];

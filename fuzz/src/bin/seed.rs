@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use tendermint_proto::v0_38::abci as pb;
 use wallet::compact::{CompactBlock, CompactEntry, CompactTx, LightBlock, Spend};
 use wallet::note::{KeyKind, NotePlaintext, Opening};
-use wallet::{AccountKeys, Address, AssetBook, AssetName, Checkpoint, Ledger, Network, PaymentRequest};
+use wallet::{
+    AccountKeys, Address, AssetBook, AssetName, Checkpoint, Ledger, Network, PaymentRequest,
+};
 use zkvm::{ContractId, Program};
 use zkvm_node::api::json::{BlocksJson, GenesisJson, ProofJson, StatusJson, SubmitJson};
 

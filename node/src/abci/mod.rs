@@ -60,6 +60,7 @@ use tendermint::v0_38::abci::{
 
 pub use crate::result_codes::ErrorCode;
 pub use mapping::ProposalKey;
+pub use snapshot::SNAPSHOT_FORMAT;
 
 /// Limits of the application.
 #[derive(Clone, Copy, Debug)]

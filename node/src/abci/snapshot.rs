@@ -25,7 +25,7 @@ use tendermint::abci::{request, response, types};
 use utreexo::Forest;
 
 /// The only snapshot format.
-pub const FORMAT: u32 = 1;
+pub const SNAPSHOT_FORMAT: u32 = 1;
 
 impl App {
     /// The snapshots offered (the last `AbciConfig::snapshots` heights whose forest
@@ -43,7 +43,7 @@ impl App {
                     .value()
                     .try_into()
                     .unwrap_or_default(),
-                format: FORMAT,
+                format: SNAPSHOT_FORMAT,
                 chunks: 1,
                 hash: Bytes::copy_from_slice(&header.id().0),
                 metadata: Bytes::new(),
@@ -72,7 +72,7 @@ impl App {
         req: request::LoadSnapshotChunk,
     ) -> response::LoadSnapshotChunk {
         let chunk = match self.engine.get() {
-            Ok(engine) if req.format == FORMAT && req.chunk == 0 => snapshot_chunk(
+            Ok(engine) if req.format == SNAPSHOT_FORMAT && req.chunk == 0 => snapshot_chunk(
                 &engine,
                 req.height.value(),
             )
@@ -95,7 +95,7 @@ impl App {
         }
         let mut inner = self.lock();
         let s = &req.snapshot;
-        if s.format != FORMAT {
+        if s.format != SNAPSHOT_FORMAT {
             return OfferSnapshot::RejectFormat;
         }
         if s.chunks != 1 || s.hash.as_ref() != req.app_hash.as_bytes() {
