@@ -13,7 +13,8 @@
 //! a request refused with an error, or answered without one, leaves the tip and app
 //! hash as they were (only `Commit` moves them); a proposal with a transaction that
 //! does not decode is rejected; a node with a chain lists snapshots of its own heights
-//! up to the tip, serves chunks of no others, and refuses snapshots offered to it.
+//! up to the tip, serves chunks only of its format, chunk 0, at or below the tip, and
+//! refuses snapshots offered to it.
 #![no_main]
 
 use blockchain::{BlockHeader, BlockTx};
