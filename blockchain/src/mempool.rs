@@ -241,7 +241,7 @@ impl Mempool {
         let verified = vm
             .verify_tx(&block_tx.tx, &mut batch)
             .map_err(BlockchainError::TxInvalid)?;
-        let victims = self.check_place(&verified, &block_tx.proofs, size)?;
+        let victims = self.check_place(&verified, &block_tx.proofs, size, Proofs::Verify)?;
         batch
             .verify()
             .map_err(|_| BlockchainError::TxProofInvalid)?;
@@ -289,7 +289,7 @@ impl Mempool {
     ) -> Result<Checked, BlockchainError> {
         let size = self.check_size(&block_tx)?;
         check_tx_header(&block_tx.tx.header, now_ms, self.tip.version)?;
-        self.check_place(verified, &block_tx.proofs, size)?;
+        self.check_place(verified, &block_tx.proofs, size, Proofs::Verify)?;
         Ok(Checked {
             block_tx,
             generation: self.generation(),
@@ -319,7 +319,7 @@ impl Mempool {
         } else {
             Proofs::Verify
         };
-        let victims = self.check_place_on(&verified, &block_tx.proofs, size, proofs)?;
+        let victims = self.check_place(&verified, &block_tx.proofs, size, proofs)?;
         Ok(self.add(block_tx, verified, size, victims))
     }
 
@@ -334,17 +334,9 @@ impl Mempool {
         Ok(size)
     }
 
-    /// Not waiting already, inputs spendable, room: the victims to evict for it.
+    /// Not waiting already, inputs spendable (their proofs hashed unless `mode` says
+    /// they were), room: the victims to evict for it.
     fn check_place(
-        &self,
-        verified: &VerifiedTx,
-        proofs: &[Proof],
-        size: usize,
-    ) -> Result<Vec<OrderKey>, BlockchainError> {
-        self.check_place_on(verified, proofs, size, Proofs::Verify)
-    }
-
-    fn check_place_on(
         &self,
         verified: &VerifiedTx,
         proofs: &[Proof],
